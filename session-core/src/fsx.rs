@@ -1,0 +1,254 @@
+//! The only place that writes, renames and fsyncs (DESIGN 3).
+//!
+//! Durable replace: write a uniquely named temp file in the target's folder, `fsync` it, rename
+//! it over the target, `fsync` the folder. A reader sees the old bytes or the new bytes, never a
+//! mix; a crash leaves at most a temp file `.<name>.<pid>-<n>-<nanos>.maestro-tmp`, which the next
+//! durable replace in that folder removes once its writer process is gone.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, PermissionsExt};
+
+use crate::error::{Error, IoContext, Result};
+
+/// Suffix of every temp file a durable replace creates.
+pub const TEMP_SUFFIX: &str = ".maestro-tmp";
+
+/// Mode of a newly created state file (project files are shared like any source file).
+pub const STATE_FILE_MODE: u32 = 0o644;
+/// Mode of a newly created hook-state file (private to the user).
+pub const PRIVATE_FILE_MODE: u32 = 0o600;
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Durably replaces `name` inside the open folder `dir` (whose path, for messages, is
+/// `dir_path`) with `bytes`.
+///
+/// A file that already exists keeps its permission bits; a new one gets `new_mode`.
+/// Stale temp files of dead writers in the folder are removed first.
+///
+/// Errors: [`Error::Io`] naming the step (create temp file, write, fsync, rename, fsync folder)
+/// and the path. On error the target is untouched and the temp file is removed.
+pub fn durable_replace_in(
+    dir: &Dir,
+    dir_path: &Path,
+    name: &str,
+    bytes: &[u8],
+    new_mode: u32,
+) -> Result<()> {
+    remove_stale_temps(dir);
+    let target_path = dir_path.join(name);
+    let mode = match dir.symlink_metadata(name) {
+        Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o7777,
+        _ => new_mode,
+    };
+    let temp = temp_name(name);
+    let temp_path = dir_path.join(&temp);
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true).mode(mode);
+    let mut file = dir
+        .open_with(&temp, &options)
+        .ctx("create temp file", &temp_path)?;
+    let result = (|| {
+        file.set_permissions(cap_std::fs::Permissions::from_mode(mode))
+            .ctx("set permissions of", &temp_path)?;
+        file.write_all(bytes).ctx("write", &temp_path)?;
+        file.sync_all().ctx("fsync", &temp_path)?;
+        drop(file);
+        dir.rename(&temp, dir, name)
+            .ctx("rename temp file over", &target_path)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = dir.remove_file(&temp);
+        return result;
+    }
+    sync_open_folder(dir, dir_path)
+}
+
+/// Fsyncs the open folder `dir`. `cap-std` holds folders as `O_PATH` descriptors, which cannot
+/// be synced, so the folder is reopened for reading first (beneath itself: `.`).
+fn sync_open_folder(dir: &Dir, dir_path: &Path) -> Result<()> {
+    let file = dir.open(".").ctx("open folder", dir_path)?;
+    file.sync_all().ctx("fsync folder", dir_path)
+}
+
+/// Durably replaces the file at `path` (an absolute or working-directory-relative path the
+/// caller trusts, such as the hook base or the state dir) with `bytes`; see
+/// [`durable_replace_in`]. The parent folder must exist.
+pub fn durable_replace(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    let (parent, name) = split_parent(path)?;
+    let dir = Dir::open_ambient_dir(&parent, ambient_authority()).ctx("open folder", &parent)?;
+    durable_replace_in(&dir, &parent, &name, bytes, new_mode)
+}
+
+/// Renames `from` to `to` (both trusted paths) and fsyncs both folders, so the move survives a
+/// crash. Errors name both paths' operation.
+pub fn durable_rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| Error::Io {
+        op: "move",
+        path: PathBuf::from(format!("{} -> {}", from.display(), to.display())),
+        source: e,
+    })?;
+    for folder in [from.parent(), to.parent()].into_iter().flatten() {
+        sync_folder(folder)?;
+    }
+    Ok(())
+}
+
+/// Removes `path` and fsyncs its folder.
+pub fn durable_remove(path: &Path) -> Result<()> {
+    std::fs::remove_file(path).ctx("remove", path)?;
+    if let Some(folder) = path.parent() {
+        sync_folder(folder)?;
+    }
+    Ok(())
+}
+
+/// Fsyncs a folder so renames and removals inside it are durable.
+pub fn sync_folder(folder: &Path) -> Result<()> {
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let file = std::fs::File::open(folder).ctx("open folder", folder)?;
+    file.sync_all().ctx("fsync folder", folder)
+}
+
+/// Splits `path` into its parent folder (`.` when none) and its file name.
+pub fn split_parent(path: &Path) -> Result<(PathBuf, String)> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::refused_path(path.display().to_string(), "has no file name"))?
+        .to_string();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((parent, name))
+}
+
+fn temp_name(name: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(".{name}.{}-{n}-{nanos}{TEMP_SUFFIX}", std::process::id())
+}
+
+/// The writer pid recorded in a temp file name made by [`durable_replace_in`].
+fn temp_owner(file_name: &str) -> Option<i32> {
+    let stem = file_name.strip_suffix(TEMP_SUFFIX)?;
+    let tail = stem.rsplit('.').next()?;
+    tail.split('-').next()?.parse().ok()
+}
+
+/// Removes the temp files in `dir` left by writers that no longer run. Temp files of live
+/// processes (including this one) are in flight and left alone. Best effort: a failure to list
+/// or remove never fails the write that triggered it.
+pub fn remove_stale_temps(dir: &Dir) {
+    let Ok(entries) = dir.entries() else { return };
+    let me = std::process::id() as i32;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(pid) = temp_owner(name) else {
+            continue;
+        };
+        if pid != me && !process_alive(pid) {
+            let _ = dir.remove_file(name);
+        }
+    }
+}
+
+/// Whether a process with `pid` exists (`kill(pid, 0)`); a process we may not signal exists.
+pub fn process_alive(pid: i32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e != rustix::io::Errno::SRCH,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn replace_creates_with_mode_and_leaves_no_temp() {
+        let t = tempfile::tempdir().expect("tmp");
+        let p = t.path().join("f.md");
+        durable_replace(&p, b"one", STATE_FILE_MODE).expect("write");
+        assert_eq!(std::fs::read(&p).expect("read"), b"one");
+        assert_eq!(
+            std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777,
+            0o644
+        );
+        let q = t.path().join("private");
+        durable_replace(&q, b"x", PRIVATE_FILE_MODE).expect("write");
+        assert_eq!(
+            std::fs::metadata(&q).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(names(t.path()), vec!["f.md", "private"]);
+    }
+
+    #[test]
+    fn replace_keeps_existing_mode() {
+        let t = tempfile::tempdir().expect("tmp");
+        let p = t.path().join("f");
+        std::fs::write(&p, "old").expect("write");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        durable_replace(&p, b"new", STATE_FILE_MODE).expect("write");
+        assert_eq!(std::fs::read(&p).expect("read"), b"new");
+        assert_eq!(
+            std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    #[test]
+    fn stale_temp_of_dead_writer_is_removed_live_one_kept() {
+        let t = tempfile::tempdir().expect("tmp");
+        // pid 0x7ffffffe is far above pid_max, so no such process exists.
+        let dead = format!(".f.{}-0-1{TEMP_SUFFIX}", i32::MAX - 1);
+        let live = format!(".f.{}-0-1{TEMP_SUFFIX}", std::process::id());
+        std::fs::write(t.path().join(&dead), "torn").expect("write");
+        std::fs::write(t.path().join(&live), "in flight").expect("write");
+        durable_replace(&t.path().join("f"), b"x", STATE_FILE_MODE).expect("write");
+        assert_eq!(names(t.path()), vec![live, "f".to_string()]);
+    }
+
+    #[test]
+    fn temp_owner_parses_pid() {
+        assert_eq!(temp_owner(".a.b.md.123-4-5.maestro-tmp"), Some(123));
+        assert_eq!(temp_owner("a.md"), None);
+    }
+
+    #[test]
+    fn missing_parent_is_an_error_naming_the_folder() {
+        let t = tempfile::tempdir().expect("tmp");
+        let err =
+            durable_replace(&t.path().join("no/f"), b"x", STATE_FILE_MODE).expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.contains("open folder") && msg.contains("/no"), "{msg}");
+    }
+}
