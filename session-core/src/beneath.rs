@@ -120,6 +120,32 @@ impl Root {
         fsx::durable_replace_in(&folder, &self.path.join(&parent), &name, bytes, new_mode)
     }
 
+    /// Takes the sidecar lock `<rel_dir>/.lock` beneath the root (see [`crate::lock`]),
+    /// creating `rel_dir` if missing.
+    pub fn lock(
+        &self,
+        rel_dir: &Path,
+        timeout: std::time::Duration,
+    ) -> Result<crate::lock::LockGuard> {
+        let shown = rel_dir.display().to_string();
+        match self.dir.open_dir(rel_dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => self
+                .dir
+                .create_dir_all(rel_dir)
+                .map_err(|e| self.map_err("create folder", &shown, rel_dir, e))?,
+            Err(e) => return Err(self.map_err("open folder", &shown, rel_dir, e)),
+            Ok(_) => {}
+        }
+        let lock_rel = rel_dir.join(".lock");
+        let mut options = cap_std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        let file = self
+            .dir
+            .open_with(&lock_rel, &options)
+            .map_err(|e| self.map_err("open lock file", &shown, &lock_rel, e))?;
+        crate::lock::lock_file(file.into_std(), &self.path.join(&lock_rel), timeout)
+    }
+
     /// Creates the folder `rel` and its parents beneath the root. Refuses a path any of whose
     /// existing components is a symlink, so a state dir can never be redirected.
     pub fn create_dir_all_no_symlinks(&self, rel: &Path) -> Result<()> {

@@ -3,13 +3,23 @@
 //! The executables in `hooks/` and `session-cli/` parse their input, call into this crate and
 //! print; they hold no rule of their own. See DESIGN.md section 1 for the map of modules.
 
+pub mod agent;
 pub mod beneath;
+pub mod document;
 pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod fsx;
+pub mod handoff;
+pub mod hook_context;
+pub mod hook_events;
+pub mod hook_io;
+pub mod hook_state;
 pub mod lock;
 pub mod paths;
+pub mod session_id;
+pub mod state_tools;
+pub mod yaml_emit;
 
 pub use env::Env;
 pub use error::{Error, ErrorKind, Result};

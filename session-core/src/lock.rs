@@ -43,13 +43,19 @@ impl Drop for LockGuard {
 /// Errors: [`Error::Io`] when the lock file cannot be opened or locked;
 /// [`Error::LockTimeout`] naming the lock and the holder after `timeout`.
 pub fn lock_exclusive(path: &Path, timeout: Duration) -> Result<LockGuard> {
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .open(path)
         .ctx("open lock file", path)?;
+    lock_file(file, path, timeout)
+}
+
+/// Takes the exclusive lock on an already opened (read-write) lock `file` whose path, for
+/// messages, is `path`; see [`lock_exclusive`].
+pub fn lock_file(mut file: File, path: &Path, timeout: Duration) -> Result<LockGuard> {
     let start = Instant::now();
     let mut pause = Duration::from_micros(200);
     loop {

@@ -1,0 +1,226 @@
+//! Detecting which specialist agent a prompt delegates to (Maestro's agent roster).
+//!
+//! Order: a line `agent: <name>` in the prompt, then `$MAESTRO_CURRENT_AGENT`, then the first
+//! delegation phrase: `delegate|transfer|hand off|handoff|dispatch|invoke` [`to`] [`the`]
+//! `<agent>`, or `@<agent>`. Matching is case-insensitive and treats `_` and `-` alike; a
+//! casual mention ("you are the tester") is not a delegation. Only known agents are detected:
+//! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).
+
+use crate::env::Env;
+
+/// Maestro's built-in specialist agents.
+pub const BUILTIN_AGENTS: &[&str] = &[
+    "architect",
+    "api_designer",
+    "code_reviewer",
+    "coder",
+    "data_engineer",
+    "debugger",
+    "devops_engineer",
+    "performance_engineer",
+    "refactor",
+    "security_engineer",
+    "technical_writer",
+    "tester",
+];
+
+/// Agents whose turns are the lead's own, never checked for a handoff report.
+pub const LEAD_AGENTS: &[&str] = &["techlead", "orchestrator"];
+
+const VERBS: &[&str] = &[
+    "delegate", "transfer", "hand off", "hand_off", "handoff", "dispatch", "invoke",
+];
+
+/// The agents a prompt may delegate to.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    extra: Vec<String>,
+}
+
+impl Roster {
+    /// The built-in roster plus `$MAESTRO_AGENTS` from `env`.
+    pub fn from_env(env: &Env) -> Roster {
+        let extra = env
+            .get("MAESTRO_AGENTS")
+            .map(|list| {
+                list.split(',')
+                    .map(normalize)
+                    .filter(|n| is_name(n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Roster { extra }
+    }
+
+    /// The canonical name of `candidate` if it is a known agent.
+    pub fn lookup(&self, candidate: &str) -> Option<String> {
+        let name = normalize(candidate);
+        let known = BUILTIN_AGENTS.contains(&name.as_str()) || self.extra.contains(&name);
+        known.then_some(name)
+    }
+}
+
+/// Lower-case, trimmed, `-` read as `_`.
+pub fn normalize(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace('-', "_")
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The agent `prompt` delegates to, by the rules in the module docs.
+pub fn detect(prompt: &str, env: &Env, roster: &Roster) -> Option<String> {
+    explicit_line(prompt, roster)
+        .or_else(|| {
+            env.get("MAESTRO_CURRENT_AGENT")
+                .and_then(|a| roster.lookup(&a))
+        })
+        .or_else(|| delegation_phrase(prompt, roster))
+}
+
+fn explicit_line(prompt: &str, roster: &Roster) -> Option<String> {
+    prompt.lines().find_map(|line| {
+        let line = line.trim();
+        let (key, value) = line.split_once(':')?;
+        if !key.trim().eq_ignore_ascii_case("agent") {
+            return None;
+        }
+        roster.lookup(
+            value
+                .trim()
+                .trim_matches(|c| c == '`' || c == '*' || c == '"'),
+        )
+    })
+}
+
+fn delegation_phrase(prompt: &str, roster: &Roster) -> Option<String> {
+    let text = normalize(prompt);
+    let bytes = text.as_bytes();
+    let mut best: Option<(usize, String)> = None;
+    let mut consider = |pos: usize, name: String| {
+        if best.as_ref().is_none_or(|(p, _)| pos < *p) {
+            best = Some((pos, name));
+        }
+    };
+    for verb in VERBS {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(verb) {
+            let start = from + found;
+            let end = start + verb.len();
+            from = end;
+            if start > 0 && is_word_byte(bytes[start - 1]) {
+                continue;
+            }
+            if end < bytes.len() && is_word_byte(bytes[end]) {
+                continue;
+            }
+            let mut rest = text[end..].trim_start();
+            for filler in ["to", "the"] {
+                if let Some(after) = rest.strip_prefix(filler)
+                    && after.starts_with(|c: char| c.is_whitespace())
+                {
+                    rest = after.trim_start();
+                }
+            }
+            if let Some(name) = leading_word(rest).and_then(|w| roster.lookup(w)) {
+                consider(start, name);
+            }
+        }
+    }
+    for (at, _) in text.match_indices('@') {
+        if at > 0 && is_word_byte(bytes[at - 1]) {
+            continue;
+        }
+        if let Some(name) = leading_word(&text[at + 1..]).and_then(|w| roster.lookup(w)) {
+            consider(at, name);
+        }
+    }
+    best.map(|(_, name)| name)
+}
+
+fn leading_word(s: &str) -> Option<&str> {
+    let end = s.bytes().position(|b| !is_word_byte(b)).unwrap_or(s.len());
+    (end > 0).then(|| &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect_plain(prompt: &str) -> Option<String> {
+        detect(prompt, &Env::default(), &Roster::from_env(&Env::default()))
+    }
+
+    #[test]
+    fn positives() {
+        let cases = [
+            ("delegate to coder: implement phase 2 (the parser)", "coder"),
+            ("Delegate to the Tester now", "tester"),
+            ("please hand off to code-reviewer", "code_reviewer"),
+            ("Hand-off to the architect", "architect"),
+            ("handoff security_engineer", "security_engineer"),
+            ("dispatch the DEBUGGER", "debugger"),
+            ("invoke technical-writer for docs", "technical_writer"),
+            ("transfer to data_engineer", "data_engineer"),
+            (
+                "ask @performance-engineer to profile",
+                "performance_engineer",
+            ),
+            ("(@refactor)", "refactor"),
+            ("context\nagent: api_designer\nmore", "api_designer"),
+            ("Agent:  DevOps-Engineer", "devops_engineer"),
+            ("first @tester then delegate to coder", "tester"),
+        ];
+        for (prompt, want) in cases {
+            assert_eq!(detect_plain(prompt).as_deref(), Some(want), "{prompt}");
+        }
+    }
+
+    #[test]
+    fn negatives() {
+        for prompt in [
+            "you are the tester",
+            "the coder wrote this",
+            "delegated to coder yesterday",
+            "redelegate to coder",
+            "delegate to coders",
+            "delegate to the team",
+            "email me at someone@coder",
+            "Handoff report validation failed: Missing Downstream Context section.",
+            "agent: nobody",
+            "",
+        ] {
+            assert_eq!(detect_plain(prompt), None, "{prompt}");
+        }
+    }
+
+    #[test]
+    fn order_line_then_env_then_phrase_and_extra_agents() {
+        let env = Env::from_pairs([
+            ("MAESTRO_CURRENT_AGENT", "debugger"),
+            ("MAESTRO_AGENTS", "ux-designer, qa"),
+        ]);
+        let roster = Roster::from_env(&env);
+        assert_eq!(
+            detect("delegate to coder", &env, &roster).as_deref(),
+            Some("debugger")
+        );
+        assert_eq!(
+            detect("agent: tester\ndelegate to coder", &env, &roster).as_deref(),
+            Some("tester")
+        );
+        let env2 = Env::from_pairs([("MAESTRO_AGENTS", "ux-designer, qa")]);
+        assert_eq!(
+            detect("delegate to the UX_Designer", &env2, &roster).as_deref(),
+            Some("ux_designer")
+        );
+        assert_eq!(detect("@qa please", &env2, &roster).as_deref(), Some("qa"));
+        let bogus = Env::from_pairs([("MAESTRO_CURRENT_AGENT", "../../etc")]);
+        assert_eq!(detect("hello", &bogus, &roster), None);
+    }
+}

@@ -1,0 +1,260 @@
+//! A session file: a frontmatter block between `---` lines, then the Markdown body (the
+//! orchestration log). DESIGN 2.1.
+//!
+//! The frontmatter is YAML (Maestro's session template) or JSON (newer Maestro versions); it is
+//! written back in the flavour it was read in. It is held as an ordered JSON map, so keys the
+//! tool does not know survive every rewrite in their place. YAML is read with `serde-saphyr`
+//! (panic-free, with budgets) and written by [`crate::yaml_emit`] in the template's style.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::yaml_emit;
+
+/// The syntax of a frontmatter block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// YAML, as the Maestro template writes it.
+    Yaml,
+    /// JSON between the `---` lines.
+    Json,
+}
+
+/// A parsed session file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Which syntax the frontmatter was read in and will be written in.
+    pub flavour: Flavour,
+    /// The frontmatter mapping, in file order.
+    pub frontmatter: Map<String, Value>,
+    /// Everything after the closing `---` line, verbatim.
+    pub body: String,
+}
+
+/// Why a text is not a session document: a 1-based line of the file and a reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line of the whole file, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ParseError {
+    /// Turns this into [`Error::Corrupt`] for the file at `path`.
+    pub fn at(self, path: &Path) -> Error {
+        Error::Corrupt {
+            path: path.to_path_buf(),
+            line: self.line,
+            reason: self.reason,
+        }
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.reason),
+            None => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl Document {
+    /// Parses a whole session file.
+    pub fn parse(text: &str) -> Result<Document, ParseError> {
+        let (front, body) = split(text)?;
+        let trimmed = front.trim_start();
+        let (flavour, value) = if trimmed.starts_with('{') {
+            let value: Value = serde_json::from_str(front).map_err(|e| ParseError {
+                line: Some(e.line() + 1),
+                reason: format!(
+                    "invalid JSON frontmatter: {}",
+                    strip_position(&e.to_string())
+                ),
+            })?;
+            (Flavour::Json, value)
+        } else {
+            (Flavour::Yaml, parse_yaml(front)?)
+        };
+        let frontmatter = match value {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            _ => {
+                return Err(ParseError {
+                    line: Some(2),
+                    reason: "frontmatter is not a mapping of keys to values".into(),
+                });
+            }
+        };
+        Ok(Document {
+            flavour,
+            frontmatter,
+            body: body.to_string(),
+        })
+    }
+
+    /// Reads and parses the file at `path`.
+    ///
+    /// Errors: [`Error::Io`] when it cannot be read; [`Error::Corrupt`] with the line and
+    /// reason when it does not parse.
+    pub fn read(path: &Path) -> Result<Document> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        Document::from_bytes(&bytes).map_err(|e| e.at(path))
+    }
+
+    /// Parses file bytes, refusing text that is not UTF-8.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Document, ParseError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| ParseError {
+            line: Some(
+                bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1,
+            ),
+            reason: "file is not valid UTF-8".into(),
+        })?;
+        Document::parse(text)
+    }
+
+    /// Renders the whole file: `---`, the frontmatter in its flavour, `---`, the body.
+    pub fn render(&self) -> String {
+        let front = match self.flavour {
+            Flavour::Yaml => yaml_emit::to_yaml(&self.frontmatter),
+            Flavour::Json => {
+                let mut s =
+                    serde_json::to_string_pretty(&self.frontmatter).unwrap_or_else(|_| "{}".into());
+                s.push('\n');
+                s
+            }
+        };
+        format!("---\n{front}---\n{}", self.body)
+    }
+}
+
+/// Splits a file into frontmatter text and body. The file must open with a `---` line and a
+/// later line must be exactly `---`.
+fn split(text: &str) -> Result<(&str, &str), ParseError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(|| ParseError {
+            line: Some(1),
+            reason: "file does not start with a `---` frontmatter line".into(),
+        })?;
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == "---" {
+            return Ok((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    Err(ParseError {
+        line: Some(text.lines().count().max(1)),
+        reason: "frontmatter is not closed by a `---` line".into(),
+    })
+}
+
+fn parse_yaml(front: &str) -> Result<Value, ParseError> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    serde_saphyr::from_str_with_options::<Value>(front, options).map_err(|e| {
+        let line = e.location().map(|l| l.line() as usize + 1);
+        ParseError {
+            line,
+            reason: format!(
+                "invalid YAML frontmatter: {}",
+                strip_position(&e.to_string())
+            ),
+        }
+    })
+}
+
+/// Drops the "error: line N column M: " / " at line N column M" a parser puts in its message,
+/// since the caller reports the file line itself.
+fn strip_position(msg: &str) -> String {
+    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    let msg = match msg.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map(|(_, m)| m).unwrap_or(rest),
+        None => msg,
+    };
+    let msg = msg.lines().next().unwrap_or(msg);
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_keeps_body() {
+        let doc =
+            Document::parse("---\na: 1\n---\n# Log\n\n---\nnot frontmatter\n").expect("parse");
+        assert_eq!(doc.flavour, Flavour::Yaml);
+        assert_eq!(doc.frontmatter["a"], 1);
+        assert_eq!(doc.body, "# Log\n\n---\nnot frontmatter\n");
+        assert_eq!(
+            doc.render(),
+            "---\na: 1\n---\n# Log\n\n---\nnot frontmatter\n"
+        );
+    }
+
+    #[test]
+    fn json_flavour_round_trips() {
+        let text = "---\n{\n  \"b\": [\n    1\n  ],\n  \"a\": null\n}\n---\nbody";
+        let doc = Document::parse(text).expect("parse");
+        assert_eq!(doc.flavour, Flavour::Json);
+        assert_eq!(doc.render(), text);
+    }
+
+    #[test]
+    fn broken_frontmatter_names_the_file_line() {
+        let cases = [
+            ("no frontmatter", 1, "does not start"),
+            ("---\na: 1\n", 2, "not closed"),
+            ("---\na: 1\nb: [1, 2\nc: 3\n---\n", 4, "invalid YAML"),
+            ("---\na: 1\n  b: 2\n---\n", 3, "invalid YAML"),
+            ("---\n{\n  \"a\": 1,\n}\n---\n", 4, "invalid JSON"),
+            ("---\n- 1\n---\n", 2, "not a mapping"),
+            ("---\na: 1\na: 2\n---\n", 3, "duplicate"),
+        ];
+        for (text, line, reason) in cases {
+            let err = Document::parse(text).expect_err(text);
+            assert_eq!(err.line, Some(line), "{text:?}: {err}");
+            assert!(err.reason.contains(reason), "{text:?}: {err}");
+            assert!(!err.reason.contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_is_corrupt() {
+        let err = Document::from_bytes(b"---\na: \xff\n---\n").expect_err("utf8");
+        assert_eq!(err.line, Some(2));
+    }
+}
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+
+    const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
+    const JSON: &str = include_str!("../../tests/fixtures/maestro-state/active-session.json.md");
+
+    #[test]
+    fn both_renderings_read_to_the_same_session_and_write_back_unchanged() {
+        let yaml = Document::parse(YAML).expect("yaml fixture");
+        let json = Document::parse(JSON).expect("json fixture");
+        assert_eq!(yaml.flavour, Flavour::Yaml);
+        assert_eq!(json.flavour, Flavour::Json);
+        assert_eq!(yaml.frontmatter, json.frontmatter);
+        assert_eq!(yaml.body, json.body);
+        assert_eq!(yaml.render(), YAML);
+        assert_eq!(json.render(), JSON);
+    }
+}

@@ -1,0 +1,305 @@
+//! The state tools that models and people run: `read-state`, `write-state`,
+//! `read-active-session`, `ensure-workspace`. They replace Maestro's Node.js scripts of the same
+//! names and keep their contracts: paths are relative to the working directory, errors are one
+//! line, and `read-active-session` prints exactly `No active session` when there is none.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::beneath::{self, Root};
+use crate::document::Document;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::fsx;
+use crate::lock;
+use crate::paths::{self, Workspace};
+
+/// What `read-active-session` prints when there is no active session (prompts test for it).
+pub const NO_ACTIVE_SESSION: &str = "No active session";
+
+/// The bytes of the file at `rel`, resolved beneath `cwd`.
+///
+/// Errors: [`Error::PathRefused`] for a refused path, [`Error::Io`] when it cannot be read.
+pub fn read_state(cwd: &Path, rel: &str) -> Result<Vec<u8>> {
+    Root::open(cwd)?.read(rel)
+}
+
+/// Durably replaces the file at `rel` beneath `cwd` with `content`, creating parent folders.
+///
+/// When `validate` is set and the target is a session file (a `.md` under a `state/` folder
+/// whose content starts with `---`), the frontmatter must parse first. A target under a
+/// `state/` folder is written while holding that folder's `.lock`, so it never interleaves
+/// with a `maestro-session` read-modify-write.
+///
+/// Errors: [`Error::Invalid`] for empty content; [`Error::Corrupt`] naming the line of a broken
+/// frontmatter; those of [`Root::write`].
+pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: bool) -> Result<()> {
+    if content.is_empty() {
+        return Err(Error::Invalid("stdin content is empty".into()));
+    }
+    let clean = beneath::validate_relative(rel)?;
+    let state_folder = state_folder_of(&clean);
+    if validate
+        && state_folder.is_some()
+        && clean.extension().is_some_and(|e| e == "md")
+        && content.starts_with(b"---")
+    {
+        Document::from_bytes(content).map_err(|e| e.at(&clean))?;
+    }
+    let root = Root::open(cwd)?;
+    let _guard = match &state_folder {
+        Some(folder) => Some(root.lock(folder, lock::timeout_from(env))?),
+        None => None,
+    };
+    root.write(rel, content, fsx::STATE_FILE_MODE)
+}
+
+/// The innermost folder named `state` among the parents of `rel`, if any.
+fn state_folder_of(rel: &Path) -> Option<PathBuf> {
+    let parent = rel.parent()?;
+    let mut found = None;
+    let mut sofar = PathBuf::new();
+    for component in parent.components() {
+        if let Component::Normal(name) = component {
+            sofar.push(name);
+            if name == "state" {
+                found = Some(sofar.clone());
+            }
+        }
+    }
+    found
+}
+
+/// The active session file's bytes, or `None` when there is none. The file is read beneath the
+/// state dir, so a symlink planted there cannot make it print a file from elsewhere.
+pub fn read_active_session(env: &Env, cwd: &Path) -> Result<Option<Vec<u8>>> {
+    let ws = Workspace::resolve(env, cwd);
+    let root = match Root::open(&ws.state_dir) {
+        Ok(root) => root,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    match root.read("state/active-session.md") {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates `state/`, `state/archive/`, `plans/` and `plans/archive/` under the state dir
+/// (`state_dir`, else the resolved one), beneath the project root. Returns the state dir.
+///
+/// Errors: [`Error::PathRefused`] for an absolute state dir outside the project, a `..`
+/// segment, or a symlinked component.
+pub fn ensure_workspace(env: &Env, cwd: &Path, state_dir: Option<&str>) -> Result<PathBuf> {
+    let project = paths::project_root(env, cwd);
+    let requested = match state_dir {
+        Some(dir) => dir.to_string(),
+        None => paths::state_dir(env, &project)
+            .to_string_lossy()
+            .into_owned(),
+    };
+    let rel = relative_to_project(&project, &requested)?;
+    let root = Root::open(&project)?;
+    for sub in ["state/archive", "plans/archive"] {
+        root.create_dir_all_no_symlinks(&rel.join(sub))?;
+    }
+    Ok(project.join(rel))
+}
+
+fn relative_to_project(project: &Path, requested: &str) -> Result<PathBuf> {
+    let path = Path::new(requested);
+    if path.is_absolute() {
+        if requested.split(['/', '\\']).any(|s| s == "..") {
+            return Err(Error::refused_path(
+                requested,
+                "`..` segments are not allowed",
+            ));
+        }
+        let canon_project = project
+            .canonicalize()
+            .map_err(|e| Error::io("resolve", project, e))?;
+        let inside = path
+            .strip_prefix(project)
+            .or_else(|_| path.strip_prefix(&canon_project))
+            .map_err(|_| {
+                Error::refused_path(
+                    requested,
+                    format!("it is outside the project {}", project.display()),
+                )
+            })?;
+        let inside = inside.to_string_lossy();
+        if inside.is_empty() {
+            return Err(Error::refused_path(
+                requested,
+                "the state dir cannot be the project root itself",
+            ));
+        }
+        beneath::validate_relative(&inside)
+    } else {
+        beneath::validate_relative(requested)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn env_for(root: &Path) -> Env {
+        Env::from_pairs([("MAESTRO_WORKSPACE_PATH", root.to_str().expect("utf8"))])
+    }
+
+    #[test]
+    fn state_folder_detection() {
+        assert_eq!(
+            state_folder_of(Path::new("docs/maestro/state/active-session.md")),
+            Some(PathBuf::from("docs/maestro/state"))
+        );
+        assert_eq!(
+            state_folder_of(Path::new("state/archive/x.md")),
+            Some(PathBuf::from("state"))
+        );
+        assert_eq!(state_folder_of(Path::new("notes/x.md")), None);
+        assert_eq!(state_folder_of(Path::new("state")), None);
+    }
+
+    #[test]
+    fn write_state_validates_session_files_only() {
+        let t = tempfile::tempdir().expect("tmp");
+        let env = env_for(t.path());
+        let broken = b"---\nsession_id: x\nphases: [1, 2\n---\n";
+        let err = write_state(
+            t.path(),
+            &env,
+            "docs/maestro/state/active-session.md",
+            broken,
+            true,
+        )
+        .expect_err("broken");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("active-session.md:3") && msg.contains("unclosed"),
+            "{msg}"
+        );
+        assert!(
+            !t.path()
+                .join("docs/maestro/state/active-session.md")
+                .exists()
+        );
+        write_state(
+            t.path(),
+            &env,
+            "docs/maestro/state/active-session.md",
+            broken,
+            false,
+        )
+        .expect("no-validate");
+        write_state(t.path(), &env, "notes/x.md", broken, true).expect("not a session file");
+        write_state(t.path(), &env, "state/plain.txt", broken, true).expect("not .md");
+        let err = write_state(t.path(), &env, "x.md", b"", true).expect_err("empty");
+        assert_eq!(err.to_string(), "stdin content is empty");
+        assert!(t.path().join("docs/maestro/state/.lock").exists());
+    }
+
+    #[test]
+    fn active_session_read_and_absent() {
+        let t = tempfile::tempdir().expect("tmp");
+        let env = env_for(t.path());
+        assert_eq!(read_active_session(&env, t.path()).expect("none"), None);
+        std::fs::create_dir_all(t.path().join("docs/maestro/state")).expect("mkdir");
+        symlink(
+            "/etc/hostname",
+            t.path().join("docs/maestro/state/active-session.md"),
+        )
+        .expect("symlink");
+        assert!(
+            read_active_session(&env, t.path()).is_err(),
+            "symlink out is refused"
+        );
+        std::fs::remove_file(t.path().join("docs/maestro/state/active-session.md")).expect("rm");
+        std::fs::write(
+            t.path().join("docs/maestro/state/active-session.md"),
+            "---\n---\n",
+        )
+        .expect("write");
+        assert_eq!(
+            read_active_session(&env, t.path())
+                .expect("some")
+                .as_deref(),
+            Some(&b"---\n---\n"[..])
+        );
+    }
+
+    #[test]
+    fn ensure_workspace_creates_and_refuses() {
+        let t = tempfile::tempdir().expect("tmp");
+        let env = env_for(t.path());
+        let dir = ensure_workspace(&env, t.path(), None).expect("default");
+        assert_eq!(dir, t.path().join("docs/maestro"));
+        for sub in ["state", "state/archive", "plans", "plans/archive"] {
+            assert!(dir.join(sub).is_dir(), "{sub}");
+        }
+        let abs_inside = t.path().join("custom");
+        ensure_workspace(&env, t.path(), Some(abs_inside.to_str().expect("utf8")))
+            .expect("absolute inside");
+        assert!(abs_inside.join("plans/archive").is_dir());
+        for bad in ["/etc/maestro", "../x", "a/../../x"] {
+            let err = ensure_workspace(&env, t.path(), Some(bad)).expect_err(bad);
+            assert!(matches!(err, Error::PathRefused { .. }), "{bad}: {err}");
+        }
+        let outside = tempfile::tempdir().expect("tmp");
+        symlink(outside.path(), t.path().join("linked")).expect("symlink");
+        let err =
+            ensure_workspace(&env, t.path(), Some("linked")).expect_err("symlinked state dir");
+        assert!(err.to_string().contains("symlink"), "{err}");
+        assert!(
+            std::fs::read_dir(outside.path())
+                .expect("ls")
+                .next()
+                .is_none()
+        );
+    }
+}
+
+/// The shared edge of the state-tool executables: arguments, `ERROR: <message>` on stderr,
+/// exit 1 on any error.
+pub mod cli {
+    use std::path::Path;
+
+    use crate::env::Env;
+    use crate::error::{Error, Result};
+
+    /// Runs `f` with the working directory, the process environment and the arguments
+    /// (after the program name), requiring at least `min_args` of them; `usage` is printed
+    /// with `--help` and on missing arguments. Returns the exit code: 0, or 1 after printing
+    /// `ERROR: <message>`.
+    pub fn run(
+        usage: &str,
+        min_args: usize,
+        f: impl FnOnce(&Path, &Env, &[String]) -> Result<()>,
+    ) -> i32 {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.iter().any(|a| a == "--help" || a == "-h") {
+            println!("usage: {usage}");
+            return 0;
+        }
+        let positional = args.iter().filter(|a| !a.starts_with("--")).count();
+        let result = if positional < min_args {
+            Err(Error::Invalid(format!("missing argument; usage: {usage}")))
+        } else {
+            match std::env::current_dir() {
+                Ok(cwd) => f(&cwd, &Env::process(), &args),
+                Err(e) => Err(Error::io("read working directory", ".", e)),
+            }
+        };
+        match result {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("ERROR: {e}");
+                1
+            }
+        }
+    }
+}
