@@ -29,6 +29,10 @@ pub struct Outcome {
     pub decision: Decision,
     /// Diagnostics, each printed as one stderr line.
     pub diagnostics: Vec<String>,
+    /// The runtime session id, when the payload had a valid one.
+    pub session_id: Option<String>,
+    /// The agent this event recorded (BeforeAgent) or checked (AfterAgent).
+    pub agent: Option<String>,
 }
 
 impl Outcome {
@@ -36,6 +40,8 @@ impl Outcome {
         Outcome {
             decision: Decision::Allow,
             diagnostics: Vec::new(),
+            session_id: None,
+            agent: None,
         }
     }
 
@@ -100,10 +106,38 @@ pub fn main(event: HookEvent, args: impl IntoIterator<Item = OsString>) -> i32 {
     for line in &outcome.diagnostics {
         let _ = writeln!(err, "{line}");
     }
+    let answer = render(runtime, event, &outcome.decision);
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", render(runtime, event, &outcome.decision));
+    let _ = writeln!(out, "{answer}");
     let _ = out.flush();
+    if let Some(log) = std::env::var_os(HOOK_LOG_VAR).filter(|v| !v.is_empty()) {
+        append_log(Path::new(&log), hook, &outcome, &answer);
+    }
     0
+}
+
+/// Variable naming a file to which every hook run appends one JSON line
+/// (`{"time","hook","session_id","agent","answer","errors"}`), for people debugging a setup
+/// and for the end-to-end tests. Unset: nothing is logged.
+pub const HOOK_LOG_VAR: &str = "MAESTRO_HOOK_LOG";
+
+fn append_log(path: &Path, hook: &str, outcome: &Outcome, answer: &str) {
+    let line = serde_json::json!({
+        "time": jiff::Timestamp::now().to_string(),
+        "hook": hook,
+        "session_id": outcome.session_id,
+        "agent": outcome.agent,
+        "answer": serde_json::from_str::<serde_json::Value>(answer).unwrap_or_default(),
+        "errors": outcome.diagnostics,
+    });
+    // One write of one line with O_APPEND, so concurrent hooks never interleave lines.
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = file.write_all(format!("{line}\n").as_bytes());
+    }
 }
 
 /// Runs `f`, turning a panic into an allow with one diagnostic line.
@@ -150,6 +184,8 @@ pub fn handle(
     let mut outcome = Outcome {
         decision: Decision::Allow,
         diagnostics: std::mem::take(&mut ctx.diagnostics),
+        session_id: Some(ctx.id.to_string()),
+        agent: ctx.agent.take(),
     };
     match result {
         Ok(decision) => outcome.decision = decision,
@@ -166,6 +202,7 @@ struct Ctx<'a> {
     folder: SessionFolder,
     workspace: Workspace,
     diagnostics: Vec<String>,
+    agent: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -193,6 +230,7 @@ impl<'a> Ctx<'a> {
             base,
             workspace,
             diagnostics,
+            agent: None,
         })
     }
 
@@ -229,12 +267,16 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
             let agent = input.agent_type().and_then(claude_agent_name);
             if let Some(agent) = agent {
                 ctx.folder.start_subagent(&agent_id, &agent)?;
+                ctx.agent = Some(agent);
             }
         }
         _ => {
             let roster = Roster::from_env(ctx.env);
             match agent::detect(input.prompt(), ctx.env, &roster) {
-                Some(agent) => ctx.folder.set_active_agent(&agent)?,
+                Some(agent) => {
+                    ctx.folder.set_active_agent(&agent)?;
+                    ctx.agent = Some(agent);
+                }
                 None if ctx.folder.exists() => ctx.folder.touch()?,
                 None => {}
             }

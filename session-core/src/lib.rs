@@ -15,6 +15,7 @@ pub mod hook_context;
 pub mod hook_events;
 pub mod hook_io;
 pub mod hook_state;
+pub mod integration;
 pub mod lock;
 pub mod paths;
 pub mod session_id;

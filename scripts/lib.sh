@@ -1,0 +1,42 @@
+# Shared helpers of the scripts in this folder. Source it; POSIX sh.
+
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+GEMINI_VERSION=0.61.0
+# Scripts isolate HOME for Gemini CLI; keep cargo, rustup and npm pointed at the real one.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
+FIXTURES="$ROOT/tests/fixtures/gemini-cli-0.61"
+
+# Installs the pinned Gemini CLI into a cache under target/ (once) and prints its path.
+gemini_bin() {
+    cache="$TARGET/gemini-cli-$GEMINI_VERSION"
+    if [ ! -x "$cache/node_modules/.bin/gemini" ]; then
+        echo "installing @google/gemini-cli@$GEMINI_VERSION into $cache" >&2
+        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
+            "@google/gemini-cli@$GEMINI_VERSION" >&2
+    fi
+    echo "$cache/node_modules/.bin/gemini"
+}
+
+# Makes a scratch world under $1: an isolated HOME that selects API-key auth, a git project
+# with an active Maestro session, and a private hook base. Exports HOME, PROJECT, HOOKS.
+scratch_world() {
+    world="$1"
+    export HOME="$world/home"
+    export PROJECT="$world/proj"
+    export MAESTRO_HOOKS_DIR="$world/hooks"
+    export TMPDIR="$world/tmp"
+    mkdir -p "$HOME/.gemini" "$PROJECT/docs/maestro/state" "$TMPDIR"
+    printf '%s\n' '{"security":{"auth":{"selectedType":"gemini-api-key"}}}' > "$HOME/.gemini/settings.json"
+    git -C "$PROJECT" init -q
+    cp "$ROOT/tests/fixtures/maestro-state/active-session.yaml.md" "$PROJECT/docs/maestro/state/active-session.md"
+}
+
+# Runs the real Gemini CLI offline in $PROJECT: run_gemini PROMPT REPLIES_FILE [extra args].
+run_gemini() {
+    prompt="$1"; replies="$2"; shift 2
+    (cd "$PROJECT" && GEMINI_API_KEY=fake "$GEMINI" -m gemini-2.5-flash -p "$prompt" \
+        --fake-responses "$replies" --skip-trust --approval-mode yolo "$@")
+}

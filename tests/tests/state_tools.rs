@@ -1,0 +1,156 @@
+//! read-state, write-state, read-active-session and ensure-workspace over the built executables.
+
+use std::os::unix::fs::symlink;
+
+use e2e_tests::{World, fixture, run, stderr_lines};
+
+fn stderr_one_line(out: &std::process::Output) -> String {
+    let lines = stderr_lines(out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    lines[0].clone()
+}
+
+#[test]
+fn write_then_read_round_trips_bytes() {
+    let world = World::new();
+    let content = b"---\nsession_id: \"x\"\n---\nbody \xe2\x9c\x85 without newline";
+    let mut cmd = world.cmd("write-state");
+    cmd.arg("docs/maestro/state/active-session.md");
+    let out = run(cmd, content);
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "silent on success"
+    );
+    let mut cmd = world.cmd("read-state");
+    cmd.arg("docs/maestro/state/active-session.md");
+    let out = run(cmd, b"");
+    assert!(out.status.success());
+    assert_eq!(out.stdout, content, "nothing added");
+    let mut cmd = world.cmd("write-state");
+    cmd.arg("notes/a..b.md");
+    assert!(run(cmd, b"dots inside a name are fine").status.success());
+}
+
+#[test]
+fn refused_paths_for_both_tools() {
+    let world = World::new();
+    symlink("/etc", world.project().join("etc-link")).expect("symlink");
+    let cases = [
+        ("/etc/hostname", "absolute paths are not allowed"),
+        ("../outside.md", "`..` segments are not allowed"),
+        ("docs/../../x.md", "`..` segments are not allowed"),
+        ("docs\\..\\..\\x.md", "`..` segments are not allowed"),
+        ("etc-link/hostname", "leads outside"),
+    ];
+    for tool in ["read-state", "write-state"] {
+        for (path, want) in cases {
+            let mut cmd = world.cmd(tool);
+            cmd.arg(path);
+            let out = run(cmd, b"content");
+            assert_eq!(out.status.code(), Some(1), "{tool} {path}");
+            let line = stderr_one_line(&out);
+            assert!(
+                line.starts_with("ERROR: ") && line.contains(want),
+                "{tool} {path}: {line}"
+            );
+        }
+    }
+    assert!(!std::path::Path::new("/etc/x.md").exists());
+}
+
+#[test]
+fn write_state_errors() {
+    let world = World::new().with_active_session();
+    let mut cmd = world.cmd("write-state");
+    cmd.arg("docs/maestro/state/active-session.md");
+    let out = run(cmd, b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr_one_line(&out), "ERROR: stdin content is empty");
+
+    // A mangled heredoc cannot corrupt the session: refused with the line, file untouched.
+    let before = std::fs::read(world.state().join("active-session.md")).expect("read");
+    let mangled = b"---\nsession_id: \"x\"\nstatus: \"in_progress\nphases: []\n---\n";
+    let mut cmd = world.cmd("write-state");
+    cmd.arg("docs/maestro/state/active-session.md");
+    let out = run(cmd, mangled);
+    assert_eq!(out.status.code(), Some(1));
+    let line = stderr_one_line(&out);
+    assert!(
+        line.contains("active-session.md:4") && line.contains("invalid YAML frontmatter"),
+        "{line}"
+    );
+    assert_eq!(
+        std::fs::read(world.state().join("active-session.md")).expect("read"),
+        before
+    );
+
+    let mut cmd = world.cmd("write-state");
+    cmd.args(["--no-validate", "docs/maestro/state/active-session.md"]);
+    assert!(run(cmd, mangled).status.success());
+    assert_eq!(
+        std::fs::read(world.state().join("active-session.md")).expect("read"),
+        mangled
+    );
+
+    let out = run(world.cmd("write-state"), b"x");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_one_line(&out).contains("missing argument"));
+}
+
+#[test]
+fn read_active_session_prints_file_or_literal_line() {
+    let world = World::new();
+    let out = run(world.cmd("read-active-session"), b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, b"No active session\n");
+    let world = world.with_active_session();
+    let out = run(world.cmd("read-active-session"), b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, fixture("maestro-state/active-session.yaml.md"));
+    // A custom state dir from the project's .env.
+    std::fs::write(
+        world.project().join(".env"),
+        "export MAESTRO_STATE_DIR=.maestro\n",
+    )
+    .expect("write");
+    let out = run(world.cmd("read-active-session"), b"");
+    assert_eq!(out.stdout, b"No active session\n");
+}
+
+#[test]
+fn ensure_workspace_creates_layout_and_refuses_escapes() {
+    let world = World::new();
+    let out = run(world.cmd("ensure-workspace"), b"");
+    assert!(out.status.success(), "{:?}", stderr_lines(&out));
+    for sub in ["state", "state/archive", "plans", "plans/archive"] {
+        assert!(
+            world.project().join("docs/maestro").join(sub).is_dir(),
+            "{sub}"
+        );
+    }
+    let mut cmd = world.cmd("ensure-workspace");
+    cmd.arg(".maestro");
+    assert!(run(cmd, b"").status.success());
+    assert!(world.project().join(".maestro/plans/archive").is_dir());
+
+    let outside = tempfile::tempdir().expect("tmp");
+    symlink(outside.path(), world.project().join("linked")).expect("symlink");
+    for (arg, want) in [
+        ("/tmp/elsewhere", "outside the project"),
+        ("../up", "`..`"),
+        ("linked", "symlink"),
+    ] {
+        let mut cmd = world.cmd("ensure-workspace");
+        cmd.arg(arg);
+        let out = run(cmd, b"");
+        assert_eq!(out.status.code(), Some(1), "{arg}");
+        assert!(stderr_one_line(&out).contains(want), "{arg}");
+    }
+    assert!(
+        std::fs::read_dir(outside.path())
+            .expect("ls")
+            .next()
+            .is_none()
+    );
+}
