@@ -39,6 +39,27 @@ pub fn durable_replace_in(
     bytes: &[u8],
     new_mode: u32,
 ) -> Result<()> {
+    replace_in(dir, dir_path, name, bytes, new_mode, true)
+}
+
+/// Like [`durable_replace_in`] but without the two fsyncs: readers still see the old or the
+/// new bytes, never a mix, but a power loss may lose the write. For transient state only
+/// (the hook-state folder under /tmp), where the fsyncs would cost about a third of a hook's
+/// run time (~0.6 ms of ~2 ms, measured with scripts/bench.sh).
+pub fn atomic_replace(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    let (parent, name) = split_parent(path)?;
+    let dir = Dir::open_ambient_dir(&parent, ambient_authority()).ctx("open folder", &parent)?;
+    replace_in(&dir, &parent, &name, bytes, new_mode, false)
+}
+
+fn replace_in(
+    dir: &Dir,
+    dir_path: &Path,
+    name: &str,
+    bytes: &[u8],
+    new_mode: u32,
+    sync: bool,
+) -> Result<()> {
     remove_stale_temps(dir);
     let target_path = dir_path.join(name);
     let mode = match dir.symlink_metadata(name) {
@@ -56,7 +77,9 @@ pub fn durable_replace_in(
         file.set_permissions(cap_std::fs::Permissions::from_mode(mode))
             .ctx("set permissions of", &temp_path)?;
         file.write_all(bytes).ctx("write", &temp_path)?;
-        file.sync_all().ctx("fsync", &temp_path)?;
+        if sync {
+            file.sync_all().ctx("fsync", &temp_path)?;
+        }
         drop(file);
         dir.rename(&temp, dir, name)
             .ctx("rename temp file over", &target_path)?;
@@ -66,7 +89,11 @@ pub fn durable_replace_in(
         let _ = dir.remove_file(&temp);
         return result;
     }
-    sync_open_folder(dir, dir_path)
+    if sync {
+        sync_open_folder(dir, dir_path)
+    } else {
+        Ok(())
+    }
 }
 
 /// Fsyncs the open folder `dir`. `cap-std` holds folders as `O_PATH` descriptors, which cannot

@@ -239,15 +239,33 @@ impl<'a> Ctx<'a> {
             .prune_if_due(Some(&self.id), hook_state::ttl_from(self.env), now);
     }
 
-    /// The active session's frontmatter: `Ok(None)` when there is no active session.
-    fn active_session(&self) -> Result<Option<Document>> {
+    /// The context summary of the active session, from the cache when the session file is
+    /// unchanged: `Ok(None)` when there is no active session.
+    fn active_session_summary(&self) -> Result<Option<String>> {
+        use std::os::unix::fs::MetadataExt;
         let path = self.workspace.active_session_path();
-        match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
-            Err(e) => Err(Error::io("inspect", &path, e)),
-            Ok(_) => Document::read(&path).map(Some),
+        let meta = match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
+            Err(e) => return Err(Error::io("inspect", &path, e)),
+            Ok(meta) => meta,
+        };
+        let key = format!(
+            "{} {}:{}:{}:{}.{}",
+            path.display(),
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        );
+        if let Some(summary) = self.folder.cached_context(&key) {
+            return Ok(Some(summary));
         }
+        let doc = Document::read(&path)?;
+        let summary = hook_context::summarize(&doc.frontmatter);
+        self.folder.store_context(&key, &summary);
+        Ok(Some(summary))
     }
 }
 
@@ -282,10 +300,8 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
             }
         }
     }
-    match ctx.active_session()? {
-        Some(doc) => Ok(Decision::AllowWithContext(hook_context::summarize(
-            &doc.frontmatter,
-        ))),
+    match ctx.active_session_summary()? {
+        Some(summary) => Ok(Decision::AllowWithContext(summary)),
         None => Ok(Decision::Allow),
     }
 }
@@ -322,6 +338,7 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
     let Some(agent) = agent else {
         return Ok(Decision::Allow);
     };
+    ctx.agent = Some(agent.clone());
     let validate = ctx
         .env
         .get("MAESTRO_VALIDATE_HANDOFF")

@@ -5,7 +5,9 @@
 //! is writable by group or others is not used: the fallback is `<temp dir>/maestro-hooks-<uid>`
 //! (temp dir = `$TMPDIR`, else `/tmp`), with the same checks, and the caller is told once.
 //!
-//! `<base>/<session_id>/active-agent` holds the bare agent name, no newline. For runtimes
+//! `<base>/<session_id>/active-agent` holds the bare agent name, no newline. Files here are
+//! replaced atomically (temp file and rename) but not fsynced: the state is transient by
+//! design and lives in /tmp, and the fsyncs would dominate a hook's run time. For runtimes
 //! that run several sub-agents at once (Claude Code), `<base>/<session_id>/agents/<agent_id>`
 //! holds each live sub-agent's name, so one finishing does not clear another.
 //!
@@ -37,6 +39,11 @@ pub const PRUNE_STAMP: &str = ".last-prune";
 pub const ACTIVE_AGENT: &str = "active-agent";
 /// Folder of per-sub-agent files.
 pub const AGENTS_DIR: &str = "agents";
+/// File caching the BeforeAgent context summary: first line the identity of the session file
+/// it was made from (path, device, inode, size, mtime in ns), then the summary. A durable
+/// replace always makes a new inode, so any rewrite of the session misses the cache; parsing
+/// the YAML frontmatter in a fresh process costs ~0.25 ms, which the cache saves on every turn.
+pub const CONTEXT_CACHE: &str = "context-cache";
 
 /// A usable hook base.
 #[derive(Debug, Clone)]
@@ -123,7 +130,8 @@ impl HookBase {
         {
             return 0;
         }
-        if fsx::durable_replace(&stamp, b"", fsx::PRIVATE_FILE_MODE).is_err() {
+        // Only the stamp's mtime matters; truncating it to empty sets that.
+        if fs::write(&stamp, b"").is_err() {
             return 0;
         }
         self.prune(keep, ttl, now)
@@ -246,10 +254,21 @@ impl SessionFolder {
         read_name(&self.path.join(ACTIVE_AGENT))
     }
 
-    /// Records `agent` as the active agent (creating the folder).
+    /// Creates the folder (0700) if missing.
+    pub fn ensure(&self) -> Result<()> {
+        match fs::DirBuilder::new().mode(0o700).create(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                Err(Error::io("create folder", &self.path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records `agent` as the active agent (creating the folder; the rename of the new file
+    /// into it updates its mtime, so no separate touch is needed).
     pub fn set_active_agent(&self, agent: &str) -> Result<()> {
-        self.touch()?;
-        fsx::durable_replace(
+        self.ensure()?;
+        fsx::atomic_replace(
             &self.path.join(ACTIVE_AGENT),
             agent.as_bytes(),
             fsx::PRIVATE_FILE_MODE,
@@ -275,7 +294,7 @@ impl SessionFolder {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(Error::io("create folder", &dir, e)),
         }
-        fsx::durable_replace(
+        fsx::atomic_replace(
             &dir.join(agent_id.as_str()),
             agent.as_bytes(),
             fsx::PRIVATE_FILE_MODE,
@@ -303,6 +322,26 @@ impl SessionFolder {
         match newest {
             Some(agent) => self.set_active_agent(&agent),
             None => self.clear_active_agent(),
+        }
+    }
+
+    /// The context summary cached under `key` (see [`CONTEXT_CACHE`]), if the cache holds
+    /// exactly that key.
+    pub fn cached_context(&self, key: &str) -> Option<String> {
+        let text = fs::read_to_string(self.path.join(CONTEXT_CACHE)).ok()?;
+        let (cached_key, summary) = text.split_once('\n')?;
+        (cached_key == key).then(|| summary.to_string())
+    }
+
+    /// Caches `summary` under `key` when the folder exists. Best effort: a cache that cannot be
+    /// written only costs the next run a parse.
+    pub fn store_context(&self, key: &str, summary: &str) {
+        if self.exists() && !key.contains('\n') {
+            let _ = fsx::atomic_replace(
+                &self.path.join(CONTEXT_CACHE),
+                format!("{key}\n{summary}").as_bytes(),
+                fsx::PRIVATE_FILE_MODE,
+            );
         }
     }
 

@@ -7,10 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The built executable `name` (`target/<profile>/<name>`).
+/// The built executable `name` (`target/<profile>/<name>`), or the one found in the folders of
+/// `$MAESTRO_BIN_DIR` (a PATH-style list) when that is set.
 ///
 /// Panics with instructions when it has not been built.
 pub fn bin(name: &str) -> PathBuf {
+    if let Some(dirs) = std::env::var_os("MAESTRO_BIN_DIR") {
+        // Prebuilt (e.g. installed) executables: scripts/bench.sh measures what users run.
+        return std::env::split_paths(&dirs)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("{name} not found in MAESTRO_BIN_DIR"));
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe
         .parent()

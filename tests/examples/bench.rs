@@ -1,0 +1,168 @@
+//! Whole-process wall time of the executables, beside `node -e ''` (the start-up floor of the
+//! Node.js scripts they replace), in one run. Run by scripts/bench.sh:
+//!
+//! `cargo run --release -p e2e-tests --example bench -- [--runs N] [--warmup N]`
+//!
+//! Prints a Markdown table: median, p10 and p90 in ms, and node's median over ours.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use e2e_tests::{World, fixture};
+
+struct Case {
+    label: String,
+    samples: Vec<Duration>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[idx]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Spawns `cmd` with `stdin` bytes `runs` times after `warmup` untimed runs; `before` runs
+/// untimed before every run.
+fn measure(
+    mut make: impl FnMut() -> Command,
+    stdin: &[u8],
+    warmup: usize,
+    runs: usize,
+    mut before: impl FnMut(),
+) -> Vec<Duration> {
+    use std::io::Write;
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..warmup + runs {
+        before();
+        let mut cmd = make();
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let start = Instant::now();
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(stdin);
+        }
+        let status = child.wait().expect("wait");
+        let elapsed = start.elapsed();
+        assert!(status.success(), "benchmarked command failed");
+        if i >= warmup {
+            samples.push(elapsed);
+        }
+    }
+    samples.sort();
+    samples
+}
+
+fn main() {
+    let mut runs = 300;
+    let mut warmup = 20;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        match (pair[0].as_str(), pair.get(1).and_then(|v| v.parse().ok())) {
+            ("--runs", Some(n)) => runs = n,
+            ("--warmup", Some(n)) => warmup = n,
+            _ => panic!("usage: bench [--runs N] [--warmup N]"),
+        }
+    }
+    let before_payload = fixture("gemini-cli-0.61/before-agent.json");
+    let after_payload = fixture("gemini-cli-0.61/after-agent.json");
+    let start_payload = fixture("gemini-cli-0.61/session-start.json");
+    let session = fixture("maestro-state/active-session.yaml.md");
+    let sid = "74de4db0-237e-4780-bb9f-307c46acc044";
+    let mut cases: Vec<Case> = Vec::new();
+
+    let node = measure(
+        || {
+            let mut c = Command::new("node");
+            c.args(["-e", ""]);
+            c
+        },
+        b"",
+        warmup.min(5),
+        runs,
+        || {},
+    );
+    cases.push(Case {
+        label: "`node -e ''`".into(),
+        samples: node,
+    });
+
+    for others in [1usize, 1000] {
+        let world = World::new().with_active_session();
+        std::fs::create_dir_all(world.hooks()).expect("mkdir");
+        for i in 0..others {
+            std::fs::create_dir(world.hooks().join(format!("other-session-{i:05}")))
+                .expect("mkdir");
+        }
+        let hooks_label = format!(
+            "{others} other folder{}",
+            if others == 1 { "" } else { "s" }
+        );
+        let agent_file = world.hooks().join(sid).join("active-agent");
+        let run_hook =
+            |name: &str, payload: &[u8], cases: &mut Vec<Case>, before: &mut dyn FnMut()| {
+                let samples = measure(|| world.cmd(name), payload, warmup, runs, before);
+                cases.push(Case {
+                    label: format!("`{name}` ({hooks_label})"),
+                    samples,
+                });
+            };
+        run_hook("session-start", &start_payload, &mut cases, &mut || {});
+        run_hook("before-agent", &before_payload, &mut cases, &mut || {});
+        run_hook("after-agent", &after_payload, &mut cases, &mut || {
+            std::fs::write(&agent_file, "coder").expect("seed agent");
+        });
+        if others == 1 {
+            let samples = measure(
+                || {
+                    let mut c = world.cmd("read-state");
+                    c.arg("docs/maestro/state/active-session.md");
+                    c
+                },
+                b"",
+                warmup,
+                runs,
+                || {},
+            );
+            cases.push(Case {
+                label: "`read-state` (session file)".into(),
+                samples,
+            });
+            let samples = measure(
+                || {
+                    let mut c = world.cmd("write-state");
+                    c.arg("docs/maestro/state/active-session.md");
+                    c
+                },
+                &session,
+                warmup,
+                runs,
+                || {},
+            );
+            cases.push(Case {
+                label: "`write-state` (session file, validated, fsync)".into(),
+                samples,
+            });
+        }
+    }
+
+    let node_median = ms(percentile(&cases[0].samples, 0.5));
+    println!("Runs per row: {runs} after {warmup} warm-up runs; whole-process wall time in ms.\n");
+    println!("| command | median | p10 | p90 | node median / median |");
+    println!("|---|---:|---:|---:|---:|");
+    for case in &cases {
+        let median = ms(percentile(&case.samples, 0.5));
+        println!(
+            "| {} | {:.3} | {:.3} | {:.3} | {:.1}x |",
+            case.label,
+            median,
+            ms(percentile(&case.samples, 0.1)),
+            ms(percentile(&case.samples, 0.9)),
+            node_median / median
+        );
+    }
+}
