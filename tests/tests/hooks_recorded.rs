@@ -241,24 +241,40 @@ fn context_follows_every_change_of_the_session_file() {
     let world = World::new().with_active_session();
     let first = hook(&world, "before-agent", "before-agent");
     assert_eq!(first["hookSpecificOutput"]["additionalContext"], CONTEXT);
-    assert!(world.hooks().join(REPORT_SESSION).join("context-cache").is_file());
+    assert!(
+        world
+            .hooks()
+            .join(REPORT_SESSION)
+            .join("context-cache")
+            .is_file()
+    );
     // A cache hit gives the same answer.
     assert_eq!(hook(&world, "before-agent", "before-agent"), first);
 
     // Rewritten through write-state (a new inode).
     let session = world.state().join("active-session.md");
-    let paused = std::fs::read_to_string(&session).expect("read").replace("status: \"in_progress\"\nworkflow_mode", "status: \"paused\"\nworkflow_mode");
+    let paused = std::fs::read_to_string(&session).expect("read").replace(
+        "status: \"in_progress\"\nworkflow_mode",
+        "status: \"paused\"\nworkflow_mode",
+    );
     let mut cmd = world.cmd("write-state");
     cmd.arg("docs/maestro/state/active-session.md");
     assert!(run(cmd, paused.as_bytes()).status.success());
     let answer = hook(&world, "before-agent", "before-agent");
-    let context = answer["hookSpecificOutput"]["additionalContext"].as_str().expect("context");
+    let context = answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .expect("context");
     assert!(context.contains("status paused;"), "{context}");
 
     // Edited in place (same inode), as an editor might.
-    let failed = paused.replace("status: \"paused\"\nworkflow_mode", "status: \"failed\"\nworkflow_mode");
+    let failed = paused.replace(
+        "status: \"paused\"\nworkflow_mode",
+        "status: \"failed\"\nworkflow_mode",
+    );
     std::fs::write(&session, failed).expect("write in place");
     let answer = hook(&world, "before-agent", "before-agent");
-    let context = answer["hookSpecificOutput"]["additionalContext"].as_str().expect("context");
+    let context = answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .expect("context");
     assert!(context.contains("status failed;"), "{context}");
 }

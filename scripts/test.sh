@@ -1,0 +1,14 @@
+#!/bin/sh
+# The whole test suite (the README's test command; .ci/run calls it): formatting, lints,
+# unit, property and end-to-end tests, then the end-to-end run with the real Gemini CLI.
+set -eu
+cd "$(dirname -- "$0")/.."
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== end to end with the real Gemini CLI"
+sh scripts/e2e-gemini.sh
