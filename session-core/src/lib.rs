@@ -5,18 +5,24 @@
 
 pub mod agent;
 pub mod beneath;
+pub mod clock;
 pub mod document;
 pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod fsx;
+pub mod git;
 pub mod handoff;
 pub mod hook_context;
 pub mod hook_events;
 pub mod hook_io;
 pub mod hook_state;
 pub mod integration;
+pub mod lifecycle;
 pub mod lock;
+pub mod model;
+pub mod operations;
+pub mod orchestration_log;
 pub mod paths;
 pub mod session_id;
 pub mod state_tools;

@@ -1,0 +1,406 @@
+//! The typed frontmatter of a session file (DESIGN 2.1, Maestro's session template plus our
+//! optional additions). Unknown keys are kept in `extra` maps at every level, so a rewrite
+//! never loses what another tool wrote. Missing fields read as their defaults.
+//!
+//! The JSON Schema in `schemas/session-metadata.schema.json` is generated from these types
+//! (`maestro-session schema`), and a test fails when the committed copy drifts.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::lifecycle::{PhaseStatus, SessionStatus, Stage};
+
+/// The frontmatter of one session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct SessionMetadata {
+    /// `YYYY-MM-DD-<topic-slug>`.
+    pub session_id: String,
+    /// The task the session carries out.
+    pub task: String,
+    /// Creation time, ISO 8601 UTC (`2026-11-20T09:14:03Z`).
+    pub created: String,
+    /// Time of the last change, ISO 8601 UTC.
+    pub updated: String,
+    /// Session status (`active` is read as `in_progress`).
+    pub status: SessionStatus,
+    /// `standard` or `express`.
+    pub workflow_mode: Option<String>,
+    /// Path of the design document, relative to the project root.
+    pub design_document: Option<String>,
+    /// Path of the implementation plan, relative to the project root.
+    pub implementation_plan: Option<String>,
+    /// Id of the phase in progress or next.
+    pub current_phase: Option<u32>,
+    /// Number of phases.
+    pub total_phases: u32,
+    /// `sequential` or `parallel`.
+    pub execution_mode: Option<String>,
+    /// Backend that runs the sub-agents, if any.
+    pub execution_backend: Option<String>,
+    /// `simple`, `medium` or `complex`.
+    pub task_complexity: Option<String>,
+    /// Token totals and their split by agent.
+    pub token_usage: TokenUsage,
+    /// The phases, in order.
+    pub phases: Vec<Phase>,
+    /// Workflow stage (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// The stage a paused session returns to on resume (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_from_stage: Option<Stage>,
+    /// Id of the session this one was forked from (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_session: Option<String>,
+    /// When and from what this session was forked (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forked_from: Option<ForkedFrom>,
+    /// Git context captured at creation (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitContext>,
+    /// Free-form statistics (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<Value>,
+    /// Free-form configuration (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<Value>,
+    /// Keys this tool does not know, kept as they are.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Token accounting; the totals always equal the sums over `by_agent`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct TokenUsage {
+    /// Sum of `input` over agents.
+    pub total_input: u64,
+    /// Sum of `output` over agents.
+    pub total_output: u64,
+    /// Sum of `cached` over agents.
+    pub total_cached: u64,
+    /// Per agent, in the order agents first reported.
+    pub by_agent: indexmap::IndexMap<String, AgentTokens>,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One agent's tokens.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct AgentTokens {
+    /// Prompt tokens.
+    pub input: u64,
+    /// Completion tokens.
+    pub output: u64,
+    /// Prompt tokens served from cache.
+    pub cached: u64,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One phase of the plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Phase {
+    /// 1-based phase number.
+    pub id: u32,
+    /// Short name.
+    pub name: String,
+    /// Phase status.
+    pub status: PhaseStatus,
+    /// Agents assigned to the phase.
+    pub agents: Vec<String>,
+    /// Whether its agents run in parallel.
+    pub parallel: bool,
+    /// When it was (last) started, ISO 8601 UTC.
+    pub started: Option<String>,
+    /// When it completed, ISO 8601 UTC.
+    pub completed: Option<String>,
+    /// Ids of phases that must be completed or skipped before this one starts.
+    pub blocked_by: Vec<u32>,
+    /// Files the phase created, relative to the project root.
+    pub files_created: Vec<String>,
+    /// Files the phase modified.
+    pub files_modified: Vec<String>,
+    /// Files the phase deleted.
+    pub files_deleted: Vec<String>,
+    /// What later phases need to know.
+    pub downstream_context: DownstreamContext,
+    /// Errors met in this phase.
+    pub errors: Vec<PhaseError>,
+    /// How many times the phase was retried after failing.
+    pub retry_count: u32,
+    /// When the file manifest was last recorded (ours; resume compares file mtimes with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files_recorded_at: Option<String>,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A phase's downstream context (Maestro's handoff protocol).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct DownstreamContext {
+    /// Interfaces later phases build on.
+    pub key_interfaces_introduced: Vec<String>,
+    /// Patterns later phases should follow.
+    pub patterns_established: Vec<String>,
+    /// Where later work plugs in.
+    pub integration_points: Vec<String>,
+    /// Assumptions made.
+    pub assumptions: Vec<String>,
+    /// Things to watch out for.
+    pub warnings: Vec<String>,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The kinds of downstream context, as the command line names them.
+pub const CONTEXT_KEYS: [&str; 5] = [
+    "key_interfaces_introduced",
+    "patterns_established",
+    "integration_points",
+    "assumptions",
+    "warnings",
+];
+
+impl DownstreamContext {
+    /// The list for `key` (one of [`CONTEXT_KEYS`]).
+    pub fn list_mut(&mut self, key: &str) -> Option<&mut Vec<String>> {
+        Some(match key {
+            "key_interfaces_introduced" => &mut self.key_interfaces_introduced,
+            "patterns_established" => &mut self.patterns_established,
+            "integration_points" => &mut self.integration_points,
+            "assumptions" => &mut self.assumptions,
+            "warnings" => &mut self.warnings,
+            _ => return None,
+        })
+    }
+
+    /// The lists with their Maestro log titles, in order.
+    pub fn titled(&self) -> [(&'static str, &Vec<String>); 5] {
+        [
+            ("Key Interfaces Introduced", &self.key_interfaces_introduced),
+            ("Patterns Established", &self.patterns_established),
+            ("Integration Points", &self.integration_points),
+            ("Assumptions", &self.assumptions),
+            ("Warnings", &self.warnings),
+        ]
+    }
+}
+
+/// An error recorded against a phase.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PhaseError {
+    /// The agent that met it.
+    pub agent: String,
+    /// When, ISO 8601 UTC.
+    pub timestamp: String,
+    /// `validation`, `timeout`, `file_conflict`, `runtime` or `dependency`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What happened.
+    pub message: String,
+    /// How it was resolved (`pending` until then).
+    pub resolution: String,
+    /// Whether it is resolved.
+    pub resolved: bool,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The error types Maestro's protocol names.
+pub const ERROR_KINDS: [&str; 5] = [
+    "validation",
+    "timeout",
+    "file_conflict",
+    "runtime",
+    "dependency",
+];
+
+/// Fork lineage.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ForkedFrom {
+    /// The session forked from.
+    pub session_id: String,
+    /// When, ISO 8601 UTC.
+    pub at: String,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Git context of the project when the session was created.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct GitContext {
+    /// Current branch (`HEAD` when detached).
+    pub branch: Option<String>,
+    /// Commit hash of HEAD.
+    pub commit: Option<String>,
+    /// Top folder of the work tree.
+    pub repo_root: Option<String>,
+    /// Whether the work tree is a linked worktree.
+    pub is_worktree: bool,
+    /// Name of the linked worktree, if one.
+    pub worktree_name: Option<String>,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl SessionMetadata {
+    /// Reads the typed view of a frontmatter map.
+    ///
+    /// Errors: a message naming the field path and what is wrong with it
+    /// (`phases[1].id: invalid type: string "x", expected u32`).
+    pub fn from_frontmatter(front: &Map<String, Value>) -> Result<SessionMetadata, String> {
+        let value = Value::Object(front.clone());
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if path == "." {
+                inner
+            } else {
+                format!("{path}: {inner}")
+            }
+        })
+    }
+
+    /// Writes this typed view back into `front`, keeping key order: existing keys keep their
+    /// place, new keys go at the end, keys that became absent are removed.
+    pub fn write_into(&self, front: &mut Map<String, Value>) {
+        let Ok(Value::Object(new)) = serde_json::to_value(self) else {
+            return;
+        };
+        let old = std::mem::take(front);
+        if let Value::Object(merged) = merge(Value::Object(old), Value::Object(new)) {
+            *front = merged;
+        }
+    }
+
+    /// The phase with id `id`.
+    pub fn phase(&self, id: u32) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.id == id)
+    }
+
+    /// The phase with id `id`, mutably.
+    pub fn phase_mut(&mut self, id: u32) -> Option<&mut Phase> {
+        self.phases.iter_mut().find(|p| p.id == id)
+    }
+
+    /// Completed or skipped phases.
+    pub fn phases_done(&self) -> usize {
+        self.phases
+            .iter()
+            .filter(|p| matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
+            .count()
+    }
+
+    /// Unresolved errors over all phases, with their phase id and index.
+    pub fn unresolved_errors(&self) -> Vec<(u32, usize, &PhaseError)> {
+        self.phases
+            .iter()
+            .flat_map(|p| {
+                p.errors
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| !e.resolved)
+                    .map(move |(i, e)| (p.id, i, e))
+            })
+            .collect()
+    }
+}
+
+/// Merges `new` into `old`: objects key by key in `old`'s order (keys absent from `new` are
+/// dropped, new keys appended), arrays element by element, anything else replaced.
+fn merge(old: Value, new: Value) -> Value {
+    match (old, new) {
+        (Value::Object(mut old), Value::Object(new)) => {
+            let mut out = Map::new();
+            let mut new = new;
+            let keys: Vec<String> = old.keys().cloned().collect();
+            for key in keys {
+                if let Some(n) = new.shift_remove(&key) {
+                    let o = old.shift_remove(&key).unwrap_or(Value::Null);
+                    out.insert(key, merge(o, n));
+                }
+            }
+            out.extend(new);
+            Value::Object(out)
+        }
+        (Value::Array(old), Value::Array(new)) => {
+            let mut old = old.into_iter();
+            Value::Array(
+                new.into_iter()
+                    .map(|n| match old.next() {
+                        Some(o) => merge(o, n),
+                        None => n,
+                    })
+                    .collect(),
+            )
+        }
+        (_, new) => new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+
+    const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
+
+    #[test]
+    fn fixture_reads_typed_and_writes_back_unchanged() {
+        let mut doc = Document::parse(YAML).expect("parse");
+        let meta = SessionMetadata::from_frontmatter(&doc.frontmatter).expect("typed");
+        assert_eq!(meta.session_id, "2026-11-20-rest-api-auth");
+        assert_eq!(meta.status, SessionStatus::InProgress);
+        assert_eq!(meta.phases[1].errors[0].kind, "validation");
+        assert_eq!(meta.token_usage.by_agent["coder"].input, 8000);
+        assert_eq!(meta.unresolved_errors().len(), 1);
+        meta.write_into(&mut doc.frontmatter);
+        assert_eq!(doc.render(), YAML);
+    }
+
+    #[test]
+    fn unknown_keys_survive_in_place_and_active_is_in_progress() {
+        let text = "---\nsession_id: \"x\"\nmine: {a: 1}\nstatus: active\nphases:\n  - id: 1\n    custom: true\n    status: pending\ntail: 2\n---\n";
+        let mut doc = Document::parse(text).expect("parse");
+        let mut meta = SessionMetadata::from_frontmatter(&doc.frontmatter).expect("typed");
+        assert_eq!(meta.status, SessionStatus::InProgress);
+        meta.task = "t".into();
+        meta.write_into(&mut doc.frontmatter);
+        let keys: Vec<&str> = doc.frontmatter.keys().map(String::as_str).collect();
+        assert_eq!(&keys[..4], &["session_id", "mine", "status", "phases"]);
+        assert_eq!(keys[4], "tail");
+        assert_eq!(doc.frontmatter["mine"]["a"], 1);
+        assert_eq!(doc.frontmatter["phases"][0]["custom"], true);
+        assert_eq!(doc.frontmatter["status"], "in_progress");
+        assert_eq!(doc.frontmatter["task"], "t");
+    }
+
+    #[test]
+    fn bad_field_names_its_path() {
+        let doc = Document::parse("---\nphases:\n  - id: \"one\"\n---\n").expect("parse");
+        let err = SessionMetadata::from_frontmatter(&doc.frontmatter).expect_err("bad id");
+        assert!(err.starts_with("phases[0].id: "), "{err}");
+        let doc = Document::parse("---\nstatus: sleeping\n---\n").expect("parse");
+        let err = SessionMetadata::from_frontmatter(&doc.frontmatter).expect_err("bad status");
+        assert!(
+            err.starts_with("status: unknown variant `sleeping`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,750 @@
+//! The changes a session can undergo, each validated against the state machines of
+//! [`crate::lifecycle`] and applied to the typed frontmatter and the orchestration log.
+//!
+//! [`apply`] works on a copy held by [`crate::store`]: when it returns an error the copy is
+//! dropped, so a refused operation changes nothing on disk.
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::lifecycle::{PhaseStatus, SessionStatus, Stage, State};
+use crate::model::{CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, SessionMetadata};
+use crate::orchestration_log;
+
+/// One change to a session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// Set the session status.
+    SetStatus(SessionStatus),
+    /// Move the workflow stage.
+    SetStage(Stage),
+    /// Start a pending phase (or retry a failed one).
+    PhaseStart(u32),
+    /// Complete a running phase; its section is written to the log.
+    PhaseComplete {
+        /// Phase id.
+        id: u32,
+        /// The agent's output for the log.
+        output: Option<String>,
+        /// The validation result for the log (default `Pass`).
+        validation: Option<String>,
+    },
+    /// Fail a running phase, recording why; its section is written to the log.
+    PhaseFail {
+        /// Phase id.
+        id: u32,
+        /// Error type (one of [`ERROR_KINDS`]).
+        kind: String,
+        /// What went wrong.
+        message: String,
+        /// The agent that failed (default: the phase's first agent).
+        agent: Option<String>,
+    },
+    /// Retry a failed phase (`retry_count` + 1, bounded).
+    PhaseRetry(u32),
+    /// Skip a pending phase.
+    PhaseSkip(u32),
+    /// Add token counts for an agent.
+    Tokens {
+        /// Agent name.
+        agent: String,
+        /// Prompt tokens.
+        input: u64,
+        /// Completion tokens.
+        output: u64,
+        /// Cached prompt tokens.
+        cached: u64,
+    },
+    /// Record an error against a phase.
+    AddError {
+        /// Phase id.
+        phase: u32,
+        /// Agent that met it.
+        agent: String,
+        /// Error type (one of [`ERROR_KINDS`]).
+        kind: String,
+        /// What happened.
+        message: String,
+    },
+    /// Mark an error resolved.
+    ResolveError {
+        /// Phase id.
+        phase: u32,
+        /// 1-based index among the phase's errors.
+        index: usize,
+        /// How it was resolved.
+        resolution: String,
+    },
+    /// Add files to a phase's manifest.
+    AddFiles {
+        /// Phase id.
+        phase: u32,
+        /// Created files, project-relative.
+        created: Vec<String>,
+        /// Modified files.
+        modified: Vec<String>,
+        /// Deleted files.
+        deleted: Vec<String>,
+    },
+    /// Add entries to a phase's downstream context.
+    AddContext {
+        /// Phase id.
+        phase: u32,
+        /// One of [`CONTEXT_KEYS`].
+        key: String,
+        /// Entries to add.
+        values: Vec<String>,
+    },
+    /// Set (or clear, with `None`) a plain field.
+    SetField {
+        /// One of [`SETTABLE_FIELDS`].
+        key: String,
+        /// New value.
+        value: Option<String>,
+    },
+    /// Pause: status `paused`, stage `paused` (remembering the stage).
+    Pause,
+    /// Cancel: status `cancelled`.
+    Cancel,
+}
+
+/// Fields [`Operation::SetField`] may set.
+pub const SETTABLE_FIELDS: [&str; 7] = [
+    "task",
+    "workflow_mode",
+    "design_document",
+    "implementation_plan",
+    "execution_mode",
+    "execution_backend",
+    "task_complexity",
+];
+
+/// What [`apply`] needs besides the session.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    /// The time of the change, ISO 8601 UTC.
+    pub now: String,
+    /// The retry bound (`MAESTRO_MAX_RETRIES`).
+    pub max_retries: u32,
+}
+
+impl Default for OpContext {
+    fn default() -> Self {
+        OpContext {
+            now: clock::now_iso(),
+            max_retries: crate::lifecycle::DEFAULT_MAX_RETRIES,
+        }
+    }
+}
+
+/// Applies `op` to `meta` and the log `body`, and sets `updated`.
+///
+/// Errors: [`Error::Refused`] naming the session, the from and to states and the allowed
+/// targets for a refused transition, or what else forbids the change; [`Error::Invalid`] for a
+/// malformed value; [`Error::NotFound`] for an unknown phase or error.
+pub fn apply(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    op: &Operation,
+    ctx: &OpContext,
+) -> Result<()> {
+    let sid = meta.session_id.clone();
+    match op {
+        Operation::SetStatus(to) => set_status(meta, *to)?,
+        Operation::SetStage(to) => set_stage(meta, *to)?,
+        Operation::Pause => {
+            set_status(meta, SessionStatus::Paused)?;
+            if let Some(stage) = meta.stage.filter(|s| s.can_go(Stage::Paused)) {
+                meta.paused_from_stage = Some(stage);
+                meta.stage = Some(Stage::Paused);
+            }
+        }
+        Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
+        Operation::PhaseStart(id) => {
+            require_running(meta)?;
+            let status = phase(meta, *id)?.status;
+            if status == PhaseStatus::Failed {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "phase {id} failed; retry it with `phase retry` (retries used: {})",
+                        phase(meta, *id)?.retry_count
+                    ),
+                ));
+            }
+            start_phase(meta, *id, ctx, false)?;
+            let p = phase(meta, *id)?.clone();
+            *body = orchestration_log::upsert(
+                body,
+                *id,
+                &format!("{}\n", orchestration_log::heading(&p)),
+            );
+        }
+        Operation::PhaseRetry(id) => {
+            require_running(meta)?;
+            let p = phase(meta, *id)?;
+            if p.status != PhaseStatus::Failed {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "phase {id} is {}, only a failed phase can be retried",
+                        p.status
+                    ),
+                ));
+            }
+            start_phase(meta, *id, ctx, true)?;
+            let p = phase(meta, *id)?.clone();
+            *body = orchestration_log::upsert(
+                body,
+                *id,
+                &format!("{}\n", orchestration_log::heading(&p)),
+            );
+        }
+        Operation::PhaseComplete {
+            id,
+            output,
+            validation,
+        } => {
+            require_running(meta)?;
+            move_phase(meta, *id, PhaseStatus::Completed)?;
+            let p = phase_mut(meta, *id)?;
+            p.completed = Some(ctx.now.clone());
+            let p = p.clone();
+            meta.current_phase = next_phase(meta).or(Some(*id));
+            *body = orchestration_log::upsert(
+                body,
+                *id,
+                &orchestration_log::section(&p, output.as_deref(), validation.as_deref()),
+            );
+        }
+        Operation::PhaseFail {
+            id,
+            kind,
+            message,
+            agent,
+        } => {
+            require_running(meta)?;
+            check_kind(kind)?;
+            move_phase(meta, *id, PhaseStatus::Failed)?;
+            let p = phase_mut(meta, *id)?;
+            let agent = agent
+                .clone()
+                .or_else(|| p.agents.first().cloned())
+                .unwrap_or_default();
+            p.errors.push(new_error(agent, kind, message, &ctx.now));
+            let p = p.clone();
+            *body = orchestration_log::upsert(
+                body,
+                *id,
+                &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
+            );
+        }
+        Operation::PhaseSkip(id) => {
+            require_running(meta)?;
+            move_phase(meta, *id, PhaseStatus::Skipped)?;
+            if meta.current_phase == Some(*id) {
+                meta.current_phase = next_phase(meta).or(Some(*id));
+            }
+        }
+        Operation::Tokens {
+            agent,
+            input,
+            output,
+            cached,
+        } => {
+            check_name("agent", agent)?;
+            let usage = &mut meta.token_usage;
+            let entry = usage.by_agent.entry(agent.clone()).or_default();
+            entry.input = add(entry.input, *input)?;
+            entry.output = add(entry.output, *output)?;
+            entry.cached = add(entry.cached, *cached)?;
+            usage.total_input = usage.by_agent.values().map(|a| a.input).sum();
+            usage.total_output = usage.by_agent.values().map(|a| a.output).sum();
+            usage.total_cached = usage.by_agent.values().map(|a| a.cached).sum();
+        }
+        Operation::AddError {
+            phase: id,
+            agent,
+            kind,
+            message,
+        } => {
+            check_kind(kind)?;
+            check_name("agent", agent)?;
+            let p = phase_mut(meta, *id)?;
+            p.errors
+                .push(new_error(agent.clone(), kind, message, &ctx.now));
+        }
+        Operation::ResolveError {
+            phase: id,
+            index,
+            resolution,
+        } => {
+            let p = phase_mut(meta, *id)?;
+            let count = p.errors.len();
+            let err = index
+                .checked_sub(1)
+                .and_then(|i| p.errors.get_mut(i))
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("error {index} of phase {id} (it has {count})"),
+                })?;
+            if err.resolved {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "error {index} of phase {id} is already resolved ({})",
+                        err.resolution
+                    ),
+                ));
+            }
+            err.resolved = true;
+            err.resolution = resolution.clone();
+        }
+        Operation::AddFiles {
+            phase: id,
+            created,
+            modified,
+            deleted,
+        } => {
+            for f in created.iter().chain(modified).chain(deleted) {
+                crate::beneath::validate_relative(f)?;
+            }
+            let p = phase_mut(meta, *id)?;
+            extend_unique(&mut p.files_created, created);
+            extend_unique(&mut p.files_modified, modified);
+            extend_unique(&mut p.files_deleted, deleted);
+            p.files_recorded_at = Some(ctx.now.clone());
+        }
+        Operation::AddContext {
+            phase: id,
+            key,
+            values,
+        } => {
+            let p = phase_mut(meta, *id)?;
+            let list = p.downstream_context.list_mut(key).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown downstream context key {key:?}; expected one of {}",
+                    CONTEXT_KEYS.join(", ")
+                ))
+            })?;
+            extend_unique(list, values);
+        }
+        Operation::SetField { key, value } => {
+            let slot = match key.as_str() {
+                "task" => {
+                    meta.task = value
+                        .clone()
+                        .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
+                    None
+                }
+                "workflow_mode" => Some(&mut meta.workflow_mode),
+                "design_document" => Some(&mut meta.design_document),
+                "implementation_plan" => Some(&mut meta.implementation_plan),
+                "execution_mode" => Some(&mut meta.execution_mode),
+                "execution_backend" => Some(&mut meta.execution_backend),
+                "task_complexity" => Some(&mut meta.task_complexity),
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "field {key:?} cannot be set; settable: {}",
+                        SETTABLE_FIELDS.join(", ")
+                    )));
+                }
+            };
+            if let Some(slot) = slot {
+                *slot = value.clone();
+            }
+        }
+    }
+    meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+fn set_status(meta: &mut SessionMetadata, to: SessionStatus) -> Result<()> {
+    let from = meta.status;
+    if !from.can_go(to) {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "status cannot go from {from} to {to}; allowed from {from}: {}",
+                from.allowed_names()
+            ),
+        ));
+    }
+    meta.status = to;
+    Ok(())
+}
+
+fn set_stage(meta: &mut SessionMetadata, to: Stage) -> Result<()> {
+    let from = meta.stage.unwrap_or_default();
+    if !from.can_go(to) {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "stage cannot go from {from} to {to}; allowed from {from}: {}",
+                from.allowed_names()
+            ),
+        ));
+    }
+    if to == Stage::Paused {
+        meta.paused_from_stage = Some(from);
+    } else if from == Stage::Paused {
+        meta.paused_from_stage = None;
+    }
+    meta.stage = Some(to);
+    Ok(())
+}
+
+fn require_running(meta: &SessionMetadata) -> Result<()> {
+    if meta.status == SessionStatus::InProgress {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "session is {}; phases change only while it is in_progress (resume it first)",
+                meta.status
+            ),
+        ))
+    }
+}
+
+fn phase(meta: &SessionMetadata, id: u32) -> Result<&Phase> {
+    let ids: Vec<String> = meta.phases.iter().map(|p| p.id.to_string()).collect();
+    meta.phase(id).ok_or_else(|| Error::NotFound {
+        what: format!(
+            "phase {id} in session {} (phases: {})",
+            meta.session_id,
+            if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(", ")
+            }
+        ),
+    })
+}
+
+fn phase_mut(meta: &mut SessionMetadata, id: u32) -> Result<&mut Phase> {
+    phase(meta, id)?;
+    meta.phase_mut(id).ok_or_else(|| Error::NotFound {
+        what: format!("phase {id}"),
+    })
+}
+
+fn move_phase(meta: &mut SessionMetadata, id: u32, to: PhaseStatus) -> Result<()> {
+    let from = phase(meta, id)?.status;
+    if !from.can_go(to) {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} cannot go from {from} to {to}; allowed from {from}: {}",
+                from.allowed_names()
+            ),
+        ));
+    }
+    phase_mut(meta, id)?.status = to;
+    Ok(())
+}
+
+fn start_phase(meta: &mut SessionMetadata, id: u32, ctx: &OpContext, retry: bool) -> Result<()> {
+    let p = phase(meta, id)?;
+    let waiting: Vec<String> = p
+        .blocked_by
+        .iter()
+        .filter(|b| {
+            !meta.phase(**b).is_some_and(|bp| {
+                matches!(bp.status, PhaseStatus::Completed | PhaseStatus::Skipped)
+            })
+        })
+        .map(|b| {
+            format!(
+                "{b} ({})",
+                meta.phase(*b)
+                    .map(|bp| bp.status.as_str())
+                    .unwrap_or("missing")
+            )
+        })
+        .collect();
+    if !waiting.is_empty() {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} is blocked by phase {}, not completed or skipped",
+                waiting.join(", ")
+            ),
+        ));
+    }
+    if retry && p.retry_count >= ctx.max_retries {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} has used {} of {} retries (MAESTRO_MAX_RETRIES)",
+                p.retry_count, ctx.max_retries
+            ),
+        ));
+    }
+    move_phase(meta, id, PhaseStatus::InProgress)?;
+    let p = phase_mut(meta, id)?;
+    if retry {
+        p.retry_count += 1;
+    }
+    p.started = Some(ctx.now.clone());
+    p.completed = None;
+    meta.current_phase = Some(id);
+    Ok(())
+}
+
+/// The first phase not completed or skipped.
+fn next_phase(meta: &SessionMetadata) -> Option<u32> {
+    meta.phases
+        .iter()
+        .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
+        .map(|p| p.id)
+}
+
+fn new_error(agent: String, kind: &str, message: &str, now: &str) -> PhaseError {
+    PhaseError {
+        agent,
+        timestamp: now.to_string(),
+        kind: kind.to_string(),
+        message: message.to_string(),
+        resolution: "pending".into(),
+        resolved: false,
+        extra: Default::default(),
+    }
+}
+
+fn check_kind(kind: &str) -> Result<()> {
+    if ERROR_KINDS.contains(&kind) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "unknown error type {kind:?}; expected one of {}",
+            ERROR_KINDS.join(", ")
+        )))
+    }
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        Err(Error::Invalid(format!("{what} name is empty")))
+    } else {
+        Ok(())
+    }
+}
+
+fn add(a: u64, b: u64) -> Result<u64> {
+    a.checked_add(b)
+        .ok_or_else(|| Error::Invalid("token count overflows u64".into()))
+}
+
+fn extend_unique(list: &mut Vec<String>, values: &[String]) {
+    for v in values {
+        if !list.contains(v) {
+            list.push(v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+
+    const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
+
+    fn fixture() -> (SessionMetadata, String) {
+        let doc = Document::parse(YAML).expect("parse");
+        (
+            SessionMetadata::from_frontmatter(&doc.frontmatter).expect("typed"),
+            doc.body,
+        )
+    }
+
+    fn ctx() -> OpContext {
+        OpContext {
+            now: "2026-11-21T00:00:00Z".into(),
+            max_retries: 2,
+        }
+    }
+
+    #[test]
+    fn refused_transition_names_session_states_and_targets() {
+        let (mut meta, mut body) = fixture();
+        let err = apply(&mut meta, &mut body, &Operation::PhaseSkip(1), &ctx())
+            .expect_err("completed -> skipped");
+        assert_eq!(
+            err.to_string(),
+            "session 2026-11-20-rest-api-auth: phase 1 cannot go from completed to skipped; allowed from completed: none; it is terminal"
+        );
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::SetStage(Stage::Validating),
+            &ctx(),
+        )
+        .expect_err("stage");
+        assert!(err.to_string().contains("stage cannot go from initializing to validating; allowed from initializing: planning, failed, paused"), "{err}");
+    }
+
+    #[test]
+    fn blocked_phase_cannot_start() {
+        let (mut meta, mut body) = fixture();
+        let err =
+            apply(&mut meta, &mut body, &Operation::PhaseStart(3), &ctx()).expect_err("blocked");
+        assert!(
+            err.to_string()
+                .contains("phase 3 is blocked by phase 2 (in_progress)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn complete_fail_retry_bound() {
+        let (mut meta, mut body) = fixture();
+        let fail = Operation::PhaseFail {
+            id: 2,
+            kind: "runtime".into(),
+            message: "boom".into(),
+            agent: None,
+        };
+        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail");
+        assert!(
+            body.contains("## Phase 2: Implement middleware ❌"),
+            "{body}"
+        );
+        assert_eq!(meta.phases[1].errors.len(), 2);
+        apply(&mut meta, &mut body, &Operation::PhaseRetry(2), &ctx()).expect("second retry");
+        assert_eq!(meta.phases[1].retry_count, 2);
+        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail again");
+        let err =
+            apply(&mut meta, &mut body, &Operation::PhaseRetry(2), &ctx()).expect_err("bound");
+        assert!(err.to_string().contains("used 2 of 2 retries"), "{err}");
+        let err = apply(&mut meta, &mut body, &Operation::PhaseStart(2), &ctx())
+            .expect_err("start failed");
+        assert!(err.to_string().contains("retry it"), "{err}");
+    }
+
+    #[test]
+    fn complete_writes_section_and_moves_current_phase() {
+        let (mut meta, mut body) = fixture();
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::AddFiles {
+                phase: 2,
+                created: vec!["src/auth.rs".into()],
+                modified: vec![],
+                deleted: vec![],
+            },
+            &ctx(),
+        )
+        .expect("files");
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::AddContext {
+                phase: 2,
+                key: "integration_points".into(),
+                values: vec!["auth::layer".into()],
+            },
+            &ctx(),
+        )
+        .expect("context");
+        let op = Operation::PhaseComplete {
+            id: 2,
+            output: Some("Middleware added.".into()),
+            validation: None,
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("complete");
+        assert_eq!(meta.current_phase, Some(3));
+        assert_eq!(
+            meta.phases[1].completed.as_deref(),
+            Some("2026-11-21T00:00:00Z")
+        );
+        assert!(body.ends_with("## Phase 2: Implement middleware ✅\n### coder Output\nMiddleware added.\n### Files Changed\n- Created: src/auth.rs\n- Modified: src/server.rs\n### Downstream Context\n- Integration Points: auth::layer\n### Validation Result\nPass\n"), "{body}");
+        assert_eq!(meta.updated, "2026-11-21T00:00:00Z");
+    }
+
+    #[test]
+    fn tokens_keep_totals_equal_to_sums() {
+        let (mut meta, mut body) = fixture();
+        let op = Operation::Tokens {
+            agent: "tester".into(),
+            input: 10,
+            output: 5,
+            cached: 1,
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("tokens");
+        let u = &meta.token_usage;
+        assert_eq!(
+            (u.total_input, u.total_output, u.total_cached),
+            (15010, 8005, 3001)
+        );
+        assert_eq!(
+            u.by_agent.keys().collect::<Vec<_>>(),
+            vec!["architect", "coder", "tester"]
+        );
+    }
+
+    #[test]
+    fn errors_resolve_once() {
+        let (mut meta, mut body) = fixture();
+        let op = Operation::ResolveError {
+            phase: 2,
+            index: 1,
+            resolution: "fixed the test".into(),
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("resolve");
+        assert!(meta.unresolved_errors().is_empty());
+        assert!(
+            apply(&mut meta, &mut body, &op, &ctx())
+                .expect_err("twice")
+                .to_string()
+                .contains("already resolved")
+        );
+        let op = Operation::ResolveError {
+            phase: 2,
+            index: 5,
+            resolution: "x".into(),
+        };
+        assert!(matches!(
+            apply(&mut meta, &mut body, &op, &ctx()),
+            Err(Error::NotFound { .. })
+        ));
+        let op = Operation::AddError {
+            phase: 2,
+            agent: "coder".into(),
+            kind: "oops".into(),
+            message: "m".into(),
+        };
+        assert!(matches!(
+            apply(&mut meta, &mut body, &op, &ctx()),
+            Err(Error::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn pause_remembers_stage_and_phases_wait() {
+        let (mut meta, mut body) = fixture();
+        meta.stage = Some(Stage::Implementing);
+        apply(&mut meta, &mut body, &Operation::Pause, &ctx()).expect("pause");
+        assert_eq!(
+            (meta.status, meta.stage, meta.paused_from_stage),
+            (
+                SessionStatus::Paused,
+                Some(Stage::Paused),
+                Some(Stage::Implementing)
+            )
+        );
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseComplete {
+                id: 2,
+                output: None,
+                validation: None,
+            },
+            &ctx(),
+        )
+        .expect_err("paused");
+        assert!(err.to_string().contains("session is paused"), "{err}");
+    }
+}
