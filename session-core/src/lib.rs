@@ -19,13 +19,18 @@ pub mod hook_io;
 pub mod hook_state;
 pub mod integration;
 pub mod lifecycle;
+pub mod listing;
 pub mod lock;
 pub mod model;
 pub mod operations;
 pub mod orchestration_log;
 pub mod paths;
+pub mod plan;
+pub mod schema;
+pub mod session_file;
 pub mod session_id;
 pub mod state_tools;
+pub mod store;
 pub mod yaml_emit;
 
 pub use env::Env;

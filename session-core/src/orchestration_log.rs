@@ -104,6 +104,16 @@ pub fn upsert(body: &str, id: u32, section: &str) -> String {
         }
         return out;
     }
+    append_block(body, section)
+}
+
+/// Appends a one-line note (as a `> ` quote) to the log.
+pub fn upsert_note(body: &str, note: &str) -> String {
+    append_block(body, &format!("> {note}\n"))
+}
+
+/// Appends `block` to `body`, separated from what precedes it by one blank line.
+fn append_block(body: &str, block: &str) -> String {
     let mut out = body.to_string();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
@@ -111,7 +121,7 @@ pub fn upsert(body: &str, id: u32, section: &str) -> String {
     if !out.is_empty() && !out.ends_with("\n\n") {
         out.push('\n');
     }
-    out.push_str(section);
+    out.push_str(block);
     out
 }
 

@@ -1,0 +1,359 @@
+//! The command line's grammar (clap derive). Behaviour lives in `session-core`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use session_core::lifecycle::{SessionStatus, Stage};
+
+const AFTER_HELP: &str = "\
+SESSIONS are named by their id or any unique prefix of it, matched over active and archived
+sessions alike; `active` names the active session.
+
+EXIT CODES:
+  0  success
+  1  refused: invalid transition, ambiguous or unknown id, refused path
+  2  usage: bad arguments or values
+  3  I/O failure, lock timeout, or a session file that does not parse
+
+ENVIRONMENT:
+  MAESTRO_STATE_DIR        state dir (else <project>/.env, else docs/maestro)
+  MAESTRO_MAX_RETRIES      phase retry bound (default 2)
+  MAESTRO_LOCK_TIMEOUT_MS  wait for the state lock (default 10000)
+  NO_COLOR                 no colour even on a terminal";
+
+/// Keep, inspect and steer Maestro orchestration sessions.
+#[derive(Debug, Parser)]
+#[command(name = "maestro-session", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The state dir (default: $MAESTRO_STATE_DIR, the project's .env, or docs/maestro),
+    /// relative to the project root.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Print one JSON document on stdout; errors as {"error", "kind"} on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the state dir layout (state/, state/archive/, plans/, plans/archive/).
+    Init,
+    /// Create a new active session.
+    Create(CreateArgs),
+    /// List sessions (newest first).
+    List(ListArgs),
+    /// Show everything about a session.
+    Show {
+        /// Session id or prefix (default: the active session).
+        session: Option<String>,
+    },
+    /// Show a session's status, or set it (validated).
+    Status {
+        /// Session id or prefix.
+        session: String,
+        /// New status.
+        new: Option<SessionStatus>,
+    },
+    /// Move a session's workflow stage (validated).
+    Transition {
+        /// Session id or prefix.
+        session: String,
+        /// New stage.
+        stage: Stage,
+    },
+    /// Start, complete, fail, retry or skip a phase.
+    #[command(subcommand)]
+    Phase(PhaseCommand),
+    /// Record tokens used by an agent.
+    Tokens {
+        /// Session id or prefix.
+        session: String,
+        /// The agent.
+        #[arg(long)]
+        agent: String,
+        /// Prompt tokens.
+        #[arg(long, default_value_t = 0)]
+        input: u64,
+        /// Completion tokens.
+        #[arg(long, default_value_t = 0)]
+        output: u64,
+        /// Cached prompt tokens.
+        #[arg(long, default_value_t = 0)]
+        cached: u64,
+    },
+    /// Record or resolve a phase error.
+    #[command(subcommand)]
+    Error(ErrorCommand),
+    /// Add files to a phase's manifest.
+    Files {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// A file the phase created (repeatable).
+        #[arg(long)]
+        created: Vec<String>,
+        /// A file the phase modified (repeatable).
+        #[arg(long)]
+        modified: Vec<String>,
+        /// A file the phase deleted (repeatable).
+        #[arg(long)]
+        deleted: Vec<String>,
+    },
+    /// Add to a phase's downstream context.
+    Context {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// A key interface introduced (repeatable).
+        #[arg(long)]
+        interface: Vec<String>,
+        /// A pattern established (repeatable).
+        #[arg(long)]
+        pattern: Vec<String>,
+        /// An integration point (repeatable).
+        #[arg(long)]
+        integration: Vec<String>,
+        /// An assumption (repeatable).
+        #[arg(long)]
+        assumption: Vec<String>,
+        /// A warning (repeatable).
+        #[arg(long)]
+        warning: Vec<String>,
+    },
+    /// Set a plain field (task, workflow_mode, design_document, implementation_plan,
+    /// execution_mode, execution_backend, task_complexity); `--clear` empties it.
+    Set {
+        /// Session id or prefix.
+        session: String,
+        /// Field name.
+        field: String,
+        /// New value.
+        #[arg(required_unless_present = "clear")]
+        value: Option<String>,
+        /// Clear the field instead.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Archive a session (default: the active one) and its plan documents.
+    Archive {
+        /// Session id or prefix.
+        session: Option<String>,
+    },
+    /// Make a non-terminal session the active one and continue it.
+    Resume {
+        /// Session id or prefix.
+        session: String,
+        /// Archive a non-terminal active session as paused instead of refusing.
+        #[arg(long)]
+        park: bool,
+    },
+    /// Copy a session into a new one (lands archived as paused).
+    Fork {
+        /// Session id or prefix.
+        session: String,
+        /// Make the fork the active session, in progress.
+        #[arg(long)]
+        activate: bool,
+        /// With --activate: archive a non-terminal active session as paused.
+        #[arg(long)]
+        park: bool,
+    },
+    /// Pause a session.
+    Pause {
+        /// Session id or prefix.
+        session: String,
+    },
+    /// Cancel a session (terminal).
+    Cancel {
+        /// Session id or prefix.
+        session: String,
+    },
+    /// Delete one session file.
+    Delete {
+        /// Session id or prefix.
+        session: String,
+        /// Allow deleting the active session.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove old archived sessions in a terminal status (completed, cancelled).
+    Cleanup(CleanupArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the JSON Schema of session frontmatter.
+    Schema,
+    /// Register the hooks with Gemini CLI or Claude Code (used by install.sh).
+    #[command(subcommand)]
+    Setup(crate::setup::Setup),
+}
+
+/// `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The task.
+    pub task: String,
+    /// A phase as `NAME` or `NAME=agent1,agent2`, in order (repeatable); each waits for the
+    /// previous one.
+    #[arg(long = "phase", value_name = "NAME[=AGENTS]")]
+    pub phases: Vec<String>,
+    /// Read the phases from a plan file (YAML/JSON list, or Markdown `## Phase N:` headings).
+    #[arg(long, conflicts_with = "phases")]
+    pub plan: Option<PathBuf>,
+    /// Design document path, project-relative.
+    #[arg(long)]
+    pub design_document: Option<String>,
+    /// Implementation plan path, project-relative.
+    #[arg(long)]
+    pub implementation_plan: Option<String>,
+    /// standard or express.
+    #[arg(long)]
+    pub workflow_mode: Option<String>,
+    /// sequential or parallel.
+    #[arg(long)]
+    pub execution_mode: Option<String>,
+    /// simple, medium or complex.
+    #[arg(long)]
+    pub complexity: Option<String>,
+    /// Archive a non-terminal active session as paused instead of refusing.
+    #[arg(long)]
+    pub park: bool,
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this status.
+    #[arg(value_name = "STATUS")]
+    pub status_arg: Option<SessionStatus>,
+    /// Only this status.
+    #[arg(long, conflicts_with = "status_arg")]
+    pub status: Option<SessionStatus>,
+    /// Only sessions created on this git branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Only sessions updated since (RFC 3339, a date, or an age: 12h, 7d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only sessions updated until (same forms).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// At most this many rows.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+/// `phase`.
+#[derive(Debug, Subcommand)]
+pub enum PhaseCommand {
+    /// pending -> in_progress (its blocked_by phases must be done).
+    Start {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+    },
+    /// in_progress -> completed; writes the phase's log section.
+    Complete {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// The agent's output, for the log.
+        #[arg(long)]
+        output: Option<String>,
+        /// The validation result, for the log (default Pass).
+        #[arg(long)]
+        validation: Option<String>,
+    },
+    /// in_progress -> failed, recording the error.
+    Fail {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// What went wrong.
+        #[arg(long)]
+        message: String,
+        /// Error type: validation, timeout, file_conflict, runtime, dependency.
+        #[arg(long = "type", default_value = "runtime")]
+        kind: String,
+        /// The agent that failed (default: the phase's first agent).
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// failed -> in_progress (retry_count + 1, at most MAESTRO_MAX_RETRIES).
+    Retry {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+    },
+    /// pending -> skipped.
+    Skip {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+    },
+}
+
+/// `error`.
+#[derive(Debug, Subcommand)]
+pub enum ErrorCommand {
+    /// Record an error against a phase.
+    Add {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// The agent that met it.
+        #[arg(long)]
+        agent: String,
+        /// Error type: validation, timeout, file_conflict, runtime, dependency.
+        #[arg(long = "type")]
+        kind: String,
+        /// What happened.
+        #[arg(long)]
+        message: String,
+    },
+    /// Mark a phase's error resolved.
+    Resolve {
+        /// Session id or prefix.
+        session: String,
+        /// Phase id.
+        phase: u32,
+        /// 1-based index among the phase's errors.
+        index: usize,
+        /// How it was resolved.
+        #[arg(long)]
+        resolution: String,
+    },
+}
+
+/// `cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Remove just this archived session (any status).
+    pub session: Option<String>,
+    /// Age after which archived terminal sessions go (90s, 30m, 12h, 7d, 2w); default 7d.
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// Remove every session of the state dir (needs --yes).
+    #[arg(long, conflicts_with = "session")]
+    pub all: bool,
+    /// Confirm --all.
+    #[arg(long)]
+    pub yes: bool,
+    /// Only list what would be removed.
+    #[arg(long)]
+    pub dry_run: bool,
+}
