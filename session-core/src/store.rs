@@ -777,7 +777,7 @@ impl Store {
                     .map(|t| t.as_second())
                     .or_else(|| file_mtime_secs(&s.path))
                     .unwrap_or(now);
-                if now.saturating_sub(updated) > age as i64 {
+                if now.saturating_sub(updated) >= age as i64 {
                     targets.push((s.meta.session_id, s.path));
                 }
             }

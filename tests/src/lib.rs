@@ -201,3 +201,46 @@ pub fn stderr_lines(output: &Output) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Runs `maestro-session <args>` in `world` and returns (exit code, stdout JSON or Null,
+/// stderr text). `--json` is added.
+pub fn maestro(world: &World, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut cmd = world.cmd("maestro-session");
+    cmd.arg("--json").args(args);
+    let out = run(cmd, b"");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let value = if stdout.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("stdout of {args:?} is not JSON ({e}): {stdout}"))
+    };
+    (
+        out.status.code().unwrap_or(-1),
+        value,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Like [`maestro`], asserting success and returning the JSON.
+pub fn maestro_ok(world: &World, args: &[&str]) -> serde_json::Value {
+    let (code, value, stderr) = maestro(world, args);
+    assert_eq!(code, 0, "maestro-session {args:?} failed: {stderr}");
+    value
+}
+
+/// Asserts that `maestro-session <args>` exits with `code` and an error JSON whose message
+/// contains `want`; returns the message.
+pub fn maestro_refused(world: &World, args: &[&str], code: i32, want: &str) -> String {
+    let (got, _, stderr) = maestro(world, args);
+    assert_eq!(got, code, "maestro-session {args:?}: {stderr}");
+    let err: serde_json::Value = serde_json::from_str(stderr.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("stderr is not a JSON error ({e}): {stderr}"));
+    let message = err["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        message.contains(want),
+        "{args:?}: want {want:?} in {message:?}"
+    );
+    assert!(err["kind"].is_string());
+    message
+}
