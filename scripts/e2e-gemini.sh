@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end with the real Gemini CLI (pinned, npm-installed under target/), offline with a
 # scripted model, through our own installed and linked extension. Needs npm. Exits non-zero
-# on the first failed check. --keep leaves the scratch world for inspection.
+# on the first failed check. --keep leaves the scratch world for inspection; E2E_NO_BUILD=1
+# installs the executables an earlier run built instead of building them.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -51,7 +52,7 @@ if grep -F '"errors":["' "$MAESTRO_HOOK_LOG" >/dev/null; then fail "a hook repor
 
 echo "scenario 2: the model calls run_shell_command with read-state and write-state on the session file"
 session="$PROJECT/docs/maestro/state/active-session.md"
-run_gemini "agent: coder\npause the session" "$FIXTURES/fake-responses-state-tools.jsonl" > "$world/out2.txt" 2> "$world/err2.txt" \
+run_gemini "$(printf 'agent: coder\npause the session')" "$FIXTURES/fake-responses-state-tools.jsonl" > "$world/out2.txt" 2> "$world/err2.txt" \
     || fail "gemini exited non-zero: $(tail -5 "$world/err2.txt")"
 grep -qx 'status: "paused"' "$session" || fail "write-state did not pause the session: $(head -8 "$session")"
 cmp -s "$session" "$PROJECT/readback.md" || fail "read-state did not print the file back"
@@ -60,5 +61,34 @@ grep -q '^ERROR: .*active-session.md:2: invalid YAML frontmatter' "$PROJECT/refu
 head -2 "$session" | grep -q '^session_id: "2026-11-20-rest-api-auth"' || fail "refused write damaged the session"
 ok "a broken frontmatter from the shell was refused naming line 2, the session intact"
 ls -a "$PROJECT/docs/maestro/state" | grep -q 'maestro-tmp' && fail "temp files left behind"
+
+echo "scenario 3: the scripted model drives the orchestration with maestro-session while the hooks run"
+: > "$MAESTRO_HOOK_LOG"
+run_gemini "$(printf 'agent: coder\nimplement the parser as a new orchestration')" "$FIXTURES/fake-responses-orchestration.jsonl" > "$world/out3.txt" 2> "$world/err3.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err3.txt")"
+[ ! -e "$session" ] || fail "the new session was not archived: $(head -12 "$session")"
+archived=$(ls "$PROJECT"/docs/maestro/state/archive/*-add-a-parser.md 2>/dev/null | head -1)
+[ -n "$archived" ] || fail "no archived add-a-parser session: $(ls "$PROJECT/docs/maestro/state/archive")"
+in_project() { (cd "$PROJECT" && "$@"); }
+in_project maestro-session --json show add-a-parser > /dev/null 2>&1 && fail "a bare task word must not match an id prefix"
+id=$(basename "$archived" .md)
+in_project maestro-session --json show "$id" > "$world/final.json" || fail "show $id"
+node -e '
+const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const want = (c, m) => { if (!c) { console.error("e2e-gemini: FAILED: " + m); process.exit(1); } };
+want(s.status === "completed" && s.location === "archive", "status/location " + s.status + "/" + s.location);
+want(s.phases[0].status === "completed" && s.phases[0].files_created[0] === "src/parser.rs", "phase 1 " + JSON.stringify(s.phases[0]));
+want(s.phases[0].downstream_context.key_interfaces_introduced[0] === "parse(&str) -> Ast", "downstream context");
+want(s.phases[1].status === "skipped", "phase 2 " + s.phases[1].status);
+want(s.token_usage.by_agent.coder.input === 1200 && s.token_usage.total_cached === 300, "tokens " + JSON.stringify(s.token_usage));
+' "$world/final.json" || fail "archived session content"
+grep -q '^## Phase 1: Write the parser ✅' "$archived" || fail "no phase 1 log section in $archived"
+ok "create, phase start, tokens, files, context, phase complete, skip, status and archive ran from the model's shell calls"
+in_project maestro-session --json show 2026-11-20-rest-api-auth | grep -q '"status": "paused"' || fail "the parked session is not archived as paused"
+ok "the earlier active session was parked in the archive as paused"
+log_has before-agent '"agent":"coder"' 'Maestro session 2026-11-20-rest-api-auth: status paused' || fail "before-agent context did not show the session"
+log_has after-agent '"answer":{"decision":"allow"}' || fail "the final report was not allowed"
+if grep -F '"errors":["' "$MAESTRO_HOOK_LOG" >/dev/null; then fail "a hook reported an error"; fi
+ok "the hooks ran alongside: BeforeAgent gave the context, AfterAgent allowed the report"
 
 echo "e2e-gemini: $checks passed, 0 failed"
