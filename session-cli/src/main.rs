@@ -135,7 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             emit(json_mode, render::show_json(&s), || render::created(&s));
         }
         Command::List(a) => {
-            let listing = store.list()?;
+            let (rows, broken) = store.summaries()?;
             let filter = ListFilter {
                 status: a.status.or(a.status_arg),
                 branch: a.branch,
@@ -143,8 +143,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 until: a.until,
                 limit: a.limit,
             };
-            let rows = listing::summaries(&listing.sessions, &filter)?;
-            render::broken(&listing.broken, json_mode);
+            let rows = listing::filter(rows, &filter)?;
+            render::broken(&broken, json_mode);
             emit(json_mode, serde_json::to_value(&rows)?, || {
                 render::list(&rows)
             });

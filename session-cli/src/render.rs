@@ -9,6 +9,7 @@ use session_core::error::Error;
 use session_core::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::listing::SessionSummary;
 use session_core::operations::Operation;
+use session_core::store::Location;
 use session_core::store::{ArchiveReport, CleanupReport, Conflict, ResumeReport, SessionFile};
 
 const BOLD: Style = Style::new().bold();
@@ -119,7 +120,7 @@ pub fn list(rows: &[SessionSummary]) {
     let body: Vec<Vec<(String, Style)>> = rows
         .iter()
         .map(|r| {
-            let id = if r.location == "active" {
+            let id = if r.location == Location::Active {
                 format!("{} *", r.session_id)
             } else {
                 r.session_id.clone()
@@ -127,7 +128,7 @@ pub fn list(rows: &[SessionSummary]) {
             vec![
                 (
                     id,
-                    if r.location == "active" {
+                    if r.location == Location::Active {
                         BOLD
                     } else {
                         Style::new()

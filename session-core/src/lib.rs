@@ -19,6 +19,7 @@ pub mod hook_io;
 pub mod hook_state;
 pub mod integration;
 pub mod lifecycle;
+pub mod list_index;
 pub mod listing;
 pub mod lock;
 pub mod model;

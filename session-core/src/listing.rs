@@ -1,14 +1,14 @@
 //! What `list` shows of each session, and its filters.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::error::Result;
 use crate::lifecycle::SessionStatus;
-use crate::store::SessionFile;
+use crate::store::{Location, SessionFile};
 
 /// One row of `list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionSummary {
     /// Session id.
     pub session_id: String,
@@ -33,7 +33,7 @@ pub struct SessionSummary {
     /// Git branch at creation.
     pub branch: Option<String>,
     /// `active` or `archive`.
-    pub location: &'static str,
+    pub location: Location,
     /// The session file.
     pub path: String,
 }
@@ -54,7 +54,7 @@ impl SessionSummary {
             phases_done: m.phases_done(),
             tokens: m.token_usage.total_input + m.token_usage.total_output,
             branch: m.git.as_ref().and_then(|g| g.branch.clone()),
-            location: session.location.as_str(),
+            location: session.location,
             path: session.path.display().to_string(),
         }
     }
@@ -75,10 +75,10 @@ pub struct ListFilter {
     pub limit: Option<usize>,
 }
 
-/// The rows of `sessions` passing `filter`, most recently updated first.
+/// The rows passing `filter`, most recently updated first.
 ///
 /// Errors: [`crate::Error::Invalid`] for a malformed time.
-pub fn summaries(sessions: &[SessionFile], filter: &ListFilter) -> Result<Vec<SessionSummary>> {
+pub fn filter(rows: Vec<SessionSummary>, filter: &ListFilter) -> Result<Vec<SessionSummary>> {
     let now = jiff::Timestamp::now();
     let since = filter
         .since
@@ -90,21 +90,20 @@ pub fn summaries(sessions: &[SessionFile], filter: &ListFilter) -> Result<Vec<Se
         .as_deref()
         .map(|t| clock::parse_point(t, now))
         .transpose()?;
-    let mut rows: Vec<SessionSummary> = sessions
-        .iter()
-        .filter(|s| filter.status.is_none_or(|st| s.meta.status == st))
-        .filter(|s| {
+    let mut rows: Vec<SessionSummary> = rows
+        .into_iter()
+        .filter(|r| filter.status.is_none_or(|st| r.status == st))
+        .filter(|r| {
             filter
                 .branch
                 .as_deref()
-                .is_none_or(|b| s.meta.git.as_ref().and_then(|g| g.branch.as_deref()) == Some(b))
+                .is_none_or(|b| r.branch.as_deref() == Some(b))
         })
-        .filter(|s| {
-            let updated = clock::parse_iso(&s.meta.updated);
+        .filter(|r| {
+            let updated = clock::parse_iso(&r.updated);
             since.is_none_or(|t| updated.is_some_and(|u| u >= t))
                 && until.is_none_or(|t| updated.is_some_and(|u| u <= t))
         })
-        .map(SessionSummary::of)
         .collect();
     rows.sort_by(|a, b| {
         b.updated

@@ -17,6 +17,8 @@ use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
 use crate::fsx;
 use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
+use crate::list_index;
+use crate::listing::SessionSummary;
 use crate::lock::{self, LockGuard};
 use crate::model::{ForkedFrom, Phase, SessionMetadata};
 use crate::operations::{self, OpContext, Operation};
@@ -32,15 +34,6 @@ pub const ACTIVE_KEYWORD: &str = "active";
 pub struct Store {
     ws: Workspace,
     env: Env,
-}
-
-/// Every session file, parsed; those that failed are in `broken` with path and reason.
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// Parsed sessions: the active one first, then the archive in file-name order.
-    pub sessions: Vec<SessionFile>,
-    /// Files that could not be read or parsed ([`Error::Corrupt`] or [`Error::Io`]).
-    pub broken: Vec<Error>,
 }
 
 /// A phase to create: name, agents, and the phases it waits for.
@@ -222,43 +215,23 @@ impl Store {
         Ok(files)
     }
 
-    /// Every session, parsed in parallel; broken files are reported, not skipped.
-    pub fn list(&self) -> Result<Listing> {
-        let mut listing = Listing::default();
+    /// The list row of every session, with the files that could not be read or parsed
+    /// (reported, never skipped). Archived rows come from the list index when their file is
+    /// unchanged (see [`crate::list_index`]).
+    pub fn summaries(&self) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
+        let mut rows = Vec::new();
+        let mut broken = Vec::new();
         match self.active() {
-            Ok(Some(s)) => listing.sessions.push(s),
+            Ok(Some(s)) => rows.push(SessionSummary::of(&s)),
             Ok(None) => {}
-            Err(e) => listing.broken.push(e),
+            Err(e) => broken.push(e),
         }
         let files = self.archive_files()?;
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(8);
-        let chunk = files.len().div_ceil(threads).max(1);
-        let results: Vec<Result<SessionFile>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|p| SessionFile::load(p, Location::Archive))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for r in results {
-            match r {
-                Ok(s) => listing.sessions.push(s),
-                Err(e) => listing.broken.push(e),
-            }
-        }
-        Ok(listing)
+        let (archived, errors) =
+            list_index::rows(&files, &self.ws.state_folder().join(list_index::INDEX_FILE));
+        rows.extend(archived);
+        broken.extend(errors);
+        Ok((rows, broken))
     }
 
     /// Every session id with its path and location, without parsing the archive (ids are file
@@ -266,19 +239,19 @@ impl Store {
     /// no id to match.
     fn ids(&self) -> Result<Vec<(String, PathBuf, Location)>> {
         let mut out = Vec::new();
-        if let Ok(Some(active)) = self.active() {
-            out.push((
-                active.meta.session_id.clone(),
-                active.path.clone(),
-                Location::Active,
-            ));
-        }
+        let active_id = match self.active() {
+            Ok(Some(active)) => {
+                let id = active.meta.session_id.clone();
+                out.push((id.clone(), active.path.clone(), Location::Active));
+                Some(id)
+            }
+            _ => None,
+        };
         for path in self.archive_files()? {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                let stem = stem.to_string();
-                if !out.iter().any(|(id, _, _)| *id == stem) {
-                    out.push((stem, path, Location::Archive));
-                }
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+                && Some(stem) != active_id.as_deref()
+            {
+                out.push((stem.to_string(), path, Location::Archive));
             }
         }
         Ok(out)
@@ -761,24 +734,25 @@ impl Store {
                 ));
             }
             targets = self
-                .list()?
-                .sessions
+                .summaries()?
+                .0
                 .into_iter()
-                .map(|s| (s.meta.session_id, s.path))
+                .map(|r| (r.session_id, PathBuf::from(r.path)))
                 .collect();
         } else {
             let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
             let now = jiff::Timestamp::now().as_second();
-            for s in self.list()?.sessions {
-                if s.location != Location::Archive || !s.meta.status.is_terminal() {
+            for r in self.summaries()?.0 {
+                if r.location != Location::Archive || !r.status.is_terminal() {
                     continue;
                 }
-                let updated = clock::parse_iso(&s.meta.updated)
+                let path = PathBuf::from(&r.path);
+                let updated = clock::parse_iso(&r.updated)
                     .map(|t| t.as_second())
-                    .or_else(|| file_mtime_secs(&s.path))
+                    .or_else(|| file_mtime_secs(&path))
                     .unwrap_or(now);
                 if now.saturating_sub(updated) >= age as i64 {
-                    targets.push((s.meta.session_id, s.path));
+                    targets.push((r.session_id, path));
                 }
             }
         }
