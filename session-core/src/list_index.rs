@@ -8,7 +8,7 @@
 //! atomically and only when it changed; when it cannot be read or written it is simply rebuilt
 //! or skipped, never an error.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -21,12 +21,12 @@ use crate::store::{Location, SessionFile};
 
 /// File name of the index, in the `state/` folder.
 pub const INDEX_FILE: &str = ".index.json";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Index {
     version: u32,
-    entries: BTreeMap<String, Entry>,
+    entries: HashMap<String, Entry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ pub fn rows(files: &[PathBuf], index_path: &Path) -> (Vec<SessionSummary>, Vec<E
         .unwrap_or_default();
     let mut fresh = Index {
         version: VERSION,
-        entries: BTreeMap::new(),
+        entries: HashMap::with_capacity(files.len()),
     };
     let mut rows = Vec::with_capacity(files.len());
     let mut to_parse = Vec::new();
@@ -67,10 +67,10 @@ pub fn rows(files: &[PathBuf], index_path: &Path) -> (Vec<SessionSummary>, Vec<E
             .unwrap_or_default();
         let key = identity(path);
         match (key, old.entries.get(&name)) {
-            (Some(key), Some(entry))
-                if entry.key == key && entry.row.path == path.display().to_string() =>
-            {
-                rows.push(entry.row.clone());
+            (Some(key), Some(entry)) if entry.key == key => {
+                let mut row = entry.row.clone();
+                row.path = path.display().to_string();
+                rows.push(row);
                 fresh.entries.insert(name, entry.clone());
             }
             (key, _) => to_parse.push((name, key, path)),
@@ -82,11 +82,16 @@ pub fn rows(files: &[PathBuf], index_path: &Path) -> (Vec<SessionSummary>, Vec<E
         match result {
             Ok(row) => {
                 if let Some(key) = key {
+                    // The path is known from the file name; the index does not repeat it.
+                    let cached = SessionSummary {
+                        path: String::new(),
+                        ..row.clone()
+                    };
                     fresh.entries.insert(
                         name.clone(),
                         Entry {
                             key: key.clone(),
-                            row: row.clone(),
+                            row: cached,
                         },
                     );
                 }

@@ -150,6 +150,8 @@ fn main() {
         }
     }
 
+    cli_cases(&mut cases, &session, warmup, runs);
+
     let node_median = ms(percentile(&cases[0].samples, 0.5));
     println!("Runs per row: {runs} after {warmup} warm-up runs; whole-process wall time in ms.\n");
     println!("| command | median | p10 | p90 | node median / median |");
@@ -164,5 +166,70 @@ fn main() {
             ms(percentile(&case.samples, 0.9)),
             node_median / median
         );
+    }
+}
+
+/// `maestro-session` on the fixture session and over generated archives.
+fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) {
+    let world = World::new().with_active_session();
+    let active = world.state().join("active-session.md");
+    let ms_cmd = |args: &[&str]| {
+        let mut c = world.cmd("maestro-session");
+        c.args(args);
+        c
+    };
+    let samples = measure(|| ms_cmd(&["show", "active"]), b"", warmup, runs, || {});
+    cases.push(Case {
+        label: "`maestro-session show` (fixture session)".into(),
+        samples,
+    });
+    // Each run completes phase 2 of a fresh copy of the fixture: lock, parse, validate,
+    // rewrite the log, durable replace.
+    let samples = measure(
+        || ms_cmd(&["phase", "complete", "active", "2", "--output", "done"]),
+        b"",
+        warmup,
+        runs,
+        || std::fs::write(&active, session).expect("reset fixture"),
+    );
+    cases.push(Case {
+        label: "`maestro-session phase complete` (fixture session)".into(),
+        samples,
+    });
+
+    for count in [1_000usize, 10_000] {
+        let world = World::new();
+        let archive = world.state().join("archive");
+        std::fs::create_dir_all(&archive).expect("mkdir");
+        let text = String::from_utf8(session.to_vec()).expect("utf8");
+        for i in 0..count {
+            let id = format!("2026-10-{:02}-bench-session-{i:05}", i % 28 + 1);
+            let status = if i % 3 == 0 { "completed" } else { "paused" };
+            let body = text.replace("2026-11-20-rest-api-auth", &id).replace(
+                "status: \"in_progress\"\nworkflow",
+                &format!("status: \"{status}\"\nworkflow"),
+            );
+            std::fs::write(archive.join(format!("{id}.md")), body).expect("write");
+        }
+        let index = world.state().join(".index.json");
+        let list = || {
+            let mut c = world.cmd("maestro-session");
+            c.arg("list");
+            c
+        };
+        let cold_runs = if count > 1_000 { 5 } else { 20 };
+        let samples = measure(list, b"", 0, cold_runs, || {
+            let _ = std::fs::remove_file(&index);
+        });
+        cases.push(Case {
+            label: format!("`maestro-session list`, {count} archived, no index (cold)"),
+            samples,
+        });
+        let warm_runs = if count > 1_000 { 20 } else { 50 };
+        let samples = measure(list, b"", 1, warm_runs, || {});
+        cases.push(Case {
+            label: format!("`maestro-session list`, {count} archived, index current"),
+            samples,
+        });
     }
 }
