@@ -59,7 +59,12 @@ pub trait State: Copy + Eq + std::fmt::Debug + 'static {
 }
 
 macro_rules! state_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    (
+        $(#[$meta:meta])* $name:ident,
+        table: $table:ident,
+        aliases: [$($alias:literal => $target:ident),*],
+        { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "snake_case")]
@@ -72,6 +77,14 @@ macro_rules! state_enum {
             }
         }
 
+        impl State for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const TABLE: &'static [(Self, &'static [Self])] = $table;
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -81,7 +94,8 @@ macro_rules! state_enum {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
-                <$name as State>::parse(s).or_else(|| Self::alias(s)).ok_or_else(|| {
+                let alias = match s { $($alias => Some($name::$target),)* _ => None };
+                <$name as State>::parse(s).or(alias).ok_or_else(|| {
                     let names: Vec<&str> = <$name as State>::ALL.iter().map(|v| v.as_str()).collect();
                     format!("unknown {} {s:?}; expected one of {}", stringify!($name), names.join(", "))
                 })
@@ -92,7 +106,10 @@ macro_rules! state_enum {
 
 state_enum! {
     /// Session `status`.
-    SessionStatus {
+    SessionStatus,
+    table: SESSION_TRANSITIONS,
+    aliases: ["active" => InProgress],
+    {
         /// Running (`active` is read as this).
         #[default]
         #[serde(alias = "active")]
@@ -107,12 +124,6 @@ state_enum! {
         Timeout = "timeout",
         /// Abandoned (terminal).
         Cancelled = "cancelled",
-    }
-}
-
-impl SessionStatus {
-    fn alias(s: &str) -> Option<Self> {
-        (s == "active").then_some(SessionStatus::InProgress)
     }
 }
 
@@ -131,24 +142,12 @@ pub const SESSION_TRANSITIONS: &[(SessionStatus, &[SessionStatus])] = &[
     (S::Cancelled, &[]),
 ];
 
-impl State for SessionStatus {
-    const ALL: &'static [Self] = &[
-        S::InProgress,
-        S::Paused,
-        S::Completed,
-        S::Failed,
-        S::Timeout,
-        S::Cancelled,
-    ];
-    const TABLE: &'static [(Self, &'static [Self])] = SESSION_TRANSITIONS;
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
-
 state_enum! {
     /// Workflow `stage` (ours; optional in session files).
-    Stage {
+    Stage,
+    table: STAGE_TRANSITIONS,
+    aliases: [],
+    {
         /// Setting up.
         #[default]
         Initializing = "initializing",
@@ -168,12 +167,6 @@ state_enum! {
         Failed = "failed",
         /// Paused; returns to any non-terminal stage.
         Paused = "paused",
-    }
-}
-
-impl Stage {
-    fn alias(_: &str) -> Option<Self> {
-        None
     }
 }
 
@@ -206,27 +199,12 @@ pub const STAGE_TRANSITIONS: &[(Stage, &[Stage])] = &[
     (G::Failed, &[]),
 ];
 
-impl State for Stage {
-    const ALL: &'static [Self] = &[
-        G::Initializing,
-        G::Planning,
-        G::GeneratingTasks,
-        G::Implementing,
-        G::Validating,
-        G::GeneratingReport,
-        G::Completed,
-        G::Failed,
-        G::Paused,
-    ];
-    const TABLE: &'static [(Self, &'static [Self])] = STAGE_TRANSITIONS;
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
-
 state_enum! {
     /// Phase `status`.
-    PhaseStatus {
+    PhaseStatus,
+    table: PHASE_TRANSITIONS,
+    aliases: [],
+    {
         /// Not started.
         #[default]
         Pending = "pending",
@@ -241,12 +219,6 @@ state_enum! {
     }
 }
 
-impl PhaseStatus {
-    fn alias(_: &str) -> Option<Self> {
-        None
-    }
-}
-
 use PhaseStatus as P;
 
 /// Phase status transitions (`failed -> in_progress` is a retry).
@@ -257,20 +229,6 @@ pub const PHASE_TRANSITIONS: &[(PhaseStatus, &[PhaseStatus])] = &[
     (P::Completed, &[]),
     (P::Skipped, &[]),
 ];
-
-impl State for PhaseStatus {
-    const ALL: &'static [Self] = &[
-        P::Pending,
-        P::InProgress,
-        P::Completed,
-        P::Failed,
-        P::Skipped,
-    ];
-    const TABLE: &'static [(Self, &'static [Self])] = PHASE_TRANSITIONS;
-    fn name(self) -> &'static str {
-        self.as_str()
-    }
-}
 
 /// Default bound on phase retries (`MAESTRO_MAX_RETRIES` overrides).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;

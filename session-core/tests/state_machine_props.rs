@@ -7,31 +7,13 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use session_core::Env;
-use session_core::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G};
+use session_core::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
 use session_core::operations::Operation;
 use session_core::paths::Workspace;
 use session_core::store::{CreateRequest, PhaseSpec, Store};
 
 const AGENTS: [&str; 3] = ["coder", "tester", "architect"];
-const STATUSES: [S; 6] = [
-    S::InProgress,
-    S::Paused,
-    S::Completed,
-    S::Failed,
-    S::Timeout,
-    S::Cancelled,
-];
-const STAGES: [G; 9] = [
-    G::Initializing,
-    G::Planning,
-    G::GeneratingTasks,
-    G::Implementing,
-    G::Validating,
-    G::GeneratingReport,
-    G::Completed,
-    G::Failed,
-    G::Paused,
-];
+/// The stages that are neither terminal nor paused.
 const WORKING: [G; 6] = [
     G::Initializing,
     G::Planning,
@@ -192,8 +174,8 @@ impl Model {
 fn op_strategy() -> impl Strategy<Value = Operation> {
     let phase = 1u32..=4;
     prop_oneof![
-        prop::sample::select(STATUSES.to_vec()).prop_map(Operation::SetStatus),
-        prop::sample::select(STAGES.to_vec()).prop_map(Operation::SetStage),
+        prop::sample::select(S::ALL.to_vec()).prop_map(Operation::SetStatus),
+        prop::sample::select(G::ALL.to_vec()).prop_map(Operation::SetStage),
         phase.clone().prop_map(Operation::PhaseStart),
         phase.clone().prop_map(|id| Operation::PhaseComplete {
             id,
