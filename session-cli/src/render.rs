@@ -519,4 +519,13 @@ pub fn cleaned(r: &CleanupReport) {
     for (id, path) in &r.removed {
         println!("{verb} {id} ({})", path.display());
     }
+    for e in &r.kept_unreadable {
+        eprintln!(
+            "{} {e}",
+            paint(
+                colour(AnsiColor::Yellow).bold(),
+                "kept unreadable session file:"
+            )
+        );
+    }
 }

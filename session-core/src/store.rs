@@ -139,6 +139,8 @@ pub struct CleanupReport {
     pub removed: Vec<(String, PathBuf)>,
     /// Whether nothing was actually removed.
     pub dry_run: bool,
+    /// Files that could not be read or parsed: kept, never removed, reported here.
+    pub kept_unreadable: Vec<String>,
 }
 
 impl Store {
@@ -717,6 +719,7 @@ impl Store {
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let _guard = self.lock()?;
         let mut targets: Vec<(String, PathBuf)> = Vec::new();
+        let mut kept_unreadable = Vec::new();
         if let Some(prefix) = &req.id {
             let (id, path, location) = self.resolve(prefix)?;
             if location == Location::Active {
@@ -733,16 +736,18 @@ impl Store {
                         .into(),
                 ));
             }
-            targets = self
-                .summaries()?
-                .0
+            let (rows, broken) = self.summaries()?;
+            kept_unreadable = broken.iter().map(ToString::to_string).collect();
+            targets = rows
                 .into_iter()
                 .map(|r| (r.session_id, PathBuf::from(r.path)))
                 .collect();
         } else {
             let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
             let now = jiff::Timestamp::now().as_second();
-            for r in self.summaries()?.0 {
+            let (rows, broken) = self.summaries()?;
+            kept_unreadable = broken.iter().map(ToString::to_string).collect();
+            for r in rows {
                 if r.location != Location::Archive || !r.status.is_terminal() {
                     continue;
                 }
@@ -764,6 +769,7 @@ impl Store {
         Ok(CleanupReport {
             removed: targets,
             dry_run: req.dry_run,
+            kept_unreadable,
         })
     }
 }

@@ -179,3 +179,101 @@ fn unknown_keys_survive_every_operation_in_both_flavours() {
         assert_eq!(text.starts_with("---\n{"), json_flavour, "flavour kept");
     }
 }
+
+/// An archive interrupted after any of its steps completes when run again.
+#[test]
+fn interrupted_archive_completes_when_run_again() {
+    // Step states: 1) plan documents moved, session still active; 2) also written to the
+    // archive, active copy not yet removed.
+    for interrupted_after in [1, 2] {
+        let t = tempfile::tempdir().expect("tmp");
+        let store = store_with(t.path(), YAML);
+        let plans = t.path().join("docs/maestro/plans");
+        std::fs::create_dir_all(plans.join("archive")).expect("mkdir");
+        std::fs::write(plans.join("archive/rest-api-auth-design.md"), "design").expect("write");
+        std::fs::write(plans.join("rest-api-auth-impl-plan.md"), "plan").expect("write");
+        let active = store.workspace().active_session_path();
+        let archived = store
+            .workspace()
+            .archive_dir()
+            .join("2026-11-20-rest-api-auth.md");
+        if interrupted_after == 2 {
+            std::fs::copy(&active, &archived).expect("copy");
+        }
+        let report = store.archive(None).expect("archive completes");
+        assert!(!active.exists(), "after step {interrupted_after}");
+        assert!(plans.join("archive/rest-api-auth-impl-plan.md").is_file());
+        assert!(!plans.join("rest-api-auth-impl-plan.md").exists());
+        let s = store.get("2026-11-20").expect("archived");
+        assert_eq!(
+            s.meta.design_document.as_deref(),
+            Some("docs/maestro/plans/archive/rest-api-auth-design.md")
+        );
+        assert_eq!(
+            s.meta.implementation_plan.as_deref(),
+            Some("docs/maestro/plans/archive/rest-api-auth-impl-plan.md")
+        );
+        assert_eq!(report.path, archived);
+        // Once more: nothing left to do, nothing breaks.
+        let again = store.archive(Some("2026-11-20")).expect("idempotent");
+        assert!(again.already_archived && again.moved.is_empty());
+    }
+}
+
+/// Resume reports the files of unfinished phases that changed after they were recorded.
+#[test]
+fn resume_reports_conflicts_of_unfinished_phases() {
+    let t = tempfile::tempdir().expect("tmp");
+    let store = store_with(t.path(), YAML);
+    std::fs::create_dir_all(t.path().join("src")).expect("mkdir");
+    std::fs::write(t.path().join("src/server.rs"), "fn main() {}").expect("write");
+    std::fs::write(t.path().join("src/auth.rs"), "").expect("write");
+    store
+        .apply(
+            None,
+            &Operation::AddFiles {
+                phase: 2,
+                created: vec!["src/auth.rs".into(), "src/gone.rs".into()],
+                modified: vec![],
+                deleted: vec![],
+            },
+        )
+        .expect("files");
+    store.apply(None, &Operation::Pause).expect("pause");
+    // src/server.rs changes after the phase recorded its manifest; src/auth.rs does not.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(t.path().join("src/server.rs"))
+        .expect("open")
+        .set_modified(later)
+        .expect("mtime");
+    let report = store.resume("active", false).expect("resume");
+    let mut found: Vec<(String, String)> = report
+        .conflicts
+        .iter()
+        .map(|c| {
+            (
+                c.path.clone(),
+                c.reason.split(' ').next().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("src/gone.rs".to_string(), "missing".to_string()),
+            ("src/server.rs".to_string(), "modified".to_string())
+        ]
+    );
+    assert_eq!(
+        report.continue_with,
+        Some((2, "Implement middleware".to_string()))
+    );
+    assert_eq!(
+        report.last_completed,
+        Some((1, "Design the token model".to_string()))
+    );
+    assert_eq!(report.unresolved_errors.len(), 1);
+}

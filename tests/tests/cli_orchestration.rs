@@ -428,7 +428,13 @@ fn refused_cases_and_exit_codes() {
     assert_eq!(code, 0);
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert!(stderr.contains("2026-01-01-broken.md:2"), "{stderr}");
-    maestro_ok(&world, &["cleanup", "--all", "--yes"]);
+    let report = maestro_ok(&world, &["cleanup", "--all", "--yes"]);
+    assert!(
+        report["kept_unreadable"][0]
+            .as_str()
+            .is_some_and(|e| e.contains("2026-01-01-broken.md:2")),
+        "{report}"
+    );
     assert_eq!(
         std::fs::read_to_string(&broken).expect("kept"),
         "---\nstatus: [oops\n---\n"
@@ -464,4 +470,28 @@ fn human_output_has_no_colour_off_a_terminal() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: session \"nope\" not found"));
+}
+
+#[test]
+fn completions_and_schema() {
+    let world = World::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = e2e_tests::run(
+            {
+                let mut c = world.cmd("maestro-session");
+                c.args(["completions", shell]);
+                c
+            },
+            b"",
+        );
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("maestro-session") && text.contains("cleanup"),
+            "{shell}"
+        );
+    }
+    let schema = maestro_ok(&world, &["schema"]);
+    assert_eq!(schema["title"], "SessionMetadata");
+    assert!(schema["properties"]["phases"].is_object());
 }
