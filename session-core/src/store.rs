@@ -273,20 +273,19 @@ impl Store {
         if let Some(exact) = ids.iter().find(|(id, _, _)| id == prefix) {
             return Ok(exact.clone());
         }
-        let matches: Vec<_> = ids
+        let mut matches: Vec<_> = ids
             .into_iter()
             .filter(|(id, _, _)| id.starts_with(prefix))
             .collect();
-        match matches.len() {
-            1 => Ok(matches.into_iter().next().unwrap_or_else(|| unreachable!())),
-            0 => Err(Error::NotFound {
-                what: format!("session {prefix:?}"),
-            }),
-            _ => Err(Error::Ambiguous {
+        if matches.len() > 1 {
+            return Err(Error::Ambiguous {
                 prefix: prefix.to_string(),
                 candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
-            }),
+            });
         }
+        matches.pop().ok_or_else(|| Error::NotFound {
+            what: format!("session {prefix:?}"),
+        })
     }
 
     /// The session named by a full or partial id.
