@@ -29,6 +29,22 @@ impl Env {
         }
     }
 
+    /// The value of `key` parsed as `T`, or `default` when unset or empty.
+    ///
+    /// Errors: [`crate::Error::Invalid`] naming the variable and its value when it does not
+    /// parse, so a typo is never silently replaced by the default.
+    pub fn parse_or<T: std::str::FromStr>(&self, key: &str, default: T) -> crate::Result<T> {
+        match self.get(key) {
+            None => Ok(default),
+            Some(v) => v.trim().parse().map_err(|_| {
+                crate::Error::Invalid(format!(
+                    "environment variable {key}={v:?} is not a valid {}",
+                    std::any::type_name::<T>()
+                ))
+            }),
+        }
+    }
+
     /// The value of `key`, or `None` when unset, empty, or not valid UTF-8.
     pub fn get(&self, key: &str) -> Option<String> {
         let value = match &self.map {
@@ -36,5 +52,23 @@ impl Env {
             None => std::env::var(key).ok(),
         };
         value.filter(|v| !v.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Env;
+
+    #[test]
+    fn parse_or_defaults_and_refuses_malformed_values() {
+        let env = Env::from_pairs([("N", " 5 "), ("BAD", "five"), ("EMPTY", "")]);
+        assert_eq!(env.parse_or("N", 2u32).expect("parses"), 5);
+        assert_eq!(env.parse_or("UNSET", 2u32).expect("default"), 2);
+        assert_eq!(env.parse_or("EMPTY", 2u32).expect("default"), 2);
+        let err = env.parse_or("BAD", 2u32).expect_err("malformed");
+        assert_eq!(
+            err.to_string(),
+            "environment variable BAD=\"five\" is not a valid u32"
+        );
     }
 }

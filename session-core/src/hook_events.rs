@@ -234,9 +234,17 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    fn prune(&self, now: SystemTime) {
-        self.base
-            .prune_if_due(Some(&self.id), hook_state::ttl_from(self.env), now);
+    /// Prunes when due. A malformed `MAESTRO_HOOKS_TTL_SECS` cannot fail the turn: it is
+    /// reported and the default TTL is used.
+    fn prune(&mut self, now: SystemTime) {
+        let ttl = hook_state::ttl_from(self.env).unwrap_or_else(|e| {
+            self.diagnostics.push(format!(
+                "[WARN] maestro: {e}; using {} s",
+                hook_state::DEFAULT_TTL_SECS
+            ));
+            std::time::Duration::from_secs(hook_state::DEFAULT_TTL_SECS)
+        });
+        self.base.prune_if_due(Some(&self.id), ttl, now);
     }
 
     /// The context summary of the active session, from the cache when the session file is

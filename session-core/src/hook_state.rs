@@ -172,12 +172,11 @@ impl HookBase {
 }
 
 /// Hook-state TTL from `MAESTRO_HOOKS_TTL_SECS`, else [`DEFAULT_TTL_SECS`].
-pub fn ttl_from(env: &Env) -> Duration {
-    Duration::from_secs(
-        env.get("MAESTRO_HOOKS_TTL_SECS")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_TTL_SECS),
-    )
+///
+/// Errors: [`Error::Invalid`] when the variable is not a number.
+pub fn ttl_from(env: &Env) -> Result<Duration> {
+    env.parse_or("MAESTRO_HOOKS_TTL_SECS", DEFAULT_TTL_SECS)
+        .map(Duration::from_secs)
 }
 
 /// Creates `path` 0700 if missing, then checks it is a real folder owned by us and not

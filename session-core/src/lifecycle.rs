@@ -234,10 +234,33 @@ pub const PHASE_TRANSITIONS: &[(PhaseStatus, &[PhaseStatus])] = &[
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// The retry bound from `MAESTRO_MAX_RETRIES` in `env`, else [`DEFAULT_MAX_RETRIES`].
-pub fn max_retries(env: &crate::env::Env) -> u32 {
-    env.get("MAESTRO_MAX_RETRIES")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_MAX_RETRIES)
+///
+/// Errors: [`crate::Error::Invalid`] when the variable is not a number.
+pub fn max_retries(env: &crate::env::Env) -> crate::Result<u32> {
+    env.parse_or("MAESTRO_MAX_RETRIES", DEFAULT_MAX_RETRIES)
+}
+
+/// Checks `from -> to` against `T`'s table for session `session`; `what` names the thing that
+/// moves (`status`, `stage`, `phase 2`).
+///
+/// Errors: [`crate::Error::Refused`] naming the session, both states and the allowed targets.
+pub fn check<T: State + std::fmt::Display>(
+    session: &str,
+    what: &str,
+    from: T,
+    to: T,
+) -> crate::Result<()> {
+    if from.can_go(to) {
+        Ok(())
+    } else {
+        Err(crate::Error::refused(
+            session,
+            format!(
+                "{what} cannot go from {from} to {to}; allowed from {from}: {}",
+                from.allowed_names()
+            ),
+        ))
+    }
 }
 
 #[cfg(test)]

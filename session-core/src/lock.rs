@@ -108,12 +108,11 @@ fn describe_holder(recorded: &str) -> String {
 }
 
 /// The lock timeout from `MAESTRO_LOCK_TIMEOUT_MS` in `env`, else [`DEFAULT_LOCK_TIMEOUT_MS`].
-pub fn timeout_from(env: &crate::env::Env) -> Duration {
-    let ms = env
-        .get("MAESTRO_LOCK_TIMEOUT_MS")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_LOCK_TIMEOUT_MS);
-    Duration::from_millis(ms)
+///
+/// Errors: [`Error::Invalid`] when the variable is not a number.
+pub fn timeout_from(env: &crate::env::Env) -> Result<Duration> {
+    env.parse_or("MAESTRO_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)
+        .map(Duration::from_millis)
 }
 
 #[cfg(test)]

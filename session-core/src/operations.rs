@@ -6,7 +6,7 @@
 
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::lifecycle::{PhaseStatus, SessionStatus, Stage, State};
+use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::model::{CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, SessionMetadata};
 use crate::orchestration_log;
 
@@ -358,31 +358,14 @@ pub fn apply(
 }
 
 fn set_status(meta: &mut SessionMetadata, to: SessionStatus) -> Result<()> {
-    let from = meta.status;
-    if !from.can_go(to) {
-        return Err(Error::refused(
-            &meta.session_id,
-            format!(
-                "status cannot go from {from} to {to}; allowed from {from}: {}",
-                from.allowed_names()
-            ),
-        ));
-    }
+    lifecycle::check(&meta.session_id, "status", meta.status, to)?;
     meta.status = to;
     Ok(())
 }
 
 fn set_stage(meta: &mut SessionMetadata, to: Stage) -> Result<()> {
     let from = meta.stage.unwrap_or_default();
-    if !from.can_go(to) {
-        return Err(Error::refused(
-            &meta.session_id,
-            format!(
-                "stage cannot go from {from} to {to}; allowed from {from}: {}",
-                from.allowed_names()
-            ),
-        ));
-    }
+    lifecycle::check(&meta.session_id, "stage", from, to)?;
     if to == Stage::Paused {
         meta.paused_from_stage = Some(from);
     } else if from == Stage::Paused {
@@ -430,15 +413,7 @@ fn phase_mut(meta: &mut SessionMetadata, id: u32) -> Result<&mut Phase> {
 
 fn move_phase(meta: &mut SessionMetadata, id: u32, to: PhaseStatus) -> Result<()> {
     let from = phase(meta, id)?.status;
-    if !from.can_go(to) {
-        return Err(Error::refused(
-            &meta.session_id,
-            format!(
-                "phase {id} cannot go from {from} to {to}; allowed from {from}: {}",
-                from.allowed_names()
-            ),
-        ));
-    }
+    lifecycle::check(&meta.session_id, &format!("phase {id}"), from, to)?;
     phase_mut(meta, id)?.status = to;
     Ok(())
 }

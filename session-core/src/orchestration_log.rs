@@ -46,30 +46,20 @@ pub fn section(phase: &Phase, output: Option<&str>, validation: Option<&str>) ->
             .filter(|o| !o.is_empty())
             .unwrap_or("(no output recorded)")
     ));
-    let files: Vec<String> = [
-        ("Created", &phase.files_created),
-        ("Modified", &phase.files_modified),
-        ("Deleted", &phase.files_deleted),
-    ]
-    .iter()
-    .filter(|(_, list)| !list.is_empty())
-    .map(|(label, list)| format!("- {label}: {}\n", list.join(", ")))
-    .collect();
-    if !files.is_empty() {
-        s.push_str("### Files Changed\n");
-        s.extend(files);
-    }
-    let context: Vec<String> = phase
-        .downstream_context
-        .titled()
-        .iter()
-        .filter(|(_, list)| !list.is_empty())
-        .map(|(title, list)| format!("- {title}: {}\n", list.join(", ")))
-        .collect();
-    if !context.is_empty() {
-        s.push_str("### Downstream Context\n");
-        s.extend(context);
-    }
+    labelled_lists(
+        &mut s,
+        "Files Changed",
+        &[
+            ("Created", &phase.files_created),
+            ("Modified", &phase.files_modified),
+            ("Deleted", &phase.files_deleted),
+        ],
+    );
+    labelled_lists(
+        &mut s,
+        "Downstream Context",
+        &phase.downstream_context.titled(),
+    );
     let default = if phase.status == PhaseStatus::Completed {
         "Pass"
     } else {
@@ -83,6 +73,20 @@ pub fn section(phase: &Phase, output: Option<&str>, validation: Option<&str>) ->
             .unwrap_or(default)
     ));
     s
+}
+
+/// Appends `### <heading>` and a `- <label>: a, b` line per non-empty list; nothing when
+/// every list is empty.
+fn labelled_lists(s: &mut String, heading: &str, lists: &[(&str, &Vec<String>)]) {
+    let lines: Vec<String> = lists
+        .iter()
+        .filter(|(_, list)| !list.is_empty())
+        .map(|(label, list)| format!("- {label}: {}\n", list.join(", ")))
+        .collect();
+    if !lines.is_empty() {
+        s.push_str(&format!("### {heading}\n"));
+        s.extend(lines);
+    }
 }
 
 /// Puts `section` (whose first line is a `## Phase N:` heading) in `body`: it replaces the

@@ -47,7 +47,7 @@ pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: b
     }
     let root = Root::open(cwd)?;
     let _guard = match &state_folder {
-        Some(folder) => Some(root.lock(folder, lock::timeout_from(env))?),
+        Some(folder) => Some(root.lock(folder, lock::timeout_from(env)?)?),
         None => None,
     };
     root.write(rel, content, fsx::STATE_FILE_MODE)

@@ -155,11 +155,11 @@ impl Store {
         &self.ws
     }
 
-    fn op_context(&self) -> OpContext {
-        OpContext {
+    fn op_context(&self) -> Result<OpContext> {
+        Ok(OpContext {
             now: clock::now_iso(),
-            max_retries: lifecycle::max_retries(&self.env),
-        }
+            max_retries: lifecycle::max_retries(&self.env)?,
+        })
     }
 
     /// Creates `state/`, `state/archive/`, `plans/`, `plans/archive/` (refusing a symlinked
@@ -181,7 +181,7 @@ impl Store {
 
     fn lock(&self) -> Result<LockGuard> {
         self.init()?;
-        lock::lock_exclusive(&self.ws.lock_path(), lock::timeout_from(&self.env))
+        lock::lock_exclusive(&self.ws.lock_path(), lock::timeout_from(&self.env)?)
     }
 
     /// The active session, if any.
@@ -311,7 +311,7 @@ impl Store {
         let mut session = self.get_or_active(prefix)?;
         let mut meta = session.meta.clone();
         let mut body = session.doc.body.clone();
-        operations::apply(&mut meta, &mut body, op, &self.op_context())?;
+        operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
         session.meta = meta;
         session.doc.body = body;
         session.write_to(&session.path.clone())?;
@@ -406,7 +406,7 @@ impl Store {
                 &mut active.meta,
                 &mut body,
                 &Operation::Pause,
-                &self.op_context(),
+                &self.op_context()?,
             )?;
         }
         active.doc.body = body;
@@ -538,7 +538,7 @@ impl Store {
             ));
         }
         let parked = self.make_room(park, Some(session.id()))?;
-        let ctx = self.op_context();
+        let ctx = self.op_context()?;
         if session.meta.status != SessionStatus::InProgress {
             let mut body = session.doc.body.clone();
             operations::apply(

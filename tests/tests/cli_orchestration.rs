@@ -495,3 +495,25 @@ fn completions_and_schema() {
     assert_eq!(schema["title"], "SessionMetadata");
     assert!(schema["properties"]["phases"].is_object());
 }
+
+#[test]
+fn malformed_environment_is_named_not_ignored() {
+    let world = World::new();
+    maestro_ok(&world, &["create", "Env check", "--phase", "One=coder"]);
+    let mut cmd = world.cmd("maestro-session");
+    cmd.env("MAESTRO_MAX_RETRIES", "two")
+        .args(["phase", "start", "active", "1"]);
+    let out = e2e_tests::run(cmd, b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAESTRO_MAX_RETRIES=\"two\""));
+    let mut cmd = world.cmd("maestro-session");
+    cmd.env("MAESTRO_LOCK_TIMEOUT_MS", "soon")
+        .args(["tokens", "active", "--agent", "coder", "--input", "1"]);
+    assert_eq!(e2e_tests::run(cmd, b"").status.code(), Some(2));
+    let s = maestro_ok(&world, &["show", "active"]);
+    assert_eq!(
+        s["phases"][0]["status"], "pending",
+        "a refused command changed nothing"
+    );
+    assert_eq!(s["token_usage"]["total_input"], 0);
+}

@@ -242,3 +242,22 @@ fn bad_runtime_flag_still_answers_safely() {
             .any(|l| l.contains("unknown runtime \"vim\""))
     );
 }
+
+#[test]
+fn malformed_ttl_is_reported_and_the_hook_still_works() {
+    let world = World::new().with_active_session();
+    let mut cmd = world.cmd("before-agent");
+    cmd.env("MAESTRO_HOOKS_TTL_SECS", "2h");
+    let out = run(cmd, &payload("s8"));
+    assert_eq!(json_out(&out)["decision"], "allow");
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("[WARN] maestro: environment variable MAESTRO_HOOKS_TTL_SECS=\"2h\""),
+        "{lines:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(world.hooks().join("s8/active-agent")).expect("agent"),
+        "coder"
+    );
+}
