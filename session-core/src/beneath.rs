@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use cap_std::ambient_authority;
-use cap_std::fs::Dir;
+use cap_std::fs::{Dir, OpenOptionsExt};
 
 use crate::error::{Error, IoContext, Result};
 use crate::fsx;
@@ -83,9 +83,11 @@ impl Root {
     /// [`Error::Io`] ("read") otherwise, e.g. when the file does not exist.
     pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
         let clean = validate_relative(rel)?;
-        self.dir
-            .read(&clean)
-            .map_err(|e| self.map_err("read", rel, &clean, e))
+        self.read_file(&clean, fsx::MAX_SESSION_BYTES, true)
+            .map_err(|e| match e {
+                Error::Io { op, source, .. } => self.map_err(op, rel, &clean, source),
+                other => other,
+            })
     }
 
     /// Durably replaces the file at `rel` beneath the root with `bytes`, creating missing
@@ -127,23 +129,188 @@ impl Root {
         rel_dir: &Path,
         timeout: std::time::Duration,
     ) -> Result<crate::lock::LockGuard> {
-        let shown = rel_dir.display().to_string();
-        match self.dir.open_dir(rel_dir) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => self
-                .dir
-                .create_dir_all(rel_dir)
-                .map_err(|e| self.map_err("create folder", &shown, rel_dir, e))?,
-            Err(e) => return Err(self.map_err("open folder", &shown, rel_dir, e)),
-            Ok(_) => {}
-        }
-        let lock_rel = rel_dir.join(".lock");
+        self.create_dirs(rel_dir)?;
+        self.lock_file(&rel_dir.join(".lock"), timeout)
+    }
+
+    /// Takes the exclusive lock on the file `rel` beneath the root, creating it (0644) when
+    /// missing. The file is opened without following a symlink and never truncated; anything
+    /// but a regular file is refused.
+    ///
+    /// Errors: [`Error::NotRegular`] for a symlink, FIFO, device or folder; [`Error::Io`];
+    /// [`Error::LockTimeout`] (see [`crate::lock::lock_file`]).
+    pub fn lock_file(
+        &self,
+        rel: &Path,
+        timeout: std::time::Duration,
+    ) -> Result<crate::lock::LockGuard> {
         let mut options = cap_std::fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
+        options
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(fsx::STATE_FILE_MODE)
+            .custom_flags(fsx::untrusted_read_flags(false));
         let file = self
             .dir
-            .open_with(&lock_rel, &options)
-            .map_err(|e| self.map_err("open lock file", &shown, &lock_rel, e))?;
-        crate::lock::lock_file(file.into_std(), &self.path.join(&lock_rel), timeout)
+            .open_with(rel, &options)
+            .map_err(|e| self.open_err("open lock file", rel, e))?
+            .into_std();
+        let meta = file.metadata().ctx("inspect", self.join(rel))?;
+        if !meta.is_file() {
+            return Err(Error::NotRegular {
+                path: self.join(rel),
+                what: fsx::describe_type(meta.file_type()),
+            });
+        }
+        crate::lock::lock_file(file, &self.join(rel), timeout)
+    }
+
+    /// The path of `rel` beneath the root, for messages and reports.
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.path.join(rel)
+    }
+
+    /// Opens the folder `rel` beneath this root as a root of its own. Symlinks that stay
+    /// inside this root are followed; one that leads out is refused.
+    ///
+    /// Errors: [`Error::PathRefused`] for a way out; [`Error::Io`] ("open folder"), e.g. when it
+    /// does not exist.
+    pub fn open_dir(&self, rel: &Path) -> Result<Root> {
+        let dir = self
+            .dir
+            .open_dir(rel)
+            .map_err(|e| self.open_err("open folder", rel, e))?;
+        Ok(Root {
+            dir,
+            path: self.join(rel),
+        })
+    }
+
+    /// Creates the folder `rel` and its missing parents beneath the root (0755). A symlink
+    /// leading out of the root is refused.
+    pub fn create_dirs(&self, rel: &Path) -> Result<()> {
+        if rel.as_os_str().is_empty() || rel == Path::new(".") {
+            return Ok(());
+        }
+        self.dir
+            .create_dir_all(rel)
+            .map_err(|e| self.open_err("create folder", rel, e))
+    }
+
+    /// Reads the regular file `rel` beneath the root, at most `cap` bytes (see
+    /// [`fsx::read_opened`]). With `follow` off, a final symlink is refused, as for the files
+    /// the tools own; a symlink that stays inside is otherwise followed.
+    ///
+    /// Errors: [`Error::PathRefused`], [`Error::NotRegular`], [`Error::TooLarge`],
+    /// [`Error::Io`] ("read"; [`Error::is_not_found`] when it does not exist).
+    pub fn read_file(&self, rel: &Path, cap: u64, follow: bool) -> Result<Vec<u8>> {
+        let file = self.open_for_read(rel, follow)?;
+        fsx::read_opened(file, &self.join(rel), cap, "a session file")
+    }
+
+    /// Reads only the frontmatter block of the session file `rel` (see
+    /// [`fsx::read_frontmatter_opened`]), at most `cap` bytes.
+    pub fn read_frontmatter(&self, rel: &Path, cap: u64) -> Result<Vec<u8>> {
+        let file = self.open_for_read(rel, true)?;
+        fsx::read_frontmatter_opened(file, &self.join(rel), cap)
+    }
+
+    fn open_for_read(&self, rel: &Path, follow: bool) -> Result<std::fs::File> {
+        let mut options = cap_std::fs::OpenOptions::new();
+        options
+            .read(true)
+            .custom_flags(fsx::untrusted_read_flags(follow));
+        Ok(self
+            .dir
+            .open_with(rel, &options)
+            .map_err(|e| self.open_err("read", rel, e))?
+            .into_std())
+    }
+
+    /// Durably replaces the file `rel` beneath the root (its folder must exist): see
+    /// [`fsx::durable_replace_in`]. The directory entry is replaced, so a symlink there is
+    /// replaced, never written through. With `durable` off the two fsyncs are skipped (for
+    /// caches such as the list index).
+    pub fn replace(&self, rel: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
+        let (parent, name) = fsx::split_parent(rel)?;
+        let folder = self.folder(&parent)?;
+        if durable {
+            fsx::durable_replace_in(&folder, &self.join(&parent), &name, bytes, mode)
+        } else {
+            fsx::fast_replace_in(&folder, &self.join(&parent), &name, bytes, mode)
+        }
+    }
+
+    /// Durably moves `from` to `to` beneath the root (both folders fsynced). With `overwrite`
+    /// off an existing `to` is never replaced (`RENAME_NOREPLACE`).
+    ///
+    /// Errors: [`Error::Io`] ("move"), `AlreadyExists` when `to` exists and `overwrite` is off.
+    pub fn rename(&self, from: &Path, to: &Path, overwrite: bool) -> Result<()> {
+        let (from_parent, from_name) = fsx::split_parent(from)?;
+        let (to_parent, to_name) = fsx::split_parent(to)?;
+        let from_dir = self.folder(&from_parent)?;
+        let to_dir = self.folder(&to_parent)?;
+        fsx::durable_rename_in(
+            (&from_dir, &self.join(&from_parent), &from_name),
+            (&to_dir, &self.join(&to_parent), &to_name),
+            overwrite,
+        )
+    }
+
+    /// Durably removes the file `rel` beneath the root (its folder fsynced).
+    pub fn remove(&self, rel: &Path) -> Result<()> {
+        let (parent, name) = fsx::split_parent(rel)?;
+        let folder = self.folder(&parent)?;
+        fsx::durable_remove_in(&folder, &self.join(&parent), &name)
+    }
+
+    /// The names in the folder `rel` (empty when it does not exist), sorted. Names that are
+    /// not UTF-8 are returned lossily (they never name a session).
+    pub fn names(&self, rel: &Path) -> Result<Vec<String>> {
+        let entries = match self.dir.read_dir(rel) {
+            Err(e) if is_missing(&e) => return Ok(Vec::new()),
+            other => other.map_err(|e| self.open_err("list", rel, e))?,
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The metadata of `rel` itself (a symlink is not followed), or `None` when it does not
+    /// exist.
+    pub fn metadata(&self, rel: &Path) -> Result<Option<cap_std::fs::Metadata>> {
+        match self.dir.symlink_metadata(rel) {
+            Ok(meta) => Ok(Some(meta)),
+            Err(e) if is_missing(&e) => Ok(None),
+            Err(e) => Err(self.open_err("inspect", rel, e)),
+        }
+    }
+
+    fn folder(&self, rel: &Path) -> Result<Dir> {
+        if rel == Path::new(".") || rel.as_os_str().is_empty() {
+            return self
+                .dir
+                .try_clone()
+                .map_err(|e| Error::io("open folder", &self.path, e));
+        }
+        self.dir
+            .open_dir(rel)
+            .map_err(|e| self.open_err("open folder", rel, e))
+    }
+
+    fn open_err(&self, op: &'static str, rel: &Path, e: io::Error) -> Error {
+        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+            return Error::NotRegular {
+                path: self.join(rel),
+                what: "a symlink",
+            };
+        }
+        self.map_err(op, &rel.display().to_string(), rel, e)
     }
 
     /// Creates the folder `rel` and its parents beneath the root. Refuses a path any of whose
@@ -192,6 +359,14 @@ impl Root {
             Error::io(op, self.path.join(clean), e)
         }
     }
+}
+
+/// Whether an I/O error means the path (or a folder on the way) does not exist.
+pub fn is_missing(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
 }
 
 /// Whether an error from `cap-std` means the path escaped the root.

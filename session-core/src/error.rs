@@ -74,6 +74,28 @@ pub enum Error {
         /// Every matching session id.
         candidates: Vec<String>,
     },
+    /// A path that must be a regular file is something else (a FIFO, a device, a socket, a
+    /// folder or, where symlinks are not followed, a symlink). It is refused without reading, so
+    /// a FIFO never blocks a command.
+    #[error("{} is {what}, not a regular file; refusing to read it", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead (`a FIFO`, `a device`, `a symlink`, ...).
+        what: &'static str,
+    },
+    /// A file is larger than the cap for its kind, in bytes.
+    #[error("{} is {size} bytes, over the {cap}-byte limit of {kind}", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The cap in bytes.
+        cap: u64,
+        /// What kind of file the cap is for (`a session file`).
+        kind: &'static str,
+    },
     /// An argument or input value is malformed.
     #[error("{0}")]
     Invalid(String),
@@ -136,10 +158,20 @@ impl Error {
         }
     }
 
+    /// Whether this is an I/O error saying that the path (or a folder on its way) does not
+    /// exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if crate::beneath::is_missing(source))
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Io { .. } | Error::Corrupt { .. } | Error::LockTimeout { .. } => ErrorKind::Io,
+            Error::Io { .. }
+            | Error::Corrupt { .. }
+            | Error::LockTimeout { .. }
+            | Error::NotRegular { .. }
+            | Error::TooLarge { .. } => ErrorKind::Io,
             Error::PathRefused { .. }
             | Error::Refused { .. }
             | Error::NotFound { .. }

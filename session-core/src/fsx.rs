@@ -5,7 +5,7 @@
 //! mix; a crash leaves at most a temp file `.<name>.<pid>-<n>-<nanos>.maestro-tmp`, which the next
 //! durable replace in that folder removes once its writer process is gone.
 
-use std::io::Write;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,6 +23,171 @@ pub const STATE_FILE_MODE: u32 = 0o644;
 pub const PRIVATE_FILE_MODE: u32 = 0o600;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The most bytes a session file (or any file a state tool reads) may hold: 16 MiB. A larger
+/// file is refused with [`Error::TooLarge`] before any of it is read, so a runaway or hostile
+/// file cannot make a command or a hook hold gigabytes in memory.
+pub const MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Open flags for reading a file whose type is not trusted: `O_NONBLOCK` so opening a FIFO
+/// never waits for a writer, `O_NOCTTY` so a terminal device never becomes ours. The type is
+/// checked on the opened descriptor before anything is read ([`read_opened`]).
+pub(crate) fn untrusted_read_flags(follow: bool) -> i32 {
+    let mut flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+    if !follow {
+        flags |= rustix::fs::OFlags::NOFOLLOW;
+    }
+    flags.bits() as i32
+}
+
+/// What a file type is, in words, for [`Error::NotRegular`].
+pub(crate) fn describe_type(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a folder"
+    } else if ft.is_symlink() {
+        "a symlink"
+    } else if ft.is_fifo() {
+        "a FIFO"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() || ft.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads an opened file whole after checking, on the descriptor, that it is a regular file of
+/// at most `cap` bytes (`kind` names the cap in the error). Reads at most `cap + 1` bytes even
+/// when the file grows while being read.
+///
+/// Errors: [`Error::NotRegular`], [`Error::TooLarge`], [`Error::Io`] ("inspect", "read").
+pub fn read_opened(
+    file: std::fs::File,
+    path: &Path,
+    cap: u64,
+    kind: &'static str,
+) -> Result<Vec<u8>> {
+    let meta = file.metadata().ctx("inspect", path)?;
+    if !meta.is_file() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: describe_type(meta.file_type()),
+        });
+    }
+    let too_large = |size| Error::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        cap,
+        kind,
+    };
+    if meta.len() > cap {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .ctx("read", path)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Reads the frontmatter block of an opened session file: from the start up to and including
+/// the closing `---` line, or everything when the file ends first; never more than `cap`
+/// bytes, whatever the file's size, so a hook that needs only the frontmatter never reads a
+/// large body (or a 2 GB file) whole. Checks the type on the descriptor like [`read_opened`].
+///
+/// Errors: [`Error::NotRegular`]; [`Error::TooLarge`] when no closing line comes within `cap`
+/// bytes; [`Error::Io`].
+pub fn read_frontmatter_opened(file: std::fs::File, path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let meta = file.metadata().ctx("inspect", path)?;
+    if !meta.is_file() {
+        return Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: describe_type(meta.file_type()),
+        });
+    }
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.take(cap));
+    let mut bytes = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        let start = bytes.len();
+        let n = reader.read_until(b'\n', &mut bytes).ctx("read", path)?;
+        if n == 0 {
+            if bytes.len() as u64 >= cap {
+                return Err(Error::TooLarge {
+                    path: path.to_path_buf(),
+                    size: meta.len(),
+                    cap,
+                    kind: "a session frontmatter",
+                });
+            }
+            return Ok(bytes);
+        }
+        line_no += 1;
+        let line = &bytes[start..];
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
+        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+        if line_no > 1 && trimmed == b"---" {
+            return Ok(bytes);
+        }
+        if line_no == 1 && trimmed != b"---" && trimmed != "\u{feff}---".as_bytes() {
+            // Not a session document: the parser reports it from what was read.
+            return Ok(bytes);
+        }
+    }
+}
+
+/// Reads the file at `path` (a path the caller trusts, such as the project's `.env`) with the
+/// checks of [`read_opened`]; symlinks are followed.
+pub fn read_regular(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(untrusted_read_flags(true))
+        .open(path)
+        .ctx("read", path)?;
+    read_opened(file, path, cap, kind)
+}
+
+/// Crash injection for the kill-at-any-step property tests: every durable mutation (replace,
+/// rename, remove, folder creation) of the state dir counts one step, and once armed with
+/// `n`, the step after the `n`-th panics with [`fault::CRASH`], as if the process had been
+/// killed there (no code after it runs; the lock is released like the kernel would). Unarmed
+/// (always, outside those tests) it costs one relaxed atomic load per mutation.
+#[doc(hidden)]
+pub mod fault {
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    /// The panic message of an injected crash.
+    pub const CRASH: &str = "maestro-session: injected crash";
+
+    static REMAINING: AtomicI64 = AtomicI64::new(-1);
+
+    /// Arms a crash before the mutation after the next `n` ones (0: the very next one).
+    pub fn arm(n: u32) {
+        REMAINING.store(i64::from(n), Ordering::SeqCst);
+    }
+
+    /// Disarms; returns whether the armed crash was not reached.
+    pub fn disarm() -> bool {
+        REMAINING.swap(-1, Ordering::SeqCst) >= 0
+    }
+
+    /// Counts one durable mutation; panics when the armed count is used up.
+    pub(crate) fn step() {
+        if REMAINING.load(Ordering::Relaxed) < 0 {
+            return;
+        }
+        if REMAINING.fetch_sub(1, Ordering::SeqCst) == 0 {
+            REMAINING.store(-1, Ordering::SeqCst);
+            panic!("{CRASH}");
+        }
+    }
+}
 
 /// Durably replaces `name` inside the open folder `dir` (whose path, for messages, is
 /// `dir_path`) with `bytes`.
@@ -60,6 +225,9 @@ fn replace_in(
     new_mode: u32,
     sync: bool,
 ) -> Result<()> {
+    if sync {
+        fault::step();
+    }
     remove_stale_temps(dir);
     let target_path = dir_path.join(name);
     let mode = match dir.symlink_metadata(name) {
@@ -94,6 +262,52 @@ fn replace_in(
     } else {
         Ok(())
     }
+}
+
+/// Like [`durable_replace_in`] without the fsyncs; for caches that are rebuilt when lost.
+pub fn fast_replace_in(
+    dir: &Dir,
+    dir_path: &Path,
+    name: &str,
+    bytes: &[u8],
+    new_mode: u32,
+) -> Result<()> {
+    replace_in(dir, dir_path, name, bytes, new_mode, false)
+}
+
+/// Moves `from` (an open folder, its path for messages, a name in it) to `to`, then fsyncs
+/// both folders. With `overwrite` off an existing target is never replaced
+/// (`renameat2(RENAME_NOREPLACE)`), and the error's kind is `AlreadyExists`.
+pub fn durable_rename_in(
+    from: (&Dir, &Path, &str),
+    to: (&Dir, &Path, &str),
+    overwrite: bool,
+) -> Result<()> {
+    fault::step();
+    let flags = if overwrite {
+        rustix::fs::RenameFlags::empty()
+    } else {
+        rustix::fs::RenameFlags::NOREPLACE
+    };
+    rustix::fs::renameat_with(from.0, from.2, to.0, to.2, flags).map_err(|e| Error::Io {
+        op: "move",
+        path: PathBuf::from(format!(
+            "{} -> {}",
+            from.1.join(from.2).display(),
+            to.1.join(to.2).display()
+        )),
+        source: e.into(),
+    })?;
+    sync_open_folder(from.0, from.1)?;
+    sync_open_folder(to.0, to.1)
+}
+
+/// Removes the entry `name` of the open folder `dir` (path `dir_path`, for messages), then
+/// fsyncs the folder.
+pub fn durable_remove_in(dir: &Dir, dir_path: &Path, name: &str) -> Result<()> {
+    fault::step();
+    dir.remove_file(name).ctx("remove", dir_path.join(name))?;
+    sync_open_folder(dir, dir_path)
 }
 
 /// Fsyncs the open folder `dir`. `cap-std` holds folders as `O_PATH` descriptors, which cannot

@@ -181,7 +181,8 @@ impl Store {
 
     fn lock(&self) -> Result<LockGuard> {
         self.init()?;
-        lock::lock_exclusive(&self.ws.lock_path(), lock::timeout_from(&self.env)?)
+        crate::beneath::Root::open(&self.ws.state_dir)?
+            .lock_file(Path::new("state/.lock"), lock::timeout_from(&self.env)?)
     }
 
     /// The active session, if any.
