@@ -184,6 +184,15 @@ pub enum Command {
     },
     /// Remove old archived sessions in a terminal status (completed, cancelled).
     Cleanup(CleanupArgs),
+    /// Find (and with --fix repair) what interrupted or foreign writes left in the state dir:
+    /// sessions in two places, unreadable session files, leftover temp files, unfinished
+    /// moves, a stale list index, an unusable lock. Exit 1 when anything is left to repair.
+    Doctor {
+        /// Complete unfinished moves, keep the newest copy of a duplicated session, and move
+        /// what cannot be kept in place to state/quarantine/ (never deletes session data).
+        #[arg(long)]
+        fix: bool,
+    },
     /// Print shell completions.
     Completions {
         /// The shell.

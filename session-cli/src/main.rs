@@ -60,8 +60,8 @@ fn store(cli: &Cli) -> anyhow::Result<Store> {
     let env = Env::process();
     let cwd = std::env::current_dir()?;
     let ws = match &cli.state_dir {
-        Some(dir) => Workspace::with_state_dir(&env, &cwd, dir),
-        None => Workspace::resolve(&env, &cwd),
+        Some(dir) => Workspace::with_state_dir(&env, &cwd, dir)?,
+        None => Workspace::resolve(&env, &cwd)?,
     };
     Ok(Store::new(ws, env))
 }
@@ -330,12 +330,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pause { session } => apply(&session, Operation::Pause)?,
         Command::Cancel { session } => apply(&session, Operation::Cancel)?,
         Command::Delete { session, force } => {
-            let (id, path) = store.delete(&session, force)?;
-            emit(
-                json_mode,
-                json!({"session_id": id, "path": path, "deleted": true}),
-                || println!("deleted {id} ({})", path.display()),
-            );
+            let report = store.delete(&session, force)?;
+            emit(json_mode, serde_json::to_value(&report)?, || {
+                render::deleted(&report)
+            });
         }
         Command::Cleanup(a) => {
             let older_than_secs = a
@@ -354,6 +352,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             emit(json_mode, serde_json::to_value(&report)?, || {
                 render::cleaned(&report)
             });
+        }
+        Command::Doctor { fix } => {
+            let report = store.doctor(fix)?;
+            emit(json_mode, serde_json::to_value(&report)?, || {
+                render::doctor(&report)
+            });
+            if !report.healthy() {
+                std::process::exit(1);
+            }
         }
         Command::Setup(s) => setup::run(s)?,
         Command::Completions { .. } | Command::Schema => {}

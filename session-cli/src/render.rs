@@ -10,7 +10,9 @@ use session_core::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::listing::SessionSummary;
 use session_core::operations::Operation;
 use session_core::store::Location;
-use session_core::store::{ArchiveReport, CleanupReport, Conflict, ResumeReport, SessionFile};
+use session_core::store::{
+    ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport, SessionFile,
+};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -511,6 +513,37 @@ pub fn resumed(r: &ResumeReport) {
 }
 
 /// After `cleanup`.
+pub fn deleted(r: &DeleteReport) {
+    match &r.quarantined {
+        Some(to) => println!(
+            "the active session did not parse; moved it to {} instead of deleting it",
+            to.display()
+        ),
+        None => println!("deleted {} ({})", r.session_id, r.path.display()),
+    }
+}
+
+pub fn doctor(r: &DoctorReport) {
+    if r.problems.is_empty() {
+        println!("{}: nothing to repair", r.state_dir.display());
+        return;
+    }
+    for p in &r.problems {
+        println!(
+            "{} {}: {}",
+            paint(colour(AnsiColor::Yellow).bold(), p.kind.name()),
+            p.path,
+            p.detail
+        );
+    }
+    for f in &r.fixed {
+        println!("{} {f}", paint(colour(AnsiColor::Green).bold(), "fixed:"));
+    }
+    if !r.fix {
+        println!("run `maestro-session doctor --fix` to repair");
+    }
+}
+
 pub fn cleaned(r: &CleanupReport) {
     let verb = if r.dry_run { "would remove" } else { "removed" };
     if r.removed.is_empty() {

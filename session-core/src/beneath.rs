@@ -161,7 +161,7 @@ impl Root {
         if !meta.is_file() {
             return Err(Error::NotRegular {
                 path: self.join(rel),
-                what: fsx::describe_type(meta.file_type()),
+                what: fsx::DescribeType::describe(&meta.file_type()),
             });
         }
         crate::lock::lock_file(file, &self.join(rel), timeout)
@@ -188,15 +188,50 @@ impl Root {
         })
     }
 
-    /// Creates the folder `rel` and its missing parents beneath the root (0755). A symlink
-    /// leading out of the root is refused.
+    /// Creates the folder `rel` and its missing parents beneath the root (0755), one
+    /// component at a time. A component that is a symlink is followed only when it stays
+    /// inside the root; one leading out is refused, and nothing is created through it.
+    ///
+    /// Errors: [`Error::PathRefused`] for a way out or a component that is not a folder;
+    /// [`Error::Io`] ("create folder").
     pub fn create_dirs(&self, rel: &Path) -> Result<()> {
-        if rel.as_os_str().is_empty() || rel == Path::new(".") {
-            return Ok(());
+        let shown = rel.display().to_string();
+        let mut sofar = PathBuf::new();
+        for component in rel.components() {
+            if matches!(component, Component::CurDir) {
+                continue;
+            }
+            sofar.push(component);
+            match self.dir.symlink_metadata(&sofar) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    let target = self
+                        .dir
+                        .metadata(&sofar)
+                        .map_err(|e| self.map_err("inspect", &shown, &sofar, e))?;
+                    if !target.is_dir() {
+                        return Err(Error::refused_path(
+                            shown,
+                            format!("{} is a symlink to something not a folder", sofar.display()),
+                        ));
+                    }
+                }
+                Ok(_) => {
+                    return Err(Error::refused_path(
+                        shown,
+                        format!("{} exists and is not a folder", sofar.display()),
+                    ));
+                }
+                Err(e) if is_missing(&e) => match self.dir.create_dir(&sofar) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                        return Err(self.map_err("create folder", &shown, &sofar, e));
+                    }
+                    _ => {}
+                },
+                Err(e) => return Err(self.map_err("inspect", &shown, &sofar, e)),
+            }
         }
-        self.dir
-            .create_dir_all(rel)
-            .map_err(|e| self.open_err("create folder", rel, e))
+        Ok(())
     }
 
     /// Reads the regular file `rel` beneath the root, at most `cap` bytes (see
@@ -206,18 +241,21 @@ impl Root {
     /// Errors: [`Error::PathRefused`], [`Error::NotRegular`], [`Error::TooLarge`],
     /// [`Error::Io`] ("read"; [`Error::is_not_found`] when it does not exist).
     pub fn read_file(&self, rel: &Path, cap: u64, follow: bool) -> Result<Vec<u8>> {
-        let file = self.open_for_read(rel, follow)?;
+        let file = self.open_read(rel, follow)?;
         fsx::read_opened(file, &self.join(rel), cap, "a session file")
     }
 
     /// Reads only the frontmatter block of the session file `rel` (see
     /// [`fsx::read_frontmatter_opened`]), at most `cap` bytes.
     pub fn read_frontmatter(&self, rel: &Path, cap: u64) -> Result<Vec<u8>> {
-        let file = self.open_for_read(rel, true)?;
+        let file = self.open_read(rel, true)?;
         fsx::read_frontmatter_opened(file, &self.join(rel), cap)
     }
 
-    fn open_for_read(&self, rel: &Path, follow: bool) -> Result<std::fs::File> {
+    /// Opens the file `rel` beneath the root for reading without blocking (a FIFO opens at
+    /// once); the caller checks the type on the descriptor ([`fsx::read_opened`],
+    /// [`fsx::read_frontmatter_opened`]). With `follow` off a final symlink is refused.
+    pub fn open_read(&self, rel: &Path, follow: bool) -> Result<std::fs::File> {
         let mut options = cap_std::fs::OpenOptions::new();
         options
             .read(true)
@@ -291,6 +329,29 @@ impl Root {
         }
     }
 
+    /// The path of `rel` relative to the root with every symlink resolved (beneath the root),
+    /// or `None` when it does not exist.
+    ///
+    /// Errors: [`Error::PathRefused`] when it leads out of the root.
+    pub fn canonical(&self, rel: &Path) -> Result<Option<PathBuf>> {
+        match self.dir.canonicalize(rel) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if is_missing(&e) => Ok(None),
+            Err(e) => Err(self.open_err("resolve", rel, e)),
+        }
+    }
+
+    /// The modification time of `rel` (symlinks inside the root followed) in s since the Unix
+    /// epoch, or `None` when it cannot be found or read.
+    pub fn modified_secs(&self, rel: &Path) -> Option<i64> {
+        let modified = self.dir.metadata(rel).ok()?.modified().ok()?.into_std();
+        let secs = modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        i64::try_from(secs).ok()
+    }
+
     fn folder(&self, rel: &Path) -> Result<Dir> {
         if rel == Path::new(".") || rel.as_os_str().is_empty() {
             return self
@@ -311,39 +372,6 @@ impl Root {
             };
         }
         self.map_err(op, &rel.display().to_string(), rel, e)
-    }
-
-    /// Creates the folder `rel` and its parents beneath the root. Refuses a path any of whose
-    /// existing components is a symlink, so a state dir can never be redirected.
-    pub fn create_dir_all_no_symlinks(&self, rel: &Path) -> Result<()> {
-        let mut sofar = PathBuf::new();
-        for component in rel.components() {
-            sofar.push(component);
-            match self.dir.symlink_metadata(&sofar) {
-                Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(Error::refused_path(
-                        rel.display().to_string(),
-                        format!("{} is a symlink", sofar.display()),
-                    ));
-                }
-                Ok(meta) if !meta.is_dir() => {
-                    return Err(Error::refused_path(
-                        rel.display().to_string(),
-                        format!("{} exists and is not a folder", sofar.display()),
-                    ));
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    self.dir.create_dir(&sofar).map_err(|e| {
-                        self.map_err("create folder", &rel.display().to_string(), &sofar, e)
-                    })?;
-                }
-                Err(e) => {
-                    return Err(self.map_err("inspect", &rel.display().to_string(), &sofar, e));
-                }
-            }
-        }
-        Ok(())
     }
 
     fn map_err(&self, op: &'static str, raw: &str, clean: &Path, e: io::Error) -> Error {
@@ -475,17 +503,26 @@ mod tests {
     }
 
     #[test]
-    fn create_dir_all_refuses_symlinked_component() {
+    fn create_dirs_follows_inside_links_and_refuses_ways_out() {
         let t = tempfile::tempdir().expect("tmp");
+        let outside = tempfile::tempdir().expect("tmp");
         std::fs::create_dir(t.path().join("real")).expect("mkdir");
-        symlink("real", t.path().join("docs")).expect("symlink");
+        symlink("real", t.path().join("inside")).expect("symlink");
+        symlink(outside.path(), t.path().join("docs")).expect("symlink");
         let root = Root::open(t.path()).expect("root");
         let err = root
-            .create_dir_all_no_symlinks(Path::new("docs/maestro"))
-            .expect_err("symlink");
-        assert!(err.to_string().contains("symlink"), "{err}");
-        root.create_dir_all_no_symlinks(Path::new("x/y/z"))
-            .expect("plain");
+            .create_dirs(Path::new("docs/maestro/state"))
+            .expect_err("leads out");
+        assert!(matches!(err, Error::PathRefused { .. }), "{err}");
+        assert!(
+            std::fs::read_dir(outside.path())
+                .expect("ls")
+                .next()
+                .is_none()
+        );
+        root.create_dirs(Path::new("inside/a/b")).expect("inside");
+        assert!(t.path().join("real/a/b").is_dir());
+        root.create_dirs(Path::new("x/y/z")).expect("plain");
         assert!(t.path().join("x/y/z").is_dir());
     }
 }

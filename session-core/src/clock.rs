@@ -39,6 +39,21 @@ pub fn parse_point(text: &str, now: Timestamp) -> Result<Timestamp> {
         .map_err(|e| Error::Invalid(format!("time {text:?}: {e}")))
 }
 
+/// The instant `age_secs` seconds before `now`.
+///
+/// Errors: [`Error::Invalid`] when that instant is beyond what a timestamp can hold (about
+/// year -9999), so a huge age is refused instead of wrapping into the future.
+pub fn cutoff_before(now: Timestamp, age_secs: u64) -> Result<Timestamp> {
+    let out_of_range = || {
+        Error::Invalid(format!(
+            "an age of {age_secs} s reaches before the earliest representable time; give a smaller age"
+        ))
+    };
+    let secs = i64::try_from(age_secs).map_err(|_| out_of_range())?;
+    now.checked_sub(jiff::SignedDuration::from_secs(secs))
+        .map_err(|_| out_of_range())
+}
+
 /// Parses an age such as `90s`, `30m`, `12h`, `7d` or `2w` into seconds.
 pub fn parse_age_secs(text: &str) -> Result<u64> {
     let bad = || {

@@ -40,21 +40,53 @@ pub(crate) fn untrusted_read_flags(follow: bool) -> i32 {
     flags.bits() as i32
 }
 
-/// What a file type is, in words, for [`Error::NotRegular`].
-pub(crate) fn describe_type(ft: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if ft.is_dir() {
-        "a folder"
-    } else if ft.is_symlink() {
-        "a symlink"
-    } else if ft.is_fifo() {
-        "a FIFO"
-    } else if ft.is_socket() {
-        "a socket"
-    } else if ft.is_char_device() || ft.is_block_device() {
-        "a device"
-    } else {
-        "not a regular file"
+/// What a file type is, in words, for [`Error::NotRegular`]; for std's and cap-std's file
+/// types alike.
+pub trait DescribeType {
+    /// `a folder`, `a symlink`, `a FIFO`, `a socket`, `a device`, or `not a regular file`.
+    fn describe(&self) -> &'static str;
+}
+
+fn describe_kinds(
+    dir: bool,
+    symlink: bool,
+    fifo: bool,
+    socket: bool,
+    device: bool,
+) -> &'static str {
+    match (dir, symlink, fifo, socket, device) {
+        (true, ..) => "a folder",
+        (_, true, ..) => "a symlink",
+        (_, _, true, ..) => "a FIFO",
+        (_, _, _, true, _) => "a socket",
+        (_, _, _, _, true) => "a device",
+        _ => "not a regular file",
+    }
+}
+
+impl DescribeType for std::fs::FileType {
+    fn describe(&self) -> &'static str {
+        use std::os::unix::fs::FileTypeExt;
+        describe_kinds(
+            self.is_dir(),
+            self.is_symlink(),
+            self.is_fifo(),
+            self.is_socket(),
+            self.is_char_device() || self.is_block_device(),
+        )
+    }
+}
+
+impl DescribeType for cap_std::fs::FileType {
+    fn describe(&self) -> &'static str {
+        use cap_std::fs::FileTypeExt;
+        describe_kinds(
+            self.is_dir(),
+            self.is_symlink(),
+            self.is_fifo(),
+            self.is_socket(),
+            self.is_char_device() || self.is_block_device(),
+        )
     }
 }
 
@@ -73,7 +105,7 @@ pub fn read_opened(
     if !meta.is_file() {
         return Err(Error::NotRegular {
             path: path.to_path_buf(),
-            what: describe_type(meta.file_type()),
+            what: meta.file_type().describe(),
         });
     }
     let too_large = |size| Error::TooLarge {
@@ -107,7 +139,7 @@ pub fn read_frontmatter_opened(file: std::fs::File, path: &Path, cap: u64) -> Re
     if !meta.is_file() {
         return Err(Error::NotRegular {
             path: path.to_path_buf(),
-            what: describe_type(meta.file_type()),
+            what: meta.file_type().describe(),
         });
     }
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.take(cap));
@@ -157,35 +189,41 @@ pub fn read_regular(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>
 /// rename, remove, folder creation) of the state dir counts one step, and once armed with
 /// `n`, the step after the `n`-th panics with [`fault::CRASH`], as if the process had been
 /// killed there (no code after it runs; the lock is released like the kernel would). Unarmed
-/// (always, outside those tests) it costs one relaxed atomic load per mutation.
+/// (always, outside those tests) it costs one thread-local read per mutation.
 #[doc(hidden)]
 pub mod fault {
-    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::cell::Cell;
 
     /// The panic message of an injected crash.
     pub const CRASH: &str = "maestro-session: injected crash";
 
-    static REMAINING: AtomicI64 = AtomicI64::new(-1);
+    thread_local! {
+        // Per thread, so tests running in parallel never trip each other's crash.
+        static REMAINING: Cell<i64> = const { Cell::new(-1) };
+    }
 
-    /// Arms a crash before the mutation after the next `n` ones (0: the very next one).
+    /// Arms a crash, in this thread, before the mutation after the next `n` ones (0: the very
+    /// next one).
     pub fn arm(n: u32) {
-        REMAINING.store(i64::from(n), Ordering::SeqCst);
+        REMAINING.set(i64::from(n));
     }
 
     /// Disarms; returns whether the armed crash was not reached.
     pub fn disarm() -> bool {
-        REMAINING.swap(-1, Ordering::SeqCst) >= 0
+        REMAINING.replace(-1) >= 0
     }
 
     /// Counts one durable mutation; panics when the armed count is used up.
     pub(crate) fn step() {
-        if REMAINING.load(Ordering::Relaxed) < 0 {
+        let left = REMAINING.get();
+        if left < 0 {
             return;
         }
-        if REMAINING.fetch_sub(1, Ordering::SeqCst) == 0 {
-            REMAINING.store(-1, Ordering::SeqCst);
+        if left == 0 {
+            REMAINING.set(-1);
             panic!("{CRASH}");
         }
+        REMAINING.set(left - 1);
     }
 }
 
@@ -384,7 +422,7 @@ fn temp_name(name: &str) -> String {
 }
 
 /// The writer pid recorded in a temp file name made by [`durable_replace_in`].
-fn temp_owner(file_name: &str) -> Option<i32> {
+pub fn temp_owner(file_name: &str) -> Option<i32> {
     let stem = file_name.strip_suffix(TEMP_SUFFIX)?;
     let tail = stem.rsplit('.').next()?;
     tail.split('-').next()?.parse().ok()

@@ -15,11 +15,12 @@ use crate::agent::{self, Roster};
 use crate::document::Document;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fsx;
 use crate::handoff;
 use crate::hook_context;
 use crate::hook_io::{Decision, HookEvent, HookInput, Runtime, render};
 use crate::hook_state::{self, HookBase, SessionFolder};
-use crate::paths::Workspace;
+use crate::paths::{self, Workspace};
 use crate::session_id::SessionId;
 
 /// What a hook run produced: the decision for stdout and the lines for stderr.
@@ -221,7 +222,7 @@ impl<'a> Ctx<'a> {
             .map(Path::new)
             .filter(|p| p.is_absolute() && p.is_dir())
             .unwrap_or(cwd);
-        let workspace = Workspace::resolve(env, start);
+        let workspace = Workspace::resolve(env, start)?;
         Ok(Ctx {
             runtime,
             env,
@@ -248,16 +249,23 @@ impl<'a> Ctx<'a> {
     }
 
     /// The context summary of the active session, from the cache when the session file is
-    /// unchanged: `Ok(None)` when there is no active session.
+    /// unchanged: `Ok(None)` when there is no active session. The state dir is opened beneath
+    /// the project root and only the frontmatter of a regular file is read (at most
+    /// [`fsx::MAX_SESSION_BYTES`]), so a FIFO, a device or a huge file cannot stall the turn.
     fn active_session_summary(&self) -> Result<Option<String>> {
         use std::os::unix::fs::MetadataExt;
-        let path = self.workspace.active_session_path();
-        let meta = match std::fs::metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
-            Err(e) => return Err(Error::io("inspect", &path, e)),
-            Ok(meta) => meta,
+        let Some(root) = self.workspace.open_state_dir(false)? else {
+            return Ok(None);
         };
+        let rel = Path::new(paths::ACTIVE_REL);
+        let file = match root.open_read(rel, true) {
+            Err(e) if e.is_not_found() => return Ok(None),
+            other => other?,
+        };
+        let path = root.join(rel);
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io("inspect", &path, e))?;
         let key = format!(
             "{} {}:{}:{}:{}.{}",
             path.display(),
@@ -267,19 +275,30 @@ impl<'a> Ctx<'a> {
             meta.mtime(),
             meta.mtime_nsec()
         );
-        if let Some(summary) = self.folder.cached_context(&key) {
+        if meta.is_file()
+            && let Some(summary) = self.folder.cached_context(&key)
+        {
             return Ok(Some(summary));
         }
-        let doc = Document::read(&path)?;
+        let bytes = fsx::read_frontmatter_opened(file, &path, fsx::MAX_SESSION_BYTES)?;
+        let doc = Document::from_bytes(&bytes).map_err(|e| e.at(&path))?;
         let summary = hook_context::summarize(&doc.frontmatter);
         self.folder.store_context(&key, &summary);
         Ok(Some(summary))
+    }
+
+    /// Whether the workspace has an active session file (not read).
+    fn has_active_session(&self) -> bool {
+        matches!(
+            self.workspace.open_state_dir(false),
+            Ok(Some(root)) if root.metadata(Path::new(paths::ACTIVE_REL)).is_ok_and(|m| m.is_some())
+        )
     }
 }
 
 fn session_start(ctx: &mut Ctx, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
-    if ctx.workspace.active_session_path().exists() {
+    if ctx.has_active_session() {
         ctx.folder.touch()?;
     }
     Ok(Decision::Allow)

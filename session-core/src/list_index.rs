@@ -9,18 +9,23 @@
 //! or skipped, never an error.
 
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::beneath::Root;
 use crate::error::{Error, Result};
 use crate::fsx;
 use crate::listing::SessionSummary;
-use crate::store::{Location, SessionFile};
+use crate::session_file::{Location, SessionFile};
 
+/// The index, relative to the state dir.
+pub const INDEX_REL: &str = "state/.index.json";
 /// File name of the index, in the `state/` folder.
 pub const INDEX_FILE: &str = ".index.json";
+/// The most bytes the index may hold (64 MiB, far above the ~5 MB of 10,000 sessions); a larger
+/// one is ignored and rebuilt.
+pub const MAX_INDEX_BYTES: u64 = 64 * 1024 * 1024;
 const VERSION: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -35,8 +40,10 @@ struct Entry {
     row: SessionSummary,
 }
 
-fn identity(path: &Path) -> Option<String> {
-    let m = std::fs::metadata(path).ok()?;
+/// The identity of the entry `rel` (not following a symlink): inode, size, mtime in ns.
+fn identity(root: &Root, rel: &Path) -> Option<String> {
+    use cap_std::fs::MetadataExt;
+    let m = root.metadata(rel).ok()??;
     Some(format!(
         "{}:{}:{}.{}",
         m.ino(),
@@ -46,37 +53,83 @@ fn identity(path: &Path) -> Option<String> {
     ))
 }
 
-/// The rows of the archived session `files`, from the index at `index_path` where unchanged,
-/// parsed (in parallel) otherwise; plus the errors of files that cannot be read or parsed.
-pub fn rows(files: &[PathBuf], index_path: &Path) -> (Vec<SessionSummary>, Vec<Error>) {
-    let old: Index = std::fs::read(index_path)
+/// The index as stored, or an empty one when it is missing, not a regular file, too large or
+/// does not parse (it is a cache: it is then rebuilt).
+fn load(root: &Root) -> Index {
+    root.read_file(Path::new(INDEX_REL), MAX_INDEX_BYTES, false)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .filter(|i: &Index| i.version == VERSION)
-        .unwrap_or_default();
-    let mut fresh = Index {
-        version: VERSION,
-        entries: HashMap::with_capacity(files.len()),
+        .unwrap_or_default()
+}
+
+/// Why the stored index disagrees with the archive, for `doctor`: entries whose file is
+/// unchanged (same identity) but whose cached row differs from `fresh` (the rows just parsed,
+/// by file name), or an index that exists but cannot be read. Stale entries of changed files
+/// are not drift: they miss by design.
+pub fn drift(root: &Root, fresh: &HashMap<String, SessionSummary>) -> Vec<String> {
+    let rel = Path::new(INDEX_REL);
+    match root.metadata(rel) {
+        Ok(None) => return Vec::new(),
+        Ok(Some(meta)) if !meta.is_file() => {
+            return vec!["the index is not a regular file".into()];
+        }
+        _ => {}
+    }
+    let parsed = root
+        .read_file(rel, MAX_INDEX_BYTES, false)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Index>(&b).ok());
+    let Some(index) = parsed else {
+        return vec!["the index cannot be read or parsed".into()];
     };
-    let mut rows = Vec::with_capacity(files.len());
-    let mut to_parse = Vec::new();
-    for path in files {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let key = identity(path);
-        match (key, old.entries.get(&name)) {
-            (Some(key), Some(entry)) if entry.key == key => {
-                let mut row = entry.row.clone();
-                row.path = path.display().to_string();
-                rows.push(row);
-                fresh.entries.insert(name, entry.clone());
+    let mut out = Vec::new();
+    for (name, entry) in &index.entries {
+        let file = Path::new(crate::paths::ARCHIVE_REL).join(name);
+        if identity(root, &file).as_deref() != Some(entry.key.as_str()) {
+            continue;
+        }
+        let mut cached = entry.row.clone();
+        match fresh.get(name) {
+            Some(row) => {
+                cached.path.clone_from(&row.path);
+                if &cached != row {
+                    out.push(format!("the cached row of {name} differs from the file"));
+                }
             }
-            (key, _) => to_parse.push((name, key, path)),
+            None => out.push(format!("{name} is cached but does not parse")),
         }
     }
-    let parsed = parse_all(&to_parse);
+    out.sort();
+    out
+}
+
+/// The rows of the archived session files `names` (in `state/archive/` beneath the state dir
+/// `root`), from the index where unchanged, parsed (in parallel) otherwise; plus the errors of
+/// files that cannot be read or parsed.
+pub fn rows(root: &Root, names: &[String]) -> (Vec<SessionSummary>, Vec<Error>) {
+    let old = load(root);
+    let mut fresh = Index {
+        version: VERSION,
+        entries: HashMap::with_capacity(names.len()),
+    };
+    let mut rows = Vec::with_capacity(names.len());
+    let mut to_parse = Vec::new();
+    let archive = Path::new(crate::paths::ARCHIVE_REL);
+    for name in names {
+        let rel = archive.join(name);
+        let key = identity(root, &rel);
+        match (key, old.entries.get(name)) {
+            (Some(key), Some(entry)) if entry.key == key => {
+                let mut row = entry.row.clone();
+                row.path = root.join(&rel).display().to_string();
+                rows.push(row);
+                fresh.entries.insert(name.clone(), entry.clone());
+            }
+            (key, _) => to_parse.push((name.clone(), key, rel)),
+        }
+    }
+    let parsed = parse_all(root, &to_parse);
     let mut errors = Vec::new();
     for ((name, key, _), result) in to_parse.iter().zip(parsed) {
         match result {
@@ -103,12 +156,23 @@ pub fn rows(files: &[PathBuf], index_path: &Path) -> (Vec<SessionSummary>, Vec<E
     let changed = !to_parse.is_empty() || fresh.entries.len() != old.entries.len();
     if changed && let Ok(bytes) = serde_json::to_vec(&fresh) {
         // Best effort: a read-only state dir only costs the next listing a parse.
-        let _ = fsx::atomic_replace(index_path, &bytes, fsx::STATE_FILE_MODE);
+        let _ = root.replace(Path::new(INDEX_REL), &bytes, fsx::STATE_FILE_MODE, false);
     }
     (rows, errors)
 }
 
-fn parse_all(items: &[(String, Option<String>, &PathBuf)]) -> Vec<Result<SessionSummary>> {
+/// Removes the index (it is rebuilt by the next listing).
+pub fn forget(root: &Root) -> Result<()> {
+    match root.remove(Path::new(INDEX_REL)) {
+        Err(e) if e.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+fn parse_all(
+    root: &Root,
+    items: &[(String, Option<String>, PathBuf)],
+) -> Vec<Result<SessionSummary>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -120,8 +184,9 @@ fn parse_all(items: &[(String, Option<String>, &PathBuf)]) -> Vec<Result<Session
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(_, _, p)| {
-                            SessionFile::load(p, Location::Archive).map(|s| SessionSummary::of(&s))
+                        .map(|(_, _, rel)| {
+                            SessionFile::read_in(root, rel, Location::Archive)
+                                .map(|s| SessionSummary::of(&s))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -147,26 +212,39 @@ mod tests {
     #[test]
     fn cached_rows_follow_changes_and_broken_files_are_always_reported() {
         let t = tempfile::tempdir().expect("tmp");
-        let a = t.path().join("a.md");
-        let b = t.path().join("b.md");
+        let archive = t.path().join("state/archive");
+        std::fs::create_dir_all(&archive).expect("mkdir");
+        let a = archive.join("a.md");
         std::fs::write(&a, YAML).expect("write");
-        std::fs::write(&b, "---\nstatus: [broken\n---\n").expect("write");
-        let index = t.path().join(INDEX_FILE);
-        let files = vec![a.clone(), b.clone()];
+        std::fs::write(archive.join("b.md"), "---\nstatus: [broken\n---\n").expect("write");
+        let root = Root::open(t.path()).expect("root");
+        let index = t.path().join(INDEX_REL);
+        let names = vec!["a.md".to_string(), "b.md".to_string()];
 
-        let (rows, errors) = rows(&files, &index);
+        let (rows, errors) = rows(&root, &names);
         assert_eq!((rows.len(), errors.len()), (1, 1));
         assert!(index.is_file());
-        let (again, errors) = super::rows(&files, &index);
+        let (again, errors) = super::rows(&root, &names);
         assert_eq!(again, rows, "served from the index");
         assert_eq!(
             errors.len(),
             1,
             "broken files are parsed and reported every time"
         );
+        let fresh: HashMap<String, SessionSummary> = [("a.md".to_string(), rows[0].clone())].into();
+        assert!(drift(&root, &fresh).is_empty());
+
+        // A cached row that lies about an unchanged file is drift.
+        let mut stored: Index =
+            serde_json::from_slice(&std::fs::read(&index).expect("read")).expect("json");
+        if let Some(entry) = stored.entries.get_mut("a.md") {
+            entry.row.task = "lie".into();
+        }
+        std::fs::write(&index, serde_json::to_vec(&stored).expect("json")).expect("write");
+        assert_eq!(drift(&root, &fresh).len(), 1);
 
         // Replace a.md (new inode) with a different status: the row follows.
-        let tmp = t.path().join("a.tmp");
+        let tmp = archive.join("a.tmp");
         std::fs::write(
             &tmp,
             YAML.replace(
@@ -176,12 +254,13 @@ mod tests {
         )
         .expect("write");
         std::fs::rename(&tmp, &a).expect("rename");
-        let (rows, _) = super::rows(&files, &index);
+        let (rows, _) = super::rows(&root, &names);
         assert_eq!(rows[0].status, crate::lifecycle::SessionStatus::Failed);
 
-        // A corrupt index is rebuilt.
+        // A corrupt index is rebuilt, and reported as drift until then.
         std::fs::write(&index, "not json").expect("write");
-        let (rows, _) = super::rows(&files, &index);
+        assert_eq!(drift(&root, &fresh).len(), 1);
+        let (rows, _) = super::rows(&root, &names);
         assert_eq!(rows.len(), 1);
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::beneath::Root;
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::fsx;
@@ -49,8 +50,18 @@ impl SessionFile {
     /// Errors: [`Error::Io`] when unreadable; [`Error::Corrupt`] with line and reason when the
     /// frontmatter does not parse or a field has the wrong shape.
     pub fn load(path: &Path, location: Location) -> Result<SessionFile> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let bytes = fsx::read_regular(path, fsx::MAX_SESSION_BYTES, "a session file")?;
         SessionFile::from_bytes(&bytes, path, location)
+    }
+
+    /// Reads and parses the session file `rel` beneath the state dir `root`: a regular file
+    /// (a symlink is refused, not followed) of at most [`fsx::MAX_SESSION_BYTES`].
+    ///
+    /// Errors: [`Error::NotRegular`], [`Error::TooLarge`], [`Error::Io`] (not found:
+    /// [`Error::is_not_found`]), [`Error::Corrupt`].
+    pub fn read_in(root: &Root, rel: &Path, location: Location) -> Result<SessionFile> {
+        let bytes = root.read_file(rel, fsx::MAX_SESSION_BYTES, false)?;
+        SessionFile::from_bytes(&bytes, &root.join(rel), location)
     }
 
     /// Parses file bytes read from `path`.
@@ -91,8 +102,8 @@ impl SessionFile {
         front
     }
 
-    /// Durably writes the file to `path` (its own path unless moved).
-    pub fn write_to(&self, path: &Path) -> Result<()> {
-        fsx::durable_replace(path, self.render().as_bytes(), fsx::STATE_FILE_MODE)
+    /// Durably writes the file as `rel` beneath the state dir `root`.
+    pub fn write_in(&self, root: &Root, rel: &Path) -> Result<()> {
+        root.replace(rel, self.render().as_bytes(), fsx::STATE_FILE_MODE, true)
     }
 }

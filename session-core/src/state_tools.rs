@@ -6,83 +6,105 @@
 use std::path::{Component, Path, PathBuf};
 
 use crate::beneath::{self, Root};
-use crate::document::Document;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsx;
-use crate::lock;
 use crate::paths::{self, Workspace};
+use crate::store::Store;
 
 /// What `read-active-session` prints when there is no active session (prompts test for it).
 pub const NO_ACTIVE_SESSION: &str = "No active session";
 
-/// The bytes of the file at `rel`, resolved beneath `cwd`.
+/// The bytes of the file at `rel`, resolved beneath `cwd`: a regular file of at most
+/// [`fsx::MAX_SESSION_BYTES`] (a FIFO or device is refused without blocking).
 ///
-/// Errors: [`Error::PathRefused`] for a refused path, [`Error::Io`] when it cannot be read.
+/// Errors: [`Error::PathRefused`] for a refused path, [`Error::NotRegular`],
+/// [`Error::TooLarge`], [`Error::Io`] when it cannot be read.
 pub fn read_state(cwd: &Path, rel: &str) -> Result<Vec<u8>> {
     Root::open(cwd)?.read(rel)
 }
 
 /// Durably replaces the file at `rel` beneath `cwd` with `content`, creating parent folders.
 ///
-/// When `validate` is set and the target is a session file (a `.md` under a `state/` folder
-/// whose content starts with `---`), the frontmatter must parse first. A target under a
-/// `state/` folder is written while holding that folder's `.lock`, so it never interleaves
-/// with a `maestro-session` read-modify-write.
+/// A target that lands in the state dir (after resolving symlinks inside the working
+/// directory) is handed to [`Store::write_document`]: only session files and plan documents
+/// may be written there, session files are checked and written under the lock, and no write
+/// may lose or duplicate a session. Elsewhere the content is written as given.
 ///
-/// Errors: [`Error::Invalid`] for empty content; [`Error::Corrupt`] naming the line of a broken
-/// frontmatter; those of [`Root::write`].
+/// Errors: [`Error::Invalid`] for empty content; those of [`Workspace::resolve`],
+/// [`Store::write_document`] and [`Root::write`].
 pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: bool) -> Result<()> {
     if content.is_empty() {
         return Err(Error::Invalid("stdin content is empty".into()));
     }
     let clean = beneath::validate_relative(rel)?;
-    let state_folder = state_folder_of(&clean);
-    if validate
-        && state_folder.is_some()
-        && clean.extension().is_some_and(|e| e == "md")
-        && content.starts_with(b"---")
-    {
-        Document::from_bytes(content).map_err(|e| e.at(&clean))?;
-    }
     let root = Root::open(cwd)?;
-    let _guard = match &state_folder {
-        Some(folder) => Some(root.lock(folder, lock::timeout_from(env)?)?),
-        None => None,
-    };
+    let ws = Workspace::resolve(env, cwd)?;
+    let target = landing(&root, &clean)?;
+    let state_dir = landing_ambient(&ws.state_dir);
+    if let Ok(inside) = target.strip_prefix(&state_dir) {
+        let inside = inside.to_path_buf();
+        return Store::new(ws, env.clone()).write_document(&inside, content, validate);
+    }
     root.write(rel, content, fsx::STATE_FILE_MODE)
 }
 
-/// The innermost folder named `state` among the parents of `rel`, if any.
-fn state_folder_of(rel: &Path) -> Option<PathBuf> {
-    let parent = rel.parent()?;
-    let mut found = None;
-    let mut sofar = PathBuf::new();
-    for component in parent.components() {
-        if let Component::Normal(name) = component {
-            sofar.push(name);
-            if name == "state" {
-                found = Some(sofar.clone());
-            }
+/// Where `rel` (clean, beneath `root`) lands: the canonical path (resolved beneath the root,
+/// so a way out is refused) of its deepest existing folder joined with the rest. A final
+/// component that is a symlink is resolved too, since [`Root::write`] writes through it; a
+/// regular file is not (a concurrent replace would make its resolved name `... (deleted)`).
+fn landing(root: &Root, rel: &Path) -> Result<PathBuf> {
+    let base = root
+        .path()
+        .canonicalize()
+        .map_err(|e| Error::io("resolve", root.path(), e))?;
+    let final_is_link = root
+        .metadata(rel)?
+        .is_some_and(|m| m.file_type().is_symlink());
+    if final_is_link && let Some(found) = root.canonical(rel)? {
+        return Ok(base.join(found));
+    }
+    let parts: Vec<Component> = rel.components().collect();
+    for keep in (1..parts.len()).rev() {
+        let prefix: PathBuf = parts[..keep].iter().collect();
+        if let Some(found) = root.canonical(&prefix)? {
+            let rest: PathBuf = parts[keep..].iter().collect();
+            return Ok(base.join(found).join(rest));
         }
     }
-    found
+    Ok(base.join(rel))
 }
 
-/// The active session file's bytes, or `None` when there is none. The file is read beneath the
-/// state dir, so a symlink planted there cannot make it print a file from elsewhere.
-pub fn read_active_session(env: &Env, cwd: &Path) -> Result<Option<Vec<u8>>> {
-    let ws = Workspace::resolve(env, cwd);
-    let root = match Root::open(&ws.state_dir) {
-        Ok(root) => root,
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(None);
+/// Like [`landing`] for a trusted absolute path (the state dir).
+fn landing_ambient(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut cur = path;
+    loop {
+        if let Ok(canon) = cur.canonicalize() {
+            return rest.iter().rev().fold(canon, |acc, c| acc.join(c));
         }
-        Err(e) => return Err(e),
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cur = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// The active session file's bytes, or `None` when there is none. The state dir is opened
+/// beneath the project root and the file beneath the state dir, so a symlink planted in
+/// either cannot make it print a file from elsewhere; only a regular file of at most
+/// [`fsx::MAX_SESSION_BYTES`] is read.
+pub fn read_active_session(env: &Env, cwd: &Path) -> Result<Option<Vec<u8>>> {
+    let ws = Workspace::resolve(env, cwd)?;
+    let Some(root) = ws.open_state_dir(false)? else {
+        return Ok(None);
     };
-    match root.read("state/active-session.md") {
+    match root.read_file(Path::new(paths::ACTIVE_REL), fsx::MAX_SESSION_BYTES, true) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -90,56 +112,15 @@ pub fn read_active_session(env: &Env, cwd: &Path) -> Result<Option<Vec<u8>>> {
 /// Creates `state/`, `state/archive/`, `plans/` and `plans/archive/` under the state dir
 /// (`state_dir`, else the resolved one), beneath the project root. Returns the state dir.
 ///
-/// Errors: [`Error::PathRefused`] for an absolute state dir outside the project, a `..`
-/// segment, or a symlinked component.
+/// Errors: [`Error::PathRefused`] naming the setting for a state dir outside the project (an
+/// absolute path elsewhere, a `..` segment, a symlink leading out).
 pub fn ensure_workspace(env: &Env, cwd: &Path, state_dir: Option<&str>) -> Result<PathBuf> {
-    let project = paths::project_root(env, cwd);
-    let requested = match state_dir {
-        Some(dir) => dir.to_string(),
-        None => paths::state_dir(env, &project)
-            .to_string_lossy()
-            .into_owned(),
+    let ws = match state_dir {
+        Some(dir) => Workspace::with_state_dir(env, cwd, Path::new(dir))?,
+        None => Workspace::resolve(env, cwd)?,
     };
-    let rel = relative_to_project(&project, &requested)?;
-    let root = Root::open(&project)?;
-    for sub in ["state/archive", "plans/archive"] {
-        root.create_dir_all_no_symlinks(&rel.join(sub))?;
-    }
-    Ok(project.join(rel))
-}
-
-fn relative_to_project(project: &Path, requested: &str) -> Result<PathBuf> {
-    let path = Path::new(requested);
-    if path.is_absolute() {
-        if requested.split(['/', '\\']).any(|s| s == "..") {
-            return Err(Error::refused_path(
-                requested,
-                "`..` segments are not allowed",
-            ));
-        }
-        let canon_project = project
-            .canonicalize()
-            .map_err(|e| Error::io("resolve", project, e))?;
-        let inside = path
-            .strip_prefix(project)
-            .or_else(|_| path.strip_prefix(&canon_project))
-            .map_err(|_| {
-                Error::refused_path(
-                    requested,
-                    format!("it is outside the project {}", project.display()),
-                )
-            })?;
-        let inside = inside.to_string_lossy();
-        if inside.is_empty() {
-            return Err(Error::refused_path(
-                requested,
-                "the state dir cannot be the project root itself",
-            ));
-        }
-        beneath::validate_relative(&inside)
-    } else {
-        beneath::validate_relative(requested)
-    }
+    Store::new(ws.clone(), env.clone()).init()?;
+    Ok(ws.state_dir)
 }
 
 #[cfg(test)]
@@ -152,55 +133,40 @@ mod tests {
     }
 
     #[test]
-    fn state_folder_detection() {
-        assert_eq!(
-            state_folder_of(Path::new("docs/maestro/state/active-session.md")),
-            Some(PathBuf::from("docs/maestro/state"))
-        );
-        assert_eq!(
-            state_folder_of(Path::new("state/archive/x.md")),
-            Some(PathBuf::from("state"))
-        );
-        assert_eq!(state_folder_of(Path::new("notes/x.md")), None);
-        assert_eq!(state_folder_of(Path::new("state")), None);
-    }
-
-    #[test]
-    fn write_state_validates_session_files_only() {
+    fn write_state_checks_session_files_and_refuses_tool_files() {
         let t = tempfile::tempdir().expect("tmp");
         let env = env_for(t.path());
+        let active = "docs/maestro/state/active-session.md";
         let broken = b"---\nsession_id: x\nphases: [1, 2\n---\n";
-        let err = write_state(
-            t.path(),
-            &env,
-            "docs/maestro/state/active-session.md",
-            broken,
-            true,
-        )
-        .expect_err("broken");
+        let err = write_state(t.path(), &env, active, broken, true).expect_err("broken");
         let msg = err.to_string();
         assert!(
             msg.contains("active-session.md:3") && msg.contains("unclosed"),
             "{msg}"
         );
-        assert!(
-            !t.path()
-                .join("docs/maestro/state/active-session.md")
-                .exists()
-        );
-        write_state(
-            t.path(),
-            &env,
-            "docs/maestro/state/active-session.md",
-            broken,
-            false,
-        )
-        .expect("no-validate");
+        assert!(!t.path().join(active).exists());
+        let err = write_state(t.path(), &env, active, broken, false).expect_err("no-validate");
+        assert!(err.to_string().contains("--no-validate"), "{err}");
+        let good = b"---\nsession_id: \"2026-a\"\nstatus: \"in_progress\"\n---\n";
+        write_state(t.path(), &env, active, good, true).expect("a session");
+        assert!(t.path().join("docs/maestro/state/.lock").exists());
+        for owned in [
+            "docs/maestro/state/.lock",
+            "docs/maestro/state/.index.json",
+            "docs/maestro/state/intents/1-x-y.json",
+            "docs/maestro/state/notes.txt",
+        ] {
+            let err = write_state(t.path(), &env, owned, b"x", true).expect_err(owned);
+            assert!(matches!(err, Error::PathRefused { .. }), "{owned}: {err}");
+        }
+        // The same files reached through a symlink inside the project are refused too.
+        symlink("docs/maestro/state", t.path().join("alias")).expect("symlink");
+        let err = write_state(t.path(), &env, "alias/.lock", b"x", true).expect_err("alias");
+        assert!(matches!(err, Error::PathRefused { .. }), "{err}");
         write_state(t.path(), &env, "notes/x.md", broken, true).expect("not a session file");
-        write_state(t.path(), &env, "state/plain.txt", broken, true).expect("not .md");
+        write_state(t.path(), &env, "docs/maestro/plans/d.md", b"# plan", true).expect("plan");
         let err = write_state(t.path(), &env, "x.md", b"", true).expect_err("empty");
         assert_eq!(err.to_string(), "stdin content is empty");
-        assert!(t.path().join("docs/maestro/state/.lock").exists());
     }
 
     #[test]

@@ -7,15 +7,19 @@
 //! candidates. A file that does not parse is reported by every listing and never skipped
 //! silently, rewritten or deleted.
 
+mod doctor;
+mod write_document;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::beneath::Root;
 use crate::clock;
 use crate::env::Env;
-use crate::error::{Error, IoContext, Result};
-use crate::fsx;
+use crate::error::{Error, Result};
+use crate::intent::{self, Intent, Step};
 use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::list_index;
 use crate::listing::SessionSummary;
@@ -23,8 +27,9 @@ use crate::lock::{self, LockGuard};
 use crate::model::{ForkedFrom, Phase, SessionMetadata};
 use crate::operations::{self, OpContext, Operation};
 use crate::orchestration_log;
-use crate::paths::Workspace;
+use crate::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, Workspace};
 pub use crate::session_file::{Location, SessionFile};
+pub use doctor::{DoctorReport, Problem, ProblemKind};
 
 /// The name that always means the active session, wherever a session id is taken.
 pub const ACTIVE_KEYWORD: &str = "active";
@@ -69,6 +74,18 @@ pub struct CreateRequest {
     pub task_complexity: Option<String>,
     /// Archive a non-terminal active session as `paused` instead of refusing.
     pub park: bool,
+}
+
+/// What `delete` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteReport {
+    /// The session removed (`active` when the active session did not parse).
+    pub session_id: String,
+    /// The file removed, or moved to quarantine.
+    pub path: PathBuf,
+    /// Where an unparsable active session went instead of being deleted (`delete --force`
+    /// never destroys bytes it cannot read).
+    pub quarantined: Option<PathBuf>,
 }
 
 /// What an archive did.
@@ -143,6 +160,12 @@ pub struct CleanupReport {
     pub kept_unreadable: Vec<String>,
 }
 
+/// The state dir opened for a change: created if missing, locked, pending moves completed.
+struct Locked {
+    root: Root,
+    _guard: LockGuard,
+}
+
 impl Store {
     /// The store of workspace `ws`; `env` supplies `MAESTRO_MAX_RETRIES` and
     /// `MAESTRO_LOCK_TIMEOUT_MS`.
@@ -162,160 +185,105 @@ impl Store {
         })
     }
 
-    /// Creates `state/`, `state/archive/`, `plans/`, `plans/archive/` (refusing a symlinked
-    /// `state/`). Returns the state dir.
+    /// Creates `state/`, `state/archive/`, `plans/`, `plans/archive/` beneath the project
+    /// (a symlink leading out of it is refused) and completes any interrupted move. Returns
+    /// the state dir.
     pub fn init(&self) -> Result<PathBuf> {
-        for dir in [self.ws.archive_dir(), self.ws.plans_dir().join("archive")] {
-            std::fs::create_dir_all(&dir).ctx("create folder", &dir)?;
-        }
-        let state = self.ws.state_folder();
-        let meta = std::fs::symlink_metadata(&state).ctx("inspect", &state)?;
-        if meta.file_type().is_symlink() {
-            return Err(Error::refused_path(
-                state.display().to_string(),
-                "the state folder is a symlink",
-            ));
-        }
+        self.locked()?;
         Ok(self.ws.state_dir.clone())
     }
 
-    fn lock(&self) -> Result<LockGuard> {
-        self.init()?;
-        crate::beneath::Root::open(&self.ws.state_dir)?
-            .lock_file(Path::new("state/.lock"), lock::timeout_from(&self.env)?)
+    /// The state dir, created with its layout when missing.
+    fn open_created(&self) -> Result<Root> {
+        let root = self.ws.open_state_dir(true)?.ok_or_else(|| {
+            Error::io(
+                "open folder",
+                &self.ws.state_dir,
+                std::io::ErrorKind::NotFound.into(),
+            )
+        })?;
+        for sub in [ARCHIVE_REL, PLANS_ARCHIVE_REL] {
+            root.create_dirs(Path::new(sub))?;
+        }
+        Ok(root)
+    }
+
+    /// Opens (creating) and locks the state dir, then completes interrupted moves.
+    fn locked(&self) -> Result<Locked> {
+        let root = self.open_created()?;
+        let guard = root.lock_file(Path::new(LOCK_REL), lock::timeout_from(&self.env)?)?;
+        intent::recover(&root)?;
+        Ok(Locked {
+            root,
+            _guard: guard,
+        })
+    }
+
+    /// The state dir for reading, `None` when it does not exist. When a move is pending, it is
+    /// completed first (under the lock) so a listing never shows a session twice; if that
+    /// fails (a read-only state dir, a corrupt record), reading goes on and `doctor` reports it.
+    fn reader(&self) -> Result<Option<Root>> {
+        let Some(root) = self.ws.open_state_dir(false)? else {
+            return Ok(None);
+        };
+        if intent::any_pending(&root) {
+            let _completed_or_reported_by_doctor = self.locked();
+        }
+        Ok(Some(root))
     }
 
     /// The active session, if any.
     pub fn active(&self) -> Result<Option<SessionFile>> {
-        let path = self.ws.active_session_path();
-        match SessionFile::load(&path, Location::Active) {
-            Err(Error::Io { source, .. }) if is_missing(&source) => Ok(None),
-            other => other.map(Some),
+        match self.reader()? {
+            Some(root) => active_in(&root),
+            None => Ok(None),
         }
-    }
-
-    fn archive_path(&self, id: &str) -> Result<PathBuf> {
-        check_file_id(id)?;
-        Ok(self.ws.archive_dir().join(format!("{id}.md")))
-    }
-
-    /// The archive's session files (`*.md`, not hidden), sorted by name.
-    fn archive_files(&self) -> Result<Vec<PathBuf>> {
-        let dir = self.ws.archive_dir();
-        let entries = match std::fs::read_dir(&dir) {
-            Err(e) if is_missing(&e) => return Ok(Vec::new()),
-            other => other.ctx("list", &dir)?,
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                name.ends_with(".md") && !name.starts_with('.')
-            })
-            .collect();
-        files.sort();
-        Ok(files)
     }
 
     /// The list row of every session, with the files that could not be read or parsed
     /// (reported, never skipped). Archived rows come from the list index when their file is
     /// unchanged (see [`crate::list_index`]).
     pub fn summaries(&self) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
-        let mut rows = Vec::new();
-        let mut broken = Vec::new();
-        match self.active() {
-            Ok(Some(s)) => rows.push(SessionSummary::of(&s)),
-            Ok(None) => {}
-            Err(e) => broken.push(e),
+        match self.reader()? {
+            Some(root) => summaries_in(&root),
+            None => Ok((Vec::new(), Vec::new())),
         }
-        let files = self.archive_files()?;
-        let (archived, errors) =
-            list_index::rows(&files, &self.ws.state_folder().join(list_index::INDEX_FILE));
-        rows.extend(archived);
-        broken.extend(errors);
-        Ok((rows, broken))
-    }
-
-    /// Every session id with its path and location, without parsing the archive (ids are file
-    /// names there). The active session is parsed for its id; when it does not parse, it has
-    /// no id to match.
-    fn ids(&self) -> Result<Vec<(String, PathBuf, Location)>> {
-        let mut out = Vec::new();
-        let active_id = match self.active() {
-            Ok(Some(active)) => {
-                let id = active.meta.session_id.clone();
-                out.push((id.clone(), active.path.clone(), Location::Active));
-                Some(id)
-            }
-            _ => None,
-        };
-        for path in self.archive_files()? {
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-                && Some(stem) != active_id.as_deref()
-            {
-                out.push((stem.to_string(), path, Location::Archive));
-            }
-        }
-        Ok(out)
     }
 
     /// Resolves a full or partial session id to its file.
     ///
     /// Errors: [`Error::NotFound`]; [`Error::Ambiguous`] listing every candidate.
     pub fn resolve(&self, prefix: &str) -> Result<(String, PathBuf, Location)> {
-        if prefix == ACTIVE_KEYWORD {
-            let active = self.active()?.ok_or_else(|| Error::NotFound {
-                what: "active session".into(),
-            })?;
-            return Ok((active.meta.session_id, active.path, Location::Active));
-        }
-        let ids = self.ids()?;
-        if let Some(exact) = ids.iter().find(|(id, _, _)| id == prefix) {
-            return Ok(exact.clone());
-        }
-        let mut matches: Vec<_> = ids
-            .into_iter()
-            .filter(|(id, _, _)| id.starts_with(prefix))
-            .collect();
-        if matches.len() > 1 {
-            return Err(Error::Ambiguous {
-                prefix: prefix.to_string(),
-                candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
-            });
-        }
-        matches.pop().ok_or_else(|| Error::NotFound {
-            what: format!("session {prefix:?}"),
-        })
+        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let (id, rel, location) = resolve_in(&root, prefix)?;
+        Ok((id, root.join(rel), location))
     }
 
     /// The session named by a full or partial id.
     pub fn get(&self, prefix: &str) -> Result<SessionFile> {
-        let (_, path, location) = self.resolve(prefix)?;
-        SessionFile::load(&path, location)
+        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        Ok(get_in(&root, Some(prefix))?.0)
     }
 
     /// The session named by `prefix`, or the active session when `prefix` is `None`.
     pub fn get_or_active(&self, prefix: Option<&str>) -> Result<SessionFile> {
-        match prefix.filter(|p| *p != ACTIVE_KEYWORD) {
-            Some(p) => self.get(p),
-            None => self.active()?.ok_or_else(|| Error::NotFound {
-                what: "active session".into(),
-            }),
-        }
+        let root = self
+            .reader()?
+            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD)))?;
+        Ok(get_in(&root, prefix)?.0)
     }
 
     /// Applies `op` to the session named by `prefix` (or the active one) under the lock and
     /// durably writes the result. A refused operation changes nothing.
     pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
-        let _guard = self.lock()?;
-        let mut session = self.get_or_active(prefix)?;
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
         let mut meta = session.meta.clone();
         let mut body = session.doc.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
         session.meta = meta;
         session.doc.body = body;
-        session.write_to(&session.path.clone())?;
+        session.write_in(&l.root, &rel)?;
         Ok(session)
     }
 
@@ -328,13 +296,14 @@ impl Store {
         if req.task.trim().is_empty() {
             return Err(Error::Invalid("task is empty".into()));
         }
-        let _guard = self.lock()?;
-        self.make_room(req.park, None)?;
+        let phases = build_phases(&req.phases)?;
+        let l = self.locked()?;
+        let mut steps = Vec::new();
+        self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
-        let session_id = self.unique_id(&base)?;
-        let phases = build_phases(&req.phases)?;
+        let session_id = unique_id(&l.root, &base)?;
         let meta = SessionMetadata {
             session_id: session_id.clone(),
             task: req.task.trim().to_string(),
@@ -349,7 +318,7 @@ impl Store {
             design_document: req.design_document.clone(),
             implementation_plan: req.implementation_plan.clone(),
             current_phase: phases.first().map(|p| p.id),
-            total_phases: phases.len() as u32,
+            total_phases: u32::try_from(phases.len()).unwrap_or(u32::MAX),
             execution_mode: Some(
                 req.execution_mode
                     .clone()
@@ -370,25 +339,35 @@ impl Store {
         let session = SessionFile {
             meta,
             doc,
-            path: self.ws.active_session_path(),
+            path: l.root.join(ACTIVE_REL),
             location: Location::Active,
         };
-        session.write_to(&session.path)?;
+        steps.push(Step::Write {
+            path: ACTIVE_REL.into(),
+            content: session.render(),
+        });
+        intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
         Ok(session)
     }
 
-    /// Makes the active slot free for `incoming` (a session id that may already hold it):
-    /// a terminal active session is archived; a non-terminal one is parked (archived as
-    /// `paused`) when `park` is set, else refused. Returns the parked session's id.
-    fn make_room(&self, park: bool, incoming: Option<&str>) -> Result<Option<String>> {
-        let Some(mut active) = self.active()? else {
+    /// Adds to `steps` what makes the active slot free for `incoming` (a session id that may
+    /// already hold it): a terminal active session is archived; a non-terminal one is parked
+    /// (archived as `paused`) when `park` is set, else refused. Returns the parked session's id.
+    fn make_room(
+        &self,
+        root: &Root,
+        park: bool,
+        incoming: Option<&str>,
+        steps: &mut Vec<Step>,
+    ) -> Result<Option<String>> {
+        let Some(mut active) = active_in(root).map_err(doctor_hint)? else {
             return Ok(None);
         };
         if Some(active.id()) == incoming {
             return Ok(None);
         }
         if active.meta.status.is_terminal() {
-            self.archive_session(active)?;
+            self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
             return Ok(None);
         }
         if !park {
@@ -411,124 +390,166 @@ impl Store {
             )?;
         }
         active.doc.body = body;
-        self.archive_session(active)?;
+        self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
         Ok(Some(id))
-    }
-
-    fn unique_id(&self, base: &str) -> Result<String> {
-        let taken: BTreeSet<String> = self.ids()?.into_iter().map(|(id, _, _)| id).collect();
-        let mut candidate = base.to_string();
-        let mut n = 2;
-        while taken.contains(&candidate)
-            || self
-                .ws
-                .archive_dir()
-                .join(format!("{candidate}.md"))
-                .exists()
-        {
-            candidate = format!("{base}-{n}");
-            n += 1;
-        }
-        Ok(candidate)
     }
 
     /// Archives the session named by `prefix`, or the active one: moves it to
     /// `state/archive/<id>.md` and its design document and implementation plan, when they lie
-    /// in `<state dir>/plans/`, to `plans/archive/`; then verifies. Run again after an
-    /// interruption, it completes what is left.
+    /// in `<state dir>/plans/`, to `plans/archive/<id>--<name>` (recorded in the session), as
+    /// one intent (see [`crate::intent`]); then verifies. Run on an archived session, it
+    /// completes plan moves that are left.
     pub fn archive(&self, prefix: Option<&str>) -> Result<ArchiveReport> {
-        let _guard = self.lock()?;
-        let session = self.get_or_active(prefix)?;
-        self.archive_session(session)
-    }
-
-    fn archive_session(&self, mut session: SessionFile) -> Result<ArchiveReport> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
         let already_archived = session.location == Location::Archive;
-        let mut moved = Vec::new();
-        for field in [0, 1] {
-            let slot = if field == 0 {
-                &mut session.meta.design_document
-            } else {
-                &mut session.meta.implementation_plan
-            };
-            if let Some(rel) = slot.clone()
-                && let Some((from, to, new_rel)) = self.plan_move(&rel)
-            {
-                if from.exists() {
-                    fsx::durable_rename(&from, &to)?;
-                    moved.push((from, to.clone()));
-                }
-                if to.exists() {
-                    *slot = Some(new_rel);
-                }
-            }
+        let mut steps = Vec::new();
+        let moved = self.archive_steps(&l.root, &mut session, &rel, &mut steps)?;
+        let target = archive_rel(session.id())?;
+        if !already_archived || !moved.is_empty() || rel != target {
+            intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
         }
-        let target = self.archive_path(session.id())?;
-        if !already_archived || !moved.is_empty() {
-            session.write_to(&target)?;
-        }
-        if session.location == Location::Active {
-            fsx::durable_remove(&session.path)?;
-        }
-        // Verify: the active slot no longer holds this session, the archive copy reads back,
-        // and every moved document is in place.
-        if let Ok(Some(active)) = self.active()
+        // Verify: the active slot no longer holds this session and the archive copy reads back.
+        if let Ok(Some(active)) = active_in(&l.root)
             && active.id() == session.id()
         {
             return Err(verify_failed(
-                &session.path,
+                &l.root.join(ACTIVE_REL),
                 "the session is still in the active slot",
             ));
         }
-        let back = SessionFile::load(&target, Location::Archive)?;
+        let back = SessionFile::read_in(&l.root, &target, Location::Archive)?;
         if back.id() != session.id() {
             return Err(verify_failed(
-                &target,
+                &l.root.join(&target),
                 "the archived file holds another session",
             ));
         }
-        for (_, to) in &moved {
-            if !to.is_file() {
-                return Err(verify_failed(to, "the moved document is missing"));
-            }
-        }
         Ok(ArchiveReport {
             session_id: session.id().to_string(),
-            path: target,
-            moved,
+            path: l.root.join(&target),
+            moved: moved
+                .into_iter()
+                .map(|(from, to)| (l.root.join(from), l.root.join(to)))
+                .collect(),
             already_archived,
         })
     }
 
-    /// For a plan document path (project-relative), its current and archived paths when it
-    /// lies directly in `<state dir>/plans/`, plus the new project-relative path.
-    fn plan_move(&self, rel: &str) -> Option<(PathBuf, PathBuf, String)> {
-        let clean = crate::beneath::validate_relative(rel).ok()?;
-        let plans = self.ws.plans_dir();
-        let archive = plans.join("archive");
-        let name = clean.file_name()?.to_owned();
-        let abs = self.ws.project_root.join(&clean);
-        let parent = abs.parent()?;
-        let (from, to) = if parent == plans {
-            (abs.clone(), archive.join(&name))
-        } else if parent == archive {
-            (plans.join(&name), abs.clone())
-        } else {
-            return None;
+    /// Adds to `steps` the archive of `session` (read from `rel`): its plan documents' moves,
+    /// the archive copy (with the new plan paths, which are set in `session`), and the removal
+    /// of the file it came from. Returns the plan moves (from, to), state-dir relative.
+    ///
+    /// Errors: [`Error::Refused`] naming `doctor --fix` when another file already holds this
+    /// session in the archive (a session in two places is never resolved silently).
+    fn archive_steps(
+        &self,
+        root: &Root,
+        session: &mut SessionFile,
+        rel: &Path,
+        steps: &mut Vec<Step>,
+    ) -> Result<Vec<(String, String)>> {
+        let id = session.id().to_string();
+        let target = archive_rel(&id)?;
+        if rel != target && root.metadata(&target)?.is_some() {
+            return Err(Error::refused(
+                &id,
+                format!(
+                    "the session is both in {} and in {}; run `maestro-session doctor --fix` to keep the newer copy",
+                    root.join(rel).display(),
+                    root.join(&target).display()
+                ),
+            ));
+        }
+        let mut moved: Vec<(String, String)> = Vec::new();
+        for slot in [
+            &mut session.meta.design_document,
+            &mut session.meta.implementation_plan,
+        ] {
+            let Some(current) = slot.clone() else {
+                continue;
+            };
+            if let Some((from, to)) = self.plan_move(root, &current, &id, &moved)? {
+                if !moved.iter().any(|(f, _)| *f == from) {
+                    steps.push(Step::Move {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                    moved.push((from, to.clone()));
+                }
+                *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+            }
+        }
+        session.meta.updated = clock::now_iso();
+        steps.push(Step::Write {
+            path: target.to_string_lossy().into_owned(),
+            content: session.render(),
+        });
+        if rel != target {
+            steps.push(Step::Remove {
+                path: rel.to_string_lossy().into_owned(),
+                session_id: id,
+            });
+        }
+        Ok(moved)
+    }
+
+    /// For a plan document path (project-relative) lying directly in `<state dir>/plans/`,
+    /// the move to a collision-free name in `plans/archive/` (`<id>--<name>`, then
+    /// `<id>--2-<name>`, ...), state-dir relative. `moved` holds the moves already planned.
+    fn plan_move(
+        &self,
+        root: &Root,
+        rel: &str,
+        id: &str,
+        moved: &[(String, String)],
+    ) -> Result<Option<(String, String)>> {
+        let Ok(clean) = crate::beneath::validate_relative(rel) else {
+            return Ok(None);
         };
-        let new_rel = to
-            .strip_prefix(&self.ws.project_root)
-            .ok()?
-            .to_string_lossy()
-            .into_owned();
-        Some((from, to, new_rel))
+        let Ok(inside) = clean.strip_prefix(&self.ws.state_rel) else {
+            return Ok(None);
+        };
+        let mut parts = inside.components();
+        let (Some(first), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let Some(name) = name.as_os_str().to_str() else {
+            return Ok(None);
+        };
+        if first.as_os_str() != "plans" || name.starts_with('.') {
+            return Ok(None);
+        }
+        let from = format!("plans/{name}");
+        if let Some((_, to)) = moved.iter().find(|(f, _)| *f == from) {
+            return Ok(Some((from, to.clone())));
+        }
+        if !root
+            .metadata(Path::new(&from))?
+            .is_some_and(|m| m.is_file())
+        {
+            return Ok(None);
+        }
+        let mut n = 1u32;
+        loop {
+            let to = if n == 1 {
+                format!("{PLANS_ARCHIVE_REL}/{id}--{name}")
+            } else {
+                format!("{PLANS_ARCHIVE_REL}/{id}--{n}-{name}")
+            };
+            let planned = moved.iter().any(|(_, t)| *t == to);
+            if !planned && root.metadata(Path::new(&to))?.is_none() {
+                return Ok(Some((from, to)));
+            }
+            n = n.saturating_add(1);
+        }
     }
 
     /// Makes a non-terminal session the active one and sets it in progress; see the module
     /// docs of the command line for the rules. Returns what to continue with.
     pub fn resume(&self, prefix: &str, park: bool) -> Result<ResumeReport> {
-        let _guard = self.lock()?;
-        let mut session = self.get(prefix)?;
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, Some(prefix))?;
         if session.meta.status.is_terminal() {
             return Err(Error::refused(
                 session.id(),
@@ -538,7 +559,8 @@ impl Store {
                 ),
             ));
         }
-        let parked = self.make_room(park, Some(session.id()))?;
+        let mut steps = Vec::new();
+        let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
         let ctx = self.op_context()?;
         if session.meta.status != SessionStatus::InProgress {
             let mut body = session.doc.body.clone();
@@ -560,11 +582,17 @@ impl Store {
             );
         }
         session.meta.updated = ctx.now.clone();
-        let active_path = self.ws.active_session_path();
-        session.write_to(&active_path)?;
+        steps.push(Step::Write {
+            path: ACTIVE_REL.into(),
+            content: session.render(),
+        });
         if session.location == Location::Archive {
-            fsx::durable_remove(&session.path)?;
+            steps.push(Step::Remove {
+                path: rel.to_string_lossy().into_owned(),
+                session_id: session.id().to_string(),
+            });
         }
+        intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         let meta = &session.meta;
         let named = |p: &Phase| (p.id, p.name.clone());
         Ok(ResumeReport {
@@ -596,9 +624,12 @@ impl Store {
     }
 
     /// Files in the manifest of unfinished phases that changed on disk after the phase last
-    /// recorded them (or are gone).
+    /// recorded them (or are gone). Files are looked up beneath the project root.
     pub fn conflicts(&self, meta: &SessionMetadata) -> Vec<Conflict> {
         let mut out = Vec::new();
+        let Ok(project) = Root::open(&self.ws.project_root) else {
+            return out;
+        };
         for phase in meta
             .phases
             .iter()
@@ -615,17 +646,10 @@ impl Store {
                 let Ok(clean) = crate::beneath::validate_relative(file) else {
                     continue;
                 };
-                let path = self.ws.project_root.join(clean);
-                let reason = match std::fs::metadata(&path).and_then(|m| m.modified()) {
-                    Err(_) => Some("missing".to_string()),
-                    Ok(mtime) => {
-                        let secs = mtime
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map(|d| d.as_secs() as i64)
-                            .unwrap_or(0);
-                        (secs > recorded.as_second())
-                            .then(|| format!("modified after {}", clock::iso(recorded)))
-                    }
+                let reason = match project.modified_secs(&clean) {
+                    None => Some("missing".to_string()),
+                    Some(secs) => (secs > recorded.as_second())
+                        .then(|| format!("modified after {}", clock::iso(recorded))),
                 };
                 if let Some(reason) = reason {
                     out.push(Conflict {
@@ -643,12 +667,12 @@ impl Store {
     /// context kept, the original untouched. The fork lands archived as `paused`, or active and
     /// in progress with `activate`.
     pub fn fork(&self, prefix: &str, activate: bool, park: bool) -> Result<SessionFile> {
-        let _guard = self.lock()?;
-        let source = self.get(prefix)?;
+        let l = self.locked()?;
+        let (source, _) = get_in(&l.root, Some(prefix))?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&source.meta.task));
-        let id = self.unique_id(&base)?;
+        let id = unique_id(&l.root, &base)?;
         let mut meta = source.meta.clone();
         meta.session_id = id.clone();
         meta.parent_session = Some(source.id().to_string());
@@ -679,99 +703,287 @@ impl Store {
             &doc.body,
             &format!("Forked from {} at {now_iso}.", source.id()),
         );
-        let path = if activate {
-            self.make_room(park, None)?;
-            self.ws.active_session_path()
+        let mut steps = Vec::new();
+        let rel = if activate {
+            self.make_room(&l.root, park, None, &mut steps)?;
+            PathBuf::from(ACTIVE_REL)
         } else {
-            self.archive_path(&id)?
+            archive_rel(&id)?
         };
         let session = SessionFile {
             meta,
             doc,
-            path: path.clone(),
+            path: l.root.join(&rel),
             location: if activate {
                 Location::Active
             } else {
                 Location::Archive
             },
         };
-        session.write_to(&path)?;
+        steps.push(Step::Write {
+            path: rel.to_string_lossy().into_owned(),
+            content: session.render(),
+        });
+        intent::run(&l.root, &Intent::new("fork", &id, steps))?;
         Ok(session)
     }
 
-    /// Deletes one session file. The active session only with `force`.
-    pub fn delete(&self, prefix: &str, force: bool) -> Result<(String, PathBuf)> {
-        let _guard = self.lock()?;
-        let (id, path, location) = self.resolve(prefix)?;
+    /// Deletes one session file, re-read under the lock. The active session only with
+    /// `force`; an active session that does not parse is then moved to `state/quarantine/`
+    /// instead (its bytes are never destroyed unread).
+    pub fn delete(&self, prefix: &str, force: bool) -> Result<DeleteReport> {
+        let l = self.locked()?;
+        if force && prefix == ACTIVE_KEYWORD && active_in(&l.root).is_err() {
+            let to = doctor::quarantine(
+                &l.root,
+                Path::new(ACTIVE_REL),
+                "deleted with `delete --force` while it did not parse",
+            )?;
+            return Ok(DeleteReport {
+                session_id: ACTIVE_KEYWORD.into(),
+                path: l.root.join(ACTIVE_REL),
+                quarantined: Some(l.root.join(to)),
+            });
+        }
+        let (id, rel, location) = resolve_in(&l.root, prefix)?;
         if location == Location::Active && !force {
             return Err(Error::refused(
                 &id,
                 "it is the active session; archive it first or pass --force",
             ));
         }
-        fsx::durable_remove(&path)?;
-        Ok((id, path))
+        l.root.remove(&rel)?;
+        Ok(DeleteReport {
+            session_id: id,
+            path: l.root.join(&rel),
+            quarantined: None,
+        })
     }
 
     /// Removes sessions: by default archived ones in a terminal status (completed, cancelled)
     /// not updated for `older_than_secs`; `id` removes that one archived session whatever its
-    /// status; `all` (with `yes`) removes every session. Broken files are never removed.
+    /// status; `all` (with `yes`) removes every session. Candidates come from the listing
+    /// (whose index is only a cache); each is re-read under the lock and removed only if it
+    /// still is what was chosen. Broken files are never removed.
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
-        let _guard = self.lock()?;
-        let mut targets: Vec<(String, PathBuf)> = Vec::new();
+        let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
+        let now = jiff::Timestamp::now();
+        let cutoff = clock::cutoff_before(now, age)?;
+        let l = self.locked()?;
+        let mut candidates: Vec<(String, PathBuf, Location)> = Vec::new();
         let mut kept_unreadable = Vec::new();
         if let Some(prefix) = &req.id {
-            let (id, path, location) = self.resolve(prefix)?;
+            let (id, rel, location) = resolve_in(&l.root, prefix)?;
             if location == Location::Active {
                 return Err(Error::refused(
                     &id,
                     "cleanup never removes the active session; archive it first",
                 ));
             }
-            targets.push((id, path));
-        } else if req.all {
-            if !req.yes {
+            candidates.push((id, rel, location));
+        } else {
+            if req.all && !req.yes {
                 return Err(Error::Invalid(
                     "cleanup --all removes every session of this state dir; confirm with --yes"
                         .into(),
                 ));
             }
-            let (rows, broken) = self.summaries()?;
-            kept_unreadable = broken.iter().map(ToString::to_string).collect();
-            targets = rows
-                .into_iter()
-                .map(|r| (r.session_id, PathBuf::from(r.path)))
-                .collect();
-        } else {
-            let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
-            let now = jiff::Timestamp::now().as_second();
-            let (rows, broken) = self.summaries()?;
+            let (rows, broken) = summaries_in(&l.root)?;
             kept_unreadable = broken.iter().map(ToString::to_string).collect();
             for r in rows {
-                if r.location != Location::Archive || !r.status.is_terminal() {
+                let rel = match r.location {
+                    Location::Active => PathBuf::from(ACTIVE_REL),
+                    Location::Archive => match Path::new(&r.path).file_name() {
+                        Some(name) => Path::new(ARCHIVE_REL).join(name),
+                        None => continue,
+                    },
+                };
+                candidates.push((r.session_id, rel, r.location));
+            }
+        }
+        let mut removed = Vec::new();
+        for (id, rel, location) in candidates {
+            // Re-read under the lock: the index is a cache, and the file may have changed.
+            let session = match SessionFile::read_in(&l.root, &rel, location) {
+                Ok(s) => s,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    kept_unreadable.push(e.to_string());
                     continue;
                 }
-                let path = PathBuf::from(&r.path);
-                let updated = clock::parse_iso(&r.updated)
-                    .map(|t| t.as_second())
-                    .or_else(|| file_mtime_secs(&path))
-                    .unwrap_or(now);
-                if now.saturating_sub(updated) >= age as i64 {
-                    targets.push((r.session_id, path));
-                }
+            };
+            if session.id() != id {
+                continue;
             }
-        }
-        if !req.dry_run {
-            for (_, path) in &targets {
-                fsx::durable_remove(path)?;
+            let chosen = req.id.is_some()
+                || req.all
+                || (location == Location::Archive
+                    && session.meta.status.is_terminal()
+                    && clock::parse_iso(&session.meta.updated)
+                        .map(|t| t.as_second())
+                        .or_else(|| l.root.modified_secs(&rel))
+                        .is_some_and(|updated| updated <= cutoff.as_second()));
+            if !chosen {
+                continue;
             }
+            if !req.dry_run {
+                l.root.remove(&rel)?;
+            }
+            removed.push((id, l.root.join(&rel)));
         }
         Ok(CleanupReport {
-            removed: targets,
+            removed,
             dry_run: req.dry_run,
             kept_unreadable,
         })
     }
+}
+
+/// The active session in `root`, if any.
+fn active_in(root: &Root) -> Result<Option<SessionFile>> {
+    match SessionFile::read_in(root, Path::new(ACTIVE_REL), Location::Active) {
+        Err(e) if e.is_not_found() => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// Adds to an error about an active session that cannot be read how to repair it.
+fn doctor_hint(e: Error) -> Error {
+    const HINT: &str = "the active session cannot be read; run `maestro-session doctor --fix` to move it to state/quarantine/";
+    match e {
+        Error::Corrupt { path, line, reason } => Error::Corrupt {
+            path,
+            line,
+            reason: format!("{reason}; {HINT}"),
+        },
+        e @ (Error::NotRegular { .. } | Error::TooLarge { .. }) => {
+            Error::Invalid(format!("{e}; {HINT}"))
+        }
+        other => other,
+    }
+}
+
+fn not_found(prefix: &str) -> Error {
+    if prefix == ACTIVE_KEYWORD {
+        Error::NotFound {
+            what: "active session".into(),
+        }
+    } else {
+        Error::NotFound {
+            what: format!("session {prefix:?}"),
+        }
+    }
+}
+
+/// `state/archive/<id>.md`.
+fn archive_rel(id: &str) -> Result<PathBuf> {
+    check_file_id(id)?;
+    Ok(Path::new(ARCHIVE_REL).join(format!("{id}.md")))
+}
+
+/// The archive's session file names (`*.md`, not hidden), sorted.
+fn archive_names(root: &Root) -> Result<Vec<String>> {
+    Ok(root
+        .names(Path::new(ARCHIVE_REL))?
+        .into_iter()
+        .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
+        .collect())
+}
+
+fn summaries_in(root: &Root) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
+    let mut rows = Vec::new();
+    let mut broken = Vec::new();
+    match active_in(root) {
+        Ok(Some(s)) => rows.push(SessionSummary::of(&s)),
+        Ok(None) => {}
+        Err(e) => broken.push(e),
+    }
+    let (archived, errors) = list_index::rows(root, &archive_names(root)?);
+    rows.extend(archived);
+    broken.extend(errors);
+    Ok((rows, broken))
+}
+
+/// Every session id with its file (relative to the state dir) and location, without parsing
+/// the archive (ids are file names there). The active session is parsed for its id; when it
+/// does not parse, it has no id to match.
+fn ids_in(root: &Root) -> Result<Vec<(String, PathBuf, Location)>> {
+    let mut out = Vec::new();
+    let active_id = match active_in(root) {
+        Ok(Some(active)) => {
+            let id = active.meta.session_id.clone();
+            out.push((id.clone(), PathBuf::from(ACTIVE_REL), Location::Active));
+            Some(id)
+        }
+        _ => None,
+    };
+    for name in archive_names(root)? {
+        if let Some(stem) = name.strip_suffix(".md")
+            && Some(stem) != active_id.as_deref()
+        {
+            out.push((
+                stem.to_string(),
+                Path::new(ARCHIVE_REL).join(&name),
+                Location::Archive,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a full or partial session id (or `active`) in `root`.
+fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> {
+    if prefix == ACTIVE_KEYWORD {
+        let active = active_in(root)
+            .map_err(doctor_hint)?
+            .ok_or_else(|| not_found(ACTIVE_KEYWORD))?;
+        return Ok((
+            active.meta.session_id,
+            PathBuf::from(ACTIVE_REL),
+            Location::Active,
+        ));
+    }
+    let ids = ids_in(root)?;
+    if let Some(exact) = ids.iter().find(|(id, _, _)| id == prefix) {
+        return Ok(exact.clone());
+    }
+    let mut matches: Vec<_> = ids
+        .into_iter()
+        .filter(|(id, _, _)| id.starts_with(prefix))
+        .collect();
+    if matches.len() > 1 {
+        return Err(Error::Ambiguous {
+            prefix: prefix.to_string(),
+            candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
+        });
+    }
+    matches.pop().ok_or_else(|| not_found(prefix))
+}
+
+/// The session named by `prefix` (the active one when `None`) and its file.
+fn get_in(root: &Root, prefix: Option<&str>) -> Result<(SessionFile, PathBuf)> {
+    let prefix = prefix.unwrap_or(ACTIVE_KEYWORD);
+    let (_, rel, location) = resolve_in(root, prefix)?;
+    let session = SessionFile::read_in(root, &rel, location).map_err(|e| {
+        if location == Location::Active {
+            doctor_hint(e)
+        } else {
+            e
+        }
+    })?;
+    Ok((session, rel))
+}
+
+/// `base`, or `base-2`, `base-3`, ... : the first id no session holds.
+fn unique_id(root: &Root, base: &str) -> Result<String> {
+    let taken: BTreeSet<String> = ids_in(root)?.into_iter().map(|(id, _, _)| id).collect();
+    let mut candidate = base.to_string();
+    let mut n = 2u64;
+    while taken.contains(&candidate) || root.metadata(&archive_rel(&candidate)?)?.is_some() {
+        candidate = format!("{base}-{n}");
+        n = n.saturating_add(1);
+    }
+    Ok(candidate)
 }
 
 fn verify_failed(path: &Path, what: &str) -> Error {
@@ -780,18 +992,6 @@ fn verify_failed(path: &Path, what: &str) -> Error {
         path,
         std::io::Error::other(what.to_string()),
     )
-}
-
-fn is_missing(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-    )
-}
-
-fn file_mtime_secs(path: &Path) -> Option<i64> {
-    let mtime = std::fs::metadata(path).ok()?.modified().ok()?;
-    Some(mtime.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64)
 }
 
 /// A session id usable as a file name: no separators, no leading dot, no `..`.

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use session_core::Env;
+use session_core::fsx;
 use session_core::lifecycle::{SessionStatus, Stage};
 use session_core::operations::Operation;
 use session_core::paths::Workspace;
@@ -18,7 +19,8 @@ fn store_with(dir: &Path, text: &str) -> Store {
         &Env::from_pairs([("MAESTRO_WORKSPACE_PATH", dir.to_str().expect("utf8"))]),
         dir,
         Path::new("docs/maestro"),
-    );
+    )
+    .expect("inside the project");
     std::fs::create_dir_all(ws.archive_dir()).expect("mkdir");
     std::fs::write(ws.active_session_path(), text).expect("write");
     Store::new(ws, Env::default())
@@ -180,44 +182,101 @@ fn unknown_keys_survive_every_operation_in_both_flavours() {
     }
 }
 
-/// An archive interrupted after any of its steps completes when run again.
+/// An archive killed after any number of its file operations is completed by the next
+/// command: the session ends up archived exactly once, both plan documents under
+/// collision-free names, and the session names them.
 #[test]
-fn interrupted_archive_completes_when_run_again() {
-    // Step states: 1) plan documents moved, session still active; 2) also written to the
-    // archive, active copy not yet removed.
-    for interrupted_after in [1, 2] {
+fn archive_killed_at_any_step_is_completed_by_the_next_command() {
+    const ID: &str = "2026-11-20-rest-api-auth";
+    let mut crashed = 0;
+    for crash_at in 0..8 {
         let t = tempfile::tempdir().expect("tmp");
         let store = store_with(t.path(), YAML);
         let plans = t.path().join("docs/maestro/plans");
         std::fs::create_dir_all(plans.join("archive")).expect("mkdir");
-        std::fs::write(plans.join("archive/rest-api-auth-design.md"), "design").expect("write");
+        std::fs::write(plans.join("rest-api-auth-design.md"), "design").expect("write");
         std::fs::write(plans.join("rest-api-auth-impl-plan.md"), "plan").expect("write");
-        let active = store.workspace().active_session_path();
-        let archived = store
-            .workspace()
-            .archive_dir()
-            .join("2026-11-20-rest-api-auth.md");
-        if interrupted_after == 2 {
-            std::fs::copy(&active, &archived).expect("copy");
+        fsx::fault::arm(crash_at);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.archive(None)));
+        if !fsx::fault::disarm() {
+            assert!(result.is_err(), "the injected crash unwinds");
+            crashed += 1;
+        } else {
+            result.expect("no crash").expect("archive");
         }
-        let report = store.archive(None).expect("archive completes");
-        assert!(!active.exists(), "after step {interrupted_after}");
-        assert!(plans.join("archive/rest-api-auth-impl-plan.md").is_file());
-        assert!(!plans.join("rest-api-auth-impl-plan.md").exists());
-        let s = store.get("2026-11-20").expect("archived");
+        // The next command sees the session exactly once: the move completed, or (killed
+        // before its intent record was durable) it never began.
+        let (rows, broken) = store.summaries().expect("list");
+        assert!(broken.is_empty(), "{broken:?}");
+        let ids: Vec<&str> = rows.iter().map(|r| r.session_id.as_str()).collect();
         assert_eq!(
-            s.meta.design_document.as_deref(),
-            Some("docs/maestro/plans/archive/rest-api-auth-design.md")
+            ids,
+            vec![ID],
+            "exactly once after a crash at step {crash_at}"
+        );
+        store.archive(Some(ID)).expect("archive (again)");
+        assert!(!store.workspace().active_session_path().exists());
+        let s = store.get(ID).expect("archived");
+        let design = format!("docs/maestro/plans/archive/{ID}--rest-api-auth-design.md");
+        let plan = format!("docs/maestro/plans/archive/{ID}--rest-api-auth-impl-plan.md");
+        assert_eq!(s.meta.design_document.as_deref(), Some(design.as_str()));
+        assert_eq!(s.meta.implementation_plan.as_deref(), Some(plan.as_str()));
+        assert_eq!(
+            std::fs::read_to_string(t.path().join(&design)).expect("d"),
+            "design"
         );
         assert_eq!(
-            s.meta.implementation_plan.as_deref(),
-            Some("docs/maestro/plans/archive/rest-api-auth-impl-plan.md")
+            std::fs::read_to_string(t.path().join(&plan)).expect("p"),
+            "plan"
         );
-        assert_eq!(report.path, archived);
         // Once more: nothing left to do, nothing breaks.
-        let again = store.archive(Some("2026-11-20")).expect("idempotent");
+        let again = store.archive(Some(ID)).expect("idempotent");
         assert!(again.already_archived && again.moved.is_empty());
     }
+    assert!(
+        crashed >= 4,
+        "the crash points covered the move ({crashed})"
+    );
+}
+
+/// A session left in two places by an older version is never resolved silently: `archive`
+/// refuses naming `doctor --fix`, which keeps the newer copy and quarantines the other.
+#[test]
+fn a_session_in_two_places_is_left_to_doctor() {
+    const ID: &str = "2026-11-20-rest-api-auth";
+    let t = tempfile::tempdir().expect("tmp");
+    let store = store_with(t.path(), YAML);
+    let older = YAML.replace(
+        "updated: \"2026-11-20T10:02:41Z\"",
+        "updated: \"2026-11-20T10:00:00Z\"",
+    );
+    assert_ne!(older, YAML, "the fixture's updated line");
+    let archived = store.workspace().archive_dir().join(format!("{ID}.md"));
+    std::fs::write(&archived, &older).expect("write");
+    let err = store.archive(None).expect_err("two places");
+    assert!(err.to_string().contains("doctor --fix"), "{err}");
+    let report = store.doctor(false).expect("doctor");
+    assert!(!report.healthy());
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+    let fixed = store.doctor(true).expect("fix");
+    assert_eq!(fixed.fixed.len(), 1, "{:?}", fixed.fixed);
+    assert!(!archived.exists(), "the older copy moved aside");
+    assert!(
+        store.workspace().active_session_path().exists(),
+        "the newer kept"
+    );
+    let quarantine = t.path().join("docs/maestro/state/quarantine");
+    let kept: Vec<_> = std::fs::read_dir(&quarantine)
+        .expect("quarantine")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(kept.len(), 2, "the copy and why: {kept:?}");
+    assert!(
+        kept.iter()
+            .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t == older))
+    );
+    assert!(store.doctor(false).expect("again").problems.is_empty());
+    store.archive(None).expect("archive now works");
 }
 
 /// Resume reports the files of unfinished phases that changed after they were recorded.

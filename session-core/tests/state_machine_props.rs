@@ -221,7 +221,7 @@ fn op_strategy() -> impl Strategy<Value = Operation> {
 fn new_store(dir: &Path) -> Store {
     let env = Env::from_pairs([("MAESTRO_WORKSPACE_PATH", dir.to_str().expect("utf8"))]);
     let store = Store::new(
-        Workspace::with_state_dir(&env, dir, Path::new("state-dir")),
+        Workspace::with_state_dir(&env, dir, Path::new("state-dir")).expect("inside"),
         Env::default(),
     );
     let phases = (0..4)

@@ -186,13 +186,16 @@ fn full_orchestration_and_lifecycle() {
     assert_eq!(report["moved"].as_array().expect("moved").len(), 2);
     assert!(!world.state().join("active-session.md").exists());
     assert!(
-        plans.join("archive/auth-design.md").is_file() && !plans.join("auth-design.md").exists()
+        plans
+            .join(format!("archive/{id}--auth-design.md"))
+            .is_file()
+            && !plans.join("auth-design.md").exists()
     );
     let archived = maestro_ok(&world, &["show", &id[..14]]);
     assert_eq!(archived["location"], "archive");
     assert_eq!(
         archived["design_document"],
-        "docs/maestro/plans/archive/auth-design.md"
+        format!("docs/maestro/plans/archive/{id}--auth-design.md")
     );
     assert_eq!(
         maestro_ok(&world, &["archive", &id])["already_archived"],

@@ -146,7 +146,7 @@ fn unreadable_state_dir() {
         "before-agent",
         &payload("s3"),
         |_| {},
-        "cannot read",
+        "is a folder, not a regular file",
     );
 }
 

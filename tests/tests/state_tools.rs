@@ -13,7 +13,8 @@ fn stderr_one_line(out: &std::process::Output) -> String {
 #[test]
 fn write_then_read_round_trips_bytes() {
     let world = World::new();
-    let content = b"---\nsession_id: \"x\"\n---\nbody \xe2\x9c\x85 without newline";
+    let content =
+        b"---\nsession_id: \"x\"\nstatus: \"in_progress\"\n---\nbody \xe2\x9c\x85 without newline";
     let mut cmd = world.cmd("write-state");
     cmd.arg("docs/maestro/state/active-session.md");
     let out = run(cmd, content);
@@ -85,11 +86,22 @@ fn write_state_errors() {
         before
     );
 
+    // --no-validate is no way around the checks for a session file.
     let mut cmd = world.cmd("write-state");
     cmd.args(["--no-validate", "docs/maestro/state/active-session.md"]);
-    assert!(run(cmd, mangled).status.success());
+    let out = run(cmd, mangled);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_one_line(&out).contains("--no-validate"));
     assert_eq!(
         std::fs::read(world.state().join("active-session.md")).expect("read"),
+        before
+    );
+    // Elsewhere it writes what it is given.
+    let mut cmd = world.cmd("write-state");
+    cmd.args(["--no-validate", "notes/raw.md"]);
+    assert!(run(cmd, mangled).status.success());
+    assert_eq!(
+        std::fs::read(world.project().join("notes/raw.md")).expect("read"),
         mangled
     );
 

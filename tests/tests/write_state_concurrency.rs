@@ -11,10 +11,14 @@ const WRITERS: usize = 32;
 const WRITES_EACH: usize = 50;
 const TARGET: &str = "docs/maestro/state/active-session.md";
 
-/// A distinct, valid session file of about 64 KiB, so a torn write would be visible.
+/// A distinct, valid version of one session, about 64 KiB, so a torn write would be visible.
+/// (Writers share the session: writing another session over a live one is refused.)
 fn payload(writer: usize, n: usize) -> Vec<u8> {
     let filler = format!("{writer:02}-{n:02} ").repeat(64 * 1024 / 6);
-    format!("---\nsession_id: \"w{writer}-{n}\"\n---\n{filler}\n").into_bytes()
+    format!(
+        "---\nsession_id: \"2026-12-01-shared\"\nstatus: \"in_progress\"\nwriter: \"w{writer}-{n}\"\n---\n{filler}\n"
+    )
+    .into_bytes()
 }
 
 #[test]
@@ -77,7 +81,9 @@ fn concurrent_writers_never_tear_the_file() {
     assert!(valid.contains(&last));
     let leftovers: Vec<String> = std::fs::read_dir(world.state())
         .expect("ls")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n != "active-session.md" && n != ".lock")
         .collect();
     assert!(leftovers.is_empty(), "temp files remain: {leftovers:?}");

@@ -1,0 +1,400 @@
+//! `maestro-session doctor [--fix]`: finds what an interrupted or foreign write left behind in
+//! the state dir, and repairs it without destroying bytes.
+//!
+//! It reports sessions in two places (the same `session_id` in more than one file), session
+//! files that cannot be read or parsed, archive files named after another id, temp files of
+//! writers that are gone, intent records not completed, a list index that disagrees with the
+//! files, and a lock that is not a regular file. `--fix` completes pending moves, keeps the
+//! newest copy of a duplicated session (by `updated`; the active slot wins a tie), renames a
+//! misnamed archive file, rebuilds the index, and moves everything it cannot keep in place to
+//! `state/quarantine/<time>-<name>`, with a `<time>-<name>.why` beside it saying why: it never
+//! deletes a byte of session data.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Store, archive_names, archive_rel};
+use crate::beneath::Root;
+use crate::clock;
+use crate::error::Result;
+use crate::fsx;
+use crate::intent;
+use crate::list_index;
+use crate::listing::SessionSummary;
+use crate::lock;
+use crate::paths::{
+    ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, QUARANTINE_REL,
+};
+use crate::session_file::{Location, SessionFile};
+
+/// What kind of problem `doctor` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// One session id held by more than one file.
+    DuplicateSession,
+    /// A session file that cannot be read (not a regular file, too large) or parsed.
+    CorruptSession,
+    /// An archive file whose name is not `<session_id>.md`.
+    MisnamedSession,
+    /// A temp file of a durable replace whose writer is gone.
+    TempFile,
+    /// An intent record of a move that was not completed.
+    PendingIntent,
+    /// A list index that disagrees with the files it caches.
+    IndexDrift,
+    /// A lock that is not a regular file (a symlink, a folder, a FIFO).
+    UnusableLock,
+}
+
+impl ProblemKind {
+    /// The name `--json` uses (`duplicate_session`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::DuplicateSession => "duplicate_session",
+            ProblemKind::CorruptSession => "corrupt_session",
+            ProblemKind::MisnamedSession => "misnamed_session",
+            ProblemKind::TempFile => "temp_file",
+            ProblemKind::PendingIntent => "pending_intent",
+            ProblemKind::IndexDrift => "index_drift",
+            ProblemKind::UnusableLock => "unusable_lock",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// Its kind.
+    pub kind: ProblemKind,
+    /// The file, relative to the state dir.
+    pub path: String,
+    /// What is wrong, in words.
+    pub detail: String,
+}
+
+/// What `doctor` found and, with `--fix`, did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DoctorReport {
+    /// The state dir examined.
+    pub state_dir: PathBuf,
+    /// Everything found (before fixing).
+    pub problems: Vec<Problem>,
+    /// What `--fix` did, one line each.
+    pub fixed: Vec<String>,
+    /// Whether `--fix` was given.
+    pub fix: bool,
+}
+
+impl DoctorReport {
+    /// Whether nothing is left to repair: nothing was found, or `--fix` repaired it all.
+    pub fn healthy(&self) -> bool {
+        self.problems.is_empty() || self.fix
+    }
+}
+
+/// Moves `rel` into `state/quarantine/<UTC time>-<name>` (never over an existing file) and
+/// writes `<that>.why` holding `reason`. Returns the new path, relative to the state dir.
+pub(super) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBuf> {
+    root.create_dirs(Path::new(QUARANTINE_REL))?;
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let now = jiff::Timestamp::now();
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut n = 1u32;
+    let to = loop {
+        let candidate = if n == 1 {
+            format!("{stamp}-{name}")
+        } else {
+            format!("{stamp}-{n}-{name}")
+        };
+        let to = Path::new(QUARANTINE_REL).join(&candidate);
+        let why = Path::new(QUARANTINE_REL).join(format!("{candidate}.why"));
+        if root.metadata(&to)?.is_none() && root.metadata(&why)?.is_none() {
+            break to;
+        }
+        n = n.saturating_add(1);
+    };
+    root.rename(rel, &to, false)?;
+    let why = format!(
+        "{reason}\noriginal path: {}\nmoved: {}\n",
+        root.join(rel).display(),
+        clock::iso(now)
+    );
+    let mut why_rel = to.clone().into_os_string();
+    why_rel.push(".why");
+    root.replace(
+        Path::new(&why_rel),
+        why.as_bytes(),
+        fsx::STATE_FILE_MODE,
+        true,
+    )?;
+    Ok(to)
+}
+
+struct Doctor<'a> {
+    root: &'a Root,
+    fix: bool,
+    report: DoctorReport,
+}
+
+impl Doctor<'_> {
+    fn found(&mut self, kind: ProblemKind, path: impl AsRef<Path>, detail: impl Into<String>) {
+        self.report.problems.push(Problem {
+            kind,
+            path: path.as_ref().to_string_lossy().into_owned(),
+            detail: detail.into(),
+        });
+    }
+
+    fn quarantine(&mut self, rel: &Path, reason: &str) -> Result<()> {
+        let to = quarantine(self.root, rel, reason)?;
+        self.report
+            .fixed
+            .push(format!("moved {} to {}", rel.display(), to.display()));
+        Ok(())
+    }
+
+    fn lock_usable(&mut self) -> Result<bool> {
+        let rel = Path::new(LOCK_REL);
+        let Some(meta) = self.root.metadata(rel)? else {
+            return Ok(true);
+        };
+        if meta.is_file() {
+            return Ok(true);
+        }
+        let what = fsx::DescribeType::describe(&meta.file_type());
+        self.found(
+            ProblemKind::UnusableLock,
+            rel,
+            format!("the lock is {what}, not a regular file"),
+        );
+        if self.fix {
+            self.quarantine(rel, &format!("the lock was {what}"))?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn intents(&mut self) -> Result<()> {
+        for (rel, parsed) in intent::pending(self.root)? {
+            match parsed {
+                Ok(intent) => self.found(ProblemKind::PendingIntent, &rel, intent.describe()),
+                Err(e) => {
+                    self.found(
+                        ProblemKind::PendingIntent,
+                        &rel,
+                        format!("cannot be read: {e}"),
+                    );
+                    if self.fix {
+                        self.quarantine(Path::new(&rel), &e.to_string())?;
+                    }
+                }
+            }
+        }
+        if self.fix {
+            let done = intent::recover(self.root)?;
+            self.report.fixed.extend(done);
+        }
+        Ok(())
+    }
+
+    fn temp_files(&mut self) -> Result<()> {
+        for folder in [
+            "state",
+            ARCHIVE_REL,
+            PLANS_REL,
+            PLANS_ARCHIVE_REL,
+            intent::INTENTS_REL,
+        ] {
+            for name in self.root.names(Path::new(folder))? {
+                let Some(pid) = fsx::temp_owner(&name) else {
+                    continue;
+                };
+                if fsx::process_alive(pid) {
+                    continue;
+                }
+                let rel = Path::new(folder).join(&name);
+                self.found(
+                    ProblemKind::TempFile,
+                    &rel,
+                    format!("temp file of process {pid}, which no longer runs"),
+                );
+                if self.fix {
+                    self.quarantine(&rel, "temp file of an interrupted write")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads every session file; reports (and with `fix` quarantines) the unreadable ones.
+    /// Returns the readable ones with their files.
+    fn sessions(&mut self) -> Result<Vec<(PathBuf, SessionFile)>> {
+        let mut files = vec![(PathBuf::from(ACTIVE_REL), Location::Active)];
+        for name in archive_names(self.root)? {
+            files.push((Path::new(ARCHIVE_REL).join(name), Location::Archive));
+        }
+        let mut out = Vec::new();
+        for (rel, location) in files {
+            let problem = match SessionFile::read_in(self.root, &rel, location) {
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => e.to_string(),
+                Ok(s) if archive_rel(s.id()).is_err() => {
+                    format!("session_id {:?} cannot name a session", s.id())
+                }
+                Ok(s) => {
+                    out.push((rel, s));
+                    continue;
+                }
+            };
+            self.found(ProblemKind::CorruptSession, &rel, problem.clone());
+            if self.fix {
+                self.quarantine(&rel, &problem)?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn duplicates_and_names(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
+        let mut by_id: BTreeMap<&str, Vec<&(PathBuf, SessionFile)>> = BTreeMap::new();
+        for entry in sessions {
+            by_id.entry(entry.1.id()).or_default().push(entry);
+        }
+        for (id, mut copies) in by_id {
+            let Ok(proper) = archive_rel(id) else {
+                continue;
+            };
+            // Newest first; the active slot, then the properly named file, wins a tie.
+            copies.sort_by_key(|(rel, s)| {
+                (
+                    std::cmp::Reverse(clock::parse_iso(&s.meta.updated)),
+                    s.location != Location::Active,
+                    *rel != proper,
+                )
+            });
+            let keep = &copies[0].0;
+            if copies.len() > 1 {
+                let places: Vec<String> = copies
+                    .iter()
+                    .map(|(rel, _)| rel.display().to_string())
+                    .collect();
+                for (rel, _) in &copies {
+                    self.found(
+                        ProblemKind::DuplicateSession,
+                        rel,
+                        format!(
+                            "session {id} is in {} places: {}",
+                            copies.len(),
+                            places.join(", ")
+                        ),
+                    );
+                }
+                if self.fix {
+                    for (rel, _) in &copies[1..] {
+                        self.quarantine(
+                            rel,
+                            &format!(
+                                "an older copy of session {id}; the newest is kept at {}",
+                                keep.display()
+                            ),
+                        )?;
+                    }
+                }
+            }
+            let (rel, s) = copies[0];
+            if s.location == Location::Archive && *rel != proper {
+                self.found(
+                    ProblemKind::MisnamedSession,
+                    rel,
+                    format!(
+                        "holds session {id}, so it should be named {}",
+                        proper.display()
+                    ),
+                );
+                if self.fix && self.root.metadata(&proper)?.is_none() {
+                    self.root.rename(rel, &proper, false)?;
+                    self.report.fixed.push(format!(
+                        "renamed {} to {}",
+                        rel.display(),
+                        proper.display()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
+        let fresh: HashMap<String, SessionSummary> = sessions
+            .iter()
+            .filter(|(_, s)| s.location == Location::Archive)
+            .filter_map(|(rel, s)| {
+                let name = rel.file_name()?.to_string_lossy().into_owned();
+                Some((name, SessionSummary::of(s)))
+            })
+            .collect();
+        let drift = list_index::drift(self.root, &fresh);
+        for detail in &drift {
+            self.found(
+                ProblemKind::IndexDrift,
+                list_index::INDEX_REL,
+                detail.clone(),
+            );
+        }
+        if self.fix && !drift.is_empty() {
+            list_index::forget(self.root)?;
+            self.report
+                .fixed
+                .push("removed the list index; the next listing rebuilds it".into());
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Examines the state dir and, with `fix`, repairs it; see the module docs. Holds the
+    /// lock while it reads (and while it fixes) when the lock is usable.
+    ///
+    /// Errors: those of reading the state dir; with `fix`, those of the repairs.
+    pub fn doctor(&self, fix: bool) -> Result<DoctorReport> {
+        let Some(root) = self.ws.open_state_dir(false)? else {
+            return Ok(DoctorReport {
+                state_dir: self.ws.state_dir.clone(),
+                fix,
+                ..DoctorReport::default()
+            });
+        };
+        let mut doctor = Doctor {
+            root: &root,
+            fix,
+            report: DoctorReport {
+                state_dir: self.ws.state_dir.clone(),
+                fix,
+                ..DoctorReport::default()
+            },
+        };
+        let usable = doctor.lock_usable()?;
+        let _guard = if usable {
+            let timeout = lock::timeout_from(&self.env)?;
+            match doctor.root.lock_file(Path::new(LOCK_REL), timeout) {
+                Ok(guard) => Some(guard),
+                Err(e) if fix => return Err(e),
+                // Reading alone needs no lock: each file is replaced atomically.
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        doctor.intents()?;
+        doctor.temp_files()?;
+        let sessions = doctor.sessions()?;
+        doctor.duplicates_and_names(&sessions)?;
+        doctor.index(&sessions)?;
+        Ok(doctor.report)
+    }
+}

@@ -1,0 +1,229 @@
+//! What `write-state` may write under the state dir, and how (the issue's "files the tools
+//! own are theirs").
+//!
+//! Under the state dir, `write-state` writes only session files (`state/active-session.md`,
+//! `state/archive/<session_id>.md`) and plan documents (`plans/<name>.md`,
+//! `plans/archive/<name>.md`); the lock, the list index, intent records, quarantine, temp files
+//! and anything else there belong to maestro-session and are refused. A session file must
+//! start with a `---` line (no BOM, no blank line first) and hold a session: a valid
+//! `session_id`, a known `status`, phases that parse. It is written under the lock, after
+//! pending moves are completed, and never so that a session is lost or listed twice:
+//! - `active-session.md` is refused when the live (non-terminal) active session has another
+//!   id (archive or park it first), when the incoming session is archived (resume it), and when
+//!   the current file does not parse (`doctor --fix` first); a finished active session with
+//!   another id is archived first, in the same intent.
+//! - `archive/<name>.md` is refused when `<name>` is not the file's `session_id`, and when
+//!   that session is the active one.
+
+use std::path::{Component, Path};
+
+use super::{Store, active_in, archive_rel, doctor_hint};
+use crate::error::{Error, Result};
+use crate::fsx;
+use crate::intent::{self, Intent, Step};
+use crate::lifecycle::State;
+use crate::paths::{ACTIVE_REL, ARCHIVE_REL, PLANS_ARCHIVE_REL, PLANS_REL};
+use crate::session_file::{Location, SessionFile};
+
+/// What a path under the state dir is, for `write-state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Active,
+    Archive(String),
+    Plan,
+}
+
+/// Classifies `rel` (relative to the state dir); `None` for everything `write-state` must not
+/// write.
+fn classify(rel: &Path) -> Option<Kind> {
+    let parts: Vec<&str> = rel
+        .components()
+        .map(|c| match c {
+            Component::Normal(n) => n.to_str(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let (folder, name) = parts.split_last().map(|(n, f)| (f.join("/"), *n))?;
+    let document =
+        name.ends_with(".md") && !name.starts_with('.') && !name.ends_with(fsx::TEMP_SUFFIX);
+    if !document {
+        return None;
+    }
+    match folder.as_str() {
+        "state" if name == "active-session.md" => Some(Kind::Active),
+        ARCHIVE_REL => Some(Kind::Archive(name.trim_end_matches(".md").to_string())),
+        PLANS_REL | PLANS_ARCHIVE_REL => Some(Kind::Plan),
+        _ => None,
+    }
+}
+
+/// Checks that `content` is a session file `write-state` may write; returns it parsed.
+fn parse_session(shown: &Path, content: &[u8]) -> Result<SessionFile> {
+    if !(content.starts_with(b"---\n") || content.starts_with(b"---\r\n")) {
+        return Err(Error::Corrupt {
+            path: shown.to_path_buf(),
+            line: Some(1),
+            reason: "a session file must start with a `---` line (no byte-order mark, no blank line before it)".into(),
+        });
+    }
+    let session = SessionFile::from_bytes(content, shown, Location::Archive)?;
+    let schema = |reason: String| Error::Corrupt {
+        path: shown.to_path_buf(),
+        line: None,
+        reason,
+    };
+    if session.id().is_empty() {
+        return Err(schema("frontmatter has no session_id".into()));
+    }
+    archive_rel(session.id()).map_err(|e| schema(e.to_string()))?;
+    if !session.doc.frontmatter.contains_key("status") {
+        return Err(schema("frontmatter has no status".into()));
+    }
+    Ok(session)
+}
+
+impl Store {
+    /// Writes `content` as `rel` (relative to the state dir) for `write-state`; see the module
+    /// docs for what is refused. `validate` off (`--no-validate`) is refused for session files.
+    ///
+    /// Errors: [`Error::PathRefused`] for a file maestro-session owns; [`Error::Corrupt`] for
+    /// content that is not a session; [`Error::Refused`] when the write would lose or duplicate
+    /// a session; those of the lock and the write.
+    pub fn write_document(&self, rel: &Path, content: &[u8], validate: bool) -> Result<()> {
+        let shown = self.ws.state_dir.join(rel);
+        let kind = classify(rel).ok_or_else(|| {
+            Error::refused_path(
+                shown.display().to_string(),
+                format!(
+                    "under the state dir write-state writes only session files ({ACTIVE_REL}, {ARCHIVE_REL}/<session_id>.md) and plan documents ({PLANS_REL}/*.md, {PLANS_ARCHIVE_REL}/*.md); {} belongs to maestro-session",
+                    rel.display()
+                ),
+            )
+        })?;
+        if kind == Kind::Plan {
+            let root = self.open_created()?;
+            return root.replace(rel, content, fsx::STATE_FILE_MODE, true);
+        }
+        if !validate {
+            return Err(Error::Invalid(format!(
+                "--no-validate cannot be used for the session file {}: session files are always checked",
+                shown.display()
+            )));
+        }
+        let incoming = parse_session(&shown, content)?;
+        let id = incoming.id().to_string();
+        let l = self.locked()?;
+        let current = active_in(&l.root).map_err(doctor_hint)?;
+        let mut steps = Vec::new();
+        match kind {
+            Kind::Active => {
+                if let Some(mut active) = current
+                    && active.id() != id
+                {
+                    if !active.meta.status.is_terminal() {
+                        return Err(Error::refused(
+                            &id,
+                            format!(
+                                "session {} is active ({}); archive it (`maestro-session archive`) or park it (`maestro-session resume {id} --park`) before writing another session to {ACTIVE_REL}",
+                                active.id(),
+                                active.meta.status
+                            ),
+                        ));
+                    }
+                    self.archive_steps(&l.root, &mut active, Path::new(ACTIVE_REL), &mut steps)?;
+                }
+                if l.root.metadata(&archive_rel(&id)?)?.is_some() {
+                    return Err(Error::refused(
+                        &id,
+                        format!(
+                            "the session is archived; resume it with `maestro-session resume {id}` instead of writing it to {ACTIVE_REL}"
+                        ),
+                    ));
+                }
+            }
+            Kind::Archive(name) => {
+                if name != id {
+                    return Err(Error::refused(
+                        &id,
+                        format!(
+                            "{} must hold session {name}: an archived session's file is named after its session_id",
+                            shown.display()
+                        ),
+                    ));
+                }
+                if current.as_ref().is_some_and(|a| a.id() == id) {
+                    return Err(Error::refused(
+                        &id,
+                        format!("it is the active session; write {ACTIVE_REL} instead"),
+                    ));
+                }
+            }
+            Kind::Plan => {}
+        }
+        steps.push(Step::Write {
+            path: rel.to_string_lossy().into_owned(),
+            content: String::from_utf8_lossy(content).into_owned(),
+        });
+        intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_what_write_state_may_write() {
+        assert_eq!(
+            classify(Path::new("state/active-session.md")),
+            Some(Kind::Active)
+        );
+        assert_eq!(
+            classify(Path::new("state/archive/2026-x.md")),
+            Some(Kind::Archive("2026-x".into()))
+        );
+        assert_eq!(classify(Path::new("plans/design.md")), Some(Kind::Plan));
+        assert_eq!(
+            classify(Path::new("plans/archive/design.md")),
+            Some(Kind::Plan)
+        );
+        for refused in [
+            "state/.lock",
+            "state/.index.json",
+            "state/.active-session.md.1-0-1.maestro-tmp",
+            "state/intents/1-archive-x.json",
+            "state/intents/x.md",
+            "state/quarantine/x.md",
+            "state/notes.txt",
+            "state/archive/.hidden.md",
+            "state/archive/sub/x.md",
+            "notes.md",
+            "plans/sub/x.md",
+            "plans/x.txt",
+        ] {
+            assert_eq!(classify(Path::new(refused)), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn session_content_must_be_a_session() {
+        let shown = Path::new("s/state/active-session.md");
+        for bad in [
+            "---\nfoo: bar\n---\n",
+            "\u{feff}---\nsession_id: \"a\"\nstatus: \"in_progress\"\n---\n",
+            "\n---\nsession_id: \"a\"\nstatus: \"in_progress\"\n---\n",
+            "---\nsession_id: \"a\"\n---\n",
+            "---\nsession_id: \"../a\"\nstatus: \"in_progress\"\n---\n",
+            "---\nsession_id: \"a\"\nstatus: \"sleeping\"\n---\n",
+            "---\nsession_id: \"a\"\nstatus: \"in_progress\"\nphases: [{id: \"x\"}]\n---\n",
+        ] {
+            assert!(parse_session(shown, bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        parse_session(
+            shown,
+            b"---\nsession_id: \"a\"\nstatus: \"in_progress\"\n---\n",
+        )
+        .expect("a session");
+    }
+}
