@@ -756,7 +756,7 @@ impl Store {
                     .map(|t| t.as_second())
                     .or_else(|| file_mtime_secs(&path))
                     .unwrap_or(now);
-                if now.saturating_sub(updated) >= age as i64 {
+                if clock::is_older_than(updated, now, age) {
                     targets.push((r.session_id, path));
                 }
             }
