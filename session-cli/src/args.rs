@@ -26,8 +26,8 @@ ENVIRONMENT:
 #[command(name = "maestro-session", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// The state dir (default: $MAESTRO_STATE_DIR, the project's .env, or docs/maestro),
-    /// relative to the project root.
-    #[arg(long, global = true, value_name = "DIR")]
+    /// relative to the project root. Valid UTF-8 (it is shown and compared as text).
+    #[arg(long, global = true, value_name = "DIR", value_parser = utf8_path())]
     pub state_dir: Option<PathBuf>,
     /// Print one JSON document on stdout; errors as {"error", "kind"} on stderr.
     #[arg(long, global = true)]
@@ -35,6 +35,13 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Parser of a path argument that must be valid UTF-8: a non-UTF-8 one is clap's usage error
+/// (exit 2), like any other text argument.
+pub fn utf8_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser;
+    clap::builder::StringValueParser::new().map(PathBuf::from)
 }
 
 /// The subcommands.

@@ -21,14 +21,15 @@ use session_core::{Env, clock, plan};
 use args::{Cli, Command, ErrorCommand, PhaseCommand};
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    // Arguments are OsString: a non-UTF-8 one where text is expected is clap's usage error.
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let help = matches!(
                 e.kind(),
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
             );
-            if !help && std::env::args().any(|a| a == "--json") {
+            if !help && std::env::args_os().any(|a| a == "--json") {
                 let msg = e.to_string();
                 let first = msg
                     .lines()
@@ -336,10 +337,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             });
         }
         Command::Cleanup(a) => {
+            let now = jiff::Timestamp::now();
             let older_than_secs = a
                 .older_than
                 .as_deref()
-                .map(clock::parse_age_secs)
+                .map(|age| clock::parse_age(age, now))
                 .transpose()?;
             let req = CleanupRequest {
                 older_than_secs,

@@ -17,8 +17,8 @@ pub enum Setup {
     },
     /// Print the Claude Code settings block, or merge it into a settings file.
     Claude {
-        /// Folder holding the hook executables.
-        #[arg(long)]
+        /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
+        #[arg(long, value_parser = crate::args::utf8_path())]
         bin_dir: PathBuf,
         /// Merge into this settings file (created if missing), keeping its other keys.
         #[arg(long)]

@@ -72,19 +72,27 @@ pub fn main(event: HookEvent, args: impl IntoIterator<Item = OsString>) -> i32 {
     let mut usage_error = None;
     let mut args = args.into_iter().skip(1);
     while let Some(arg) = args.next() {
-        let arg = arg.to_string_lossy().into_owned();
-        let value = match arg.as_str() {
-            "--runtime" => args.next().map(|v| v.to_string_lossy().into_owned()),
-            other => other.strip_prefix("--runtime=").map(str::to_string),
+        // Arguments stay OsString: a non-UTF-8 one is a diagnostic, never a panic or a guess.
+        use std::os::unix::ffi::OsStrExt;
+        let value = if arg == "--runtime" {
+            args.next()
+                .ok_or_else(|| "--runtime needs a value".to_string())
+        } else {
+            arg.as_bytes()
+                .strip_prefix(b"--runtime=")
+                .map(|v| std::ffi::OsStr::from_bytes(v).to_os_string())
+                .ok_or_else(|| format!("unknown argument {arg:?}"))
         };
-        match value.as_deref().map(Runtime::parse) {
-            Some(Ok(r)) => runtime = r,
-            Some(Err(e)) => usage_error = Some(e.to_string()),
-            None => {
-                usage_error = Some(format!(
-                    "unknown argument {arg:?}; usage: {hook} [--runtime gemini|claude]"
-                ))
-            }
+        let parsed = match &value {
+            Ok(v) => v.to_str().map(Runtime::parse).ok_or_else(|| {
+                format!("--runtime value {v:?} is not valid UTF-8; expected gemini or claude")
+            }),
+            Err(what) => Err(format!("{what}; usage: {hook} [--runtime gemini|claude]")),
+        };
+        match parsed {
+            Ok(Ok(r)) => runtime = r,
+            Ok(Err(e)) => usage_error = Some(e.to_string()),
+            Err(e) => usage_error = Some(e),
         }
     }
     let outcome = guard(hook, || {

@@ -28,7 +28,8 @@ pub struct SessionSummary {
     pub total_phases: u32,
     /// Completed or skipped phases.
     pub phases_done: usize,
-    /// Input + output tokens over all agents.
+    /// Input + output tokens over all agents (saturating at `u64::MAX`, which each total may
+    /// reach on its own).
     pub tokens: u64,
     /// Git branch at creation.
     pub branch: Option<String>,
@@ -52,7 +53,10 @@ impl SessionSummary {
             current_phase: m.current_phase,
             total_phases: m.total_phases.max(m.phases.len() as u32),
             phases_done: m.phases_done(),
-            tokens: m.token_usage.total_input + m.token_usage.total_output,
+            tokens: m
+                .token_usage
+                .total_input
+                .saturating_add(m.token_usage.total_output),
             branch: m.git.as_ref().and_then(|g| g.branch.clone()),
             location: session.location,
             path: session.path.display().to_string(),
@@ -77,7 +81,9 @@ pub struct ListFilter {
 
 /// The rows passing `filter`, most recently updated first.
 ///
-/// Errors: [`crate::Error::Invalid`] for a malformed time.
+/// Errors: [`crate::Error::Invalid`] for a malformed time, or an age whose instant lies before
+/// the earliest time that can be represented (naming the text and the largest accepted age;
+/// see [`clock::parse_point`]).
 pub fn filter(rows: Vec<SessionSummary>, filter: &ListFilter) -> Result<Vec<SessionSummary>> {
     let now = jiff::Timestamp::now();
     let since = filter
@@ -114,4 +120,67 @@ pub fn filter(rows: Vec<SessionSummary>, filter: &ListFilter) -> Result<Vec<Sess
         rows.truncate(limit);
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::error::Error;
+
+    const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
+
+    fn row() -> SessionSummary {
+        let file = SessionFile::from_bytes(
+            YAML.as_bytes(),
+            Path::new("active-session.md"),
+            Location::Active,
+        )
+        .expect("fixture parses");
+        SessionSummary {
+            updated: "2020-01-01T00:00:00Z".into(),
+            ..SessionSummary::of(&file)
+        }
+    }
+
+    #[test]
+    fn ages_beyond_jiff_are_usage_errors_and_zero_is_now() {
+        for (since, until) in [
+            (Some("1000000000000s"), None),
+            (None, Some("9223372036854775808s")),
+            (Some("20000000000000w"), None),
+        ] {
+            let f = ListFilter {
+                since: since.map(str::to_string),
+                until: until.map(str::to_string),
+                ..ListFilter::default()
+            };
+            let err = filter(vec![row()], &f).expect_err("too old");
+            assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+            assert!(err.to_string().contains("largest accepted age"), "{err}");
+        }
+        let f = ListFilter {
+            until: Some("0s".into()),
+            ..ListFilter::default()
+        };
+        assert_eq!(filter(vec![row()], &f).expect("0s").len(), 1);
+        let f = ListFilter {
+            since: Some("0s".into()),
+            ..ListFilter::default()
+        };
+        assert!(filter(vec![row()], &f).expect("0s").is_empty());
+    }
+
+    #[test]
+    fn tokens_column_saturates() {
+        let mut file = SessionFile::from_bytes(
+            YAML.as_bytes(),
+            Path::new("active-session.md"),
+            Location::Active,
+        )
+        .expect("fixture parses");
+        file.meta.token_usage.total_input = u64::MAX;
+        assert_eq!(SessionSummary::of(&file).tokens, u64::MAX);
+    }
 }

@@ -7,7 +7,7 @@
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
-use crate::model::{CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, SessionMetadata};
+use crate::model::{AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, SessionMetadata};
 use crate::orchestration_log;
 
 /// One change to a session.
@@ -252,14 +252,7 @@ pub fn apply(
             cached,
         } => {
             check_name("agent", agent)?;
-            let usage = &mut meta.token_usage;
-            let entry = usage.by_agent.entry(agent.clone()).or_default();
-            entry.input = add(entry.input, *input)?;
-            entry.output = add(entry.output, *output)?;
-            entry.cached = add(entry.cached, *cached)?;
-            usage.total_input = usage.by_agent.values().map(|a| a.input).sum();
-            usage.total_output = usage.by_agent.values().map(|a| a.output).sum();
-            usage.total_cached = usage.by_agent.values().map(|a| a.cached).sum();
+            add_tokens(meta, agent, [*input, *output, *cached])?;
         }
         Operation::AddError {
             phase: id,
@@ -505,9 +498,70 @@ fn check_name(what: &str, name: &str) -> Result<()> {
     }
 }
 
-fn add(a: u64, b: u64) -> Result<u64> {
-    a.checked_add(b)
-        .ok_or_else(|| Error::Invalid("token count overflows u64".into()))
+/// The count fields of [`AgentTokens`], in the order of the arrays below; the totals are
+/// `total_<field>`.
+const TOKEN_FIELDS: [&str; 3] = ["input", "output", "cached"];
+
+/// Adds `added` (input, output, cached tokens) to `agent`'s counts and sets the totals to the
+/// sums over `by_agent`, all with checked arithmetic.
+///
+/// Errors: [`Error::Refused`] naming the agent and the field when the agent's count or a total
+/// would exceed `u64::MAX`, or when the file's `by_agent` counts already sum past it; `meta` is
+/// then unchanged.
+fn add_tokens(meta: &mut SessionMetadata, agent: &str, added: [u64; 3]) -> Result<()> {
+    let refuse = |why: String| {
+        Error::refused(
+            &meta.session_id,
+            format!("tokens of agent {agent:?}: {why}; nothing recorded"),
+        )
+    };
+    let max = u64::MAX;
+    // Computed on a copy, assigned only when every count fits.
+    let mut by_agent = meta.token_usage.by_agent.clone();
+    let entry = by_agent.entry(agent.to_string()).or_default();
+    let counts = [&mut entry.input, &mut entry.output, &mut entry.cached];
+    for ((count, n), field) in counts.into_iter().zip(added).zip(TOKEN_FIELDS) {
+        *count = count.checked_add(n).ok_or_else(|| {
+            refuse(format!(
+                "adding {n} to its {field} count {count} would exceed the largest count, {max}"
+            ))
+        })?;
+    }
+    let [input, output, cached] = token_sums(&by_agent).map_err(|i| {
+        let field = TOKEN_FIELDS[i];
+        match token_sums(&meta.token_usage.by_agent) {
+            Err(old) => {
+                let old = TOKEN_FIELDS[old];
+                refuse(format!(
+                    "the file's by_agent {old} counts already sum past the largest count, {max}, \
+                     so total_{old} cannot equal their sum; correct the file"
+                ))
+            }
+            Ok(_) => refuse(format!(
+                "adding {field} {} would take total_{field} (the sum of {field} over by_agent) \
+                 past the largest count, {max}",
+                added[i]
+            )),
+        }
+    })?;
+    let usage = &mut meta.token_usage;
+    usage.by_agent = by_agent;
+    usage.total_input = input;
+    usage.total_output = output;
+    usage.total_cached = cached;
+    Ok(())
+}
+
+/// The sums of `input`, `output` and `cached` over `by_agent`, with checked arithmetic; the
+/// error is the index in [`TOKEN_FIELDS`] of the first field whose sum exceeds `u64::MAX`.
+fn token_sums(by_agent: &indexmap::IndexMap<String, AgentTokens>) -> Result<[u64; 3], usize> {
+    let mut sums = [0u64; 3];
+    for t in by_agent.values() {
+        for (i, count) in [t.input, t.output, t.cached].into_iter().enumerate() {
+            sums[i] = sums[i].checked_add(count).ok_or(i)?;
+        }
+    }
+    Ok(sums)
 }
 
 fn extend_unique(list: &mut Vec<String>, values: &[String]) {
@@ -657,6 +711,81 @@ mod tests {
             u.by_agent.keys().collect::<Vec<_>>(),
             vec!["architect", "coder", "tester"]
         );
+    }
+
+    fn tokens(agent: &str, [input, output, cached]: [u64; 3]) -> Operation {
+        Operation::Tokens {
+            agent: agent.into(),
+            input,
+            output,
+            cached,
+        }
+    }
+
+    fn assert_refused(err: Error, wants: &[&str]) {
+        assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+        let msg = err.to_string();
+        for want in wants {
+            assert!(msg.contains(want), "want {want:?} in {msg}");
+        }
+    }
+
+    #[test]
+    fn tokens_past_u64_are_refused_naming_agent_and_field_and_change_nothing() {
+        let (mut meta, mut body) = fixture();
+        let max = u64::MAX;
+        meta.token_usage = Default::default();
+        apply(
+            &mut meta,
+            &mut body,
+            &tokens("tester", [max, 0, max]),
+            &ctx(),
+        )
+        .expect("up to the maximum");
+        assert_eq!(meta.token_usage.total_input, max);
+        let before = (meta.clone(), body.clone());
+
+        // The agent's own count.
+        let err = apply(&mut meta, &mut body, &tokens("tester", [1, 0, 0]), &ctx())
+            .expect_err("agent count");
+        assert_refused(
+            err,
+            &["agent \"tester\"", "input count", "nothing recorded"],
+        );
+        // Another agent's count fits, but the total would not.
+        let err =
+            apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx()).expect_err("total");
+        assert_refused(err, &["agent \"coder\"", "total_input", "nothing recorded"]);
+        let err = apply(&mut meta, &mut body, &tokens("newcomer", [0, 0, 1]), &ctx())
+            .expect_err("total cached");
+        assert_refused(err, &["agent \"newcomer\"", "total_cached"]);
+        assert_eq!((meta.clone(), body.clone()), before, "nothing changed");
+
+        // Other fields still add up.
+        apply(&mut meta, &mut body, &tokens("coder", [0, 1, 0]), &ctx()).expect("output");
+        let u = &meta.token_usage;
+        assert_eq!(
+            (u.total_input, u.total_output, u.total_cached),
+            (max, 1, max)
+        );
+    }
+
+    #[test]
+    fn a_file_whose_counts_already_overflow_their_sum_is_refused() {
+        let (mut meta, mut body) = fixture();
+        // Hand-written: every count fits u64, their sum does not.
+        meta.token_usage.by_agent["architect"].output = u64::MAX;
+        let before = (meta.clone(), body.clone());
+        let err = apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx())
+            .expect_err("sum already overflows");
+        assert_refused(
+            err,
+            &[
+                "by_agent output counts already sum past",
+                "correct the file",
+            ],
+        );
+        assert_eq!((meta, body), before, "nothing changed");
     }
 
     #[test]

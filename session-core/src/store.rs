@@ -767,8 +767,7 @@ impl Store {
     /// still is what was chosen. Broken files are never removed.
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
-        let now = jiff::Timestamp::now();
-        let cutoff = clock::cutoff_before(now, age)?;
+        let now = jiff::Timestamp::now().as_second();
         let l = self.locked()?;
         let mut candidates: Vec<(String, PathBuf, Location)> = Vec::new();
         let mut kept_unreadable = Vec::new();
@@ -822,7 +821,7 @@ impl Store {
                     && clock::parse_iso(&session.meta.updated)
                         .map(|t| t.as_second())
                         .or_else(|| l.root.modified_secs(&rel))
-                        .is_some_and(|updated| updated <= cutoff.as_second()));
+                        .is_some_and(|updated| clock::is_older_than(updated, now, age)));
             if !chosen {
                 continue;
             }

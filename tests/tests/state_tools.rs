@@ -106,7 +106,11 @@ fn write_state_errors() {
     );
 
     let out = run(world.cmd("write-state"), b"x");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a missing argument is a usage error"
+    );
     assert!(stderr_one_line(&out).contains("missing argument"));
 }
 
