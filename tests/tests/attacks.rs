@@ -55,8 +55,9 @@
 //!     timeout (exit 3) says an unknown process holds it and does not name pid 999999.
 //!     (`lock_timeout_does_not_blame_a_stale_record`)
 //! 10. `tokens`, `create`/`archive` and `cleanup --older-than 0s --yes` racing: no in-progress
-//!     session, no update lost, every remaining session parses.
-//!     (`writes_racing_cleanup_lose_nothing`)
+//!     session, no update lost, every remaining session parses; and its deterministic form, a
+//!     stale list index calling a paused session completed: cleanup keeps it.
+//!     (`writes_racing_cleanup_lose_nothing`, `cleanup_decides_on_the_file_not_a_stale_index`)
 //!
 //! Exit codes asserted (the fix's contract): `maestro-session` 1 refused, 2 usage, 3 I/O, lock
 //! timeout or corrupt state; the state tools `ERROR: <message>` and 1 (2 for usage).
@@ -1272,5 +1273,49 @@ fn writes_racing_cleanup_lose_nothing() {
             "a session file without an id"
         );
     }
+    watch.check(&world);
+}
+
+/// The deterministic form of the race above: a list index whose rows no longer match the files
+/// (what `list`, which writes the index without the lock, leaves when a write lands between
+/// its `stat` and its parse, or what an inode reused within one mtime tick leaves). Cleanup
+/// must decide on the file, re-read under the lock, never on the cache: a paused session that
+/// the index calls completed and old is kept.
+#[test]
+fn cleanup_decides_on_the_file_not_a_stale_index() {
+    let world = World::new();
+    let parked = world.create("Parked work", &[]);
+    world.create("Current work", &["--park"]);
+    assert_eq!(world.show(&parked)["status"], "paused");
+    world.maestro(&["list"]).assert_ok();
+    let index_path = world.state().join(".index.json");
+    let mut index: Value = std::fs::read(&index_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    let mut staled = 0;
+    if let Some(entries) = index["entries"].as_object_mut() {
+        for entry in entries.values_mut() {
+            if let Some(row) = entry["row"].as_object_mut() {
+                row.insert("status".into(), "completed".into());
+                row.insert("updated".into(), "2020-01-01T00:00:00Z".into());
+                staled += 1;
+            }
+        }
+    }
+    if staled == 0 {
+        eprintln!(
+            "no list index rows found in {}: nothing to stale",
+            index_path.display()
+        );
+    }
+    std::fs::write(&index_path, index.to_string()).expect("write stale index");
+    let watch = world.watch();
+    let ran = world.maestro(&["cleanup", "--older-than", "0s", "--yes"]);
+    assert_ne!(ran.code, Some(101), "panicked: {ran}");
+    assert!(
+        world.state().join(format!("archive/{parked}.md")).exists(),
+        "cleanup removed the paused session {parked} on the word of a stale index: {ran}"
+    );
     watch.check(&world);
 }
