@@ -3,6 +3,12 @@
 //!
 //! The executables are the ones `cargo build` put beside this test binary's `deps/` folder;
 //! the first use in a test process runs `cargo build --workspace --bins` so they are current.
+//!
+//! For tests that attack the state (`tests/attacks.rs`): [`Ran`] runs a command under a hang
+//! guard ([`HANG_GUARD`]); [`World::watch`] snapshots what lies outside the project ([`Tree`])
+//! and every session file, and [`Watch::check`] proves afterwards that nothing outside changed
+//! and no session was lost; [`World::bounded`] runs a command with a capped address space and
+//! measures its peak RSS.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
