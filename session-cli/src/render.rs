@@ -537,7 +537,12 @@ pub fn doctor(r: &DoctorReport) {
         );
     }
     for f in &r.fixed {
-        println!("{} {f}", paint(colour(AnsiColor::Green).bold(), "fixed:"));
+        println!(
+            "{} {}: {}",
+            paint(colour(AnsiColor::Green).bold(), "fixed:"),
+            f.path,
+            f.action
+        );
     }
     if !r.fix {
         println!("run `maestro-session doctor --fix` to repair");

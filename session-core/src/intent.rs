@@ -182,11 +182,17 @@ pub fn recover(root: &Root) -> Result<Vec<String>> {
             },
             other => other,
         })?;
-        let notes = apply(root, &intent)?;
-        root.remove(Path::new(&rel))?;
-        done.push(format!("completed the interrupted {}", intent.describe()));
-        done.extend(notes);
+        done.extend(complete(root, &rel, &intent)?);
     }
+    Ok(done)
+}
+
+/// Completes the pending move `intent` whose record is `rel` (relative to the state dir) and
+/// removes the record; the caller holds the lock. Returns what was done, one line each.
+pub fn complete(root: &Root, rel: &str, intent: &Intent) -> Result<Vec<String>> {
+    let mut done = vec![format!("completed the interrupted {}", intent.describe())];
+    done.extend(apply(root, intent)?);
+    root.remove(Path::new(rel))?;
     Ok(done)
 }
 

@@ -29,7 +29,7 @@ use crate::operations::{self, OpContext, Operation};
 use crate::orchestration_log;
 use crate::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, Workspace};
 pub use crate::session_file::{Location, SessionFile};
-pub use doctor::{DoctorReport, Problem, ProblemKind};
+pub use doctor::{DoctorReport, Fixed, Problem, ProblemKind};
 
 /// The name that always means the active session, wherever a session id is taken.
 pub const ACTIVE_KEYWORD: &str = "active";
@@ -856,7 +856,20 @@ fn doctor_hint(e: Error) -> Error {
             reason: format!("{reason}; {HINT}"),
         },
         e @ (Error::NotRegular { .. } | Error::TooLarge { .. }) => {
-            Error::Invalid(format!("{e}; {HINT}"))
+            let path = match &e {
+                Error::NotRegular { path, .. } | Error::TooLarge { path, .. } => path.clone(),
+                _ => PathBuf::new(),
+            };
+            let what = e.to_string();
+            let reason = what
+                .strip_prefix(&format!("{}", path.display()))
+                .map(|r| r.trim_start_matches([' ', ':']).to_string())
+                .unwrap_or(what);
+            Error::Corrupt {
+                path,
+                line: None,
+                reason: format!("{reason}; {HINT}"),
+            }
         }
         other => other,
     }

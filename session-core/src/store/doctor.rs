@@ -75,6 +75,17 @@ pub struct Problem {
     pub detail: String,
 }
 
+/// One repair `--fix` made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fixed {
+    /// The kind of problem repaired.
+    pub kind: ProblemKind,
+    /// The file, relative to the state dir.
+    pub path: String,
+    /// What was done, in words.
+    pub action: String,
+}
+
 /// What `doctor` found and, with `--fix`, did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DoctorReport {
@@ -82,8 +93,8 @@ pub struct DoctorReport {
     pub state_dir: PathBuf,
     /// Everything found (before fixing).
     pub problems: Vec<Problem>,
-    /// What `--fix` did, one line each.
-    pub fixed: Vec<String>,
+    /// What `--fix` did.
+    pub fixed: Vec<Fixed>,
     /// Whether `--fix` was given.
     pub fix: bool,
 }
@@ -151,11 +162,17 @@ impl Doctor<'_> {
         });
     }
 
-    fn quarantine(&mut self, rel: &Path, reason: &str) -> Result<()> {
+    fn repaired(&mut self, kind: ProblemKind, path: impl AsRef<Path>, action: impl Into<String>) {
+        self.report.fixed.push(Fixed {
+            kind,
+            path: path.as_ref().to_string_lossy().into_owned(),
+            action: action.into(),
+        });
+    }
+
+    fn quarantine(&mut self, kind: ProblemKind, rel: &Path, reason: &str) -> Result<()> {
         let to = quarantine(self.root, rel, reason)?;
-        self.report
-            .fixed
-            .push(format!("moved {} to {}", rel.display(), to.display()));
+        self.repaired(kind, rel, format!("moved to {}", to.display()));
         Ok(())
     }
 
@@ -174,7 +191,11 @@ impl Doctor<'_> {
             format!("the lock is {what}, not a regular file"),
         );
         if self.fix {
-            self.quarantine(rel, &format!("the lock was {what}"))?;
+            self.quarantine(
+                ProblemKind::UnusableLock,
+                rel,
+                &format!("the lock was {what}"),
+            )?;
             return Ok(true);
         }
         Ok(false)
@@ -183,7 +204,13 @@ impl Doctor<'_> {
     fn intents(&mut self) -> Result<()> {
         for (rel, parsed) in intent::pending(self.root)? {
             match parsed {
-                Ok(intent) => self.found(ProblemKind::PendingIntent, &rel, intent.describe()),
+                Ok(intent) => {
+                    self.found(ProblemKind::PendingIntent, &rel, intent.describe());
+                    if self.fix {
+                        let done = intent::complete(self.root, &rel, &intent)?;
+                        self.repaired(ProblemKind::PendingIntent, &rel, done.join("; "));
+                    }
+                }
                 Err(e) => {
                     self.found(
                         ProblemKind::PendingIntent,
@@ -191,14 +218,14 @@ impl Doctor<'_> {
                         format!("cannot be read: {e}"),
                     );
                     if self.fix {
-                        self.quarantine(Path::new(&rel), &e.to_string())?;
+                        self.quarantine(
+                            ProblemKind::PendingIntent,
+                            Path::new(&rel),
+                            &e.to_string(),
+                        )?;
                     }
                 }
             }
-        }
-        if self.fix {
-            let done = intent::recover(self.root)?;
-            self.report.fixed.extend(done);
         }
         Ok(())
     }
@@ -225,7 +252,11 @@ impl Doctor<'_> {
                     format!("temp file of process {pid}, which no longer runs"),
                 );
                 if self.fix {
-                    self.quarantine(&rel, "temp file of an interrupted write")?;
+                    self.quarantine(
+                        ProblemKind::TempFile,
+                        &rel,
+                        "temp file of an interrupted write",
+                    )?;
                 }
             }
         }
@@ -254,7 +285,7 @@ impl Doctor<'_> {
             };
             self.found(ProblemKind::CorruptSession, &rel, problem.clone());
             if self.fix {
-                self.quarantine(&rel, &problem)?;
+                self.quarantine(ProblemKind::CorruptSession, &rel, &problem)?;
             }
         }
         Ok(out)
@@ -297,6 +328,7 @@ impl Doctor<'_> {
                 if self.fix {
                     for (rel, _) in &copies[1..] {
                         self.quarantine(
+                            ProblemKind::DuplicateSession,
                             rel,
                             &format!(
                                 "an older copy of session {id}; the newest is kept at {}",
@@ -318,11 +350,11 @@ impl Doctor<'_> {
                 );
                 if self.fix && self.root.metadata(&proper)?.is_none() {
                     self.root.rename(rel, &proper, false)?;
-                    self.report.fixed.push(format!(
-                        "renamed {} to {}",
-                        rel.display(),
-                        proper.display()
-                    ));
+                    self.repaired(
+                        ProblemKind::MisnamedSession,
+                        rel,
+                        format!("renamed to {}", proper.display()),
+                    );
                 }
             }
         }
@@ -348,9 +380,11 @@ impl Doctor<'_> {
         }
         if self.fix && !drift.is_empty() {
             list_index::forget(self.root)?;
-            self.report
-                .fixed
-                .push("removed the list index; the next listing rebuilds it".into());
+            self.repaired(
+                ProblemKind::IndexDrift,
+                list_index::INDEX_REL,
+                "removed the list index; the next listing rebuilds it",
+            );
         }
         Ok(())
     }
