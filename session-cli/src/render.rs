@@ -516,7 +516,8 @@ pub fn resumed(r: &ResumeReport) {
 pub fn deleted(r: &DeleteReport) {
     match &r.quarantined {
         Some(to) => println!(
-            "the active session did not parse; moved it to {} instead of deleting it",
+            "{} could not be read; moved it to {} instead of deleting it",
+            r.path.display(),
             to.display()
         ),
         None => println!("deleted {} ({})", r.session_id, r.path.display()),

@@ -30,8 +30,7 @@ pub enum Setup {
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     match setup {
         Setup::GeminiExtension { dir } => {
-            std::fs::create_dir_all(dir.join("hooks"))
-                .with_context(|| format!("create {}", dir.join("hooks").display()))?;
+            fsx::create_dirs(&dir.join("hooks"))?;
             let manifest = integration::gemini_extension_manifest(env!("CARGO_PKG_VERSION"));
             fsx::durable_replace(
                 &dir.join("gemini-extension.json"),
@@ -59,8 +58,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     let merged = integration::merge_claude_settings(&existing, &bin_dir)
                         .with_context(|| format!("merge hooks into {}", path.display()))?;
                     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent)
-                            .with_context(|| format!("create {}", parent.display()))?;
+                        fsx::create_dirs(parent)?;
                     }
                     fsx::durable_replace(&path, merged.as_bytes(), fsx::STATE_FILE_MODE)?;
                 }

@@ -1,5 +1,11 @@
 //! The only place that writes, renames and fsyncs (DESIGN 3).
 //!
+//! With `beneath` (which resolves untrusted paths and calls into this module), this is the fs
+//! layer: the only code allowed the file-system mutations that `clippy.toml` disallows
+//! everywhere else, so every write keeps the rules below (durable replace, crash injection,
+//! private modes) and no command can bypass them.
+#![allow(clippy::disallowed_methods)]
+//!
 //! Durable replace: write a uniquely named temp file in the target's folder, `fsync` it, rename
 //! it over the target, `fsync` the folder. A reader sees the old bytes or the new bytes, never a
 //! mix; a crash leaves at most a temp file `.<name>.<pid>-<n>-<nanos>.maestro-tmp`, which the next
@@ -183,6 +189,57 @@ pub fn read_regular(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>
         .open(path)
         .ctx("read", path)?;
     read_opened(file, path, cap, kind)
+}
+
+/// Creates the folder `path` (a path the caller trusts, such as an install folder) and its
+/// parents, mode 0755.
+pub fn create_dirs(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).ctx("create folder", path)
+}
+
+/// Creates the folder `path` with mode 0700 (private hook state), and its parents when
+/// `recursive` is set. The error is the OS's, so callers can accept `AlreadyExists`.
+pub fn create_private_dir(path: &Path, recursive: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(recursive)
+        .mode(0o700)
+        .create(path)
+}
+
+/// Removes the folder `path` and everything in it (transient hook state only).
+pub fn remove_tree(path: &Path) -> Result<()> {
+    std::fs::remove_dir_all(path).ctx("remove folder", path)
+}
+
+/// Removes the file `path`; a missing file is fine.
+pub fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Empties (or creates) the file `path`; for stamp files whose mtime is all that matters.
+pub fn touch_stamp(path: &Path) -> std::io::Result<()> {
+    std::fs::write(path, b"")
+}
+
+/// Appends `line` to the file `path` (created 0644 when missing) in one `O_APPEND` write, so
+/// lines of concurrent writers never interleave.
+pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(line))
+        .ctx("append to", path)
+}
+
+/// Writes `bytes` at `offset` of the open `file` (the lock's holder record), in place.
+pub fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(bytes, offset)
 }
 
 /// Crash injection for the kill-at-any-step property tests: every durable mutation (replace,

@@ -140,13 +140,7 @@ fn append_log(path: &Path, hook: &str, outcome: &Outcome, answer: &str) {
         "errors": outcome.diagnostics,
     });
     // One write of one line with O_APPEND, so concurrent hooks never interleave lines.
-    if let Ok(mut file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = file.write_all(format!("{line}\n").as_bytes());
-    }
+    let _ = fsx::append_line(path, format!("{line}\n").as_bytes());
 }
 
 /// Runs `f`, turning a panic into an allow with one diagnostic line.

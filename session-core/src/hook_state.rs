@@ -18,7 +18,7 @@
 
 use std::fs;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -131,7 +131,7 @@ impl HookBase {
             return 0;
         }
         // Only the stamp's mtime matters; truncating it to empty sets that.
-        if fs::write(&stamp, b"").is_err() {
+        if fsx::touch_stamp(&stamp).is_err() {
             return 0;
         }
         self.prune(keep, ttl, now)
@@ -163,7 +163,7 @@ impl HookBase {
                 .ok()
                 .and_then(|m| now.duration_since(m).ok())
                 .unwrap_or_default();
-            if idle > ttl && fs::remove_dir_all(entry.path()).is_ok() {
+            if idle > ttl && fsx::remove_tree(&entry.path()).is_ok() {
                 removed += 1;
             }
         }
@@ -182,11 +182,7 @@ pub fn ttl_from(env: &Env) -> Result<Duration> {
 /// Creates `path` 0700 if missing, then checks it is a real folder owned by us and not
 /// writable by group or others. The error is a short reason.
 fn ensure_private_dir(path: &Path) -> std::result::Result<(), String> {
-    match fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-    {
+    match fsx::create_private_dir(path, true) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(format!("cannot create it: {e}")),
@@ -226,7 +222,7 @@ impl SessionFolder {
     /// Creates the folder (0700) if missing and marks it as just used (its mtime is the
     /// session's last activity).
     pub fn touch(&self) -> Result<()> {
-        match fs::DirBuilder::new().mode(0o700).create(&self.path) {
+        match fsx::create_private_dir(&self.path, false) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(Error::io("create folder", &self.path, e)),
@@ -255,7 +251,7 @@ impl SessionFolder {
 
     /// Creates the folder (0700) if missing.
     pub fn ensure(&self) -> Result<()> {
-        match fs::DirBuilder::new().mode(0o700).create(&self.path) {
+        match fsx::create_private_dir(&self.path, false) {
             Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
                 Err(Error::io("create folder", &self.path, e))
             }
@@ -276,7 +272,7 @@ impl SessionFolder {
 
     /// Clears the active agent; clearing an absent one is fine.
     pub fn clear_active_agent(&self) -> Result<()> {
-        remove_if_present(&self.path.join(ACTIVE_AGENT))
+        fsx::remove_if_present(&self.path.join(ACTIVE_AGENT))
     }
 
     /// The agent recorded for sub-agent `agent_id`.
@@ -288,7 +284,7 @@ impl SessionFolder {
     pub fn start_subagent(&self, agent_id: &SessionId, agent: &str) -> Result<()> {
         self.touch()?;
         let dir = self.path.join(AGENTS_DIR);
-        match fs::DirBuilder::new().mode(0o700).create(&dir) {
+        match fsx::create_private_dir(&dir, false) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(Error::io("create folder", &dir, e)),
@@ -305,7 +301,7 @@ impl SessionFolder {
     /// sub-agents still alive, or is cleared when none is.
     pub fn stop_subagent(&self, agent_id: &SessionId) -> Result<()> {
         let dir = self.path.join(AGENTS_DIR);
-        remove_if_present(&dir.join(agent_id.as_str()))?;
+        fsx::remove_if_present(&dir.join(agent_id.as_str()))?;
         let newest = fs::read_dir(&dir)
             .into_iter()
             .flatten()
@@ -350,9 +346,9 @@ impl SessionFolder {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io("inspect", &self.path, e)),
             Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
-                remove_if_present(&self.path)
+                fsx::remove_if_present(&self.path)
             }
-            Ok(_) => fs::remove_dir_all(&self.path).ctx("remove folder", &self.path),
+            Ok(_) => fsx::remove_tree(&self.path),
         }
     }
 }
@@ -363,14 +359,9 @@ fn read_name(path: &Path) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-fn remove_if_present(path: &Path) -> Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::io("remove", path, e)),
-        _ => Ok(()),
-    }
-}
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;

@@ -245,6 +245,7 @@ fn apply(root: &Root, intent: &Intent) -> Result<Vec<String>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
 

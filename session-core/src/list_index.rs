@@ -204,6 +204,7 @@ fn parse_all(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
 

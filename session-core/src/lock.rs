@@ -45,7 +45,7 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        let _ = self.file.write_at(&blank_record(), 0);
+        let _ = fsx::write_at(&self.file, &blank_record(), 0);
         let _ = self.file.unlock();
     }
 }
@@ -99,7 +99,7 @@ pub fn lock_file(file: File, path: &Path, timeout: Duration) -> Result<LockGuard
         }
     }
     // Best effort: the record only helps a person reading a timeout message.
-    let _ = file.write_at(&own_record(), 0);
+    let _ = fsx::write_at(&file, &own_record(), 0);
     Ok(LockGuard {
         file,
         path: path.to_path_buf(),
@@ -154,6 +154,7 @@ pub fn timeout_from(env: &crate::env::Env) -> Result<Duration> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
     use crate::beneath::Root;

@@ -252,6 +252,7 @@ pub fn relative_to_project(project: &Path, requested: &Path) -> Result<PathBuf> 
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
     use std::fs;

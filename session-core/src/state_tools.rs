@@ -124,6 +124,7 @@ pub fn ensure_workspace(env: &Env, cwd: &Path, state_dir: Option<&str>) -> Resul
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;

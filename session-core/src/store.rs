@@ -729,34 +729,49 @@ impl Store {
     }
 
     /// Deletes one session file, re-read under the lock. The active session only with
-    /// `force`; an active session that does not parse is then moved to `state/quarantine/`
-    /// instead (its bytes are never destroyed unread).
+    /// `force`. A file that does not parse (or holds another session than its name says) is
+    /// moved to `state/quarantine/` instead of deleted: bytes that cannot be read are never
+    /// destroyed.
     pub fn delete(&self, prefix: &str, force: bool) -> Result<DeleteReport> {
         let l = self.locked()?;
-        if force && prefix == ACTIVE_KEYWORD && active_in(&l.root).is_err() {
-            let to = doctor::quarantine(
-                &l.root,
-                Path::new(ACTIVE_REL),
-                "deleted with `delete --force` while it did not parse",
-            )?;
-            return Ok(DeleteReport {
-                session_id: ACTIVE_KEYWORD.into(),
-                path: l.root.join(ACTIVE_REL),
-                quarantined: Some(l.root.join(to)),
-            });
-        }
-        let (id, rel, location) = resolve_in(&l.root, prefix)?;
+        let target = if force && prefix == ACTIVE_KEYWORD && active_in(&l.root).is_err() {
+            None
+        } else {
+            Some(resolve_in(&l.root, prefix)?)
+        };
+        let (id, rel, location) = target.unwrap_or_else(|| {
+            (
+                ACTIVE_KEYWORD.to_string(),
+                PathBuf::from(ACTIVE_REL),
+                Location::Active,
+            )
+        });
         if location == Location::Active && !force {
             return Err(Error::refused(
                 &id,
                 "it is the active session; archive it first or pass --force",
             ));
         }
-        l.root.remove(&rel)?;
+        let unreadable = match SessionFile::read_in(&l.root, &rel, location) {
+            Ok(s) if s.id() == id => None,
+            Ok(s) => Some(format!("it holds session {} instead", s.id())),
+            Err(e) => Some(e.to_string()),
+        };
+        let quarantined = match unreadable {
+            None => {
+                l.root.remove(&rel)?;
+                None
+            }
+            Some(why) => Some(l.root.join(doctor::quarantine(
+                &l.root,
+                &rel,
+                &format!("deleted with `delete` while it could not be read: {why}"),
+            )?)),
+        };
         Ok(DeleteReport {
             session_id: id,
             path: l.root.join(&rel),
-            quarantined: None,
+            quarantined,
         })
     }
 

@@ -9,6 +9,7 @@
 //! and every session file, and [`Watch::check`] proves afterwards that nothing outside changed
 //! and no session was lost; [`World::bounded`] runs a command with a capped address space and
 //! measures its peak RSS.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;

@@ -61,6 +61,7 @@
 //!
 //! Exit codes asserted (the fix's contract): `maestro-session` 1 refused, 2 usage, 3 I/O, lock
 //! timeout or corrupt state; the state tools `ERROR: <message>` and 1 (2 for usage).
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

@@ -1,4 +1,5 @@
 //! Many writers and killed writers against one session through the built `maestro-session`.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::process::Stdio;
 use std::sync::Arc;

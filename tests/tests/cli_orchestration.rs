@@ -1,5 +1,6 @@
 //! A full orchestration through the built `maestro-session`, then list, show by prefix, fork,
 //! resume of the fork with --park, cleanup, and every refused case with its exit code.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use e2e_tests::{World, maestro, maestro_ok, maestro_refused};
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! The hooks over payloads recorded from the real Gemini CLI 0.61 (tests/fixtures/gemini-cli-0.61,
 //! made by scripts/record-fixtures.sh), and the Claude Code dialect.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use e2e_tests::{World, fixture, json_out, run, stderr_lines};
 use serde_json::{Value, json};

@@ -1,4 +1,5 @@
 //! read-state, write-state, read-active-session and ensure-workspace over the built executables.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::os::unix::fs::symlink;
 

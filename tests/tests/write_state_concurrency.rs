@@ -1,5 +1,6 @@
 //! 32 processes each run `write-state` 50 times on the same file with distinct payloads: the
 //! file is always exactly one of the payloads, never a mix, and no temp files remain.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::HashSet;
 use std::sync::Arc;
