@@ -70,31 +70,27 @@ fn describe_kinds(
     }
 }
 
-impl DescribeType for std::fs::FileType {
-    fn describe(&self) -> &'static str {
-        use std::os::unix::fs::FileTypeExt;
-        describe_kinds(
-            self.is_dir(),
-            self.is_symlink(),
-            self.is_fifo(),
-            self.is_socket(),
-            self.is_char_device() || self.is_block_device(),
-        )
-    }
+/// One implementation for both file types: they answer the same questions through their own
+/// `FileTypeExt` traits.
+macro_rules! describe_type_for {
+    ($ty:ty, $ext:path) => {
+        impl DescribeType for $ty {
+            fn describe(&self) -> &'static str {
+                use $ext as _;
+                describe_kinds(
+                    self.is_dir(),
+                    self.is_symlink(),
+                    self.is_fifo(),
+                    self.is_socket(),
+                    self.is_char_device() || self.is_block_device(),
+                )
+            }
+        }
+    };
 }
 
-impl DescribeType for cap_std::fs::FileType {
-    fn describe(&self) -> &'static str {
-        use cap_std::fs::FileTypeExt;
-        describe_kinds(
-            self.is_dir(),
-            self.is_symlink(),
-            self.is_fifo(),
-            self.is_socket(),
-            self.is_char_device() || self.is_block_device(),
-        )
-    }
-}
+describe_type_for!(std::fs::FileType, std::os::unix::fs::FileTypeExt);
+describe_type_for!(cap_std::fs::FileType, cap_std::fs::FileTypeExt);
 
 /// Reads an opened file whole after checking, on the descriptor, that it is a regular file of
 /// at most `cap` bytes (`kind` names the cap in the error). Reads at most `cap + 1` bytes even
