@@ -359,7 +359,6 @@ fn read_name(path: &Path) -> Option<String> {
     (!name.is_empty()).then(|| name.to_string())
 }
 
-
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {

@@ -133,3 +133,70 @@ fn killed_writers_never_tear_the_session() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     eprintln!("{killed} of {UPDATES} writers killed; {applied_before} updates applied");
 }
+
+/// `resume --park` (a three-file move: park the active session with its plan document,
+/// activate the archived one) killed with SIGKILL at pseudo-random moments: after the next
+/// command every session is listed exactly once, parses, and `doctor` finds nothing to repair.
+#[test]
+fn killed_moves_leave_every_session_exactly_once() {
+    const MOVES: u64 = 150;
+    let world = World::new();
+    let plans = world.state().parent().expect("state dir").join("plans");
+    std::fs::create_dir_all(&plans).expect("mkdir");
+    let mut ids = Vec::new();
+    for task in ["First", "Second"] {
+        let doc = plans.join(format!("{task}-design.md"));
+        std::fs::write(&doc, task).expect("write");
+        let rel = format!("docs/maestro/plans/{task}-design.md");
+        let s = maestro_ok(
+            &world,
+            &["create", task, "--design-document", &rel, "--park"],
+        );
+        ids.push(s["session_id"].as_str().expect("id").to_string());
+    }
+    ids.sort();
+    let mut killed = 0;
+    for i in 0..MOVES {
+        let rows = maestro_ok(&world, &["list"]);
+        let rows = rows.as_array().expect("rows");
+        let mut listed: Vec<&str> = rows
+            .iter()
+            .map(|r| r["session_id"].as_str().expect("id"))
+            .collect();
+        listed.sort();
+        assert_eq!(listed, ids, "each session exactly once after move {i}");
+        let archived = rows
+            .iter()
+            .find(|r| r["location"] == "archive")
+            .and_then(|r| r["session_id"].as_str())
+            .expect("one archived session")
+            .to_string();
+        let mut cmd = world.cmd("maestro-session");
+        cmd.args(["resume", &archived, "--park"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().expect("spawn");
+        // Deterministic spread of kill times over 0..6 ms, the span of one move.
+        std::thread::sleep(Duration::from_micros((i * 7919 % 6000) + 50));
+        if child.try_wait().expect("wait").is_none() {
+            child.kill().expect("SIGKILL");
+            killed += 1;
+        }
+        child.wait().expect("reap");
+    }
+    assert!(
+        killed > 0,
+        "no move was killed; the test did not exercise crashes"
+    );
+    let (code, report, stderr) = e2e_tests::maestro(&world, &["doctor"]);
+    assert_eq!(code, 0, "doctor: {report} {stderr}");
+    // Both design documents survive, each named in its session.
+    for id in &ids {
+        let s = maestro_ok(&world, &["show", id]);
+        let doc = s["design_document"].as_str().expect("design document");
+        let text = std::fs::read_to_string(world.project().join(doc)).expect("document");
+        assert!(doc.ends_with(&format!("{text}-design.md")), "{doc}: {text}");
+    }
+    eprintln!("{killed} of {MOVES} moves killed");
+}
