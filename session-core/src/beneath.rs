@@ -345,6 +345,14 @@ impl Root {
         }
     }
 
+    /// Removes the temp files of writers that are gone from the folder `rel` (see
+    /// [`fsx::remove_stale_temps`]); a missing folder is fine. Best effort.
+    pub fn sweep_stale_temps(&self, rel: &Path) {
+        if let Ok(folder) = self.folder(rel) {
+            fsx::remove_stale_temps(&folder);
+        }
+    }
+
     /// The modification time of `rel` (symlinks inside the root followed) in s since the Unix
     /// epoch, or `None` when it cannot be found or read.
     pub fn modified_secs(&self, rel: &Path) -> Option<i64> {

@@ -208,11 +208,15 @@ impl Store {
         Ok(root)
     }
 
-    /// Opens (creating) and locks the state dir, then completes interrupted moves.
+    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
+    /// the temp files killed writers left in its folders.
     fn locked(&self) -> Result<Locked> {
         let root = self.open_created()?;
         let guard = root.lock_file(Path::new(LOCK_REL), lock::timeout_from(&self.env)?)?;
         intent::recover(&root)?;
+        for folder in ["state", ARCHIVE_REL, intent::INTENTS_REL] {
+            root.sweep_stale_temps(Path::new(folder));
+        }
         Ok(Locked {
             root,
             _guard: guard,

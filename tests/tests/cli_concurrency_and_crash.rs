@@ -139,7 +139,7 @@ fn killed_writers_never_tear_the_session() {
 /// command every session is listed exactly once, parses, and `doctor` finds nothing to repair.
 #[test]
 fn killed_moves_leave_every_session_exactly_once() {
-    const MOVES: u64 = 150;
+    const MOVES: u64 = 120;
     let world = World::new();
     let plans = world.state().parent().expect("state dir").join("plans");
     std::fs::create_dir_all(&plans).expect("mkdir");
@@ -177,8 +177,9 @@ fn killed_moves_leave_every_session_exactly_once() {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let mut child = cmd.spawn().expect("spawn");
-        // Deterministic spread of kill times over 0..6 ms, the span of one move.
-        std::thread::sleep(Duration::from_micros((i * 7919 % 6000) + 50));
+        // Deterministic spread of kill times over 0..80 ms, beyond the span of one move (about
+        // 50 ms in a debug build: ten fsyncs), so kills land before, during and after it.
+        std::thread::sleep(Duration::from_micros((i * 7919 % 80_000) + 50));
         if child.try_wait().expect("wait").is_none() {
             child.kill().expect("SIGKILL");
             killed += 1;
@@ -189,6 +190,12 @@ fn killed_moves_leave_every_session_exactly_once() {
         killed > 0,
         "no move was killed; the test did not exercise crashes"
     );
+    assert!(
+        killed < MOVES,
+        "every move was killed; none was seen to complete"
+    );
+    // The next command that takes the lock also removes the temp files killed writers left.
+    maestro_ok(&world, &["init"]);
     let (code, report, stderr) = e2e_tests::maestro(&world, &["doctor"]);
     assert_eq!(code, 0, "doctor: {report} {stderr}");
     // Both design documents survive, each named in its session.
