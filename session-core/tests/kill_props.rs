@@ -15,9 +15,10 @@
 //!   (a missing session, a live active session without `park`/`force`, ...), succeeds when it
 //!   must, moves the sessions the model predicts, and a refused one changes no byte;
 //! - the crashed operation is all or nothing once `doctor --fix` ran (which finds nothing but
-//!   the pending intent): a crash before the first mutation changes no byte, a crash after it
-//!   (the intent record is durable) is completed; a crashed cleanup removed exactly the
-//!   sessions it got to, each of them wholly;
+//!   the pending intent, or nothing at all when a listing, the next command, ran first and
+//!   showed each session once): a crash before the first mutation changes no byte, a crash
+//!   after it (the intent record is durable) is completed; a crashed cleanup removed exactly
+//!   the sessions it got to, each of them wholly;
 //! - after every operation, and after `doctor --fix` following the crash and the sequence:
 //!   each session the model holds is in exactly one parsable file (the active slot or
 //!   `state/archive/<id>.md`) and no other session is; no intent record is pending; no temp
@@ -831,10 +832,70 @@ fn run_crashed(
     }
 }
 
+/// What follows the crash of `cmd` at step `k`, run on the sessions `before` it (the project's
+/// files were `bytes`): with `list_first`, a listing (the next command, which completes the
+/// pending move) must show each session once; then `doctor --fix` must find nothing but the
+/// pending move, and the sessions must be where nothing or all of `cmd` put them, as `k` says.
+/// Returns the model after it.
+fn after_crash(
+    world: &World,
+    before: &Disk,
+    bytes: &BTreeMap<PathBuf, Vec<u8>>,
+    cmd: &Cmd,
+    k: u32,
+    list_first: bool,
+) -> Result<Model, String> {
+    if list_first {
+        let (rows, broken) = world
+            .store
+            .summaries()
+            .map_err(|e| format!("list after the crash: {e}"))?;
+        let ids: BTreeSet<&str> = rows.iter().map(|r| r.session_id.as_str()).collect();
+        if !broken.is_empty() || ids.len() != rows.len() {
+            return Err(format!(
+                "list after the crash: {:?}, unreadable {broken:?}",
+                rows.iter().map(|r| &r.session_id).collect::<Vec<_>>()
+            ));
+        }
+    }
+    let report = world
+        .store
+        .doctor(true)
+        .map_err(|e| format!("doctor --fix after the crash: {e}"))?;
+    let only_pending = report
+        .problems
+        .iter()
+        .all(|p| p.kind == ProblemKind::PendingIntent && !list_first);
+    if !only_pending {
+        return Err(format!(
+            "after a crash at step {k} doctor found {:?}",
+            report.problems
+        ));
+    }
+    let after = locations(&observe(world)?);
+    let outcome = crash_outcome(before, cmd, &after)?;
+    // The first mutation is the intent record (or the only step): a crash before it undoes,
+    // after it the move is completed. A cleanup removes one session per mutation.
+    let expected = match (cmd, k) {
+        (Cmd::Cleanup(_), k) => Outcome::Removed(k as usize),
+        (_, 0) => Outcome::Nothing,
+        _ => Outcome::Happened,
+    };
+    if outcome != expected && outcome != Outcome::Either {
+        return Err(format!(
+            "crash at step {k}: {outcome:?}, expected {expected:?}"
+        ));
+    }
+    if k == 0 && content(world) != *bytes {
+        return Err("a crash before the first mutation changed files".into());
+    }
+    Ok(after)
+}
+
 /// One case: `ops`, with a crash after `k` mutations of the first operation from `crash_from`
 /// on that makes more than `k` (the crash is armed before each until one reaches it; those
-/// that do not run to their end as if unarmed).
-fn run_case(ops: &[Op], crash_from: usize, k: u32) -> Result<(), String> {
+/// that do not run to their end as if unarmed); `list_first`: see [`after_crash`].
+fn run_case(ops: &[Op], crash_from: usize, k: u32, list_first: bool) -> Result<(), String> {
     let mut world = World::new();
     let mut model = Model::new();
     let mut crashed = false;
@@ -852,36 +913,8 @@ fn run_case(ops: &[Op], crash_from: usize, k: u32) -> Result<(), String> {
                     if let Verdict::Refuse(why) = verdict {
                         return Err(at(format!("crashed at step {k} though refused: {why}")));
                     }
-                    let report = world
-                        .store
-                        .doctor(true)
-                        .map_err(|e| at(format!("doctor --fix after the crash: {e}")))?;
-                    let kinds: Vec<ProblemKind> = report.problems.iter().map(|p| p.kind).collect();
-                    if kinds.iter().any(|k| *k != ProblemKind::PendingIntent) {
-                        return Err(at(format!(
-                            "after a crash at step {k} doctor found {:?}",
-                            report.problems
-                        )));
-                    }
-                    let after = locations(&observe(&world).map_err(at)?);
-                    let outcome = crash_outcome(&before, &cmd, &after).map_err(at)?;
-                    // The first mutation is the intent record (or the only step): a crash
-                    // before it undoes, after it the move is completed. A cleanup removes
-                    // one session per mutation.
-                    let expected = match (&cmd, k) {
-                        (Cmd::Cleanup(_), k) => Outcome::Removed(k as usize),
-                        (_, 0) => Outcome::Nothing,
-                        _ => Outcome::Happened,
-                    };
-                    if outcome != expected && outcome != Outcome::Either {
-                        return Err(at(format!(
-                            "crash at step {k}: {outcome:?}, expected {expected:?}"
-                        )));
-                    }
-                    if k == 0 && content(&world) != bytes {
-                        return Err(at("a crash before the first mutation changed files".into()));
-                    }
-                    model = after;
+                    model =
+                        after_crash(&world, &before, &bytes, &cmd, k, list_first).map_err(at)?;
                     check_all(&world, &model).map_err(|e| at(format!("after the crash: {e}")))?;
                     continue;
                 }
@@ -945,9 +978,10 @@ proptest! {
         // Small steps are reachable in every operation that changes anything; the large ones
         // only in the longest moves.
         k in prop_oneof![2 => Just(0u32), 3 => 1..3u32, 2 => 3..MAX_STEP],
+        list_first in any::<bool>(),
     ) {
         quiet_injected_crashes();
         let crash_from = crash_from.index(ops.len());
-        run_case(&ops, crash_from, k).map_err(TestCaseError::fail)?;
+        run_case(&ops, crash_from, k, list_first).map_err(TestCaseError::fail)?;
     }
 }
