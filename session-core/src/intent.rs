@@ -13,6 +13,7 @@
 //! Steps:
 //! - `move`: a plan document from `plans/` to `plans/archive/`, never over an existing file
 //!   (`RENAME_NOREPLACE`); done when the source is gone and the target exists.
+//! - `copy`: a plan document is copied (a fork's own copy); done when the copy exists.
 //! - `write`: a session file gets exactly these bytes (durable replace).
 //! - `remove`: a session file is removed if it still holds that session; a file holding
 //!   anything else (another session, unparsable bytes) is left alone.
@@ -59,6 +60,13 @@ pub enum Step {
         /// Current path.
         from: String,
         /// New path.
+        to: String,
+    },
+    /// Copy a plan document (a fork's own copy); done when `to` exists, never replaces it.
+    Copy {
+        /// The document copied.
+        from: String,
+        /// The copy.
         to: String,
     },
     /// Durably write a session file with exactly `content`.
@@ -217,6 +225,16 @@ fn apply(root: &Root, intent: &Intent) -> Result<Vec<String>> {
                         from.display(),
                         to.display()
                     )),
+                }
+            }
+            Step::Copy { from, to } => {
+                let (from, to) = (Path::new(from), Path::new(to));
+                if root.metadata(to)?.is_some() {
+                    continue;
+                }
+                match root.read_file(from, fsx::MAX_SESSION_BYTES, false) {
+                    Ok(bytes) => root.replace(to, &bytes, fsx::STATE_FILE_MODE, true)?,
+                    Err(e) => notes.push(format!("{} not copied: {e}", from.display())),
                 }
             }
             Step::Write { path, content } => {

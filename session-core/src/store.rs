@@ -27,7 +27,7 @@ use crate::lock::{self, LockGuard};
 use crate::model::{ForkedFrom, Phase, SessionMetadata};
 use crate::operations::{self, OpContext, Operation};
 use crate::orchestration_log;
-use crate::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, Workspace};
+use crate::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, Workspace};
 pub use crate::session_file::{Location, SessionFile};
 pub use doctor::{DoctorReport, Fixed, Problem, ProblemKind};
 
@@ -465,6 +465,16 @@ impl Store {
                 ),
             ));
         }
+        // A document the active session (another one) still names stays where it is.
+        let active_names: Vec<String> = match active_in(root) {
+            Ok(Some(active)) if active.id() != id => {
+                [active.meta.design_document, active.meta.implementation_plan]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let mut moved: Vec<(String, String)> = Vec::new();
         for slot in [
             &mut session.meta.design_document,
@@ -473,6 +483,9 @@ impl Store {
             let Some(current) = slot.clone() else {
                 continue;
             };
+            if active_names.contains(&current) {
+                continue;
+            }
             if let Some((from, to)) = self.plan_move(root, &current, &id, &moved)? {
                 if !moved.iter().any(|(f, _)| *f == from) {
                     steps.push(Step::Move {
@@ -499,8 +512,8 @@ impl Store {
     }
 
     /// For a plan document path (project-relative) lying directly in `<state dir>/plans/`,
-    /// the move to a collision-free name in `plans/archive/` (`<id>--<name>`, then
-    /// `<id>--2-<name>`, ...), state-dir relative. `moved` holds the moves already planned.
+    /// the move to a collision-free name in `plans/archive/` (see [`free_plan_name`]),
+    /// state-dir relative. `moved` holds the moves already planned.
     fn plan_move(
         &self,
         root: &Root,
@@ -508,6 +521,19 @@ impl Store {
         id: &str,
         moved: &[(String, String)],
     ) -> Result<Option<(String, String)>> {
+        let Some((from, name)) = self.plan_in_plans(root, rel)? else {
+            return Ok(None);
+        };
+        if let Some((_, to)) = moved.iter().find(|(f, _)| *f == from) {
+            return Ok(Some((from, to.clone())));
+        }
+        let to = free_plan_name(root, PLANS_ARCHIVE_REL, id, &name, moved)?;
+        Ok(Some((from, to)))
+    }
+
+    /// The state-dir relative path and file name of the plan document `rel` (project-relative)
+    /// when it is a regular file directly in `<state dir>/plans/`.
+    fn plan_in_plans(&self, root: &Root, rel: &str) -> Result<Option<(String, String)>> {
         let Ok(clean) = crate::beneath::validate_relative(rel) else {
             return Ok(None);
         };
@@ -521,32 +547,17 @@ impl Store {
         let Some(name) = name.as_os_str().to_str() else {
             return Ok(None);
         };
-        if first.as_os_str() != "plans" || name.starts_with('.') {
+        if first.as_os_str() != PLANS_REL || name.starts_with('.') {
             return Ok(None);
         }
-        let from = format!("plans/{name}");
-        if let Some((_, to)) = moved.iter().find(|(f, _)| *f == from) {
-            return Ok(Some((from, to.clone())));
-        }
+        let from = format!("{PLANS_REL}/{name}");
         if !root
             .metadata(Path::new(&from))?
             .is_some_and(|m| m.is_file())
         {
             return Ok(None);
         }
-        let mut n = 1u32;
-        loop {
-            let to = if n == 1 {
-                format!("{PLANS_ARCHIVE_REL}/{id}--{name}")
-            } else {
-                format!("{PLANS_ARCHIVE_REL}/{id}--{n}-{name}")
-            };
-            let planned = moved.iter().any(|(_, t)| *t == to);
-            if !planned && root.metadata(Path::new(&to))?.is_none() {
-                return Ok(Some((from, to)));
-            }
-            n = n.saturating_add(1);
-        }
+        Ok(Some((from, name.to_string())))
     }
 
     /// Makes a non-terminal session the active one and sets it in progress; see the module
@@ -708,6 +719,30 @@ impl Store {
             &format!("Forked from {} at {now_iso}.", source.id()),
         );
         let mut steps = Vec::new();
+        // The fork gets its own copies of plan documents still in plans/, so archiving either
+        // session never moves a document the other names.
+        let mut copied: Vec<(String, String)> = Vec::new();
+        for slot in [&mut meta.design_document, &mut meta.implementation_plan] {
+            let Some(current) = slot.clone() else {
+                continue;
+            };
+            let Some((from, name)) = self.plan_in_plans(&l.root, &current)? else {
+                continue;
+            };
+            let to = match copied.iter().find(|(f, _)| *f == from) {
+                Some((_, to)) => to.clone(),
+                None => {
+                    let to = free_plan_name(&l.root, PLANS_REL, &id, &name, &copied)?;
+                    steps.push(Step::Copy {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                    copied.push((from, to.clone()));
+                    to
+                }
+            };
+            *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+        }
         let rel = if activate {
             self.make_room(&l.root, park, None, &mut steps)?;
             PathBuf::from(ACTIVE_REL)
@@ -1015,6 +1050,34 @@ fn unique_id(root: &Root, base: &str) -> Result<String> {
         n = n.saturating_add(1);
     }
     Ok(candidate)
+}
+
+/// A name in `folder` (state-dir relative) for session `id`'s copy of the plan document
+/// `name` that no file holds and no planned step (`planned`, as (from, to)) takes:
+/// `<id>--<name>`, then `<id>--2-<name>`, ...; a name that already starts with `<id>--` is
+/// not prefixed again.
+fn free_plan_name(
+    root: &Root,
+    folder: &str,
+    id: &str,
+    name: &str,
+    planned: &[(String, String)],
+) -> Result<String> {
+    let prefix = format!("{id}--");
+    let bare = name.strip_prefix(&prefix).unwrap_or(name);
+    let mut n = 1u32;
+    loop {
+        let to = if n == 1 {
+            format!("{folder}/{prefix}{bare}")
+        } else {
+            format!("{folder}/{prefix}{n}-{bare}")
+        };
+        let taken = planned.iter().any(|(_, t)| *t == to);
+        if !taken && root.metadata(Path::new(&to))?.is_none() {
+            return Ok(to);
+        }
+        n = n.saturating_add(1);
+    }
 }
 
 fn verify_failed(path: &Path, what: &str) -> Error {

@@ -23,7 +23,7 @@
 //!   each session the model holds is in exactly one parsable file (the active slot or
 //!   `state/archive/<id>.md`) and no other session is; no intent record is pending; no temp
 //!   file or quarantine is left; `doctor` finds nothing; every plan document is still there
-//!   exactly once; nothing was written outside the project (the temp dir holds only the
+//!   (whole; a fork has its own copy) and every session's documents exist; nothing was written outside the project (the temp dir holds only the
 //!   project and an empty sibling folder).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -247,7 +247,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 struct World {
     tmp: tempfile::TempDir,
     store: Store,
-    /// The contents of every plan document written, each expected exactly once on disk.
+    /// The contents of every plan document written, each expected on disk (forks copy them).
     plans: Vec<String>,
 }
 
@@ -654,11 +654,29 @@ fn crash_outcome(before: &Disk, cmd: &Cmd, after: &Model) -> Result<Outcome, Str
 
 /// Every session on disk; an error for a file that does not parse, an archive file not named
 /// after its session, anything else in the archive, or a session in two places.
+/// Every plan document session `s` names exists: archiving or forking one session never moves
+/// a document another still names.
+fn plans_exist(world: &World, s: &SessionFile) -> Result<(), String> {
+    for doc in [&s.meta.design_document, &s.meta.implementation_plan]
+        .into_iter()
+        .flatten()
+    {
+        if !world.project().join(doc).is_file() {
+            return Err(format!(
+                "session {} names {doc}, which does not exist",
+                s.id()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn observe(world: &World) -> Result<Disk, String> {
     let mut disk = Disk::new();
     let ws = world.store.workspace();
     match SessionFile::load(&ws.active_session_path(), Location::Active) {
         Ok(s) => {
+            plans_exist(world, &s)?;
             disk.insert(
                 s.id().to_string(),
                 Seen {
@@ -680,6 +698,7 @@ fn observe(world: &World) -> Result<Disk, String> {
         if s.id() != stem {
             return Err(format!("{name} holds session {}", s.id()));
         }
+        plans_exist(world, &s)?;
         let seen = Seen {
             loc: Loc::Archived,
             status: s.meta.status,
@@ -780,13 +799,13 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
     if !report.problems.is_empty() {
         return Err(format!("doctor found {:?}", report.problems));
     }
-    let mut plans: Vec<String> = files(&world.state_dir().join("plans"))
+    // Every plan document written is still there, and nothing else is (a fork has its own
+    // copy, so a document may be there more than once, always whole).
+    let plans: std::collections::BTreeSet<String> = files(&world.state_dir().join("plans"))
         .into_values()
         .map(|b| String::from_utf8(b).expect("plans are UTF-8"))
         .collect();
-    plans.sort();
-    let mut written = world.plans.clone();
-    written.sort();
+    let written: std::collections::BTreeSet<String> = world.plans.iter().cloned().collect();
     if plans != written {
         return Err(format!("plan documents {plans:?}, written {written:?}"));
     }
