@@ -3,15 +3,21 @@
 //!
 //! The frontmatter is YAML (Maestro's session template) or JSON (newer Maestro versions); it is
 //! written back in the flavour it was read in. It is held as an ordered JSON map, so keys the
-//! tool does not know survive every rewrite in their place. YAML is read with `serde-saphyr`
-//! (panic-free, with budgets) and written by [`crate::yaml_emit`] in the template's style.
+//! tool does not know survive every rewrite in their place, together with the text it was read
+//! from, so a rewrite keeps the text of everything it did not change. YAML is read with
+//! `serde-saphyr` (panic-free, with budgets); what changed is written by [`crate::yaml_emit`] in
+//! the template's style and spliced into the original text (see `yaml_splice`): comments,
+//! tags, quoting, YAML 1.1 words such as `yes` and integers beyond 64 bits stay as they were
+//! written. JSON is pretty-printed as serde_json writes it.
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::yaml_emit;
+use crate::{yaml_emit, yaml_splice};
 
 /// The syntax of a frontmatter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +33,117 @@ pub enum Flavour {
 pub struct Document {
     /// Which syntax the frontmatter was read in and will be written in.
     pub flavour: Flavour,
-    /// The frontmatter mapping, in file order.
-    pub frontmatter: Map<String, Value>,
+    /// The frontmatter mapping, in file order (read and change it as a
+    /// `serde_json::Map<String, Value>` through `Deref`/`DerefMut`).
+    pub frontmatter: Frontmatter,
     /// Everything after the closing `---` line, verbatim.
     pub body: String,
+}
+
+/// The frontmatter mapping of a [`Document`], in file order, and the text it was read from.
+///
+/// It dereferences to the `serde_json::Map<String, Value>` it holds: read it, index it and
+/// change it as that map. The text it was read from (if it was read) is kept beside it, shared
+/// between clones, so [`Document::render`] can write back unchanged parts byte for byte.
+/// Changing the map copies it once (copy on write); reading never does.
+///
+/// Two frontmatters are equal when their maps are, wherever they came from.
+#[derive(Clone, Default)]
+pub struct Frontmatter {
+    map: Arc<Map<String, Value>>,
+    source: Option<Arc<Source>>,
+}
+
+/// The frontmatter text as read, and the value it was read as.
+struct Source {
+    flavour: Flavour,
+    text: String,
+    read_as: Arc<Map<String, Value>>,
+}
+
+impl Frontmatter {
+    /// A frontmatter holding `map` and no source text: it is written whole in our style.
+    pub fn new(map: Map<String, Value>) -> Frontmatter {
+        Frontmatter {
+            map: Arc::new(map),
+            source: None,
+        }
+    }
+
+    /// The frontmatter read as `map` from `text` in `flavour`.
+    fn read(flavour: Flavour, text: &str, map: Map<String, Value>) -> Frontmatter {
+        let map = Arc::new(map);
+        Frontmatter {
+            source: Some(Arc::new(Source {
+                flavour,
+                text: text.to_string(),
+                read_as: Arc::clone(&map),
+            })),
+            map,
+        }
+    }
+
+    /// The map, without the source text.
+    pub fn into_map(self) -> Map<String, Value> {
+        Arc::unwrap_or_clone(self.map)
+    }
+
+    /// The frontmatter text between the `---` lines in `flavour`. YAML read in YAML: the source
+    /// text when the map is unchanged, else the source text with what changed spliced in (or,
+    /// when the source cannot be walked, the whole map in our style). JSON: serde_json's pretty
+    /// rendering and a final line break. A map without source text is written whole in our
+    /// style.
+    pub fn render(&self, flavour: Flavour) -> String {
+        let source = self.source.as_deref().filter(|s| s.flavour == flavour);
+        match flavour {
+            Flavour::Yaml => match source {
+                Some(src) if Arc::ptr_eq(&self.map, &src.read_as) || self.map == src.read_as => {
+                    src.text.clone()
+                }
+                Some(src) => yaml_splice::splice(&src.text, &src.read_as, &self.map)
+                    .unwrap_or_else(|| yaml_emit::to_yaml(&self.map)),
+                None => yaml_emit::to_yaml(&self.map),
+            },
+            Flavour::Json => {
+                let mut s =
+                    serde_json::to_string_pretty(&*self.map).unwrap_or_else(|_| "{}".into());
+                s.push('\n');
+                s
+            }
+        }
+    }
+}
+
+impl Deref for Frontmatter {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
+impl DerefMut for Frontmatter {
+    fn deref_mut(&mut self) -> &mut Map<String, Value> {
+        Arc::make_mut(&mut self.map)
+    }
+}
+
+impl From<Map<String, Value>> for Frontmatter {
+    fn from(map: Map<String, Value>) -> Frontmatter {
+        Frontmatter::new(map)
+    }
+}
+
+impl PartialEq for Frontmatter {
+    fn eq(&self, other: &Frontmatter) -> bool {
+        self.map == other.map
+    }
+}
+
+impl std::fmt::Debug for Frontmatter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map.fmt(f)
+    }
 }
 
 /// Why a text is not a session document: a 1-based line of the file and a reason.
@@ -91,7 +204,7 @@ impl Document {
         };
         Ok(Document {
             flavour,
-            frontmatter,
+            frontmatter: Frontmatter::read(flavour, front, frontmatter),
             body: body.to_string(),
         })
     }
@@ -120,17 +233,10 @@ impl Document {
         Document::parse(text)
     }
 
-    /// Renders the whole file: `---`, the frontmatter in its flavour, `---`, the body.
+    /// Renders the whole file: `---`, the frontmatter in its flavour (see
+    /// [`Frontmatter::render`]), `---`, the body.
     pub fn render(&self) -> String {
-        let front = match self.flavour {
-            Flavour::Yaml => yaml_emit::to_yaml(&self.frontmatter),
-            Flavour::Json => {
-                let mut s =
-                    serde_json::to_string_pretty(&self.frontmatter).unwrap_or_else(|_| "{}".into());
-                s.push('\n');
-                s
-            }
-        };
+        let front = self.frontmatter.render(self.flavour);
         format!("---\n{front}---\n{}", self.body)
     }
 }

@@ -33,6 +33,7 @@ pub mod session_id;
 pub mod state_tools;
 pub mod store;
 pub mod yaml_emit;
+mod yaml_splice;
 
 pub use env::Env;
 pub use error::{Error, ErrorKind, Result};
