@@ -8,7 +8,8 @@
 //! `serde-saphyr` (panic-free, with budgets); what changed is written by [`crate::yaml_emit`] in
 //! the template's style and spliced into the original text (see `yaml_splice`): comments,
 //! tags, quoting, YAML 1.1 words such as `yes` and integers beyond 64 bits stay as they were
-//! written. JSON is pretty-printed as serde_json writes it.
+//! written. JSON is pretty-printed as serde_json writes it, numbers keeping their source digits
+//! while unchanged.
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::{yaml_emit, yaml_splice};
+use crate::{json_emit, yaml_emit, yaml_splice};
 
 /// The syntax of a frontmatter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,8 +92,8 @@ impl Frontmatter {
     /// The frontmatter text between the `---` lines in `flavour`. YAML read in YAML: the source
     /// text when the map is unchanged, else the source text with what changed spliced in (or,
     /// when the source cannot be walked, the whole map in our style). JSON: serde_json's pretty
-    /// rendering and a final line break. A map without source text is written whole in our
-    /// style.
+    /// rendering and a final line break, numbers read from JSON keeping their source digits
+    /// while unchanged. A map without source text is written whole in our style.
     pub fn render(&self, flavour: Flavour) -> String {
         let source = self.source.as_deref().filter(|s| s.flavour == flavour);
         match flavour {
@@ -104,12 +105,7 @@ impl Frontmatter {
                     .unwrap_or_else(|| yaml_emit::to_yaml(&self.map)),
                 None => yaml_emit::to_yaml(&self.map),
             },
-            Flavour::Json => {
-                let mut s =
-                    serde_json::to_string_pretty(&*self.map).unwrap_or_else(|_| "{}".into());
-                s.push('\n');
-                s
-            }
+            Flavour::Json => json_emit::to_json(&self.map, source.map(|s| s.text.as_str())),
         }
     }
 }

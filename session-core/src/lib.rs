@@ -18,6 +18,7 @@ pub mod hook_events;
 pub mod hook_io;
 pub mod hook_state;
 pub mod integration;
+mod json_emit;
 pub mod lifecycle;
 pub mod list_index;
 pub mod listing;

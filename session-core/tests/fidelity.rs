@@ -1,12 +1,12 @@
 //! What this tool does not model is written back as it was read: big integers, YAML 1.1 words
-//! (`yes`, `on`, `no`), tags, full-line and inline comments,
+//! (`yes`, `on`, `no`), tags, full-line and inline comments, in YAML and (big integers) in JSON,
 //! at the top level and inside a phase, through a typed change. Only the lines of what changed
 //! differ. A session with 40,000 unknown keys parses and rewrites the same way.
 
 use std::path::Path;
 
 use session_core::Env;
-use session_core::document::Document;
+use session_core::document::{Document, Flavour};
 use session_core::lifecycle::SessionStatus;
 use session_core::model::SessionMetadata;
 use session_core::operations::Operation;
@@ -163,6 +163,91 @@ fn yaml_unknown_values_survive_a_store_operation() {
     }
     assert!(written.contains("\n  total_input: 105\n"), "{written}");
     assert!(written.contains("\n      input: 105\n"), "{written}");
+}
+
+/// The same session in JSON, with big integers at the top and inside a phase.
+fn json_session() -> String {
+    let text = r#"---
+{
+  "session_id": "2026-11-20-fidelity",
+  "status": "in_progress",
+  "big_number": 123456789012345678901234567890,
+  "small": 7,
+  "ratio": 1.50,
+  "token_usage": {
+    "total_input": 100,
+    "total_output": 10,
+    "total_cached": 0,
+    "by_agent": {
+      "coder": {
+        "input": 100,
+        "output": 10,
+        "cached": 0
+      }
+    }
+  },
+  "phases": [
+    {
+      "id": 1,
+      "name": "Build",
+      "status": "in_progress",
+      "x_big": -123456789012345678901234567891
+    }
+  ]
+}
+---
+# Log
+"#;
+    text.to_string()
+}
+
+#[test]
+fn json_big_integers_keep_their_digits_through_a_typed_change() {
+    let text = json_session();
+    let (_, out) = typed_change(&text);
+    let doc = Document::parse(&out).expect("reparses");
+    assert_eq!(doc.flavour, Flavour::Json);
+    assert!(
+        out.contains("\n  \"big_number\": 123456789012345678901234567890,\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n  \"ratio\": 1.50,\n"), "{out}");
+    assert!(
+        out.contains("\n      \"x_big\": -123456789012345678901234567891,\n"),
+        "{out}"
+    );
+    assert!(out.contains("\n  \"status\": \"paused\",\n"), "{out}");
+    assert!(out.contains("\n    \"total_input\": 105,\n"), "{out}");
+    // The rest is serde_json's pretty layout of the same value.
+    let value: serde_json::Value =
+        serde_json::from_str(out.split("---\n").nth(1).expect("frontmatter")).expect("json");
+    let pretty = serde_json::to_string_pretty(&value).expect("json");
+    assert_eq!(
+        out.split("---\n")
+            .nth(1)
+            .expect("frontmatter")
+            .lines()
+            .count(),
+        pretty.lines().count()
+    );
+    // And again through the store.
+    let t = tempfile::tempdir().expect("tmp");
+    let store = store_with(t.path(), &text);
+    store
+        .apply(
+            Some(ACTIVE_KEYWORD),
+            &Operation::SetStatus(SessionStatus::Paused),
+        )
+        .expect("pause");
+    let written = std::fs::read_to_string(store.workspace().active_session_path()).expect("read");
+    assert!(
+        written.contains("123456789012345678901234567890,"),
+        "{written}"
+    );
+    assert!(
+        written.contains("-123456789012345678901234567891"),
+        "{written}"
+    );
 }
 
 #[test]
