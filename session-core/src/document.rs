@@ -58,8 +58,15 @@ pub struct Frontmatter {
 /// The frontmatter text as read, and the value it was read as.
 struct Source {
     flavour: Flavour,
+    delimiters: Delimiters,
     text: String,
     read_as: Arc<Map<String, Value>>,
+}
+
+/// The `---` lines around a frontmatter, as read (line breaks, byte-order mark).
+struct Delimiters {
+    open: String,
+    close: String,
 }
 
 impl Frontmatter {
@@ -71,12 +78,18 @@ impl Frontmatter {
         }
     }
 
-    /// The frontmatter read as `map` from `text` in `flavour`.
-    fn read(flavour: Flavour, text: &str, map: Map<String, Value>) -> Frontmatter {
+    /// The frontmatter read as `map` from `text` in `flavour`, between `delimiters`.
+    fn read(
+        flavour: Flavour,
+        delimiters: Delimiters,
+        text: &str,
+        map: Map<String, Value>,
+    ) -> Frontmatter {
         let map = Arc::new(map);
         Frontmatter {
             source: Some(Arc::new(Source {
                 flavour,
+                delimiters,
                 text: text.to_string(),
                 read_as: Arc::clone(&map),
             })),
@@ -174,7 +187,12 @@ impl std::fmt::Display for ParseError {
 impl Document {
     /// Parses a whole session file.
     pub fn parse(text: &str) -> Result<Document, ParseError> {
-        let (front, body) = split(text)?;
+        let Parts {
+            open,
+            front,
+            close,
+            body,
+        } = split(text)?;
         let trimmed = front.trim_start();
         let (flavour, value) = if trimmed.starts_with('{') {
             let value: Value = serde_json::from_str(front).map_err(|e| ParseError {
@@ -200,7 +218,15 @@ impl Document {
         };
         Ok(Document {
             flavour,
-            frontmatter: Frontmatter::read(flavour, front, frontmatter),
+            frontmatter: Frontmatter::read(
+                flavour,
+                Delimiters {
+                    open: open.to_string(),
+                    close: close.to_string(),
+                },
+                front,
+                frontmatter,
+            ),
             body: body.to_string(),
         })
     }
@@ -230,33 +256,73 @@ impl Document {
     }
 
     /// Renders the whole file: `---`, the frontmatter in its flavour (see
-    /// [`Frontmatter::render`]), `---`, the body.
+    /// [`Frontmatter::render`]), `---`, the body. The `---` lines are written as they were read
+    /// (a byte-order mark, CRLF line breaks), else as `---` and `\n`.
     pub fn render(&self) -> String {
         let front = self.frontmatter.render(self.flavour);
-        format!("---\n{front}---\n{}", self.body)
+        let (open, close) = match &self.frontmatter.source {
+            Some(src) => (src.delimiters.open.as_str(), src.delimiters.close.as_str()),
+            None => ("---\n", "---\n"),
+        };
+        // A closing line read without a line break was the file's last; a body after it
+        // needs one.
+        let close_break = if close.ends_with('\n') || self.body.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
+        format!("{open}{front}{close}{close_break}{}", self.body)
     }
+}
+
+/// The pieces of a session file, each a slice of it.
+struct Parts<'a> {
+    /// The opening `---` line with its line break (and a byte-order mark before it, if any).
+    open: &'a str,
+    /// The frontmatter text between the `---` lines.
+    front: &'a str,
+    /// The closing `---` line with its line break, if any.
+    close: &'a str,
+    /// Everything after it.
+    body: &'a str,
 }
 
 /// Splits a file into frontmatter text and body. The file must open with a `---` line and a
 /// later line must be exactly `---`.
-fn split(text: &str) -> Result<(&str, &str), ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rest = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
-        .ok_or_else(|| ParseError {
+fn split(text: &str) -> Result<Parts<'_>, ParseError> {
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let after_bom = text.get(bom..).unwrap_or_default();
+    let open_len = if after_bom.starts_with("---\n") {
+        4
+    } else if after_bom.starts_with("---\r\n") {
+        5
+    } else {
+        return Err(ParseError {
             line: Some(1),
             reason: "file does not start with a `---` frontmatter line".into(),
-        })?;
+        });
+    };
+    let (open, rest) = text.split_at(bom + open_len);
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end_matches(['\n', '\r']) == "---" {
-            return Ok((&rest[..offset], &rest[offset + line.len()..]));
+            let (front, tail) = rest.split_at(offset);
+            let (close, body) = tail.split_at(line.len());
+            return Ok(Parts {
+                open,
+                front,
+                close,
+                body,
+            });
         }
         offset += line.len();
     }
     Err(ParseError {
-        line: Some(text.lines().count().max(1)),
+        line: Some(after_bom.lines().count().max(1)),
         reason: "frontmatter is not closed by a `---` line".into(),
     })
 }
@@ -332,6 +398,49 @@ mod tests {
             assert!(err.reason.contains(reason), "{text:?}: {err}");
             assert!(!err.reason.contains('\n'), "one line: {err}");
         }
+    }
+
+    #[test]
+    fn unchanged_yaml_is_written_verbatim_and_changes_are_spliced() {
+        let text = "---\n# c\na:   yes  # why\nb: 1\n---\nbody";
+        let mut doc = Document::parse(text).expect("parse");
+        assert_eq!(doc.render(), text);
+        let copy = doc.clone();
+        doc.frontmatter.insert("b".into(), 2.into());
+        assert_eq!(doc.render(), "---\n# c\na:   yes  # why\nb: 2\n---\nbody");
+        assert_eq!(copy.render(), text, "a clone keeps its own map");
+        assert_ne!(copy, doc);
+        // Another flavour: the whole map, in that flavour.
+        doc.flavour = Flavour::Json;
+        assert_eq!(
+            doc.render(),
+            "---\n{\n  \"a\": true,\n  \"b\": 2\n}\n---\nbody"
+        );
+        // No source text: our style.
+        let fresh = Document {
+            flavour: Flavour::Yaml,
+            frontmatter: doc.frontmatter.clone().into_map().into(),
+            body: String::new(),
+        };
+        assert_eq!(fresh.render(), "---\na: true\nb: 2\n---\n");
+        assert_eq!(fresh.frontmatter, doc.frontmatter, "equal maps are equal");
+    }
+
+    #[test]
+    fn delimiter_lines_are_written_as_read() {
+        let text = "\u{feff}---\r\na: 1\r\n---\r\nbody\r\n";
+        let mut doc = Document::parse(text).expect("parse");
+        assert_eq!(doc.render(), text);
+        doc.frontmatter.insert("b".into(), 2.into());
+        assert_eq!(
+            doc.render(),
+            "\u{feff}---\r\na: 1\r\nb: 2\r\n---\r\nbody\r\n"
+        );
+        let last = "---\na: 1\n---";
+        let mut doc = Document::parse(last).expect("parse");
+        assert_eq!(doc.render(), last);
+        doc.body = "log".into();
+        assert_eq!(doc.render(), "---\na: 1\n---\nlog");
     }
 
     #[test]

@@ -225,6 +225,11 @@ fn build(text: &str) -> Option<Option<Node>> {
                             range.end
                         }
                     }
+                    // An empty value sits just before its `:`, which may start a line of its
+                    // own (after a `? key` line): the `:` is part of it.
+                    _ if range.is_empty() && text.as_bytes().get(range.start) == Some(&b':') => {
+                        range.start + 1
+                    }
                     _ => range.end,
                 };
                 let node = Node {
@@ -285,7 +290,7 @@ fn build(text: &str) -> Option<Option<Node>> {
                 if key.is_some() {
                     return None;
                 }
-                let node = finish_map(start, entries, keyed, alias_key)?;
+                let node = finish_map(text, start, entries, keyed, alias_key)?;
                 add(&mut stack, &mut root, node)?;
             }
             Event::SequenceEnd => {
@@ -334,9 +339,28 @@ fn add(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Option<()> {
     Some(())
 }
 
-fn finish_map(start: usize, entries: Vec<Entry>, keyed: bool, alias_key: bool) -> Option<Node> {
+fn finish_map(
+    text: &str,
+    start: usize,
+    mut entries: Vec<Entry>,
+    keyed: bool,
+    alias_key: bool,
+) -> Option<Node> {
     let end = entries.last()?.value.end;
-    let mut keyed = keyed;
+    // A key away from the mapping's column is not an implicit `key:` (it follows `? `): its
+    // text is not written back as a key line.
+    let col = start - line_start(text, start);
+    for e in &mut entries {
+        if e.key_span.start - line_start(text, e.key_span.start) != col {
+            e.key_simple = false;
+        }
+    }
+    // Each entry must start on a line after the previous one's value, or its text cannot be
+    // told apart (`? k` `:: v` puts two entries on one line).
+    let mut keyed = keyed
+        && entries
+            .windows(2)
+            .all(|w| w[1].key_span.start >= line_end(text, w[0].value.end));
     let mut index = HashMap::with_capacity(entries.len());
     for (i, e) in entries.iter().enumerate() {
         match &e.key {
@@ -454,6 +478,26 @@ fn next_line(text: &str, pos: usize) -> usize {
     text.get(pos..)
         .and_then(|t| t.find('\n'))
         .map_or(text.len(), |i| pos + i + 1)
+}
+
+/// Where the comment and blank lines from `seg_start` end: the start of the entry's first line
+/// (which may hold `? `, a tag or an anchor before the key itself), or `seg_start` when it is
+/// inside a line (right after a `- `).
+fn first_content_line(text: &str, seg_start: usize) -> usize {
+    if seg_start != line_start(text, seg_start) {
+        return seg_start;
+    }
+    let mut p = seg_start;
+    while p < text.len() {
+        let next = next_line(text, p);
+        let line = text.get(p..next).unwrap_or_default();
+        let content = line.trim_start_matches([' ', '\t']);
+        if !(content.trim().is_empty() || content.starts_with('#')) {
+            break;
+        }
+        p = next;
+    }
+    p
 }
 
 fn same_line(text: &str, a: usize, b: usize) -> bool {
@@ -601,7 +645,7 @@ impl<'a> Splicer<'a> {
             self.walk(&e.value, &inner, was, value);
             return;
         }
-        let lead_end = seg_start.max(line_start(self.text, e.key_span.start));
+        let lead_end = first_content_line(self.text, seg_start);
         self.copy(seg_start..lead_end);
         let key_text = match self.text.get(e.key_span.clone()) {
             Some(t) if e.key_simple => t.to_string(),
@@ -860,6 +904,43 @@ mod tests {
         new["a"] = json!(2);
         let out = check(text, &new);
         assert_eq!(out, "a: 2\nm:\n  k: |\n    lit\n  j: 1 # c\n");
+    }
+
+    #[test]
+    fn explicit_keys_are_kept_whole_or_written_afresh() {
+        // Found by the token-soup property test: a `? key` entry spans more lines than its
+        // key's span, its empty value may sit at the start of the `:` line, its key may sit
+        // away from the mapping's column (and `...` at column 0 would end the document).
+        type Change = fn(&mut Map<String, Value>);
+        let cases: [(&str, Change); 4] = [
+            ("k0: 1\n? a\n:\n", |m| {
+                m.insert("new".into(), json!(1));
+            }),
+            ("k0: 1\n?  \n  ...\t-  \n", |m| {
+                if let Some(v) = m.values_mut().nth(1) {
+                    *v = json!(false);
+                }
+            }),
+            ("k0: 1\n? |\n  - \n", |m| {
+                if let Some(v) = m.values_mut().nth(1) {
+                    *v = json!(false);
+                }
+            }),
+            ("k0: 1\n? a\n: 1\nz: 2\n", |m| {
+                m.insert("k0".into(), json!(2));
+            }),
+        ];
+        for (text, change) in cases {
+            let mut new = read(text);
+            change(&mut new);
+            check(text, &new);
+        }
+        // Two entries on one line cannot be told apart: not walked.
+        let text = "k0: 1\n? !!str |\n:: a\n";
+        let old = read(text);
+        let mut new = old.clone();
+        new.insert("k0".into(), json!(2));
+        assert_eq!(splice(text, &old, &new), None);
     }
 
     #[test]

@@ -350,6 +350,14 @@ proptest! {
     }
 
     #[test]
+    fn token_soup_never_panics_and_rewrites_correctly(
+        text in any_soup(),
+        edits in any_edits(),
+    ) {
+        check_rewrite(&text, &edits)?;
+    }
+
+    #[test]
     fn any_style_rewrites_to_the_edited_value(
         entries in any_source_entries(),
         style in prop::collection::vec(any::<u8>(), 1..24),
@@ -357,6 +365,51 @@ proptest! {
     ) {
         check_rewrite(&styled(&entries, &style), &edits)?;
     }
+}
+
+/// Token soup: mostly not YAML at all; what parses is whatever YAML the tokens happen to
+/// make. Nothing may panic, and what parses must rewrite to the edited value.
+fn any_soup() -> impl Strategy<Value = String> {
+    let token = prop::sample::select(vec![
+        "a",
+        "b",
+        "k",
+        ":",
+        ": ",
+        " ",
+        "  ",
+        "\n",
+        "\n  ",
+        "\n    ",
+        "- ",
+        "-",
+        "# c",
+        " #c",
+        "&x ",
+        "*x",
+        "!t ",
+        "!!str ",
+        "\"q\"",
+        "'s'",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "|",
+        "|+",
+        ">-",
+        "? ",
+        "1",
+        "yes",
+        "~",
+        "\t",
+        "\r\n",
+        "<<: ",
+        "123456789012345678901234567890",
+        "...",
+    ]);
+    prop::collection::vec(token, 0..40).prop_map(|t| format!("---\nk0: 1\n{}\n---\n", t.concat()))
 }
 
 /// The generated sources are mostly valid YAML, so the property above tests the rewrite and
