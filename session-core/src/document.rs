@@ -3,15 +3,22 @@
 //!
 //! The frontmatter is YAML (Maestro's session template) or JSON (newer Maestro versions); it is
 //! written back in the flavour it was read in. It is held as an ordered JSON map, so keys the
-//! tool does not know survive every rewrite in their place. YAML is read with `serde-saphyr`
-//! (panic-free, with budgets) and written by [`crate::yaml_emit`] in the template's style.
+//! tool does not know survive every rewrite in their place, together with the text it was read
+//! from, so a rewrite keeps the text of everything it did not change. YAML is read with
+//! `serde-saphyr` (panic-free, with budgets); what changed is written by [`crate::yaml_emit`] in
+//! the template's style and spliced into the original text (see `yaml_splice`): comments,
+//! tags, quoting, YAML 1.1 words such as `yes` and integers beyond 64 bits stay as they were
+//! written. JSON is pretty-printed as serde_json writes it, numbers keeping their source digits
+//! while unchanged.
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::yaml_emit;
+use crate::{json_emit, yaml_emit, yaml_splice};
 
 /// The syntax of a frontmatter block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +34,125 @@ pub enum Flavour {
 pub struct Document {
     /// Which syntax the frontmatter was read in and will be written in.
     pub flavour: Flavour,
-    /// The frontmatter mapping, in file order.
-    pub frontmatter: Map<String, Value>,
+    /// The frontmatter mapping, in file order (read and change it as a
+    /// `serde_json::Map<String, Value>` through `Deref`/`DerefMut`).
+    pub frontmatter: Frontmatter,
     /// Everything after the closing `---` line, verbatim.
     pub body: String,
+}
+
+/// The frontmatter mapping of a [`Document`], in file order, and the text it was read from.
+///
+/// It dereferences to the `serde_json::Map<String, Value>` it holds: read it, index it and
+/// change it as that map. The text it was read from (if it was read) is kept beside it, shared
+/// between clones, so [`Document::render`] can write back unchanged parts byte for byte.
+/// Changing the map copies it once (copy on write); reading never does.
+///
+/// Two frontmatters are equal when their maps are, wherever they came from.
+#[derive(Clone, Default)]
+pub struct Frontmatter {
+    map: Arc<Map<String, Value>>,
+    source: Option<Arc<Source>>,
+}
+
+/// The frontmatter text as read, and the value it was read as.
+struct Source {
+    flavour: Flavour,
+    delimiters: Delimiters,
+    text: String,
+    read_as: Arc<Map<String, Value>>,
+}
+
+/// The `---` lines around a frontmatter, as read (line breaks, byte-order mark).
+struct Delimiters {
+    open: String,
+    close: String,
+}
+
+impl Frontmatter {
+    /// A frontmatter holding `map` and no source text: it is written whole in our style.
+    pub fn new(map: Map<String, Value>) -> Frontmatter {
+        Frontmatter {
+            map: Arc::new(map),
+            source: None,
+        }
+    }
+
+    /// The frontmatter read as `map` from `text` in `flavour`, between `delimiters`.
+    fn read(
+        flavour: Flavour,
+        delimiters: Delimiters,
+        text: &str,
+        map: Map<String, Value>,
+    ) -> Frontmatter {
+        let map = Arc::new(map);
+        Frontmatter {
+            source: Some(Arc::new(Source {
+                flavour,
+                delimiters,
+                text: text.to_string(),
+                read_as: Arc::clone(&map),
+            })),
+            map,
+        }
+    }
+
+    /// The map, without the source text.
+    pub fn into_map(self) -> Map<String, Value> {
+        Arc::unwrap_or_clone(self.map)
+    }
+
+    /// The frontmatter text between the `---` lines in `flavour`. YAML read in YAML: the source
+    /// text when the map is unchanged, else the source text with what changed spliced in (or,
+    /// when the source cannot be walked, the whole map in our style). JSON: serde_json's pretty
+    /// rendering and a final line break, numbers read from JSON keeping their source digits
+    /// while unchanged. A map without source text is written whole in our style.
+    pub fn render(&self, flavour: Flavour) -> String {
+        let source = self.source.as_deref().filter(|s| s.flavour == flavour);
+        match flavour {
+            Flavour::Yaml => match source {
+                Some(src) if Arc::ptr_eq(&self.map, &src.read_as) || self.map == src.read_as => {
+                    src.text.clone()
+                }
+                Some(src) => yaml_splice::splice(&src.text, &src.read_as, &self.map)
+                    .unwrap_or_else(|| yaml_emit::to_yaml(&self.map)),
+                None => yaml_emit::to_yaml(&self.map),
+            },
+            Flavour::Json => json_emit::to_json(&self.map, source.map(|s| s.text.as_str())),
+        }
+    }
+}
+
+impl Deref for Frontmatter {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
+impl DerefMut for Frontmatter {
+    fn deref_mut(&mut self) -> &mut Map<String, Value> {
+        Arc::make_mut(&mut self.map)
+    }
+}
+
+impl From<Map<String, Value>> for Frontmatter {
+    fn from(map: Map<String, Value>) -> Frontmatter {
+        Frontmatter::new(map)
+    }
+}
+
+impl PartialEq for Frontmatter {
+    fn eq(&self, other: &Frontmatter) -> bool {
+        self.map == other.map
+    }
+}
+
+impl std::fmt::Debug for Frontmatter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map.fmt(f)
+    }
 }
 
 /// Why a text is not a session document: a 1-based line of the file and a reason.
@@ -65,7 +187,12 @@ impl std::fmt::Display for ParseError {
 impl Document {
     /// Parses a whole session file.
     pub fn parse(text: &str) -> Result<Document, ParseError> {
-        let (front, body) = split(text)?;
+        let Parts {
+            open,
+            front,
+            close,
+            body,
+        } = split(text)?;
         let trimmed = front.trim_start();
         let (flavour, value) = if trimmed.starts_with('{') {
             let value: Value = serde_json::from_str(front).map_err(|e| ParseError {
@@ -91,7 +218,15 @@ impl Document {
         };
         Ok(Document {
             flavour,
-            frontmatter,
+            frontmatter: Frontmatter::read(
+                flavour,
+                Delimiters {
+                    open: open.to_string(),
+                    close: close.to_string(),
+                },
+                front,
+                frontmatter,
+            ),
             body: body.to_string(),
         })
     }
@@ -120,41 +255,74 @@ impl Document {
         Document::parse(text)
     }
 
-    /// Renders the whole file: `---`, the frontmatter in its flavour, `---`, the body.
+    /// Renders the whole file: `---`, the frontmatter in its flavour (see
+    /// [`Frontmatter::render`]), `---`, the body. The `---` lines are written as they were read
+    /// (a byte-order mark, CRLF line breaks), else as `---` and `\n`.
     pub fn render(&self) -> String {
-        let front = match self.flavour {
-            Flavour::Yaml => yaml_emit::to_yaml(&self.frontmatter),
-            Flavour::Json => {
-                let mut s =
-                    serde_json::to_string_pretty(&self.frontmatter).unwrap_or_else(|_| "{}".into());
-                s.push('\n');
-                s
-            }
+        let front = self.frontmatter.render(self.flavour);
+        let (open, close) = match &self.frontmatter.source {
+            Some(src) => (src.delimiters.open.as_str(), src.delimiters.close.as_str()),
+            None => ("---\n", "---\n"),
         };
-        format!("---\n{front}---\n{}", self.body)
+        // A closing line read without a line break was the file's last; a body after it
+        // needs one.
+        let close_break = if close.ends_with('\n') || self.body.is_empty() {
+            ""
+        } else {
+            "\n"
+        };
+        format!("{open}{front}{close}{close_break}{}", self.body)
     }
+}
+
+/// The pieces of a session file, each a slice of it.
+struct Parts<'a> {
+    /// The opening `---` line with its line break (and a byte-order mark before it, if any).
+    open: &'a str,
+    /// The frontmatter text between the `---` lines.
+    front: &'a str,
+    /// The closing `---` line with its line break, if any.
+    close: &'a str,
+    /// Everything after it.
+    body: &'a str,
 }
 
 /// Splits a file into frontmatter text and body. The file must open with a `---` line and a
 /// later line must be exactly `---`.
-fn split(text: &str) -> Result<(&str, &str), ParseError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rest = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
-        .ok_or_else(|| ParseError {
+fn split(text: &str) -> Result<Parts<'_>, ParseError> {
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let after_bom = text.get(bom..).unwrap_or_default();
+    let open_len = if after_bom.starts_with("---\n") {
+        4
+    } else if after_bom.starts_with("---\r\n") {
+        5
+    } else {
+        return Err(ParseError {
             line: Some(1),
             reason: "file does not start with a `---` frontmatter line".into(),
-        })?;
+        });
+    };
+    let (open, rest) = text.split_at(bom + open_len);
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end_matches(['\n', '\r']) == "---" {
-            return Ok((&rest[..offset], &rest[offset + line.len()..]));
+            let (front, tail) = rest.split_at(offset);
+            let (close, body) = tail.split_at(line.len());
+            return Ok(Parts {
+                open,
+                front,
+                close,
+                body,
+            });
         }
         offset += line.len();
     }
     Err(ParseError {
-        line: Some(text.lines().count().max(1)),
+        line: Some(after_bom.lines().count().max(1)),
         reason: "frontmatter is not closed by a `---` line".into(),
     })
 }
@@ -230,6 +398,49 @@ mod tests {
             assert!(err.reason.contains(reason), "{text:?}: {err}");
             assert!(!err.reason.contains('\n'), "one line: {err}");
         }
+    }
+
+    #[test]
+    fn unchanged_yaml_is_written_verbatim_and_changes_are_spliced() {
+        let text = "---\n# c\na:   yes  # why\nb: 1\n---\nbody";
+        let mut doc = Document::parse(text).expect("parse");
+        assert_eq!(doc.render(), text);
+        let copy = doc.clone();
+        doc.frontmatter.insert("b".into(), 2.into());
+        assert_eq!(doc.render(), "---\n# c\na:   yes  # why\nb: 2\n---\nbody");
+        assert_eq!(copy.render(), text, "a clone keeps its own map");
+        assert_ne!(copy, doc);
+        // Another flavour: the whole map, in that flavour.
+        doc.flavour = Flavour::Json;
+        assert_eq!(
+            doc.render(),
+            "---\n{\n  \"a\": true,\n  \"b\": 2\n}\n---\nbody"
+        );
+        // No source text: our style.
+        let fresh = Document {
+            flavour: Flavour::Yaml,
+            frontmatter: doc.frontmatter.clone().into_map().into(),
+            body: String::new(),
+        };
+        assert_eq!(fresh.render(), "---\na: true\nb: 2\n---\n");
+        assert_eq!(fresh.frontmatter, doc.frontmatter, "equal maps are equal");
+    }
+
+    #[test]
+    fn delimiter_lines_are_written_as_read() {
+        let text = "\u{feff}---\r\na: 1\r\n---\r\nbody\r\n";
+        let mut doc = Document::parse(text).expect("parse");
+        assert_eq!(doc.render(), text);
+        doc.frontmatter.insert("b".into(), 2.into());
+        assert_eq!(
+            doc.render(),
+            "\u{feff}---\r\na: 1\r\nb: 2\r\n---\r\nbody\r\n"
+        );
+        let last = "---\na: 1\n---";
+        let mut doc = Document::parse(last).expect("parse");
+        assert_eq!(doc.render(), last);
+        doc.body = "log".into();
+        assert_eq!(doc.render(), "---\na: 1\n---\nlog");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod hook_io;
 pub mod hook_state;
 pub mod integration;
 pub mod intent;
+mod json_emit;
 pub mod lifecycle;
 pub mod list_index;
 pub mod listing;
@@ -34,6 +35,7 @@ pub mod session_id;
 pub mod state_tools;
 pub mod store;
 pub mod yaml_emit;
+mod yaml_splice;
 
 pub use env::Env;
 pub use error::{Error, ErrorKind, Result};

@@ -89,6 +89,7 @@ impl SessionFile {
 
     /// The whole file as it would be written now: the typed frontmatter merged into the
     /// original map (unknown keys kept in place), in the original flavour, then the body.
+    /// Only what changed is written anew; see [`crate::document::Frontmatter::render`].
     pub fn render(&self) -> String {
         let mut doc = self.doc.clone();
         self.meta.write_into(&mut doc.frontmatter);
@@ -97,7 +98,7 @@ impl SessionFile {
 
     /// The frontmatter as JSON, with unknown keys, as [`SessionFile::render`] would write it.
     pub fn frontmatter_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut front = self.doc.frontmatter.clone();
+        let mut front = (*self.doc.frontmatter).clone();
         self.meta.write_into(&mut front);
         front
     }

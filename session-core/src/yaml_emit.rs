@@ -3,8 +3,13 @@
 //! The style, chosen so a file written from the template reads back and writes out unchanged:
 //! block mappings indented by two spaces; a sequence of scalars in flow style (`["a", "b"]`,
 //! `[1]`, `[]`); a sequence holding mappings or sequences in block style (`  - id: 1`); strings
-//! always double-quoted with JSON escapes (a subset of YAML's double-quoted escapes), so no
-//! string can be misread as a number, boolean or null; `null`, `true`, `false` and numbers bare.
+//! always double-quoted, so no string can be misread as a number, boolean or null; `null`,
+//! `true`, `false` and numbers bare. Inside the quotes, `"`, `\\` and every character YAML does
+//! not allow raw (C0 and C1 controls, DEL, U+FEFF, U+FFFE, U+FFFF) or reads as a line break
+//! (U+2028, U+2029) are escaped (`\n`, `\t`, `\u007F`, ...), so any string reads back as itself.
+//!
+//! [`crate::document`] uses the entry and item writers below to emit only the parts of a
+//! frontmatter that changed, at the indentation of the block they go into.
 
 use serde_json::{Map, Value};
 
@@ -18,10 +23,17 @@ pub fn to_yaml(map: &Map<String, Value>) -> String {
 fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
     for (key, value) in map {
         push_indent(out, indent);
-        out.push_str(&key_text(key));
-        out.push(':');
-        emit_value_after_key(out, value, indent);
+        push_entry(out, &key_text(key), value, indent);
     }
+}
+
+/// Writes `key:` and the value of one block-mapping entry whose key starts at column `indent`
+/// (the key text is written as given; the caller has already written the indentation, or the
+/// `- ` of a sequence item). Nested blocks go at `indent + 2`. Ends with `\n`.
+pub(crate) fn push_entry(out: &mut String, key: &str, value: &Value, indent: usize) {
+    out.push_str(key);
+    out.push(':');
+    emit_value_after_key(out, value, indent);
 }
 
 fn emit_value_after_key(out: &mut String, value: &Value, indent: usize) {
@@ -45,22 +57,29 @@ fn emit_value_after_key(out: &mut String, value: &Value, indent: usize) {
 fn emit_seq(out: &mut String, items: &[Value], indent: usize) {
     for item in items {
         push_indent(out, indent);
-        out.push_str("- ");
-        match item {
-            Value::Object(m) if !m.is_empty() => {
-                let mut nested = String::new();
-                emit_map(&mut nested, m, indent + 2);
-                out.push_str(&nested[indent + 2..]);
-            }
-            Value::Array(inner) if !inner.is_empty() && !inner.iter().all(is_scalar) => {
-                let mut nested = String::new();
-                emit_seq(&mut nested, inner, indent + 2);
-                out.push_str(&nested[indent + 2..]);
-            }
-            other => {
-                out.push_str(&inline(other));
-                out.push('\n');
-            }
+        push_item(out, item, indent);
+    }
+}
+
+/// Writes `- ` and one block-sequence item whose dash is at column `indent` (the caller has
+/// already written the indentation). A mapping item's entries go at `indent + 2`. Ends with
+/// `\n`.
+pub(crate) fn push_item(out: &mut String, item: &Value, indent: usize) {
+    out.push_str("- ");
+    match item {
+        Value::Object(m) if !m.is_empty() => {
+            let mut nested = String::new();
+            emit_map(&mut nested, m, indent + 2);
+            out.push_str(nested.get(indent + 2..).unwrap_or_default());
+        }
+        Value::Array(inner) if !inner.is_empty() && !inner.iter().all(is_scalar) => {
+            let mut nested = String::new();
+            emit_seq(&mut nested, inner, indent + 2);
+            out.push_str(nested.get(indent + 2..).unwrap_or_default());
+        }
+        other => {
+            out.push_str(&inline(other));
+            out.push('\n');
         }
     }
 }
@@ -88,12 +107,47 @@ fn unreachable_inline() -> String {
     "{}".into()
 }
 
+/// A double-quoted YAML scalar that reads back as exactly `s`.
 fn quote(s: &str) -> String {
-    // serde_json's escaping (\" \\ \n \r \t \b \f \uXXXX) is valid YAML double-quoted text.
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            // Every escaped character is in the Basic Multilingual Plane; lower-case hex as
+            // serde_json writes it, which earlier versions of this writer used.
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
-fn key_text(key: &str) -> String {
+/// Characters that YAML does not allow raw in a double-quoted scalar (outside its printable
+/// set), or that a YAML 1.1 reader takes as a line break or a byte-order mark.
+fn needs_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+            | '\u{fffe}'
+            | '\u{ffff}'
+    )
+}
+
+/// A mapping key: bare when it cannot be misread (an identifier that is no YAML 1.1 boolean or
+/// null word), else double-quoted.
+pub(crate) fn key_text(key: &str) -> String {
     let plain = !key.is_empty()
         && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && key

@@ -5,6 +5,7 @@
 //! `plans/archive/<its id>--<name>` and rewrites only the archived session's path: the other
 //! session is left naming a document that no longer exists. No bytes are lost (the document
 //! is in `plans/archive/`), but the session that continues the work has lost its plan.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::path::Path;
 

@@ -25,6 +25,7 @@
 //!   file or quarantine is left; `doctor` finds nothing; every plan document is still there
 //!   (whole; a fork has its own copy) and every session's documents exist; nothing was written outside the project (the temp dir holds only the
 //!   project and an empty sibling folder).
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{self, AssertUnwindSafe};

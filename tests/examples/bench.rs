@@ -198,6 +198,40 @@ fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) 
         samples,
     });
 
+    // A session with 40,000 keys this tool does not know (issue: show took 10.7 s and a token
+    // update 21 s, quadratic in the keys): read, and read-modify-write of one agent's tokens.
+    let world = World::new().with_active_session();
+    let active = world.state().join("active-session.md");
+    let text = String::from_utf8(session.to_vec()).expect("utf8");
+    let mut big = String::from("---\n");
+    for i in 0..40_000 {
+        big.push_str(&format!("k{i:05}: {i}\n"));
+    }
+    big.push_str(text.strip_prefix("---\n").expect("frontmatter"));
+    std::fs::write(&active, &big).expect("write");
+    let heavy_runs = runs.min(20);
+    let ms_big = |args: &[&str]| {
+        let mut c = world.cmd("maestro-session");
+        c.args(args);
+        c
+    };
+    let samples = measure(|| ms_big(&["show", "active"]), b"", 2, heavy_runs, || {});
+    cases.push(Case {
+        label: "`maestro-session show` (40,000 unknown keys)".into(),
+        samples,
+    });
+    let samples = measure(
+        || ms_big(&["tokens", "active", "--agent", "coder", "--input", "5"]),
+        b"",
+        2,
+        heavy_runs,
+        || std::fs::write(&active, &big).expect("reset session"),
+    );
+    cases.push(Case {
+        label: "`maestro-session tokens` (40,000 unknown keys)".into(),
+        samples,
+    });
+
     for count in [1_000usize, 10_000] {
         let world = World::new();
         let archive = world.state().join("archive");
