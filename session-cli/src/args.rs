@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use session_core::lifecycle::{SessionStatus, Stage};
+use session_core::model::PhaseId;
 
 const AFTER_HELP: &str = "\
 SESSIONS are named by their id or any unique prefix of it, matched over active and archived
@@ -100,7 +101,7 @@ pub enum Command {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// A file the phase created (repeatable).
         #[arg(long)]
         created: Vec<String>,
@@ -116,7 +117,7 @@ pub enum Command {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// A key interface introduced (repeatable).
         #[arg(long)]
         interface: Vec<String>,
@@ -275,14 +276,14 @@ pub enum PhaseCommand {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
     },
     /// in_progress -> completed; writes the phase's log section.
     Complete {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// The agent's output, for the log.
         #[arg(long)]
         output: Option<String>,
@@ -295,7 +296,7 @@ pub enum PhaseCommand {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// What went wrong.
         #[arg(long)]
         message: String,
@@ -311,14 +312,14 @@ pub enum PhaseCommand {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
     },
     /// pending -> skipped.
     Skip {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
     },
 }
 
@@ -330,7 +331,7 @@ pub enum ErrorCommand {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// The agent that met it.
         #[arg(long)]
         agent: String,
@@ -346,7 +347,7 @@ pub enum ErrorCommand {
         /// Session id or prefix.
         session: String,
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// 1-based index among the phase's errors.
         index: usize,
         /// How it was resolved.

@@ -284,7 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 last = Some(store.apply(
                     Some(&session),
                     &Operation::AddContext {
-                        phase,
+                        phase: phase.clone(),
                         key: key.into(),
                         values,
                     },

@@ -8,6 +8,7 @@ use session_core::clock;
 use session_core::error::Error;
 use session_core::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::listing::SessionSummary;
+use session_core::model::PhaseId;
 use session_core::operations::Operation;
 use session_core::store::Location;
 use session_core::store::{
@@ -245,7 +246,8 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             .phases
             .iter()
             .map(|p| {
-                let marker = if m.current_phase == Some(p.id) && p.status != PhaseStatus::Completed
+                let marker = if m.current_phase.as_ref().is_some_and(|c| c.names(&p.id))
+                    && p.status != PhaseStatus::Completed
                 {
                     ">"
                 } else {
@@ -275,6 +277,23 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             ],
             &rows,
         );
+        if let Some(batch) = m.current_batch() {
+            println!("  current batch: {batch}");
+        }
+        for p in &m.phases {
+            let planned = p.planned_files();
+            if !planned.is_empty() && p.status != PhaseStatus::Completed {
+                println!("  phase {} plans to touch: {}", p.id, planned.join(", "));
+            }
+            if let Some(reason) = p.requires_reconciliation() {
+                println!(
+                    "  {} phase {} needs reconciliation{}",
+                    paint(colour(AnsiColor::Yellow).bold(), "!"),
+                    p.id,
+                    reason.map(|r| format!(": {r}")).unwrap_or_default()
+                );
+            }
+        }
     }
     let usage = &m.token_usage;
     if !usage.by_agent.is_empty() {
@@ -350,6 +369,7 @@ pub fn status(s: &SessionFile) {
     let m = &s.meta;
     let phase = m
         .current_phase
+        .as_ref()
         .and_then(|id| m.phase(id))
         .map(|p| {
             format!(
@@ -381,9 +401,9 @@ pub fn changed(s: &SessionFile, op: &Operation) {
         ),
         Operation::SetStage(g) => format!("stage {g}"),
         Operation::PhaseStart(id) | Operation::PhaseRetry(id) | Operation::PhaseSkip(id) => {
-            phase_line(s, *id)
+            phase_line(s, id)
         }
-        Operation::PhaseComplete { id, .. } | Operation::PhaseFail { id, .. } => phase_line(s, *id),
+        Operation::PhaseComplete { id, .. } | Operation::PhaseFail { id, .. } => phase_line(s, id),
         Operation::Tokens { agent, .. } => {
             let t = &m.token_usage;
             let a = t
@@ -413,7 +433,7 @@ pub fn changed(s: &SessionFile, op: &Operation) {
     println!("{}: {what}", m.session_id);
 }
 
-fn phase_line(s: &SessionFile, id: u32) -> String {
+fn phase_line(s: &SessionFile, id: &PhaseId) -> String {
     match s.meta.phase(id) {
         Some(p) => format!(
             "phase {id} {} {}{}",

@@ -17,16 +17,18 @@ pub fn summarize(front: &Map<String, Value>) -> String {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let current = front.get("current_phase").and_then(number);
+    // Phase ids are numbers or strings (Maestro 1.6: `"design"`); either is shown as it reads.
+    let current = text(front.get("current_phase"));
     let total = front
         .get("total_phases")
         .and_then(number)
         .unwrap_or(phases.len() as u64);
     if let Some(n) = current {
+        let position = n.parse::<usize>().ok().and_then(|i| i.checked_sub(1));
         let phase = phases
             .iter()
-            .find(|p| p.get("id").and_then(number) == Some(n))
-            .or_else(|| phases.get((n as usize).wrapping_sub(1)));
+            .find(|p| text(p.get("id")).as_deref() == Some(n.as_str()))
+            .or_else(|| position.and_then(|i| phases.get(i)));
         let mut desc = format!("phase {n}/{total}");
         if let Some(phase) = phase {
             if let Some(name) = text(phase.get("name")) {
@@ -101,6 +103,18 @@ mod tests {
         assert_eq!(
             summarize(&doc.frontmatter),
             "Maestro session (no id): status 3; phase 7/0; unresolved errors 0."
+        );
+    }
+
+    #[test]
+    fn string_phase_ids_of_maestro_1_6_are_kept() {
+        let doc = Document::parse(
+            "---\nsession_id: \"s\"\nstatus: \"in_progress\"\ncurrent_phase: \"phase-2-implementation\"\nphases:\n  - id: \"design\"\n    name: \"Design\"\n    status: \"completed\"\n  - id: \"phase-2-implementation\"\n    name: \"Build\"\n    status: \"in_progress\"\n    agents: [\"coder\"]\n---\n",
+        )
+        .expect("parse");
+        assert_eq!(
+            summarize(&doc.frontmatter),
+            "Maestro session s: status in_progress; phase phase-2-implementation/2 \"Build\" (in_progress), agent coder; retries 0; unresolved errors 0."
         );
     }
 }

@@ -23,7 +23,7 @@ pub struct SessionSummary {
     /// Last change.
     pub updated: String,
     /// Current phase id.
-    pub current_phase: Option<u32>,
+    pub current_phase: Option<crate::model::PhaseId>,
     /// Number of phases.
     pub total_phases: u32,
     /// Completed or skipped phases.
@@ -50,7 +50,7 @@ impl SessionSummary {
             stage: m.stage.map(|s| s.to_string()),
             created: m.created.clone(),
             updated: m.updated.clone(),
-            current_phase: m.current_phase,
+            current_phase: m.current_phase.clone(),
             total_phases: m.total_phases.max(m.phases.len() as u32),
             phases_done: m.phases_done(),
             tokens: m

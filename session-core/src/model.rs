@@ -32,7 +32,7 @@ pub struct SessionMetadata {
     /// Path of the implementation plan, relative to the project root.
     pub implementation_plan: Option<String>,
     /// Id of the phase in progress or next.
-    pub current_phase: Option<u32>,
+    pub current_phase: Option<PhaseId>,
     /// Number of phases.
     pub total_phases: u32,
     /// `sequential` or `parallel`.
@@ -103,12 +103,87 @@ pub struct AgentTokens {
     pub extra: Map<String, Value>,
 }
 
+/// A phase's id: an integer (Maestro's session template, and the sessions `maestro-session
+/// create` writes: 1, 2, ...) or a string (Maestro 1.6: `"design"`, `"phase-2-implementation"`).
+/// It is written back exactly as it was read: `2` stays a number, `"2"` a string.
+///
+/// On the command line and in MCP arguments a phase is named by text: an argument names the
+/// phase whose id reads the same (`2` names both `2` and `"2"`), see [`PhaseId::names`].
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(untagged)]
+pub enum PhaseId {
+    /// An integer id (0 to 2^64-1).
+    Number(u64),
+    /// A string id.
+    Name(String),
+}
+
+impl Default for PhaseId {
+    fn default() -> Self {
+        PhaseId::Number(0)
+    }
+}
+
+impl From<u32> for PhaseId {
+    fn from(n: u32) -> Self {
+        PhaseId::Number(u64::from(n))
+    }
+}
+
+impl std::fmt::Display for PhaseId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PhaseId::Number(n) => write!(f, "{n}"),
+            PhaseId::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::str::FromStr for PhaseId {
+    type Err = std::convert::Infallible;
+
+    /// Reads a phase named on the command line: digits are a number, anything else a name.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(PhaseId::parse(text))
+    }
+}
+
+impl PhaseId {
+    /// A phase id from text: all digits (fitting 64 bits) is a number, anything else a name.
+    pub fn parse(text: &str) -> PhaseId {
+        let text = text.trim();
+        match text.parse::<u64>() {
+            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) => PhaseId::Number(n),
+            _ => PhaseId::Name(text.to_string()),
+        }
+    }
+
+    /// Whether `other` names this phase: the same id, or ids that read the same (`2` and
+    /// `"2"`), so a person or a model need not know how the file spells it.
+    pub fn names(&self, other: &PhaseId) -> bool {
+        self == other || self.to_string() == other.to_string()
+    }
+
+    /// Whether the id is usable: a non-empty name of at most 128 bytes without control
+    /// characters, or any number.
+    pub fn is_valid(&self) -> bool {
+        match self {
+            PhaseId::Number(_) => true,
+            PhaseId::Name(s) => {
+                !s.trim().is_empty() && s.len() <= 128 && !s.chars().any(char::is_control)
+            }
+        }
+    }
+}
+
 /// One phase of the plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Phase {
-    /// 1-based phase number.
-    pub id: u32,
+    /// The phase's id: 1-based number, or a name (Maestro 1.6).
+    pub id: PhaseId,
     /// Short name.
     pub name: String,
     /// Phase status.
@@ -122,7 +197,7 @@ pub struct Phase {
     /// When it completed, ISO 8601 UTC.
     pub completed: Option<String>,
     /// Ids of phases that must be completed or skipped before this one starts.
-    pub blocked_by: Vec<u32>,
+    pub blocked_by: Vec<PhaseId>,
     /// Files the phase created, relative to the project root.
     pub files_created: Vec<String>,
     /// Files the phase modified.
@@ -141,6 +216,34 @@ pub struct Phase {
     /// Keys this tool does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Phase {
+    /// The files the plan says this phase will touch (Maestro 1.6 `planned_files`); empty
+    /// when not given. Read from the keys this type does not model, so they are written back
+    /// exactly as they came.
+    pub fn planned_files(&self) -> Vec<&str> {
+        self.extra
+            .get("planned_files")
+            .and_then(Value::as_array)
+            .map(|files| files.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Whether the phase must be reconciled with the files on disk before it goes on
+    /// (Maestro 1.6 `requires_reconciliation`), and why (`reconciliation_reason`).
+    pub fn requires_reconciliation(&self) -> Option<Option<&str>> {
+        let needed = self
+            .extra
+            .get("requires_reconciliation")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        needed.then(|| {
+            self.extra
+                .get("reconciliation_reason")
+                .and_then(Value::as_str)
+        })
+    }
 }
 
 /// A phase's downstream context (Maestro's handoff protocol).
@@ -263,7 +366,7 @@ impl SessionMetadata {
     /// Reads the typed view of a frontmatter map.
     ///
     /// Errors: a message naming the field path and what is wrong with it
-    /// (`phases[1].id: invalid type: string "x", expected u32`).
+    /// (`phases[1].status: unknown variant `sleeping`, ...`).
     pub fn from_frontmatter(front: &Map<String, Value>) -> Result<SessionMetadata, String> {
         let value = Value::Object(front.clone());
         serde_path_to_error::deserialize(value).map_err(|e| {
@@ -289,14 +392,21 @@ impl SessionMetadata {
         }
     }
 
-    /// The phase with id `id`.
-    pub fn phase(&self, id: u32) -> Option<&Phase> {
-        self.phases.iter().find(|p| p.id == id)
+    /// The batch of phases running now (Maestro 1.6 `current_batch`), kept where Maestro
+    /// wrote it: read from the keys this type does not model, so a file that has no such key
+    /// never gains one.
+    pub fn current_batch(&self) -> Option<&str> {
+        self.extra.get("current_batch").and_then(Value::as_str)
     }
 
-    /// The phase with id `id`, mutably.
-    pub fn phase_mut(&mut self, id: u32) -> Option<&mut Phase> {
-        self.phases.iter_mut().find(|p| p.id == id)
+    /// The phase `id` names (see [`PhaseId::names`]).
+    pub fn phase(&self, id: &PhaseId) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.id.names(id))
+    }
+
+    /// The phase `id` names, mutably.
+    pub fn phase_mut(&mut self, id: &PhaseId) -> Option<&mut Phase> {
+        self.phases.iter_mut().find(|p| p.id.names(id))
     }
 
     /// Completed or skipped phases.
@@ -308,7 +418,7 @@ impl SessionMetadata {
     }
 
     /// Unresolved errors over all phases, with their phase id and index.
-    pub fn unresolved_errors(&self) -> Vec<(u32, usize, &PhaseError)> {
+    pub fn unresolved_errors(&self) -> Vec<(PhaseId, usize, &PhaseError)> {
         self.phases
             .iter()
             .flat_map(|p| {
@@ -316,7 +426,7 @@ impl SessionMetadata {
                     .iter()
                     .enumerate()
                     .filter(|(_, e)| !e.resolved)
-                    .map(move |(i, e)| (p.id, i, e))
+                    .map(move |(i, e)| (p.id.clone(), i, e))
             })
             .collect()
     }
@@ -412,7 +522,7 @@ mod tests {
 
     #[test]
     fn bad_field_names_its_path() {
-        let doc = Document::parse("---\nphases:\n  - id: \"one\"\n---\n").expect("parse");
+        let doc = Document::parse("---\nphases:\n  - id: [1]\n---\n").expect("parse");
         let err = SessionMetadata::from_frontmatter(&doc.frontmatter).expect_err("bad id");
         assert!(err.starts_with("phases[0].id: "), "{err}");
         let doc = Document::parse("---\nstatus: sleeping\n---\n").expect("parse");

@@ -7,7 +7,9 @@
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
-use crate::model::{AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, SessionMetadata};
+use crate::model::{
+    AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
+};
 use crate::orchestration_log;
 
 /// One change to a session.
@@ -18,11 +20,11 @@ pub enum Operation {
     /// Move the workflow stage.
     SetStage(Stage),
     /// Start a pending phase (or retry a failed one).
-    PhaseStart(u32),
+    PhaseStart(PhaseId),
     /// Complete a running phase; its section is written to the log.
     PhaseComplete {
         /// Phase id.
-        id: u32,
+        id: PhaseId,
         /// The agent's output for the log.
         output: Option<String>,
         /// The validation result for the log (default `Pass`).
@@ -31,7 +33,7 @@ pub enum Operation {
     /// Fail a running phase, recording why; its section is written to the log.
     PhaseFail {
         /// Phase id.
-        id: u32,
+        id: PhaseId,
         /// Error type (one of [`ERROR_KINDS`]).
         kind: String,
         /// What went wrong.
@@ -40,9 +42,9 @@ pub enum Operation {
         agent: Option<String>,
     },
     /// Retry a failed phase (`retry_count` + 1, bounded).
-    PhaseRetry(u32),
+    PhaseRetry(PhaseId),
     /// Skip a pending phase.
-    PhaseSkip(u32),
+    PhaseSkip(PhaseId),
     /// Add token counts for an agent.
     Tokens {
         /// Agent name.
@@ -57,7 +59,7 @@ pub enum Operation {
     /// Record an error against a phase.
     AddError {
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// Agent that met it.
         agent: String,
         /// Error type (one of [`ERROR_KINDS`]).
@@ -68,7 +70,7 @@ pub enum Operation {
     /// Mark an error resolved.
     ResolveError {
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// 1-based index among the phase's errors.
         index: usize,
         /// How it was resolved.
@@ -77,7 +79,7 @@ pub enum Operation {
     /// Add files to a phase's manifest.
     AddFiles {
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// Created files, project-relative.
         created: Vec<String>,
         /// Modified files.
@@ -88,7 +90,7 @@ pub enum Operation {
     /// Add entries to a phase's downstream context.
     AddContext {
         /// Phase id.
-        phase: u32,
+        phase: PhaseId,
         /// One of [`CONTEXT_KEYS`].
         key: String,
         /// Entries to add.
@@ -161,27 +163,27 @@ pub fn apply(
         Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
         Operation::PhaseStart(id) => {
             require_running(meta)?;
-            let status = phase(meta, *id)?.status;
+            let status = phase(meta, id)?.status;
             if status == PhaseStatus::Failed {
                 return Err(Error::refused(
                     &sid,
                     format!(
                         "phase {id} failed; retry it with `phase retry` (retries used: {})",
-                        phase(meta, *id)?.retry_count
+                        phase(meta, id)?.retry_count
                     ),
                 ));
             }
-            start_phase(meta, *id, ctx, false)?;
-            let p = phase(meta, *id)?.clone();
+            start_phase(meta, id, ctx, false)?;
+            let p = phase(meta, id)?.clone();
             *body = orchestration_log::upsert(
                 body,
-                *id,
+                &p.id,
                 &format!("{}\n", orchestration_log::heading(&p)),
             );
         }
         Operation::PhaseRetry(id) => {
             require_running(meta)?;
-            let p = phase(meta, *id)?;
+            let p = phase(meta, id)?;
             if p.status != PhaseStatus::Failed {
                 return Err(Error::refused(
                     &sid,
@@ -191,11 +193,11 @@ pub fn apply(
                     ),
                 ));
             }
-            start_phase(meta, *id, ctx, true)?;
-            let p = phase(meta, *id)?.clone();
+            start_phase(meta, id, ctx, true)?;
+            let p = phase(meta, id)?.clone();
             *body = orchestration_log::upsert(
                 body,
-                *id,
+                &p.id,
                 &format!("{}\n", orchestration_log::heading(&p)),
             );
         }
@@ -205,14 +207,14 @@ pub fn apply(
             validation,
         } => {
             require_running(meta)?;
-            move_phase(meta, *id, PhaseStatus::Completed)?;
-            let p = phase_mut(meta, *id)?;
+            move_phase(meta, id, PhaseStatus::Completed)?;
+            let p = phase_mut(meta, id)?;
             p.completed = Some(ctx.now.clone());
             let p = p.clone();
-            meta.current_phase = next_phase(meta).or(Some(*id));
+            meta.current_phase = next_phase(meta).or(Some(p.id.clone()));
             *body = orchestration_log::upsert(
                 body,
-                *id,
+                &p.id,
                 &orchestration_log::section(&p, output.as_deref(), validation.as_deref()),
             );
         }
@@ -224,8 +226,8 @@ pub fn apply(
         } => {
             require_running(meta)?;
             check_kind(kind)?;
-            move_phase(meta, *id, PhaseStatus::Failed)?;
-            let p = phase_mut(meta, *id)?;
+            move_phase(meta, id, PhaseStatus::Failed)?;
+            let p = phase_mut(meta, id)?;
             let agent = agent
                 .clone()
                 .or_else(|| p.agents.first().cloned())
@@ -234,15 +236,16 @@ pub fn apply(
             let p = p.clone();
             *body = orchestration_log::upsert(
                 body,
-                *id,
+                &p.id,
                 &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
             );
         }
         Operation::PhaseSkip(id) => {
             require_running(meta)?;
-            move_phase(meta, *id, PhaseStatus::Skipped)?;
-            if meta.current_phase == Some(*id) {
-                meta.current_phase = next_phase(meta).or(Some(*id));
+            move_phase(meta, id, PhaseStatus::Skipped)?;
+            let own = phase(meta, id)?.id.clone();
+            if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
+                meta.current_phase = next_phase(meta).or(Some(own));
             }
         }
         Operation::Tokens {
@@ -262,7 +265,7 @@ pub fn apply(
         } => {
             check_kind(kind)?;
             check_name("agent", agent)?;
-            let p = phase_mut(meta, *id)?;
+            let p = phase_mut(meta, id)?;
             p.errors
                 .push(new_error(agent.clone(), kind, message, &ctx.now));
         }
@@ -271,7 +274,7 @@ pub fn apply(
             index,
             resolution,
         } => {
-            let p = phase_mut(meta, *id)?;
+            let p = phase_mut(meta, id)?;
             let count = p.errors.len();
             let err = index
                 .checked_sub(1)
@@ -300,7 +303,7 @@ pub fn apply(
             for f in created.iter().chain(modified).chain(deleted) {
                 crate::beneath::validate_relative(f)?;
             }
-            let p = phase_mut(meta, *id)?;
+            let p = phase_mut(meta, id)?;
             extend_unique(&mut p.files_created, created);
             extend_unique(&mut p.files_modified, modified);
             extend_unique(&mut p.files_deleted, deleted);
@@ -311,7 +314,7 @@ pub fn apply(
             key,
             values,
         } => {
-            let p = phase_mut(meta, *id)?;
+            let p = phase_mut(meta, id)?;
             let list = p.downstream_context.list_mut(key).ok_or_else(|| {
                 Error::Invalid(format!(
                     "unknown downstream context key {key:?}; expected one of {}",
@@ -382,7 +385,7 @@ fn require_running(meta: &SessionMetadata) -> Result<()> {
     }
 }
 
-fn phase(meta: &SessionMetadata, id: u32) -> Result<&Phase> {
+fn phase<'a>(meta: &'a SessionMetadata, id: &PhaseId) -> Result<&'a Phase> {
     let ids: Vec<String> = meta.phases.iter().map(|p| p.id.to_string()).collect();
     meta.phase(id).ok_or_else(|| Error::NotFound {
         what: format!(
@@ -397,34 +400,39 @@ fn phase(meta: &SessionMetadata, id: u32) -> Result<&Phase> {
     })
 }
 
-fn phase_mut(meta: &mut SessionMetadata, id: u32) -> Result<&mut Phase> {
+fn phase_mut<'a>(meta: &'a mut SessionMetadata, id: &PhaseId) -> Result<&'a mut Phase> {
     phase(meta, id)?;
     meta.phase_mut(id).ok_or_else(|| Error::NotFound {
         what: format!("phase {id}"),
     })
 }
 
-fn move_phase(meta: &mut SessionMetadata, id: u32, to: PhaseStatus) -> Result<()> {
+fn move_phase(meta: &mut SessionMetadata, id: &PhaseId, to: PhaseStatus) -> Result<()> {
     let from = phase(meta, id)?.status;
     lifecycle::check(&meta.session_id, &format!("phase {id}"), from, to)?;
     phase_mut(meta, id)?.status = to;
     Ok(())
 }
 
-fn start_phase(meta: &mut SessionMetadata, id: u32, ctx: &OpContext, retry: bool) -> Result<()> {
+fn start_phase(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    ctx: &OpContext,
+    retry: bool,
+) -> Result<()> {
     let p = phase(meta, id)?;
     let waiting: Vec<String> = p
         .blocked_by
         .iter()
         .filter(|b| {
-            !meta.phase(**b).is_some_and(|bp| {
+            !meta.phase(b).is_some_and(|bp| {
                 matches!(bp.status, PhaseStatus::Completed | PhaseStatus::Skipped)
             })
         })
         .map(|b| {
             format!(
                 "{b} ({})",
-                meta.phase(*b)
+                meta.phase(b)
                     .map(|bp| bp.status.as_str())
                     .unwrap_or("missing")
             )
@@ -455,16 +463,16 @@ fn start_phase(meta: &mut SessionMetadata, id: u32, ctx: &OpContext, retry: bool
     }
     p.started = Some(ctx.now.clone());
     p.completed = None;
-    meta.current_phase = Some(id);
+    meta.current_phase = Some(phase(meta, id)?.id.clone());
     Ok(())
 }
 
 /// The first phase not completed or skipped.
-fn next_phase(meta: &SessionMetadata) -> Option<u32> {
+fn next_phase(meta: &SessionMetadata) -> Option<PhaseId> {
     meta.phases
         .iter()
         .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-        .map(|p| p.id)
+        .map(|p| p.id.clone())
 }
 
 fn new_error(agent: String, kind: &str, message: &str, now: &str) -> PhaseError {
@@ -597,8 +605,13 @@ mod tests {
     #[test]
     fn refused_transition_names_session_states_and_targets() {
         let (mut meta, mut body) = fixture();
-        let err = apply(&mut meta, &mut body, &Operation::PhaseSkip(1), &ctx())
-            .expect_err("completed -> skipped");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseSkip(PhaseId::Number(1)),
+            &ctx(),
+        )
+        .expect_err("completed -> skipped");
         assert_eq!(
             err.to_string(),
             "session 2026-11-20-rest-api-auth: phase 1 cannot go from completed to skipped; allowed from completed: none; it is terminal"
@@ -616,8 +629,13 @@ mod tests {
     #[test]
     fn blocked_phase_cannot_start() {
         let (mut meta, mut body) = fixture();
-        let err =
-            apply(&mut meta, &mut body, &Operation::PhaseStart(3), &ctx()).expect_err("blocked");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseStart(PhaseId::Number(3)),
+            &ctx(),
+        )
+        .expect_err("blocked");
         assert!(
             err.to_string()
                 .contains("phase 3 is blocked by phase 2 (in_progress)"),
@@ -629,7 +647,7 @@ mod tests {
     fn complete_fail_retry_bound() {
         let (mut meta, mut body) = fixture();
         let fail = Operation::PhaseFail {
-            id: 2,
+            id: PhaseId::Number(2),
             kind: "runtime".into(),
             message: "boom".into(),
             agent: None,
@@ -640,14 +658,30 @@ mod tests {
             "{body}"
         );
         assert_eq!(meta.phases[1].errors.len(), 2);
-        apply(&mut meta, &mut body, &Operation::PhaseRetry(2), &ctx()).expect("second retry");
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseRetry(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect("second retry");
         assert_eq!(meta.phases[1].retry_count, 2);
         apply(&mut meta, &mut body, &fail, &ctx()).expect("fail again");
-        let err =
-            apply(&mut meta, &mut body, &Operation::PhaseRetry(2), &ctx()).expect_err("bound");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseRetry(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect_err("bound");
         assert!(err.to_string().contains("used 2 of 2 retries"), "{err}");
-        let err = apply(&mut meta, &mut body, &Operation::PhaseStart(2), &ctx())
-            .expect_err("start failed");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseStart(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect_err("start failed");
         assert!(err.to_string().contains("retry it"), "{err}");
     }
 
@@ -658,7 +692,7 @@ mod tests {
             &mut meta,
             &mut body,
             &Operation::AddFiles {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 created: vec!["src/auth.rs".into()],
                 modified: vec![],
                 deleted: vec![],
@@ -670,7 +704,7 @@ mod tests {
             &mut meta,
             &mut body,
             &Operation::AddContext {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 key: "integration_points".into(),
                 values: vec!["auth::layer".into()],
             },
@@ -678,12 +712,12 @@ mod tests {
         )
         .expect("context");
         let op = Operation::PhaseComplete {
-            id: 2,
+            id: PhaseId::Number(2),
             output: Some("Middleware added.".into()),
             validation: None,
         };
         apply(&mut meta, &mut body, &op, &ctx()).expect("complete");
-        assert_eq!(meta.current_phase, Some(3));
+        assert_eq!(meta.current_phase, Some(PhaseId::Number(3)));
         assert_eq!(
             meta.phases[1].completed.as_deref(),
             Some("2026-11-21T00:00:00Z")
@@ -792,7 +826,7 @@ mod tests {
     fn errors_resolve_once() {
         let (mut meta, mut body) = fixture();
         let op = Operation::ResolveError {
-            phase: 2,
+            phase: PhaseId::Number(2),
             index: 1,
             resolution: "fixed the test".into(),
         };
@@ -805,7 +839,7 @@ mod tests {
                 .contains("already resolved")
         );
         let op = Operation::ResolveError {
-            phase: 2,
+            phase: PhaseId::Number(2),
             index: 5,
             resolution: "x".into(),
         };
@@ -814,7 +848,7 @@ mod tests {
             Err(Error::NotFound { .. })
         ));
         let op = Operation::AddError {
-            phase: 2,
+            phase: PhaseId::Number(2),
             agent: "coder".into(),
             kind: "oops".into(),
             message: "m".into(),
@@ -842,7 +876,7 @@ mod tests {
             &mut meta,
             &mut body,
             &Operation::PhaseComplete {
-                id: 2,
+                id: PhaseId::Number(2),
                 output: None,
                 validation: None,
             },

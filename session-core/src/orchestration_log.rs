@@ -91,7 +91,7 @@ fn labelled_lists(s: &mut String, heading: &str, lists: &[(&str, &Vec<String>)])
 
 /// Puts `section` (whose first line is a `## Phase N:` heading) in `body`: it replaces the
 /// existing section of phase `id` (up to the next `## ` heading) or is appended.
-pub fn upsert(body: &str, id: u32, section: &str) -> String {
+pub fn upsert(body: &str, id: &crate::model::PhaseId, section: &str) -> String {
     let prefix = format!("## Phase {id}:");
     let lines: Vec<&str> = body.split_inclusive('\n').collect();
     if let Some(start) = lines.iter().position(|l| l.starts_with(&prefix)) {
@@ -156,18 +156,33 @@ mod tests {
     #[test]
     fn upsert_replaces_placeholder_or_appends() {
         let body = "# T Orchestration Log\n\n## Phase 1: A ✅\nx\n\n## Phase 2: B ◯\n";
-        let out = upsert(body, 2, "## Phase 2: B ✅\ndone\n");
+        let out = upsert(
+            body,
+            &crate::model::PhaseId::Number(2),
+            "## Phase 2: B ✅\ndone\n",
+        );
         assert_eq!(
             out,
             "# T Orchestration Log\n\n## Phase 1: A ✅\nx\n\n## Phase 2: B ✅\ndone\n"
         );
-        let out = upsert(body, 1, "## Phase 1: A ❌\nno\n");
+        let out = upsert(
+            body,
+            &crate::model::PhaseId::Number(1),
+            "## Phase 1: A ❌\nno\n",
+        );
         assert_eq!(
             out,
             "# T Orchestration Log\n\n## Phase 1: A ❌\nno\n\n## Phase 2: B ◯\n"
         );
-        let out = upsert("# T Orchestration Log\n", 3, "## Phase 3: C ◯\n");
+        let out = upsert(
+            "# T Orchestration Log\n",
+            &crate::model::PhaseId::Number(3),
+            "## Phase 3: C ◯\n",
+        );
         assert_eq!(out, "# T Orchestration Log\n\n## Phase 3: C ◯\n");
-        assert_eq!(upsert("", 1, "## Phase 1: A ◯\n"), "## Phase 1: A ◯\n");
+        assert_eq!(
+            upsert("", &crate::model::PhaseId::Number(1), "## Phase 1: A ◯\n"),
+            "## Phase 1: A ◯\n"
+        );
     }
 }

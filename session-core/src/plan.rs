@@ -6,6 +6,7 @@
 //! `Agent: coder` / `Agents: coder, tester` and `Depends on: 1, 2` (`**bold**` labels too).
 
 use crate::error::{Error, Result};
+use crate::model::PhaseId;
 use crate::store::PhaseSpec;
 
 /// The phases of the plan text `text` (from the file `name`, for messages).
@@ -75,9 +76,11 @@ fn markdown_phases(text: &str) -> Vec<PhaseSpec> {
                     .collect();
             }
             "depends on" | "blocked by" => {
-                let ids: Vec<u32> = value
+                let ids: Vec<PhaseId> = value
                     .split(',')
-                    .filter_map(|v| v.trim().trim_start_matches("Phase ").trim().parse().ok())
+                    .map(|v| v.trim().trim_start_matches("Phase ").trim())
+                    .filter(|v| !v.is_empty())
+                    .map(PhaseId::parse)
                     .collect();
                 phase.blocked_by = Some(ids);
             }
@@ -100,7 +103,7 @@ mod tests {
         let yaml = "phases:\n  - name: Design\n    agents: [architect]\n  - name: Build\n    agents: [coder]\n    blocked_by: [1]\n";
         let p = parse_plan("p.yaml", yaml).expect("yaml");
         assert_eq!(p.len(), 2);
-        assert_eq!(p[1].blocked_by, Some(vec![1]));
+        assert_eq!(p[1].blocked_by, Some(vec![PhaseId::Number(1)]));
         let json = r#"[{"name": "Only", "agents": ["tester"], "parallel": true}]"#;
         assert!(parse_plan("p.json", json).expect("json")[0].parallel);
         let md = "# Plan\n\n## Phase 1: Design the model\n**Agent**: architect\n\n## Phase 2: Build it\n- **Agents**: coder, tester\n- Depends on: 1\n";
@@ -108,7 +111,7 @@ mod tests {
         assert_eq!(p[0].name, "Design the model");
         assert_eq!(p[0].agents, vec!["architect"]);
         assert_eq!(p[1].agents, vec!["coder", "tester"]);
-        assert_eq!(p[1].blocked_by, Some(vec![1]));
+        assert_eq!(p[1].blocked_by, Some(vec![PhaseId::Number(1)]));
         assert!(parse_plan("empty.md", "# nothing\n").is_err());
     }
 }

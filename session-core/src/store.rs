@@ -24,7 +24,7 @@ use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::list_index;
 use crate::listing::SessionSummary;
 use crate::lock::{self, LockGuard};
-use crate::model::{ForkedFrom, Phase, SessionMetadata};
+use crate::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
 use crate::operations::{self, OpContext, Operation};
 use crate::orchestration_log;
 use crate::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, Workspace};
@@ -45,12 +45,15 @@ pub struct Store {
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(default)]
 pub struct PhaseSpec {
+    /// The phase's id; `None` numbers it by position (1, 2, ...). Maestro 1.6 plans name
+    /// phases by strings (`"design"`).
+    pub id: Option<PhaseId>,
     /// Phase name.
     pub name: String,
     /// Assigned agents.
     pub agents: Vec<String>,
     /// Ids of phases that must finish first; `None` means the previous phase.
-    pub blocked_by: Option<Vec<u32>>,
+    pub blocked_by: Option<Vec<PhaseId>>,
     /// Whether its agents run in parallel.
     pub parallel: bool,
 }
@@ -105,7 +108,7 @@ pub struct ArchiveReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflict {
     /// The unfinished phase.
-    pub phase: u32,
+    pub phase: PhaseId,
     /// The file, project-relative.
     pub path: String,
     /// `modified after <time>` or `missing`.
@@ -120,13 +123,13 @@ pub struct ResumeReport {
     /// The session that was parked to make room, if any.
     pub parked: Option<String>,
     /// The last completed phase (id, name).
-    pub last_completed: Option<(u32, String)>,
+    pub last_completed: Option<(PhaseId, String)>,
     /// The phase to continue (id, name).
-    pub continue_with: Option<(u32, String)>,
+    pub continue_with: Option<(PhaseId, String)>,
     /// Failed phases (id, name).
-    pub failed_phases: Vec<(u32, String)>,
+    pub failed_phases: Vec<(PhaseId, String)>,
     /// Unresolved errors: (phase, agent, type, message).
-    pub unresolved_errors: Vec<(u32, String, String, String)>,
+    pub unresolved_errors: Vec<(PhaseId, String, String, String)>,
     /// Files of unfinished phases changed since they were recorded.
     pub conflicts: Vec<Conflict>,
 }
@@ -321,7 +324,7 @@ impl Store {
             ),
             design_document: req.design_document.clone(),
             implementation_plan: req.implementation_plan.clone(),
-            current_phase: phases.first().map(|p| p.id),
+            current_phase: phases.first().map(|p| p.id.clone()),
             total_phases: u32::try_from(phases.len()).unwrap_or(u32::MAX),
             execution_mode: Some(
                 req.execution_mode
@@ -609,7 +612,7 @@ impl Store {
         }
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         let meta = &session.meta;
-        let named = |p: &Phase| (p.id, p.name.clone());
+        let named = |p: &Phase| (p.id.clone(), p.name.clone());
         Ok(ResumeReport {
             session_id: meta.session_id.clone(),
             parked,
@@ -668,7 +671,7 @@ impl Store {
                 };
                 if let Some(reason) = reason {
                     out.push(Conflict {
-                        phase: phase.id,
+                        phase: phase.id.clone(),
                         path: file.clone(),
                         reason,
                     });
@@ -1127,22 +1130,43 @@ pub fn slug(task: &str) -> String {
     }
 }
 
+/// The phases of a new session. Ids default to positions (1, 2, ...); given ids must be
+/// valid and unique; `blocked_by` defaults to the previous phase and may name only earlier
+/// phases (so the plan has no cycle).
 fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
-    let mut phases = Vec::new();
+    let mut phases: Vec<Phase> = Vec::new();
     for (i, spec) in specs.iter().enumerate() {
-        let id = i as u32 + 1;
+        let position = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
+        let id = spec.id.clone().unwrap_or(PhaseId::Number(position));
+        if !id.is_valid() {
+            return Err(Error::Invalid(format!(
+                "phase {position} has an unusable id {id:?}: give a number or a name of 1 to 128 characters"
+            )));
+        }
+        if phases.iter().any(|p| p.id.names(&id)) {
+            return Err(Error::Invalid(format!("phase id {id} is used twice")));
+        }
         if spec.name.trim().is_empty() {
             return Err(Error::Invalid(format!("phase {id} has no name")));
         }
-        let blocked_by = spec
-            .blocked_by
-            .clone()
-            .unwrap_or_else(|| if id > 1 { vec![id - 1] } else { vec![] });
-        if let Some(bad) = blocked_by.iter().find(|b| **b == 0 || **b >= id) {
-            return Err(Error::Invalid(format!(
-                "phase {id} ({}) cannot wait for phase {bad}: only earlier phases",
-                spec.name
-            )));
+        let blocked_by = match &spec.blocked_by {
+            Some(ids) => ids.clone(),
+            None => phases
+                .last()
+                .map(|p| vec![p.id.clone()])
+                .unwrap_or_default(),
+        };
+        let mut resolved = Vec::with_capacity(blocked_by.len());
+        for b in &blocked_by {
+            match phases.iter().find(|p| p.id.names(b)) {
+                Some(earlier) => resolved.push(earlier.id.clone()),
+                None => {
+                    return Err(Error::Invalid(format!(
+                        "phase {id} ({}) cannot wait for phase {b}: only earlier phases",
+                        spec.name
+                    )));
+                }
+            }
         }
         phases.push(Phase {
             id,
@@ -1154,7 +1178,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
                 .filter(|a| !a.is_empty())
                 .collect(),
             parallel: spec.parallel,
-            blocked_by,
+            blocked_by: resolved,
             ..Phase::default()
         });
     }
@@ -1198,17 +1222,17 @@ mod tests {
             },
             PhaseSpec {
                 name: "C".into(),
-                blocked_by: Some(vec![1]),
+                blocked_by: Some(vec![PhaseId::Number(1)]),
                 ..Default::default()
             },
         ];
         let phases = build_phases(&specs).expect("phases");
         assert_eq!(phases[0].agents, vec!["code_reviewer"]);
-        assert_eq!(phases[1].blocked_by, vec![1]);
-        assert_eq!(phases[2].blocked_by, vec![1]);
+        assert_eq!(phases[1].blocked_by, vec![PhaseId::Number(1)]);
+        assert_eq!(phases[2].blocked_by, vec![PhaseId::Number(1)]);
         let bad = vec![PhaseSpec {
             name: "A".into(),
-            blocked_by: Some(vec![2]),
+            blocked_by: Some(vec![PhaseId::Number(2)]),
             ..Default::default()
         }];
         assert!(build_phases(&bad).is_err());

@@ -36,6 +36,7 @@ use proptest::sample::Index;
 use session_core::Env;
 use session_core::fsx::{self, fault};
 use session_core::lifecycle::{SessionStatus as S, State};
+use session_core::model::PhaseId;
 use session_core::operations::Operation;
 use session_core::paths::Workspace;
 use session_core::store::{
@@ -326,7 +327,7 @@ fn resolve(op: &Op, model: &Model, world: &mut World) -> Cmd {
                     output: 20,
                     cached: 0,
                 },
-                Update::StartPhase => Operation::PhaseStart(1),
+                Update::StartPhase => Operation::PhaseStart(PhaseId::Number(1)),
                 Update::Status(s) => Operation::SetStatus(*s),
                 Update::Pause => Operation::Pause,
             },
@@ -363,8 +364,7 @@ fn execute(store: &Store, cmd: &Cmd) -> session_core::Result<Effect> {
                 .map(|name| PhaseSpec {
                     name: (*name).into(),
                     agents: vec!["coder".into()],
-                    blocked_by: None,
-                    parallel: false,
+                    ..PhaseSpec::default()
                 })
                 .collect();
             let s = store.create(&CreateRequest {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use session_core::Env;
 use session_core::fsx;
 use session_core::lifecycle::{SessionStatus, Stage};
+use session_core::model::PhaseId;
 use session_core::operations::Operation;
 use session_core::paths::Workspace;
 use session_core::store::{ACTIVE_KEYWORD, Store};
@@ -121,24 +122,24 @@ fn unknown_keys_survive_every_operation_in_both_flavours() {
                 cached: 3,
             },
             Operation::AddError {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 agent: "coder".into(),
                 kind: "runtime".into(),
                 message: "m".into(),
             },
             Operation::ResolveError {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 index: 1,
                 resolution: "done".into(),
             },
             Operation::AddFiles {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 created: vec!["a.rs".into()],
                 modified: vec![],
                 deleted: vec![],
             },
             Operation::AddContext {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 key: "warnings".into(),
                 values: vec!["w".into()],
             },
@@ -147,18 +148,18 @@ fn unknown_keys_survive_every_operation_in_both_flavours() {
                 value: Some("complex".into()),
             },
             Operation::PhaseFail {
-                id: 2,
+                id: PhaseId::Number(2),
                 kind: "validation".into(),
                 message: "f".into(),
                 agent: None,
             },
-            Operation::PhaseRetry(2),
+            Operation::PhaseRetry(PhaseId::Number(2)),
             Operation::PhaseComplete {
-                id: 2,
+                id: PhaseId::Number(2),
                 output: Some("ok".into()),
                 validation: None,
             },
-            Operation::PhaseSkip(3),
+            Operation::PhaseSkip(PhaseId::Number(3)),
             Operation::SetStage(Stage::Planning),
             Operation::Pause,
             Operation::SetStatus(SessionStatus::InProgress),
@@ -292,7 +293,7 @@ fn resume_reports_conflicts_of_unfinished_phases() {
         .apply(
             None,
             &Operation::AddFiles {
-                phase: 2,
+                phase: PhaseId::Number(2),
                 created: vec!["src/auth.rs".into(), "src/gone.rs".into()],
                 modified: vec![],
                 deleted: vec![],
@@ -329,11 +330,11 @@ fn resume_reports_conflicts_of_unfinished_phases() {
     );
     assert_eq!(
         report.continue_with,
-        Some((2, "Implement middleware".to_string()))
+        Some((PhaseId::Number(2), "Implement middleware".to_string()))
     );
     assert_eq!(
         report.last_completed,
-        Some((1, "Design the token model".to_string()))
+        Some((PhaseId::Number(1), "Design the token model".to_string()))
     );
     assert_eq!(report.unresolved_errors.len(), 1);
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use session_core::Env;
 use session_core::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
+use session_core::model::PhaseId;
 use session_core::operations::Operation;
 use session_core::paths::Workspace;
 use session_core::store::{CreateRequest, PhaseSpec, Store};
@@ -67,6 +68,7 @@ impl Model {
     }
 
     fn done(&self, id: u32) -> bool {
+        // Phases are numbered 1..=4 here.
         matches!(self.phases[id as usize - 1].0, P::Completed | P::Skipped)
     }
 
@@ -107,8 +109,8 @@ impl Model {
             }
             Operation::PhaseStart(id) | Operation::PhaseRetry(id) => {
                 let retry = matches!(op, Operation::PhaseRetry(_));
-                let (status, retries) = self.phases[*id as usize - 1];
-                let unblocked = BLOCKED_BY[*id as usize - 1].iter().all(|b| self.done(*b));
+                let (status, retries) = self.phases[idx(id)];
+                let unblocked = BLOCKED_BY[idx(id)].iter().all(|b| self.done(*b));
                 let ok = running
                     && unblocked
                     && if retry {
@@ -117,7 +119,7 @@ impl Model {
                         status == P::Pending
                     };
                 if ok {
-                    self.phases[*id as usize - 1] = (P::InProgress, retries + u32::from(retry));
+                    self.phases[idx(id)] = (P::InProgress, retries + u32::from(retry));
                 }
                 ok
             }
@@ -127,19 +129,19 @@ impl Model {
                 } else {
                     P::Failed
                 };
-                let ok = running && self.phases[*id as usize - 1].0 == P::InProgress;
+                let ok = running && self.phases[idx(id)].0 == P::InProgress;
                 if ok {
-                    self.phases[*id as usize - 1].0 = to;
+                    self.phases[idx(id)].0 = to;
                     if to == P::Failed {
-                        self.errors[*id as usize - 1].push(false);
+                        self.errors[idx(id)].push(false);
                     }
                 }
                 ok
             }
             Operation::PhaseSkip(id) => {
-                let ok = running && self.phases[*id as usize - 1].0 == P::Pending;
+                let ok = running && self.phases[idx(id)].0 == P::Pending;
                 if ok {
-                    self.phases[*id as usize - 1].0 = P::Skipped;
+                    self.phases[idx(id)].0 = P::Skipped;
                 }
                 ok
             }
@@ -154,11 +156,11 @@ impl Model {
                 true
             }
             Operation::AddError { phase, .. } => {
-                self.errors[*phase as usize - 1].push(false);
+                self.errors[idx(phase)].push(false);
                 true
             }
             Operation::ResolveError { phase, index, .. } => {
-                let errs = &mut self.errors[*phase as usize - 1];
+                let errs = &mut self.errors[idx(phase)];
                 match errs.get_mut(index - 1) {
                     Some(resolved) if !*resolved => {
                         *resolved = true;
@@ -173,7 +175,7 @@ impl Model {
 }
 
 fn op_strategy() -> impl Strategy<Value = Operation> {
-    let phase = 1u32..=4;
+    let phase = (1u64..=4).prop_map(PhaseId::Number);
     prop_oneof![
         prop::sample::select(S::ALL.to_vec()).prop_map(Operation::SetStatus),
         prop::sample::select(G::ALL.to_vec()).prop_map(Operation::SetStage),
@@ -229,8 +231,8 @@ fn new_store(dir: &Path) -> Store {
         .map(|i| PhaseSpec {
             name: format!("Phase {}", i + 1),
             agents: vec![AGENTS[i % 3].into()],
-            blocked_by: Some(BLOCKED_BY[i].to_vec()),
-            parallel: false,
+            blocked_by: Some(BLOCKED_BY[i].iter().map(|&b| PhaseId::from(b)).collect()),
+            ..PhaseSpec::default()
         })
         .collect();
     store
@@ -275,5 +277,13 @@ proptest! {
             let tokens: BTreeMap<String, (u64, u64, u64)> = u.by_agent.iter().map(|(k, a)| (k.clone(), (a.input, a.output, a.cached))).collect();
             prop_assert_eq!(&tokens, &model.tokens);
         }
+    }
+}
+
+/// The model's index of phase `id` (numbered 1..=4 by `new_store`).
+fn idx(id: &PhaseId) -> usize {
+    match id {
+        PhaseId::Number(n) => usize::try_from(*n).expect("small") - 1,
+        PhaseId::Name(name) => panic!("the model numbers its phases, got {name:?}"),
     }
 }

@@ -521,3 +521,73 @@ fn malformed_environment_is_named_not_ignored() {
     );
     assert_eq!(s["token_usage"]["total_input"], 0);
 }
+
+/// A session written the way Maestro 1.6 writes it (pretty JSON frontmatter, string phase
+/// ids, `planned_files`, `requires_reconciliation`, `current_batch`, keys we do not model) is
+/// listed, shown and driven by name, and written back in its flavour with its ids as strings.
+#[test]
+fn maestro_1_6_session_with_string_phase_ids() {
+    const ID: &str = "2026-11-28-search-index";
+    let world = World::new();
+    std::fs::create_dir_all(world.state()).expect("mkdir");
+    let fixture = e2e_tests::fixture("maestro-state/maestro-1.6-session.json.md");
+    std::fs::write(world.state().join("active-session.md"), &fixture).expect("seed");
+
+    let rows = maestro_ok(&world, &["list"]);
+    assert_eq!(rows[0]["session_id"], ID, "{rows}");
+    assert_eq!(rows[0]["current_phase"], "design");
+    let shown = maestro_ok(&world, &["show"]);
+    assert_eq!(shown["phases"][1]["id"], "phase-2-implementation");
+
+    maestro_ok(
+        &world,
+        &["phase", "complete", ID, "design", "--output", "Designed."],
+    );
+    // The second phase was waiting for "design" by name; it may start now.
+    maestro_ok(&world, &["phase", "start", ID, "phase-2-implementation"]);
+    maestro_ok(
+        &world,
+        &[
+            "tokens", ID, "--agent", "coder", "--input", "10", "--output", "5",
+        ],
+    );
+    maestro_refused(&world, &["phase", "start", ID, "3"], 1, "phase 3");
+
+    let text = std::fs::read_to_string(world.state().join("active-session.md")).expect("read");
+    assert!(text.starts_with("---\n{\n"), "JSON flavour kept: {text}");
+    let front: serde_json::Value = serde_json::from_str(
+        text.split("\n---\n")
+            .next()
+            .expect("front")
+            .trim_start_matches("---\n"),
+    )
+    .expect("JSON frontmatter");
+    assert_eq!(front["current_phase"], "phase-2-implementation");
+    assert_eq!(front["phases"][0]["id"], "design");
+    assert_eq!(front["phases"][0]["status"], "completed");
+    assert_eq!(front["phases"][1]["blocked_by"][0], "design");
+    assert_eq!(front["phases"][1]["status"], "in_progress");
+    assert_eq!(
+        front["phases"][1]["planned_files"][1],
+        "src/search/query.ts"
+    );
+    assert_eq!(front["phases"][1]["requires_reconciliation"], true);
+    assert!(front["current_batch"].is_null());
+    assert_eq!(front["completion_review"]["status"], "not_required");
+    assert_eq!(
+        front["token_usage"]["by_agent"]["architect"]["duration_ms"],
+        42000
+    );
+    assert_eq!(front["token_usage"]["total_input"], 1510);
+    assert!(text.contains("## Phase design: Design the index"), "{text}");
+
+    // The human view names what Maestro 1.6 adds.
+    let mut cmd = world.cmd("maestro-session");
+    cmd.arg("show");
+    let out = e2e_tests::run(cmd, b"");
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        human.contains("phase phase-2-implementation needs reconciliation: src/search/ changed outside the session"),
+        "{human}"
+    );
+}

@@ -216,7 +216,7 @@ mod tests {
             "---\nsession_id: \"a\"\n---\n",
             "---\nsession_id: \"../a\"\nstatus: \"in_progress\"\n---\n",
             "---\nsession_id: \"a\"\nstatus: \"sleeping\"\n---\n",
-            "---\nsession_id: \"a\"\nstatus: \"in_progress\"\nphases: [{id: \"x\"}]\n---\n",
+            "---\nsession_id: \"a\"\nstatus: \"in_progress\"\nphases: [{id: [1]}]\n---\n",
         ] {
             assert!(parse_session(shown, bad.as_bytes()).is_err(), "{bad:?}");
         }
