@@ -11,8 +11,14 @@ Builds the release executables (cargo build --release --locked) and installs the
   <prefix>/share/maestro-session/bin/   the hooks and state tools
   <prefix>/bin/maestro-session           the command line
 <prefix>/share/maestro-session/ is also a Gemini CLI extension folder
-(gemini-extension.json, hooks/hooks.json); it is linked with
+(gemini-extension.json, hooks/hooks.json, and the commands /maestro:status,
+/maestro:resume and /maestro:archive in commands/maestro/); it is linked with
 `gemini extensions link <dir> --consent` when `gemini` is on PATH.
+The commands read the session by running <dir>/bin/read-active-session; a Gemini CLI
+user policy allowing that one command without a prompt is written to
+~/.gemini/policies/maestro-session.toml ($GEMINI_CLI_HOME in place of ~ when set), since
+Gemini CLI ignores allow rules from extensions. Other rules in that file are kept; a file
+there that maestro-session did not write is left alone and the install stops.
 
 Options:
   --prefix DIR             install under DIR (default: $PREFIX, else ~/.local)
@@ -20,6 +26,8 @@ Options:
                            keeping its other keys; without it the block is printed
   --no-build               install the executables already built by an earlier run
   --no-link                do not run `gemini extensions link`
+  --no-policy              do not write the Gemini CLI user policy (the commands then ask
+                           before reading the session, and `gemini -p` refuses them)
   -h, --help               show this help
 USAGE
 }
@@ -28,6 +36,7 @@ prefix="${PREFIX:-$HOME/.local}"
 claude_settings=""
 build=1
 link=1
+policy=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a folder" >&2; exit 2; }; prefix="$2"; shift 2 ;;
@@ -36,6 +45,7 @@ while [ $# -gt 0 ]; do
         --claude-settings=*) claude_settings="${1#--claude-settings=}"; shift ;;
         --no-build) build=0; shift ;;
         --no-link) link=0; shift ;;
+        --no-policy) policy=0; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -75,6 +85,7 @@ mv -f "$prefix/bin/.maestro-session.tmp" "$prefix/bin/maestro-session"
 
 "$prefix/bin/maestro-session" setup gemini-extension "$ext"
 echo "installed hooks and state tools in $ext/bin, maestro-session in $prefix/bin"
+echo "Gemini CLI commands /maestro:status, /maestro:resume, /maestro:archive in $ext/commands/maestro"
 
 if [ "$link" = 1 ] && command -v gemini >/dev/null 2>&1; then
     # Re-linking an already linked extension fails; unlink first so this stays idempotent.
@@ -83,6 +94,13 @@ if [ "$link" = 1 ] && command -v gemini >/dev/null 2>&1; then
     echo "linked the Gemini CLI extension $ext"
 else
     echo "Gemini CLI: link the extension with: gemini extensions link $ext --consent"
+fi
+
+if [ "$policy" = 1 ]; then
+    "$prefix/bin/maestro-session" setup gemini-policy "$ext"
+else
+    echo "Gemini CLI user policy not written (--no-policy): /maestro:status, /maestro:resume and"
+    echo "  /maestro:archive will ask before running $ext/bin/read-active-session, and gemini -p refuses them"
 fi
 
 if [ -n "$claude_settings" ]; then

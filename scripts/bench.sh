@@ -9,7 +9,7 @@ set -eu
 runs="${1:-300}"
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
-"$ROOT/install.sh" --prefix "$prefix" --no-link >/dev/null
+"$ROOT/install.sh" --prefix "$prefix" --no-link --no-policy >/dev/null
 echo "machine: $(nproc) cores, $(uname -sr); node $(node --version); $(rustc --version)"
 echo
 MAESTRO_BIN_DIR="$prefix/share/maestro-session/bin:$prefix/bin" \

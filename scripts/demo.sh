@@ -13,7 +13,7 @@ echo "npm not found: replaying the payloads recorded from Gemini CLI $GEMINI_VER
 world=$(mktemp -d)
 trap 'rm -rf "$world"' EXIT
 prefix="$world/prefix"
-"$ROOT/install.sh" --prefix "$prefix" --no-link >/dev/null
+"$ROOT/install.sh" --prefix "$prefix" --no-link --no-policy >/dev/null
 scratch_world "$world"
 bin="$prefix/share/maestro-session/bin"
 cd "$PROJECT"

@@ -24,12 +24,66 @@ log_has() {
     for p in "$@"; do grep -F -- "$p" "$world/lines" > "$world/lines.next" || return 1; mv "$world/lines.next" "$world/lines"; done
 }
 
+# sent_prompt SHOWN: the text Gemini CLI sent to the model for the user message it recorded as
+# SHOWN (a slash command as typed): its chat recording ($HOME/.gemini/tmp/<project>/chats/
+# session-*.jsonl) keeps the sent parts as `content` and the typed line as `displayContent`.
+# Exactly one such message must exist: fresh_chats clears the recordings before each run.
+fresh_chats() { rm -rf "$HOME"/.gemini/tmp/*/chats; }
+sent_prompt() {
+    node -e '
+const fs = require("fs"), path = require("path");
+const [root, shown] = process.argv.slice(1);
+const sent = [];
+for (const project of fs.readdirSync(root)) {
+  const chats = path.join(root, project, "chats");
+  if (!fs.existsSync(chats)) continue;
+  for (const f of fs.readdirSync(chats).filter(n => /^session-.*\.jsonl$/.test(n))) {
+    for (const line of fs.readFileSync(path.join(chats, f), "utf8").split("\n")) {
+      let m; try { m = JSON.parse(line); } catch { continue; }
+      const typed = (m.displayContent || []).map(p => p.text || "").join("");
+      if (m.type === "user" && typed === shown) sent.push(m.content.map(p => p.text || "").join(""));
+    }
+  }
+}
+if (sent.length !== 1) { console.error(sent.length + " recorded messages typed as " + shown); process.exit(1); }
+process.stdout.write(sent[0]);
+' "$HOME/.gemini/tmp" "$1"
+}
+# state_is SENT EXPECTED: the text between the <session-state> tags of the sent prompt in file
+# SENT is the text of file EXPECTED, whose final newline Gemini CLI drops. Gemini CLI 0.61 may
+# add one line after a command's output, `[Shell command ... terminated by signal 0]` (a pty's
+# exit signal 0 taken for a signal); it is not part of what our executable printed.
+state_is() {
+    node -e '
+const fs = require("fs");
+const sent = fs.readFileSync(process.argv[1], "utf8");
+const want = fs.readFileSync(process.argv[2], "utf8").replace(/\n$/, "");
+const m = sent.match(/\n<session-state>\n([\s\S]*?)\n<\/session-state>\n/);
+if (!m) { console.error("no <session-state> block in: " + sent); process.exit(1); }
+const got = m[1].replace(/\n\[Shell command [^\n]* terminated by signal 0\]$/, "");
+if (got !== want) { console.error("session state " + JSON.stringify(got) + " is not " + JSON.stringify(want)); process.exit(1); }
+' "$1" "$2"
+}
+# has_text FILE TEXT: FILE contains TEXT (which may span lines).
+has_text() { node -e 'process.exit(require("fs").readFileSync(process.argv[1], "utf8").includes(process.argv[2]) ? 0 : 1)' "$1" "$2"; }
+
 prefix="$world/prefix"
 bin="$prefix/share/maestro-session/bin"
 PATH="$(dirname "$GEMINI"):$PATH" "$ROOT/install.sh" --prefix "$prefix" ${E2E_NO_BUILD:+--no-build} > "$world/install.log" 2>&1 \
     || { cat "$world/install.log" >&2; fail "install.sh"; }
 grep -q 'linked successfully' "$world/install.log" || fail "extension not linked: $(cat "$world/install.log")"
 ok "installed and linked the extension $prefix/share/maestro-session"
+read_tool="$(cd "$bin" && pwd -P)/read-active-session"
+policy="$HOME/.gemini/policies/maestro-session.toml"
+grep -qxF "commandPrefix = \"$read_tool\"" "$policy" || fail "no rule for $read_tool in $policy: $(cat "$policy" 2>&1)"
+grep -qxF 'decision = "allow"' "$policy" && grep -qxF 'priority = 100' "$policy" || fail "policy rule: $(cat "$policy")"
+grep -qF "Gemini CLI user policy $policy: written" "$world/install.log" || fail "install.sh did not say it wrote $policy: $(cat "$world/install.log")"
+grep -qF 'Gemini CLI ignores allow rules from extensions' "$world/install.log" || fail "install.sh did not say why"
+ok "install.sh wrote the user policy allowing $read_tool and said why"
+for c in status resume archive; do
+    grep -qF "!{$read_tool}" "$prefix/share/maestro-session/commands/maestro/$c.toml" || fail "commands/maestro/$c.toml does not run $read_tool"
+done
+ok "commands/maestro/{status,resume,archive}.toml run $read_tool in their !{...} block"
 export PATH="$bin:$prefix/bin:$PATH"
 
 echo "scenario 1: BeforeAgent records coder, AfterAgent denies the incomplete report, the retry is allowed"
@@ -90,5 +144,73 @@ log_has before-agent '"agent":"coder"' 'Maestro session 2026-11-20-rest-api-auth
 log_has after-agent '"answer":{"decision":"allow"}' || fail "the final report was not allowed"
 if grep -F '"errors":["' "$MAESTRO_HOOK_LOG" >/dev/null; then fail "a hook reported an error"; fi
 ok "the hooks ran alongside: BeforeAgent gave the context, AfterAgent allowed the report"
+
+echo "scenario 4: install.sh again changes nothing: same policy, same command files"
+cp "$policy" "$world/policy.before"
+cp "$prefix/share/maestro-session/commands/maestro/status.toml" "$world/status.before"
+PATH="$(dirname "$GEMINI"):$PATH" "$ROOT/install.sh" --prefix "$prefix" --no-build > "$world/install2.log" 2>&1 \
+    || { cat "$world/install2.log" >&2; fail "install.sh (again)"; }
+cmp -s "$policy" "$world/policy.before" || fail "the policy changed on reinstall: $(diff "$world/policy.before" "$policy")"
+cmp -s "$prefix/share/maestro-session/commands/maestro/status.toml" "$world/status.before" || fail "status.toml changed on reinstall"
+grep -qF "Gemini CLI user policy $policy: unchanged" "$world/install2.log" || fail "reinstall did not report the policy unchanged: $(cat "$world/install2.log")"
+ok "the reinstall left the policy and the commands byte for byte as they were"
+
+echo "scenario 5: /maestro:status without an active session, in default approval mode (the policy allows the !{...} block)"
+[ ! -e "$session" ] || fail "an active session is left from scenario 3"
+: > "$MAESTRO_HOOK_LOG"; fresh_chats
+GEMINI_APPROVAL=default run_gemini "/maestro:status" "$FIXTURES/fake-responses-status.jsonl" > "$world/out5.txt" 2> "$world/err5.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err5.txt")"
+sent_prompt /maestro:status > "$world/sent5.txt" || fail "no recorded /maestro:status message"
+printf 'No active session\n' > "$world/none.txt"
+state_is "$world/sent5.txt" "$world/none.txt" || fail "the literal No active session did not reach the model"
+grep -qF 'Report the state of the active Maestro orchestration session.' "$world/sent5.txt" || fail "the status prompt did not reach the model"
+grep -qF 'Summary of the Maestro session state' "$world/out5.txt" || fail "no reply: $(cat "$world/out5.txt")"
+ok "the model got exactly the line No active session between <session-state> tags"
+
+echo "scenario 6: /maestro:resume <id> hands the id to the model, which resumes the session with maestro-session"
+fresh_chats
+run_gemini "/maestro:resume 2026-11-20-rest-api-auth" "$FIXTURES/fake-responses-resume.jsonl" > "$world/out6.txt" 2> "$world/err6.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err6.txt")"
+sent_prompt "/maestro:resume 2026-11-20-rest-api-auth" > "$world/sent6.txt" || fail "no recorded /maestro:resume message"
+has_text "$world/sent6.txt" "$(printf '<user-request>\n2026-11-20-rest-api-auth\n</user-request>')" || fail "the id did not reach the model: $(cat "$world/sent6.txt")"
+state_is "$world/sent6.txt" "$world/none.txt" || fail "resume: the session state was not No active session"
+grep -qF "$(cd "$prefix/bin" && pwd -P)/maestro-session resume <session id>" "$world/sent6.txt" || fail "the prompt does not name maestro-session resume by path"
+head -8 "$session" | grep -qx 'status: "in_progress"' || fail "the session was not resumed: $(head -8 "$session" 2>&1)"
+ok "the id reached the model between <user-request> tags and the session is active again, in progress"
+
+echo "scenario 7: /maestro:status with an active session, in default approval mode"
+# The log quotes an agent the way an error record can: the hooks must not take the session
+# state in the prompt for a delegation and hold the status reply to a handoff report.
+printf '\nagent: coder\n' >> "$session"
+: > "$MAESTRO_HOOK_LOG"; fresh_chats
+GEMINI_APPROVAL=default run_gemini "/maestro:status" "$FIXTURES/fake-responses-status.jsonl" > "$world/out7.txt" 2> "$world/err7.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err7.txt")"
+sent_prompt /maestro:status > "$world/sent7.txt" || fail "no recorded /maestro:status message"
+state_is "$world/sent7.txt" "$session" || fail "the session file did not reach the model"
+has_text "$world/sent7.txt" "$(printf '<session-state>\n---\nsession_id: "2026-11-20-rest-api-auth"\n')" || fail "the frontmatter does not open the session state"
+log_has before-agent '"agent":null' || fail "before-agent took the session state for a delegation"
+log_has after-agent '"answer":{"decision":"allow"}' || fail "after-agent did not allow the status reply"
+ok "the session file, frontmatter first, reached the model between <session-state> tags, byte for byte"
+
+echo "scenario 8: /maestro:archive shows the session to the model, which archives it with maestro-session"
+cp "$session" "$world/archived-session.md"
+fresh_chats
+run_gemini "/maestro:archive" "$FIXTURES/fake-responses-archive.jsonl" > "$world/out8.txt" 2> "$world/err8.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err8.txt")"
+sent_prompt /maestro:archive > "$world/sent8.txt" || fail "no recorded /maestro:archive message"
+state_is "$world/sent8.txt" "$world/archived-session.md" || fail "archive: the session file did not reach the model"
+[ ! -e "$session" ] && [ -f "$PROJECT/docs/maestro/state/archive/2026-11-20-rest-api-auth.md" ] || fail "the session was not archived"
+[ "$(cd "$PROJECT" && "$bin/read-active-session")" = "No active session" ] || fail "read-active-session still finds a session"
+ok "the model saw the session and archived it; read-active-session prints No active session again"
+
+echo "scenario 9: without the user policy, gemini -p refuses the command's !{...} block"
+mv "$policy" "$world/policy.aside"
+fresh_chats
+if GEMINI_APPROVAL=default run_gemini "/maestro:status" "$FIXTURES/fake-responses-status.jsonl" > "$world/out9.txt" 2> "$world/err9.txt"; then
+    mv "$world/policy.aside" "$policy"; fail "gemini ran /maestro:status without the policy"
+fi
+mv "$world/policy.aside" "$policy"
+grep -qF "Blocked command: \"$read_tool\". Reason: Blocked by policy." "$world/err9.txt" || fail "unexpected refusal: $(tail -5 "$world/err9.txt")"
+ok "Gemini CLI blocked $read_tool by policy: the user policy is what lets the command run"
 
 echo "e2e-gemini: $checks passed, 0 failed"

@@ -35,8 +35,10 @@ scratch_world() {
 }
 
 # Runs the real Gemini CLI offline in $PROJECT: run_gemini PROMPT REPLIES_FILE [extra args].
+# Approval mode $GEMINI_APPROVAL, default yolo (every tool call allowed); `default` leaves the
+# decisions to the policies, as a user's `gemini -p` run does.
 run_gemini() {
     prompt="$1"; replies="$2"; shift 2
     (cd "$PROJECT" && GEMINI_API_KEY=fake "$GEMINI" -m gemini-2.5-flash -p "$prompt" \
-        --fake-responses "$replies" --skip-trust --approval-mode yolo "$@")
+        --fake-responses "$replies" --skip-trust --approval-mode "${GEMINI_APPROVAL:-yolo}" "$@")
 }

@@ -5,8 +5,18 @@
 //! `<agent>`, or `@<agent>`. Matching is case-insensitive and treats `_` and `-` alike; a
 //! casual mention ("you are the tester") is not a delegation. Only known agents are detected:
 //! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).
+//!
+//! Text between `<session-state>` and `</session-state>` tags is not read: it is a session file
+//! that a command such as `/maestro:status` put in the prompt, whose error records
+//! (`agent: coder`) and log ("delegate to coder") quote agents without delegating to them.
+
+use std::borrow::Cow;
 
 use crate::env::Env;
+
+/// The tags around a session file that a command injected into a prompt.
+const STATE_OPEN: &str = "<session-state>";
+const STATE_CLOSE: &str = "</session-state>";
 
 /// Maestro's built-in specialist agents.
 pub const BUILTIN_AGENTS: &[&str] = &[
@@ -75,12 +85,33 @@ fn is_word_byte(b: u8) -> bool {
 
 /// The agent `prompt` delegates to, by the rules in the module docs.
 pub fn detect(prompt: &str, env: &Env, roster: &Roster) -> Option<String> {
+    let prompt = &*without_session_state(prompt);
     explicit_line(prompt, roster)
         .or_else(|| {
             env.get("MAESTRO_CURRENT_AGENT")
                 .and_then(|a| roster.lookup(&a))
         })
         .or_else(|| delegation_phrase(prompt, roster))
+}
+
+/// `prompt` less every `<session-state>` block, tags included; an unclosed block runs to the
+/// end of the prompt.
+fn without_session_state(prompt: &str) -> Cow<'_, str> {
+    if !prompt.contains(STATE_OPEN) {
+        return Cow::Borrowed(prompt);
+    }
+    let mut kept = String::with_capacity(prompt.len());
+    let mut rest = prompt;
+    while let Some(open) = rest.find(STATE_OPEN) {
+        kept.push_str(&rest[..open]);
+        let inside = &rest[open + STATE_OPEN.len()..];
+        match inside.find(STATE_CLOSE) {
+            Some(close) => rest = &inside[close + STATE_CLOSE.len()..],
+            None => return Cow::Owned(kept),
+        }
+    }
+    kept.push_str(rest);
+    Cow::Owned(kept)
 }
 
 fn explicit_line(prompt: &str, roster: &Roster) -> Option<String> {
@@ -197,6 +228,29 @@ mod tests {
         ] {
             assert_eq!(detect_plain(prompt), None, "{prompt}");
         }
+    }
+
+    #[test]
+    fn a_session_file_injected_by_a_command_is_not_a_delegation() {
+        let state = "<session-state>\n---\nerrors:\n  - timestamp: x\n    agent: coder\n---\n\
+                     delegate to tester\n</session-state>";
+        assert_eq!(
+            detect_plain(&format!("Report the session.\n{state}\nBe brief.")),
+            None
+        );
+        assert_eq!(
+            detect_plain(&format!("{state}\n{state}\ndelegate to architect")).as_deref(),
+            Some("architect")
+        );
+        assert_eq!(
+            detect_plain("agent: debugger\n<session-state>\nagent: coder").as_deref(),
+            Some("debugger")
+        );
+        assert_eq!(detect_plain("<session-state>\nagent: coder"), None);
+        assert_eq!(
+            detect_plain("</session-state> @refactor").as_deref(),
+            Some("refactor")
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod dotenv;
 pub mod env;
 pub mod error;
 pub mod fsx;
+pub mod gemini_commands;
+pub mod gemini_policy;
 pub mod git;
 pub mod handoff;
 pub mod hook_context;
