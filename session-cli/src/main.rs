@@ -82,6 +82,12 @@ fn emit(json_mode: bool, value: Value, human: impl FnOnce()) {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let json_mode = cli.json;
+    // Registration needs no state dir: a broken MAESTRO_STATE_DIR or .env where install.sh
+    // runs must not stop it.
+    let cli = match cli.command {
+        Command::Setup(s) => return setup::run(s),
+        command => Cli { command, ..cli },
+    };
     match &cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -364,8 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Setup(s) => setup::run(s)?,
-        Command::Completions { .. } | Command::Schema => {}
+        Command::Completions { .. } | Command::Schema | Command::Setup(_) => {}
     }
     Ok(())
 }
