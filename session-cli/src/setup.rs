@@ -57,8 +57,8 @@ pub struct CodexArgs {
     /// (default_tools_approval_mode = "approve").
     #[arg(long)]
     pub approve_tools: bool,
-    /// Leave config.toml alone: register the hooks only.
-    #[arg(long, conflicts_with_all = ["config", "mcp_command", "workspace", "approve_tools"])]
+    /// Leave config.toml alone: register the hooks only (the MCP options are then unused).
+    #[arg(long)]
     pub no_mcp: bool,
 }
 
@@ -105,8 +105,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `setup codex`: merges, writes what changed, and says what it did and how Codex's hook
-/// trust works.
+/// `setup codex`: merges both files first, so a file that does not parse stops the command
+/// before anything is written; then writes what changed and says what it did and how Codex's
+/// hook trust works.
 fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
     use session_core::integration::codex;
 
@@ -121,20 +122,9 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
     let bin_dir = absolute(&args.bin_dir)?;
     let bin_dir = bin_dir.to_string_lossy();
     let (hooks_path, existing) = read_config_file(&hooks_path, "a Codex hooks file")?;
-    let merged = codex::merge_hooks(&existing, &hooks_path, &bin_dir)?;
-    write_if_changed(&hooks_path, &merged)?;
-    let events: Vec<&str> = codex::EVENTS.iter().map(|(event, _)| *event).collect();
-    let what = format!(
-        "{} ({}/<hook> --runtime claude)",
-        events.join(", "),
-        bin_dir.trim_end_matches('/')
-    );
-    if merged.changed {
-        println!("hooks: merged {what} into {}", hooks_path.display());
-    } else {
-        println!("hooks: {} already has {what}", hooks_path.display());
-    }
+    let hooks = codex::merge_hooks(&existing, &hooks_path, &bin_dir)?;
 
+    let mut config = None;
     if !args.no_mcp {
         let config_path = match args.config {
             Some(path) => path,
@@ -154,6 +144,22 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
         };
         let (config_path, existing) = read_config_file(&config_path, "a Codex config file")?;
         let merged = codex::merge_config(&existing, &config_path, &server)?;
+        config = Some((config_path, merged, server));
+    }
+
+    write_if_changed(&hooks_path, &hooks)?;
+    let events: Vec<&str> = codex::EVENTS.iter().map(|(event, _)| *event).collect();
+    let what = format!(
+        "{} ({}/<hook> --runtime claude)",
+        events.join(", "),
+        bin_dir.trim_end_matches('/')
+    );
+    if hooks.changed {
+        println!("hooks: merged {what} into {}", hooks_path.display());
+    } else {
+        println!("hooks: {} already has {what}", hooks_path.display());
+    }
+    if let Some((config_path, merged, server)) = config {
         write_if_changed(&config_path, &merged)?;
         let what = format!(
             "[mcp_servers.{}] (command = {:?}, args = [\"mcp\"])",
@@ -166,7 +172,7 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
             println!("mcp: {} already has {what}", config_path.display());
         }
     }
-    println!("{}", codex::trust_notice(&hooks_path, merged.changed));
+    println!("{}", codex::trust_notice(&hooks_path, hooks.changed));
     Ok(())
 }
 
