@@ -110,6 +110,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
 /// hook trust works.
 fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
     use session_core::integration::codex;
+    use std::io::Write as _;
 
     let home = || {
         codex::home(std::env::var_os("CODEX_HOME"), std::env::var_os("HOME"))
@@ -147,6 +148,8 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
         config = Some((config_path, merged, server));
     }
 
+    // A closed stdout (`| head`) must not panic after the files are written.
+    let mut out = std::io::stdout().lock();
     write_if_changed(&hooks_path, &hooks)?;
     let events: Vec<&str> = codex::EVENTS.iter().map(|(event, _)| *event).collect();
     let what = format!(
@@ -155,9 +158,9 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
         bin_dir.trim_end_matches('/')
     );
     if hooks.changed {
-        println!("hooks: merged {what} into {}", hooks_path.display());
+        let _ = writeln!(out, "hooks: merged {what} into {}", hooks_path.display());
     } else {
-        println!("hooks: {} already has {what}", hooks_path.display());
+        let _ = writeln!(out, "hooks: {} already has {what}", hooks_path.display());
     }
     if let Some((config_path, merged, server)) = config {
         write_if_changed(&config_path, &merged)?;
@@ -167,12 +170,12 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
             server.command
         );
         if merged.changed {
-            println!("mcp: merged {what} into {}", config_path.display());
+            let _ = writeln!(out, "mcp: merged {what} into {}", config_path.display());
         } else {
-            println!("mcp: {} already has {what}", config_path.display());
+            let _ = writeln!(out, "mcp: {} already has {what}", config_path.display());
         }
     }
-    println!("{}", codex::trust_notice(&hooks_path, hooks.changed));
+    let _ = writeln!(out, "{}", codex::trust_notice(&hooks_path, hooks.changed));
     Ok(())
 }
 
