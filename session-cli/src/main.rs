@@ -98,6 +98,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         _ => {}
     }
+    // Registering with a runtime touches no project: it must work wherever install.sh runs,
+    // whatever state dir the environment names.
+    let cli = match cli.command {
+        Command::Setup(s) => return setup::run(s),
+        command => Cli { command, ..cli },
+    };
     let store = store(&cli)?;
     let apply = |session: &str, op: Operation| -> anyhow::Result<()> {
         let s = store.apply(Some(session), &op)?;

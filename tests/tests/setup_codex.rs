@@ -177,3 +177,22 @@ fn symlinked_files_stay_links_and_no_mcp_leaves_config_alone() {
         "--no-mcp writes no config.toml"
     );
 }
+
+#[test]
+fn works_whatever_state_dir_the_environment_names() {
+    // install.sh may run anywhere; a state dir that no command here could use is not its
+    // business.
+    let world = World::new();
+    let home = codex_home(&world);
+    let mut cmd = world.cmd("maestro-session");
+    cmd.env("CODEX_HOME", &home)
+        .env("MAESTRO_STATE_DIR", "/etc")
+        .args(["setup", "codex", "--bin-dir", BIN_DIR, "--no-mcp"]);
+    let out = run(cmd, b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(home.join("hooks.json").is_file());
+}
