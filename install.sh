@@ -1,5 +1,5 @@
 #!/bin/sh
-# install.sh: build maestro-session and register its hooks with Gemini CLI / Claude Code.
+# install.sh: build maestro-session and register its hooks with Gemini CLI / Claude Code / Codex.
 # POSIX sh; running it again gives the same result.
 set -eu
 
@@ -24,6 +24,10 @@ Options:
   --prefix DIR             install under DIR (default: $PREFIX, else ~/.local)
   --claude-settings FILE   merge the Claude Code hooks into FILE (e.g. ~/.claude/settings.json),
                            keeping its other keys; without it the block is printed
+  --codex                  merge the hooks into Codex's hooks.json and the MCP server into its
+                           config.toml ($CODEX_HOME, else ~/.codex), keeping what is there;
+                           without it (or --codex-home) no Codex file is touched
+  --codex-home DIR         the same with DIR/hooks.json and DIR/config.toml
   --no-build               install the executables already built by an earlier run
   --no-link                do not run `gemini extensions link`
   --no-policy              do not write the Gemini CLI user policy (the commands then ask
@@ -34,6 +38,8 @@ USAGE
 
 prefix="${PREFIX:-$HOME/.local}"
 claude_settings=""
+codex=0
+codex_home=""
 build=1
 link=1
 policy=1
@@ -43,6 +49,9 @@ while [ $# -gt 0 ]; do
         --prefix=*) prefix="${1#--prefix=}"; shift ;;
         --claude-settings) [ $# -ge 2 ] || { echo "install.sh: --claude-settings needs a file" >&2; exit 2; }; claude_settings="$2"; shift 2 ;;
         --claude-settings=*) claude_settings="${1#--claude-settings=}"; shift ;;
+        --codex) codex=1; shift ;;
+        --codex-home) [ $# -ge 2 ] || { echo "install.sh: --codex-home needs a folder" >&2; exit 2; }; codex=1; codex_home="$2"; shift 2 ;;
+        --codex-home=*) codex=1; codex_home="${1#--codex-home=}"; shift ;;
         --no-build) build=0; shift ;;
         --no-link) link=0; shift ;;
         --no-policy) policy=0; shift ;;
@@ -109,4 +118,16 @@ if [ -n "$claude_settings" ]; then
 else
     echo "Claude Code: add this to .claude/settings.json (or rerun with --claude-settings FILE):"
     "$prefix/bin/maestro-session" setup claude --bin-dir "$ext/bin"
+fi
+
+if [ "$codex" = 1 ]; then
+    set -- --bin-dir "$ext/bin" --mcp-command "$prefix/bin/maestro-session"
+    [ -n "$codex_home" ] && set -- "$@" --hooks "$codex_home/hooks.json" --config "$codex_home/config.toml"
+    if ! "$prefix/bin/maestro-session" mcp --help >/dev/null 2>&1; then
+        echo "Codex: this maestro-session has no MCP server (maestro-session mcp); registering the hooks only"
+        set -- "$@" --no-mcp
+    fi
+    "$prefix/bin/maestro-session" setup codex "$@"
+else
+    echo "Codex: register the hooks and MCP server with: $prefix/bin/maestro-session setup codex --bin-dir $ext/bin (or rerun with --codex)"
 fi

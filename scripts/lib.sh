@@ -42,3 +42,16 @@ run_gemini() {
     (cd "$PROJECT" && GEMINI_API_KEY=fake "$GEMINI" -m gemini-2.5-flash -p "$prompt" \
         --fake-responses "$replies" --skip-trust --approval-mode "${GEMINI_APPROVAL:-yolo}" "$@")
 }
+
+CODEX_VERSION=0.169.0
+
+# Installs the pinned OpenAI Codex CLI into a cache under target/ (once) and prints its path.
+codex_bin() {
+    cache="$TARGET/codex-cli-$CODEX_VERSION"
+    if [ ! -x "$cache/node_modules/.bin/codex" ]; then
+        echo "installing @openai/codex@$CODEX_VERSION into $cache" >&2
+        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
+            "@openai/codex@$CODEX_VERSION" >&2
+    fi
+    echo "$cache/node_modules/.bin/codex"
+}

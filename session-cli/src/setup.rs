@@ -1,6 +1,6 @@
 //! `maestro-session setup`: write the Gemini CLI extension files and user policy, print or
-//! merge the Claude Code settings block. The content is `session_core::integration`'s,
-//! `gemini_commands`' and `gemini_policy`'s.
+//! merge the Claude Code settings block, merge the Codex hooks and MCP server. The content is
+//! `session_core::integration`'s, `gemini_commands`' and `gemini_policy`'s.
 
 use std::path::PathBuf;
 
@@ -40,6 +40,41 @@ pub enum Setup {
         #[arg(long)]
         settings: Option<PathBuf>,
     },
+    /// Merge the hooks into Codex's hooks.json and the MCP server into its config.toml.
+    ///
+    /// Files default to $CODEX_HOME, else ~/.codex. Both keep what is there; running this
+    /// again changes nothing. A file that does not parse is left as it is (exit 3, naming the
+    /// file and line). Codex runs the new hooks only after you trust them (printed below).
+    Codex(CodexArgs),
+}
+
+/// `setup codex`.
+#[derive(Debug, clap::Args)]
+pub struct CodexArgs {
+    /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
+    #[arg(long, value_parser = crate::args::utf8_path())]
+    pub bin_dir: PathBuf,
+    /// The hooks file to merge into (created if missing) [default: <codex home>/hooks.json].
+    #[arg(long, value_name = "FILE")]
+    pub hooks: Option<PathBuf>,
+    /// The config file to merge the MCP server into (created if missing)
+    /// [default: <codex home>/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Absolute path of the maestro-session that serves MCP [default: this executable].
+    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    pub mcp_command: Option<PathBuf>,
+    /// Pin the MCP server to this project (env MAESTRO_WORKSPACE_PATH); without it the
+    /// server serves the project Codex runs in.
+    #[arg(long, value_name = "DIR", value_parser = crate::args::utf8_path())]
+    pub workspace: Option<PathBuf>,
+    /// Let Codex call the MCP server's tools without asking
+    /// (default_tools_approval_mode = "approve").
+    #[arg(long)]
+    pub approve_tools: bool,
+    /// Leave config.toml alone: register the hooks only (the MCP options are then unused).
+    #[arg(long)]
+    pub no_mcp: bool,
 }
 
 /// Runs one `setup` subcommand.
@@ -112,6 +147,127 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                 }
             }
         }
+        Setup::Codex(args) => run_codex(args)?,
     }
+    Ok(())
+}
+
+/// `setup codex`: merges both files first, so a file that does not parse stops the command
+/// before anything is written; then writes what changed and says what it did and how Codex's
+/// hook trust works.
+fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
+    use session_core::integration::codex;
+    use std::io::Write as _;
+
+    let home = || {
+        codex::home(std::env::var_os("CODEX_HOME"), std::env::var_os("HOME"))
+            .context("neither CODEX_HOME nor HOME is set; give --hooks and --config")
+    };
+    let hooks_path = match args.hooks {
+        Some(path) => path,
+        None => home()?.join(codex::HOOKS_FILE),
+    };
+    let bin_dir = absolute(&args.bin_dir)?;
+    let bin_dir = bin_dir.to_string_lossy();
+    let (hooks_path, existing) = read_config_file(&hooks_path, "a Codex hooks file")?;
+    let hooks = codex::merge_hooks(&existing, &hooks_path, &bin_dir)?;
+
+    let mut config = None;
+    if !args.no_mcp {
+        let config_path = match args.config {
+            Some(path) => path,
+            None => home()?.join(codex::CONFIG_FILE),
+        };
+        let command = match args.mcp_command {
+            Some(path) => absolute(&path)?,
+            None => std::env::current_exe().context("find this executable for --mcp-command")?,
+        };
+        let server = codex::McpServer {
+            command: command.to_string_lossy().into_owned(),
+            workspace: args
+                .workspace
+                .map(|w| absolute(&w).map(|w| w.to_string_lossy().into_owned()))
+                .transpose()?,
+            approve_tools: args.approve_tools,
+        };
+        let (config_path, existing) = read_config_file(&config_path, "a Codex config file")?;
+        let merged = codex::merge_config(&existing, &config_path, &server)?;
+        config = Some((config_path, merged, server));
+    }
+
+    // A closed stdout (`| head`) must not panic after the files are written.
+    let mut out = std::io::stdout().lock();
+    write_if_changed(&hooks_path, &hooks)?;
+    let events: Vec<&str> = codex::EVENTS.iter().map(|(event, _)| *event).collect();
+    let what = format!(
+        "{} ({}/<hook> --runtime claude)",
+        events.join(", "),
+        bin_dir.trim_end_matches('/')
+    );
+    if hooks.changed {
+        let _ = writeln!(out, "hooks: merged {what} into {}", hooks_path.display());
+    } else {
+        let _ = writeln!(out, "hooks: {} already has {what}", hooks_path.display());
+    }
+    if let Some((config_path, merged, server)) = config {
+        write_if_changed(&config_path, &merged)?;
+        let what = format!(
+            "[mcp_servers.{}] (command = {:?}, args = [\"mcp\"])",
+            codex::MCP_SERVER_NAME,
+            server.command
+        );
+        if merged.changed {
+            let _ = writeln!(out, "mcp: merged {what} into {}", config_path.display());
+        } else {
+            let _ = writeln!(out, "mcp: {} already has {what}", config_path.display());
+        }
+    }
+    let _ = writeln!(out, "{}", codex::trust_notice(&hooks_path, hooks.changed));
+    Ok(())
+}
+
+/// `path` made absolute against the working directory (not resolved: a symlinked install
+/// folder stays as given).
+fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("make {} absolute", path.display()))
+}
+
+/// The file to edit and its text: a symlink is followed to the file it names, so the link
+/// stays (a dotfiles repository, say); a missing file is empty text.
+fn read_config_file(
+    path: &std::path::Path,
+    kind: &'static str,
+) -> anyhow::Result<(PathBuf, String)> {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let bytes = match fsx::read_regular(
+        &path,
+        session_core::integration::codex::MAX_FILE_BYTES,
+        kind,
+    ) {
+        Ok(bytes) => bytes,
+        Err(e) if e.is_not_found() => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| session_core::Error::Corrupt {
+        path: path.clone(),
+        line: None,
+        reason: format!("not UTF-8 ({e}); left unchanged"),
+    })?;
+    Ok((path, text))
+}
+
+/// Writes the merge result by durable replace when it changed (a new file is private: it may
+/// come to hold tokens); creates the parent folder.
+fn write_if_changed(
+    path: &std::path::Path,
+    merged: &session_core::integration::codex::Merged,
+) -> anyhow::Result<()> {
+    if !merged.changed {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fsx::create_dirs(parent)?;
+    }
+    fsx::durable_replace(path, merged.text.as_bytes(), fsx::PRIVATE_FILE_MODE)?;
     Ok(())
 }

@@ -6,6 +6,9 @@
 //! Claude Code: `settings.json` `hooks` keyed by event (`SessionStart`, `SubagentStart`,
 //! `SubagentStop`, `SessionEnd`), each a list of `{matcher?, hooks: [{type, command, timeout}]}`,
 //! timeouts in s (Claude Code hooks reference).
+//! OpenAI Codex: see [`codex`].
+
+pub mod codex;
 
 use serde_json::{Map, Value, json};
 
