@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite (the README's test command; .ci/run calls it): formatting, lints,
-# unit, property and end-to-end tests, then the end-to-end run with the real Gemini CLI.
+# unit, property and end-to-end tests, then the end-to-end runs with the real Gemini CLI and
+# the real Claude Code.
 set -eu
 cd "$(dirname -- "$0")/.."
 
@@ -12,3 +13,5 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
+echo "== end to end with the real Claude Code"
+E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
