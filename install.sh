@@ -19,6 +19,9 @@ user policy allowing that one command without a prompt is written to
 ~/.gemini/policies/maestro-session.toml ($GEMINI_CLI_HOME in place of ~ when set), since
 Gemini CLI ignores allow rules from extensions. Other rules in that file are kept; a file
 there that maestro-session did not write is left alone and the install stops.
+<prefix>/share/maestro-session/claude-plugin/ is a Claude Code plugin (hooks, the
+maestro-session MCP server, /maestro-session:status); <prefix>/share/maestro-session/ is
+a local marketplace holding it. Load it with `claude --plugin-dir <dir>/claude-plugin`.
 
 Options:
   --prefix DIR             install under DIR (default: $PREFIX, else ~/.local)
@@ -61,6 +64,9 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+# Absolute, so the paths written into the runtimes' files hold from any folder.
+mkdir -p "$prefix"
+prefix=$(CDPATH= cd -- "$prefix" && pwd)
 target="${CARGO_TARGET_DIR:-$here/target}"
 # On glibc Linux the executables are linked statically: it saves ~0.3 ms of dynamic loading on
 # every hook run (scripts/bench.sh). An explicit --target keeps the flag off build scripts and
@@ -93,6 +99,8 @@ cp "$out/maestro-session" "$prefix/bin/.maestro-session.tmp"
 mv -f "$prefix/bin/.maestro-session.tmp" "$prefix/bin/maestro-session"
 
 "$prefix/bin/maestro-session" setup gemini-extension "$ext"
+"$prefix/bin/maestro-session" setup claude-plugin "$ext/claude-plugin" --bin-dir "$ext/bin" \
+    --cli "$prefix/bin/maestro-session" --marketplace
 echo "installed hooks and state tools in $ext/bin, maestro-session in $prefix/bin"
 echo "Gemini CLI commands /maestro:status, /maestro:resume, /maestro:archive in $ext/commands/maestro"
 
@@ -116,7 +124,11 @@ if [ -n "$claude_settings" ]; then
     "$prefix/bin/maestro-session" setup claude --bin-dir "$ext/bin" --settings "$claude_settings"
     echo "merged the Claude Code hooks into $claude_settings"
 else
-    echo "Claude Code: add this to .claude/settings.json (or rerun with --claude-settings FILE):"
+    echo "Claude Code: load the plugin with: claude --plugin-dir $ext/claude-plugin"
+    echo "  or install it from the local marketplace: claude plugin marketplace add $ext &&" \
+        "claude plugin install maestro-session@maestro-session"
+    echo "  or, hooks only and without the plugin (not both), add this to .claude/settings.json" \
+        "(or rerun with --claude-settings FILE):"
     "$prefix/bin/maestro-session" setup claude --bin-dir "$ext/bin"
 fi
 

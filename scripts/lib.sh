@@ -20,6 +20,21 @@ gemini_bin() {
     echo "$cache/node_modules/.bin/gemini"
 }
 
+CLAUDE_VERSION=2.1.330
+
+# Installs the pinned Claude Code into a cache under target/ (once) and prints the path of its
+# native executable (the npm package's bin/claude.exe; no Node.js is needed to run it).
+claude_bin() {
+    cache="$TARGET/claude-code-$CLAUDE_VERSION"
+    exe="$cache/node_modules/@anthropic-ai/claude-code/bin/claude.exe"
+    if [ ! -x "$exe" ] || ! "$exe" --version 2>/dev/null | grep -q "^$CLAUDE_VERSION "; then
+        echo "installing @anthropic-ai/claude-code@$CLAUDE_VERSION into $cache" >&2
+        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
+            "@anthropic-ai/claude-code@$CLAUDE_VERSION" >&2
+    fi
+    echo "$exe"
+}
+
 # Makes a scratch world under $1: an isolated HOME that selects API-key auth, a git project
 # with an active Maestro session, and a private hook base. Exports HOME, PROJECT, HOOKS.
 scratch_world() {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole test suite (the README's test command; .ci/run calls it): formatting, lints,
 # unit, property and end-to-end tests, then the end-to-end runs with the real Gemini CLI and
-# the real Codex CLI.
+# the real Claude Code and the real Codex CLI.
 set -eu
 cd "$(dirname -- "$0")/.."
 
@@ -13,5 +13,7 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
+echo "== end to end with the real Claude Code"
+E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
 echo "== end to end with the real Codex CLI"
 sh scripts/e2e-codex.sh

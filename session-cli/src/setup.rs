@@ -1,8 +1,9 @@
 //! `maestro-session setup`: write the Gemini CLI extension files and user policy, print or
-//! merge the Claude Code settings block, merge the Codex hooks and MCP server. The content is
-//! `session_core::integration`'s, `gemini_commands`' and `gemini_policy`'s.
+//! merge the Claude Code settings block, write the Claude Code plugin folder, merge the Codex
+//! hooks and MCP server. The content is `session_core::integration`'s, `gemini_commands`' and
+//! `gemini_policy`'s.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -39,6 +40,24 @@ pub enum Setup {
         /// Merge into this settings file (created if missing), keeping its other keys.
         #[arg(long)]
         settings: Option<PathBuf>,
+    },
+    /// Write a Claude Code plugin folder: `.claude-plugin/plugin.json`, `hooks/hooks.json`,
+    /// `.mcp.json` (`maestro-session mcp`), `commands/status.md` and `README.md`; load it with
+    /// `claude --plugin-dir DIR`.
+    ClaudePlugin {
+        /// The plugin folder (created if missing).
+        dir: PathBuf,
+        /// Folder holding the hook executables and `read-active-session` (absolute, valid
+        /// UTF-8: it is written into the plugin's files).
+        #[arg(long, value_parser = crate::args::utf8_path())]
+        bin_dir: PathBuf,
+        /// The `maestro-session` executable the MCP server runs (absolute, valid UTF-8).
+        #[arg(long, value_parser = crate::args::utf8_path())]
+        cli: PathBuf,
+        /// Also make the plugin folder's parent a local marketplace
+        /// (`<parent>/.claude-plugin/marketplace.json`), for `claude plugin marketplace add`.
+        #[arg(long)]
+        marketplace: bool,
     },
     /// Merge the hooks into Codex's hooks.json and the MCP server into its config.toml.
     ///
@@ -148,6 +167,76 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             }
         }
         Setup::Codex(args) => run_codex(args)?,
+        Setup::ClaudePlugin {
+            dir,
+            bin_dir,
+            cli,
+            marketplace,
+        } => write_claude_plugin(&dir, &bin_dir, &cli, marketplace)?,
+    }
+    Ok(())
+}
+
+fn write_claude_plugin(
+    dir: &Path,
+    bin_dir: &Path,
+    cli: &Path,
+    marketplace: bool,
+) -> anyhow::Result<()> {
+    for (what, path) in [("--bin-dir", bin_dir), ("--cli", cli)] {
+        if !path.is_absolute() {
+            anyhow::bail!(
+                "{what} {} is not absolute; the plugin runs from wherever Claude Code copies it",
+                path.display()
+            );
+        }
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let bin_dir = bin_dir.to_string_lossy();
+    let files = [
+        (
+            ".claude-plugin/plugin.json",
+            integration::claude_plugin_manifest(version),
+        ),
+        (
+            "hooks/hooks.json",
+            integration::claude_plugin_hooks(&bin_dir),
+        ),
+        (
+            ".mcp.json",
+            integration::claude_plugin_mcp(&cli.to_string_lossy()),
+        ),
+        (
+            "commands/status.md",
+            integration::claude_status_command(&bin_dir),
+        ),
+        (
+            "README.md",
+            integration::claude_plugin_readme(&bin_dir, &cli.to_string_lossy()),
+        ),
+    ];
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fsx::create_dirs(parent)?;
+        }
+        fsx::durable_replace(&path, text.as_bytes(), fsx::STATE_FILE_MODE)?;
+    }
+    if marketplace {
+        let folder = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("--marketplace needs a plugin folder with a UTF-8 name")?;
+        let root = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fsx::create_dirs(&root.join(".claude-plugin"))?;
+        fsx::durable_replace(
+            &root.join(".claude-plugin/marketplace.json"),
+            integration::claude_marketplace(version, folder).as_bytes(),
+            fsx::STATE_FILE_MODE,
+        )?;
     }
     Ok(())
 }

@@ -6,12 +6,20 @@
 //! casual mention ("you are the tester") is not a delegation. Only known agents are detected:
 //! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).
 //!
+//! Who is held to the handoff report is a separate rule, [`is_specialist`]: the agents the
+//! active session's phases name, plus a configured list ([`SPECIALISTS_VAR`]). Runtimes bring
+//! agents of their own (Claude Code's built-in `Explore`, `Plan`, `general-purpose`, Codex's
+//! `default`) whose answers the lead needs as they are; they are never checked.
+//!
 //! Text between `<session-state>` and `</session-state>` tags is not read: it is a session file
 //! that a command such as `/maestro:status` put in the prompt, whose error records
 //! (`agent: coder`) and log ("delegate to coder") quote agents without delegating to them.
 
 use std::borrow::Cow;
 
+use std::path::Path;
+
+use crate::dotenv;
 use crate::env::Env;
 
 /// The tags around a session file that a command injected into a prompt.
@@ -52,12 +60,7 @@ impl Roster {
     pub fn from_env(env: &Env) -> Roster {
         let extra = env
             .get("MAESTRO_AGENTS")
-            .map(|list| {
-                list.split(',')
-                    .map(normalize)
-                    .filter(|n| is_name(n))
-                    .collect()
-            })
+            .map(|list| name_list(&list))
             .unwrap_or_default();
         Roster { extra }
     }
@@ -68,6 +71,53 @@ impl Roster {
         let known = BUILTIN_AGENTS.contains(&name.as_str()) || self.extra.contains(&name);
         known.then_some(name)
     }
+}
+
+/// The setting that names extra Maestro specialists, comma-separated (`ux-designer, qa`):
+/// the environment variable, else the same key in the project's `.env`. Names are normalized
+/// like agent names ([`normalize`]); ones that are not agent names are ignored.
+pub const SPECIALISTS_VAR: &str = "MAESTRO_SPECIALISTS";
+
+/// Whether `agent`'s report is held to the handoff format (DESIGN 4: only Maestro specialists
+/// are). `session_agents` are the agents named in the active session's phases (`None`: no
+/// active session, so nobody is checked); `configured` gives the extra specialists of
+/// [`SPECIALISTS_VAR`] and is called only when the session does not name the agent (it may
+/// read a file). The lead agents ([`LEAD_AGENTS`]) are never checked.
+///
+/// Both hook paths call this: Claude Code's SubagentStop (the agent is the payload's
+/// `agent_type`, e.g. `coder`, or the built-in `Explore`, which Claude Code 2.1.330 sends as
+/// it is named) and Gemini CLI's AfterAgent (the agent BeforeAgent detected).
+pub fn is_specialist(
+    agent: &str,
+    session_agents: Option<&[String]>,
+    configured: impl FnOnce() -> Vec<String>,
+) -> bool {
+    let Some(session_agents) = session_agents else {
+        return false;
+    };
+    let name = normalize(agent);
+    if !is_name(&name) || LEAD_AGENTS.contains(&name.as_str()) {
+        return false;
+    }
+    session_agents.iter().any(|a| normalize(a) == name) || configured().contains(&name)
+}
+
+/// The extra specialists: [`SPECIALISTS_VAR`] from `env`, else from `<project_root>/.env`;
+/// empty when neither sets it.
+pub fn configured_specialists(env: &Env, project_root: &Path) -> Vec<String> {
+    env.get(SPECIALISTS_VAR)
+        .or_else(|| dotenv::lookup(&project_root.join(".env"), SPECIALISTS_VAR))
+        .map(|list| name_list(&list))
+        .unwrap_or_default()
+}
+
+/// The agent names in a comma-separated list, normalized; entries that are not agent names
+/// (empty, over 64 bytes, characters other than letters, digits, `_` and `-`) are dropped.
+pub fn name_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(normalize)
+        .filter(|n| is_name(n))
+        .collect()
 }
 
 /// Lower-case, trimmed, `-` read as `_`.
@@ -276,5 +326,68 @@ mod tests {
         assert_eq!(detect("@qa please", &env2, &roster).as_deref(), Some("qa"));
         let bogus = Env::from_pairs([("MAESTRO_CURRENT_AGENT", "../../etc")]);
         assert_eq!(detect("hello", &bogus, &roster), None);
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn specialists_are_the_session_agents_and_the_configured_ones() {
+        let session = names(&["architect", "Code-Reviewer", "coder"]);
+        let none = Vec::new;
+        // Named in the session's phases, however spelled.
+        for agent in [
+            "coder",
+            "CODER",
+            "code_reviewer",
+            "code-reviewer",
+            " architect ",
+        ] {
+            assert!(is_specialist(agent, Some(&session), none), "{agent}");
+        }
+        // Claude Code's and Codex's own agents are not Maestro specialists.
+        for agent in [
+            "Explore",
+            "Plan",
+            "general-purpose",
+            "default",
+            "tester",
+            "",
+            "../x",
+        ] {
+            assert!(!is_specialist(agent, Some(&session), none), "{agent}");
+        }
+        // The configured list adds to the session's agents.
+        assert!(is_specialist("tester", Some(&session), || names(&[
+            "qa", "tester"
+        ])));
+        // No active session: nobody is checked, and the configuration is not even read.
+        assert!(!is_specialist("coder", None, || unreachable!("not read")));
+        // The lead is never checked, even when a phase or the setting names it.
+        let lead = names(&["techlead", "orchestrator"]);
+        assert!(!is_specialist("techlead", Some(&lead), || lead.clone()));
+        // The configuration is read only when the session does not name the agent.
+        assert!(is_specialist("coder", Some(&session), || unreachable!(
+            "not read"
+        )));
+    }
+
+    #[test]
+    fn configured_specialists_from_env_then_project_dotenv() {
+        let t = tempfile::tempdir().expect("tmp");
+        assert!(configured_specialists(&Env::default(), t.path()).is_empty());
+        #[allow(clippy::disallowed_methods)] // test fixture
+        std::fs::write(
+            t.path().join(".env"),
+            "MAESTRO_SPECIALISTS=\"ux-designer, qa, ../bad,\"\n",
+        )
+        .expect("write");
+        assert_eq!(
+            configured_specialists(&Env::default(), t.path()),
+            names(&["ux_designer", "qa"])
+        );
+        let env = Env::from_pairs([(SPECIALISTS_VAR, "Reviewer")]);
+        assert_eq!(configured_specialists(&env, t.path()), names(&["reviewer"]));
     }
 }

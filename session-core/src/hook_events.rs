@@ -17,7 +17,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fsx;
 use crate::handoff;
-use crate::hook_context;
+use crate::hook_context::{ContextCache, SessionView};
 use crate::hook_io::{Decision, HookEvent, HookInput, Runtime, render};
 use crate::hook_state::{self, HookBase, SessionFolder};
 use crate::paths::{self, Workspace};
@@ -250,11 +250,14 @@ impl<'a> Ctx<'a> {
         self.base.prune_if_due(Some(&self.id), ttl, now);
     }
 
-    /// The context summary of the active session, from the cache when the session file is
-    /// unchanged: `Ok(None)` when there is no active session. The state dir is opened beneath
-    /// the project root and only the frontmatter of a regular file is read (at most
+    /// What the hooks need of the active session ([`SessionView`]: summary, the agents its
+    /// phases name, and `agent`'s context when asked for), from the cache when the session file
+    /// is unchanged: `Ok(None)` when there is no active session. The state dir is opened
+    /// beneath the project root and only the frontmatter of a regular file is read (at most
     /// [`fsx::MAX_SESSION_BYTES`]), so a FIFO, a device or a huge file cannot stall the turn.
-    fn active_session_summary(&self) -> Result<Option<String>> {
+    ///
+    /// Errors: the session file cannot be opened or read, or does not parse.
+    fn session_view(&self, agent: Option<&str>) -> Result<Option<SessionView>> {
         use std::os::unix::fs::MetadataExt;
         let Some(root) = self.workspace.open_state_dir(false)? else {
             return Ok(None);
@@ -277,16 +280,27 @@ impl<'a> Ctx<'a> {
             meta.mtime(),
             meta.mtime_nsec()
         );
-        if meta.is_file()
-            && let Some(summary) = self.folder.cached_context(&key)
-        {
-            return Ok(Some(summary));
+        let cached = meta
+            .is_file()
+            .then(|| self.folder.context_cache())
+            .flatten()
+            .filter(|c| c.key == key);
+        if let Some(view) = cached.as_ref().and_then(|c| c.view(&key, agent)) {
+            return Ok(Some(view));
         }
         let bytes = fsx::read_frontmatter_opened(file, &path, fsx::MAX_SESSION_BYTES)?;
         let doc = Document::from_bytes(&bytes).map_err(|e| e.at(&path))?;
-        let summary = hook_context::summarize(&doc.frontmatter);
-        self.folder.store_context(&key, &summary);
-        Ok(Some(summary))
+        let mut cache = cached.unwrap_or_else(|| ContextCache::build(&key, &doc.frontmatter));
+        let view = cache.fill(&doc.frontmatter, agent);
+        self.folder.store_context_cache(&cache);
+        Ok(Some(view))
+    }
+
+    /// [`agent::is_specialist`] with this workspace's configured list, read only when needed.
+    fn is_specialist(&self, agent: &str, session_agents: Option<&[String]>) -> bool {
+        agent::is_specialist(agent, session_agents, || {
+            agent::configured_specialists(self.env, &self.workspace.project_root)
+        })
     }
 
     /// Whether the workspace has an active session file (not read).
@@ -306,9 +320,14 @@ fn session_start(ctx: &mut Ctx, now: SystemTime) -> Result<Decision> {
     Ok(Decision::Allow)
 }
 
+/// Records the agent and answers with context: the agent's own phase
+/// ([`crate::hook_context::agent_context`]) when a phase of the active session names it; else, for a
+/// Claude Code sub-agent, the session summary if it is a configured specialist and nothing
+/// otherwise (a built-in `Explore` or `Plan` has no use for Maestro's state); else (a Gemini
+/// CLI turn, with or without a detected agent) the session summary.
 fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
-    match (ctx.runtime, input.agent_id()) {
+    let subagent = match (ctx.runtime, input.agent_id()) {
         (Runtime::Claude, Some(agent_id)) => {
             let agent_id = SessionId::parse(agent_id)?;
             let agent = input.agent_type().and_then(claude_agent_name);
@@ -316,6 +335,7 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
                 ctx.folder.start_subagent(&agent_id, &agent)?;
                 ctx.agent = Some(agent);
             }
+            true
         }
         _ => {
             let roster = Roster::from_env(ctx.env);
@@ -327,12 +347,27 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
                 None if ctx.folder.exists() => ctx.folder.touch()?,
                 None => {}
             }
+            false
         }
+    };
+    let Some(view) = ctx.session_view(ctx.agent.as_deref())? else {
+        return Ok(Decision::Allow);
+    };
+    if let Some(context) = view.context {
+        return Ok(Decision::AllowWithContext(context));
     }
-    match ctx.active_session_summary()? {
-        Some(summary) => Ok(Decision::AllowWithContext(summary)),
-        None => Ok(Decision::Allow),
+    if !subagent {
+        return Ok(Decision::AllowWithContext(view.summary));
     }
+    let specialist = ctx
+        .agent
+        .as_deref()
+        .is_some_and(|a| ctx.is_specialist(a, Some(&view.agents)));
+    Ok(if specialist {
+        Decision::AllowWithContext(view.summary)
+    } else {
+        Decision::Allow
+    })
 }
 
 /// Claude Code agent types may be namespaced (`my-plugin:reviewer`); the bare name is kept
@@ -345,6 +380,11 @@ fn claude_agent_name(agent_type: &str) -> Option<String> {
     safe.then_some(bare)
 }
 
+/// Checks the finishing agent's handoff report and forgets the agent. Claude Code: a
+/// sub-agent that is blocked keeps its `agents/<agent_id>` record until a later stop of it is
+/// allowed (Claude Code re-prompts the same `agent_id` with the reason, and its retry's
+/// SubagentStop carries `stop_hook_active: true`); Gemini CLI clears the active agent either way
+/// (its retry is a new BeforeAgent turn).
 fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
     let subagent = match (ctx.runtime, input.agent_id()) {
         (Runtime::Claude, Some(agent_id)) => Some(SessionId::parse(agent_id)?),
@@ -357,29 +397,54 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
             .or_else(|| input.agent_type().and_then(claude_agent_name)),
         None => ctx.folder.active_agent(),
     };
-    match &subagent {
-        Some(agent_id) => ctx.folder.stop_subagent(agent_id)?,
-        None => ctx.folder.clear_active_agent()?,
-    }
-    if ctx.folder.exists() {
-        ctx.folder.touch()?;
-    }
-    let Some(agent) = agent else {
-        return Ok(Decision::Allow);
+    ctx.agent = agent.clone();
+    let decision = match agent {
+        Some(agent) => check_handoff(ctx, input, &agent).unwrap_or_else(|e| {
+            ctx.diagnostics
+                .push(format!("[ERROR] maestro: after-agent: {e}"));
+            Decision::Allow
+        }),
+        None => Decision::Allow,
     };
-    ctx.agent = Some(agent.clone());
+    let forget = match (&subagent, &decision) {
+        (Some(_), Decision::Deny(_)) => Ok(()),
+        (Some(agent_id), _) => ctx.folder.stop_subagent(agent_id),
+        (None, _) => ctx.folder.clear_active_agent(),
+    };
+    let touched = if ctx.folder.exists() {
+        ctx.folder.touch()
+    } else {
+        Ok(())
+    };
+    for e in [forget, touched].into_iter().filter_map(Result::err) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    }
+    Ok(decision)
+}
+
+/// The handoff check of `agent`'s response: a deny naming the missing sections when the report
+/// lacks any, this is not already a retry (`stop_hook_active`), the check is on
+/// (`MAESTRO_VALIDATE_HANDOFF` is not `0`) and the agent is a Maestro specialist
+/// ([`agent::is_specialist`]); otherwise allow. The session is read only when sections are
+/// missing, so a complete report costs no read.
+fn check_handoff(ctx: &Ctx, input: &HookInput, agent: &str) -> Result<Decision> {
     let validate = ctx
         .env
         .get("MAESTRO_VALIDATE_HANDOFF")
         .is_none_or(|v| v != "0");
-    if !validate || agent::LEAD_AGENTS.contains(&agent.as_str()) || input.stop_hook_active() {
+    if !validate || input.stop_hook_active() {
         return Ok(Decision::Allow);
     }
     let missing = handoff::missing_sections(input.response());
     if missing.is_empty() {
-        Ok(Decision::Allow)
-    } else {
+        return Ok(Decision::Allow);
+    }
+    let view = ctx.session_view(None)?;
+    if ctx.is_specialist(agent, view.as_ref().map(|v| v.agents.as_slice())) {
         Ok(Decision::Deny(handoff::deny_reason(&missing)))
+    } else {
+        Ok(Decision::Allow)
     }
 }
 
@@ -397,6 +462,102 @@ mod tests {
         );
         let outcome = guard("x", || std::panic::panic_any(42_u8));
         assert_eq!(outcome.diagnostics.len(), 1);
+    }
+
+    /// A project with the fixture session active, a hook base, and the environment pointing
+    /// at both.
+    fn world() -> (tempfile::TempDir, Env) {
+        let t = tempfile::tempdir().expect("tmp");
+        let state = t.path().join("proj/docs/maestro/state");
+        fsx::create_dirs(&state).expect("mkdir");
+        fsx::atomic_replace(
+            &state.join("active-session.md"),
+            include_bytes!("../../tests/fixtures/maestro-state/active-session.yaml.md"),
+            fsx::PRIVATE_FILE_MODE,
+        )
+        .expect("session");
+        let env = Env::from_pairs(
+            [
+                ("MAESTRO_HOOKS_DIR", t.path().join("hooks")),
+                ("MAESTRO_WORKSPACE_PATH", t.path().join("proj")),
+            ]
+            .map(|(k, v)| (k, v.to_string_lossy().into_owned())),
+        );
+        (t, env)
+    }
+
+    fn claude(env: &Env, event: HookEvent, payload: serde_json::Value) -> Outcome {
+        let input = HookInput::parse(payload.to_string().as_bytes());
+        let outcome = handle(
+            event,
+            Runtime::Claude,
+            env,
+            Path::new("/"),
+            input,
+            SystemTime::now(),
+        );
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        outcome
+    }
+
+    fn stop(agent_id: &str, agent_type: &str, retry: bool) -> serde_json::Value {
+        serde_json::json!({"session_id": "s", "agent_id": agent_id, "agent_type": agent_type,
+            "stop_hook_active": retry, "last_assistant_message": "## Task Report\nonly this"})
+    }
+
+    #[test]
+    fn a_blocked_subagent_keeps_its_record_until_allowed() {
+        let (t, env) = world();
+        let record = t.path().join("hooks/s/agents/a1");
+        let start = serde_json::json!({"session_id": "s", "agent_id": "a1", "agent_type": "coder"});
+        claude(&env, HookEvent::BeforeAgent, start);
+        let blocked = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", false));
+        assert!(matches!(blocked.decision, Decision::Deny(_)), "{blocked:?}");
+        assert!(record.is_file(), "blocked: the record stays");
+        let allowed = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", true));
+        assert_eq!(allowed.decision, Decision::Allow);
+        assert!(!record.exists(), "allowed: the record goes");
+    }
+
+    #[test]
+    fn builtin_subagents_get_no_context_and_are_never_blocked() {
+        let (t, env) = world();
+        for builtin in ["Explore", "Plan", "general-purpose", "default"] {
+            let start =
+                serde_json::json!({"session_id": "s", "agent_id": "b1", "agent_type": builtin});
+            assert_eq!(
+                claude(&env, HookEvent::BeforeAgent, start).decision,
+                Decision::Allow
+            );
+            let out = claude(&env, HookEvent::AfterAgent, stop("b1", builtin, false));
+            assert_eq!(out.decision, Decision::Allow, "{builtin}");
+            assert!(!t.path().join("hooks/s/agents/b1").exists(), "{builtin}");
+        }
+        // A configured specialist is checked, and told the session summary.
+        let mut pairs: Vec<(String, String)> = ["MAESTRO_HOOKS_DIR", "MAESTRO_WORKSPACE_PATH"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), env.get(k)?)))
+            .collect();
+        pairs.push((agent::SPECIALISTS_VAR.into(), "explore".into()));
+        let env = Env::from_pairs(pairs);
+        let start =
+            serde_json::json!({"session_id": "s", "agent_id": "b2", "agent_type": "Explore"});
+        let started = claude(&env, HookEvent::BeforeAgent, start);
+        assert!(
+            matches!(&started.decision, Decision::AllowWithContext(c) if c.contains("; phase 2/3"))
+        );
+        let out = claude(&env, HookEvent::AfterAgent, stop("b2", "Explore", false));
+        assert!(matches!(out.decision, Decision::Deny(_)), "{out:?}");
+    }
+
+    #[test]
+    fn without_an_active_session_nothing_is_checked() {
+        let (t, env) = world();
+        fsx::remove_if_present(&t.path().join("proj/docs/maestro/state/active-session.md"))
+            .expect("rm");
+        let out = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", false));
+        assert_eq!(out.decision, Decision::Allow);
+        assert_eq!(out.agent.as_deref(), Some("coder"));
     }
 
     #[test]

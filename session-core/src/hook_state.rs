@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime};
 use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
 use crate::fsx;
+use crate::hook_context::ContextCache;
 use crate::session_id::SessionId;
 
 /// The default base.
@@ -39,11 +40,15 @@ pub const PRUNE_STAMP: &str = ".last-prune";
 pub const ACTIVE_AGENT: &str = "active-agent";
 /// Folder of per-sub-agent files.
 pub const AGENTS_DIR: &str = "agents";
-/// File caching the BeforeAgent context summary: first line the identity of the session file
-/// it was made from (path, device, inode, size, mtime in ns), then the summary. A durable
-/// replace always makes a new inode, so any rewrite of the session misses the cache; parsing
-/// the YAML frontmatter in a fresh process costs ~0.25 ms, which the cache saves on every turn.
+/// File caching what BeforeAgent and AfterAgent read of the active session: a
+/// [`ContextCache`] as JSON, keyed by the identity of the session file it was made from (path,
+/// device, inode, size, mtime in ns), holding the summary, the agents the phases name and each
+/// agent's context once asked for. A durable replace always makes a new inode, so any rewrite
+/// of the session misses the cache; parsing the YAML frontmatter in a fresh process costs
+/// ~0.25 ms, which the cache saves on every turn.
 pub const CONTEXT_CACHE: &str = "context-cache";
+/// Largest context cache read, in bytes; a bigger file is a miss.
+const MAX_CONTEXT_CACHE_BYTES: u64 = 1024 * 1024;
 
 /// A usable hook base.
 #[derive(Debug, Clone)]
@@ -320,21 +325,27 @@ impl SessionFolder {
         }
     }
 
-    /// The context summary cached under `key` (see [`CONTEXT_CACHE`]), if the cache holds
-    /// exactly that key.
-    pub fn cached_context(&self, key: &str) -> Option<String> {
-        let text = fs::read_to_string(self.path.join(CONTEXT_CACHE)).ok()?;
-        let (cached_key, summary) = text.split_once('\n')?;
-        (cached_key == key).then(|| summary.to_string())
+    /// The context cache ([`CONTEXT_CACHE`]), if there is a readable one (at most 1 MiB).
+    pub fn context_cache(&self) -> Option<ContextCache> {
+        use std::io::Read;
+        let file = fs::File::open(self.path.join(CONTEXT_CACHE)).ok()?;
+        let mut text = String::new();
+        file.take(MAX_CONTEXT_CACHE_BYTES + 1)
+            .read_to_string(&mut text)
+            .ok()?;
+        if text.len() as u64 > MAX_CONTEXT_CACHE_BYTES {
+            return None;
+        }
+        ContextCache::parse(&text)
     }
 
-    /// Caches `summary` under `key` when the folder exists. Best effort: a cache that cannot be
-    /// written only costs the next run a parse.
-    pub fn store_context(&self, key: &str, summary: &str) {
-        if self.exists() && !key.contains('\n') {
+    /// Stores `cache` when the folder exists. Best effort: a cache that cannot be written only
+    /// costs the next run a parse; of two hooks storing at once, the later wins whole.
+    pub fn store_context_cache(&self, cache: &ContextCache) {
+        if self.exists() {
             let _ = fsx::atomic_replace(
                 &self.path.join(CONTEXT_CACHE),
-                format!("{key}\n{summary}").as_bytes(),
+                cache.to_text().as_bytes(),
                 fsx::PRIVATE_FILE_MODE,
             );
         }

@@ -7,7 +7,16 @@ use serde_json::{Value, json};
 
 const REPORT_SESSION: &str = "74de4db0-237e-4780-bb9f-307c46acc044";
 const DENY_SESSION: &str = "827acd30-ed91-4799-8a9f-dbf7dc3d6769";
-const CONTEXT: &str = "Maestro session 2026-11-20-rest-api-auth: status in_progress; phase 2/3 \"Implement middleware\" (in_progress), agent coder; retries 1; unresolved errors 1.";
+/// What the coder of the fixture session is told: its own phase 2.
+const CONTEXT: &str = "Maestro session 2026-11-20-rest-api-auth: status in_progress; your phase 2 of 3 \"Implement middleware\" (in_progress), agent coder; retries 1.\n\
+    Blocked by: phase 1 \"Design the token model\" (completed).\n\
+    Unresolved errors of phase 2 (1): coder, validation: cargo test: 2 failures in auth::tests.\n\
+    From phase 1: key interfaces: TokenStore trait; patterns: errors as enums; integration points: middleware::auth; assumptions: tokens expire after 1h.";
+/// What the tester of the fixture session is told: its own phase 3, waiting for phase 2.
+const TESTER_CONTEXT: &str = "Maestro session 2026-11-20-rest-api-auth: status in_progress; your phase 3 of 3 \"Write integration tests\" (pending), agent tester; retries 0.\n\
+    Blocked by: phase 2 \"Implement middleware\" (in_progress).";
+/// The session summary, given when no agent is known.
+const SUMMARY: &str = "Maestro session 2026-11-20-rest-api-auth: status in_progress; phase 2/3 \"Implement middleware\" (in_progress), agent coder; retries 1; unresolved errors 1.";
 
 fn hook(world: &World, name: &str, payload: &str) -> Value {
     let out = run(
@@ -93,6 +102,52 @@ fn deny_then_retry_is_allowed() {
         json!({})
     );
     assert!(!world.hooks().join(DENY_SESSION).exists());
+}
+
+#[test]
+fn a_turn_with_no_agent_gets_the_session_summary() {
+    let world = World::new().with_active_session();
+    let answer = hook(&world, "before-agent", "before-agent-after-deny");
+    assert_eq!(answer["hookSpecificOutput"]["additionalContext"], SUMMARY);
+    // An agent no phase names (detected from the roster) gets the summary as well.
+    let mut payload: Value =
+        serde_json::from_slice(&fixture("gemini-cli-0.61/before-agent.json")).expect("json");
+    payload["prompt"] = json!("delegate to the debugger");
+    let out = run(world.cmd("before-agent"), payload.to_string().as_bytes());
+    assert_eq!(
+        json_out(&out)["hookSpecificOutput"]["additionalContext"],
+        SUMMARY
+    );
+}
+
+#[test]
+fn gemini_checks_only_agents_the_session_names() {
+    let world = World::new().with_active_session();
+    let mut start: Value =
+        serde_json::from_slice(&fixture("gemini-cli-0.61/before-agent-deny-run.json"))
+            .expect("json");
+    start["prompt"] = json!("delegate to the debugger");
+    run(world.cmd("before-agent"), start.to_string().as_bytes());
+    assert_eq!(
+        active_agent(&world, DENY_SESSION).as_deref(),
+        Some("debugger")
+    );
+    // The debugger is in Maestro's roster but in no phase of this session: not checked.
+    assert_eq!(
+        hook(&world, "after-agent", "after-agent-missing-section"),
+        json!({"decision": "allow"})
+    );
+    // Unless the project configures it as a specialist.
+    run(world.cmd("before-agent"), start.to_string().as_bytes());
+    std::fs::write(
+        world.project().join(".env"),
+        "MAESTRO_SPECIALISTS=debugger\n",
+    )
+    .expect("env");
+    assert_eq!(
+        hook(&world, "after-agent", "after-agent-missing-section")["decision"],
+        "deny"
+    );
 }
 
 #[test]
@@ -190,10 +245,14 @@ fn claude_parallel_subagents_are_tracked_independently() {
         start_a,
         json!({"hookSpecificOutput": {"hookEventName": "SubagentStart", "additionalContext": CONTEXT}})
     );
-    claude(
+    let start_b = claude(
         &world,
         "before-agent",
         json!({"session_id": sid, "hook_event_name": "SubagentStart", "agent_id": "a2", "agent_type": "maestro:tester"}),
+    );
+    assert_eq!(
+        start_b["hookSpecificOutput"]["additionalContext"], TESTER_CONTEXT,
+        "the tester is told about its own phase, not the coder's"
     );
 
     let block = claude(
@@ -213,7 +272,20 @@ fn claude_parallel_subagents_are_tracked_independently() {
         std::fs::read_to_string(agents.join("a1")).expect("a1 kept"),
         "coder"
     );
-    assert!(!agents.join("a2").exists());
+    assert_eq!(
+        std::fs::read_to_string(agents.join("a2")).expect("a blocked agent keeps its record"),
+        "tester"
+    );
+    let retry = claude(
+        &world,
+        "after-agent",
+        json!({"session_id": sid, "hook_event_name": "SubagentStop", "agent_id": "a2", "agent_type": "maestro:tester", "stop_hook_active": true, "last_assistant_message": "## Task Report\ndone"}),
+    );
+    assert_eq!(retry, json!({}), "the retry is allowed");
+    assert!(
+        !agents.join("a2").exists(),
+        "an allowed stop forgets the agent"
+    );
     assert_eq!(
         std::fs::read_to_string(world.hooks().join(sid).join("active-agent")).expect("active"),
         "coder"
