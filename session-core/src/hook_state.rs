@@ -329,7 +329,12 @@ impl SessionFolder {
     pub fn context_cache(&self) -> Option<ContextCache> {
         use std::io::Read;
         let file = fs::File::open(self.path.join(CONTEXT_CACHE)).ok()?;
-        let mut text = String::new();
+        let len = file.metadata().ok()?.len();
+        if len > MAX_CONTEXT_CACHE_BYTES {
+            return None;
+        }
+        // Sized up front: one read, not a doubling series of them, on every turn.
+        let mut text = String::with_capacity(usize::try_from(len).ok()? + 1);
         file.take(MAX_CONTEXT_CACHE_BYTES + 1)
             .read_to_string(&mut text)
             .ok()?;
@@ -526,6 +531,31 @@ mod tests {
         assert!(base.path().join("b").exists());
         let later = SystemTime::now() + Duration::from_secs(PRUNE_INTERVAL_SECS + 1);
         assert_eq!(base.prune_if_due(None, ttl, later), 1);
+    }
+
+    #[test]
+    fn context_cache_round_trip_and_refusals() {
+        let t = tempfile::tempdir().expect("tmp");
+        let base = HookBase::at(&t.path().join("hooks")).expect("base");
+        let f = base.session(&id("s"));
+        let cache = ContextCache {
+            key: "k".into(),
+            summary: "line".into(),
+            agents: vec!["coder".into()],
+            contexts: [("coder".to_string(), "phase 2".to_string())].into(),
+        };
+        f.store_context_cache(&cache);
+        assert_eq!(f.context_cache(), None, "no folder: nothing stored");
+        f.ensure().expect("folder");
+        f.store_context_cache(&cache);
+        assert_eq!(f.context_cache().as_ref(), Some(&cache));
+        let path = f.path().join(CONTEXT_CACHE);
+        fs::write(&path, "key\nsummary of the old format").expect("write");
+        assert_eq!(f.context_cache(), None, "old format is a miss");
+        let mut big = cache;
+        big.summary = "x".repeat(MAX_CONTEXT_CACHE_BYTES as usize);
+        fs::write(&path, big.to_text()).expect("write");
+        assert_eq!(f.context_cache(), None, "over the cap is a miss");
     }
 
     #[test]
