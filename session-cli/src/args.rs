@@ -135,7 +135,8 @@ pub enum Command {
         warning: Vec<String>,
     },
     /// Set a plain field (task, workflow_mode, design_document, implementation_plan,
-    /// execution_mode, execution_backend, task_complexity); `--clear` empties it.
+    /// execution_mode, execution_backend, task_complexity, current_phase, current_batch);
+    /// `--clear` empties it.
     Set {
         /// Session id or prefix.
         session: String,

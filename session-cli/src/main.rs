@@ -131,6 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 execution_mode: a.execution_mode,
                 task_complexity: a.complexity,
                 park: a.park,
+                ..CreateRequest::default()
             };
             let s = store.create(&req)?;
             emit(json_mode, render::show_json(&s), || render::created(&s));
