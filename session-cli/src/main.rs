@@ -4,6 +4,7 @@
 //! 2 usage, 3 I/O or corrupt state (see `--help`).
 
 mod args;
+mod mcp;
 mod render;
 mod setup;
 
@@ -96,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", session_core::schema::session_metadata_schema());
             return Ok(());
         }
+        Command::Mcp => return mcp::run(cli.state_dir),
         _ => {}
     }
     let store = store(&cli)?;
@@ -366,7 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Setup(s) => setup::run(s)?,
-        Command::Completions { .. } | Command::Schema => {}
+        Command::Completions { .. } | Command::Schema | Command::Mcp => {}
     }
     Ok(())
 }

@@ -210,6 +210,7 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
             _ => None,
         },
     };
+    let wrote_plan = req.plan_content.is_some();
     let session = store.create(&req).map_err(|e| t.fail(TOOL, e))?;
     let mut out = json!({
         "success": true,
@@ -224,7 +225,7 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
         };
         out[key] = json!(previous.id());
     }
-    if let Some(plan) = &session.meta.implementation_plan {
+    if wrote_plan && let Some(plan) = &session.meta.implementation_plan {
         out["implementation_plan"] = json!(plan);
     }
     Ok(out)

@@ -224,6 +224,17 @@ impl Tools {
         }
     }
 
+    /// [`Tools::new`] with the state dir given on the command line (`--state-dir`), resolved
+    /// like every other command's.
+    ///
+    /// Errors: [`Error::PathRefused`] naming `--state-dir` when it lies outside the project.
+    pub fn with_state_dir(env: Env, cwd: &Path, state_dir: &Path) -> crate::Result<Tools> {
+        let ws = Workspace::with_state_dir(&env, cwd, state_dir)?;
+        let tools = Tools::new(env, cwd);
+        tools.remember_state_dir(ws.state_rel);
+        Ok(tools)
+    }
+
     /// The project root.
     pub fn project_root(&self) -> &Path {
         &self.project_root
