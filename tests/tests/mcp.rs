@@ -251,7 +251,7 @@ fn a_session_round_trips_through_the_six_maestro_tools_with_integer_and_string_i
     assert!(
         e["error"]
             .as_str()
-            .is_some_and(|t| t.contains("already exists (status: in_progress)")),
+            .is_some_and(|t| t.contains("is in_progress; archive it")),
         "{e}"
     );
     let e = client.err(request("refused-state-dir-outside"));
@@ -281,7 +281,7 @@ fn a_session_round_trips_through_the_six_maestro_tools_with_integer_and_string_i
     assert_eq!(archived["archived_files"].as_array().map(Vec::len), Some(3));
     assert_eq!(
         client.ok(json!({"name": "get_session_status", "arguments": {}})),
-        json!({"exists": false, "message": "No active session found"})
+        json!({"exists": false, "message": "there is no active session"})
     );
 
     // A session with string phase ids and a parallel batch.

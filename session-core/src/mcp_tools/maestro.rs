@@ -139,9 +139,9 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
     }
     if has_content != has_name {
         return Err(invalid(if has_content {
-            "implementation_plan_filename is required with implementation_plan_content"
+            "give implementation_plan_filename with implementation_plan_content"
         } else {
-            "implementation_plan_content is required with implementation_plan_filename"
+            "give implementation_plan_content with implementation_plan_filename"
         }));
     }
     let doc_path = |what: &str, p: Option<String>| -> Result<Option<String>, ToolError> {
@@ -158,10 +158,10 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
     {
         return Err(ToolError::new(
             format!(
-                "Active session '{}' already exists (status: in_progress). Archive it first with archive_session.",
+                "the active session {} is in_progress; archive it with archive_session before creating another",
                 active.id()
             ),
-            "Call get_session_status to check the current session, then archive_session if you want to start fresh.",
+            "Call get_session_status to see the active session; when its work is done, archive_session it and call create_session again.",
             "STATE_ERROR",
         ));
     }
@@ -237,7 +237,7 @@ pub(super) fn get_session_status(t: &Tools, a: GetSessionStatusArgs) -> Result<V
     const TOOL: &str = "get_session_status";
     let store = t.store(TOOL)?;
     let Some(s) = store.active().map_err(|e| t.fail(TOOL, e))? else {
-        return Ok(json!({"exists": false, "message": "No active session found"}));
+        return Ok(json!({"exists": false, "message": "there is no active session"}));
     };
     let m = &s.meta;
     let mut out = json!({
@@ -298,8 +298,8 @@ pub(super) fn update_session(t: &Tools, a: UpdateSessionArgs) -> Result<Value, T
     }
     if ops.is_empty() {
         return Err(ToolError::new(
-            "At least one updatable field (execution_mode, execution_backend, current_batch) is required",
-            "Provide at least one of: execution_mode, execution_backend, current_batch.",
+            "nothing to update: give execution_mode, execution_backend or current_batch",
+            super::usage(TOOL),
             "VALIDATION_ERROR",
         ));
     }
@@ -331,14 +331,13 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
     let completed = a.completed_phase_id.map(|p| p.0);
     if next_id.is_some() && !next_ids.is_empty() {
         return Err(invalid(
-            "next_phase_id and next_phase_ids are mutually exclusive".into(),
+            "give next_phase_id or next_phase_ids, not both".into(),
             "VALIDATION_ERROR",
         ));
     }
     if completed.is_none() && next_id.is_none() && next_ids.is_empty() {
         return Err(invalid(
-            "At least one of completed_phase_id, next_phase_id, or next_phase_ids is required"
-                .into(),
+            "nothing to do: give completed_phase_id, next_phase_id or next_phase_ids".into(),
             "VALIDATION_ERROR",
         ));
     }
@@ -364,7 +363,7 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
         Some(c) if has_files && context.is_empty() => {
             return Err(ToolError::new(
                 format!(
-                    "Phase {c} produced files but downstream_context is empty: give at least one of key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings (a string or a list of strings; \"none\" and \"n/a\" count as empty)"
+                    "phase {c} changed files, so its handoff needs a downstream_context with at least one of key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings (a string or a list of strings; \"none\" and \"n/a\" count as empty)"
                 ),
                 "Call transition_phase again with the phase's downstream context from its handoff report.",
                 "HANDOFF_INCOMPLETE",
@@ -443,7 +442,7 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
                         other => {
                             return Err(Error::refused(
                                 &meta.session_id,
-                                format!("cannot start phase {n}: status is '{other}'"),
+                                format!("phase {n} is {other} and cannot start again"),
                             ));
                         }
                     }

@@ -502,7 +502,7 @@ fn hint(tool: &str, e: &Error) -> (&'static str, String) {
         ),
         Error::Refused { .. } => {
             let how = match tool {
-                "create_session" => "Call get_session_status to check the current session, then archive_session if you want to start fresh; a session id can be used only once.".to_string(),
+                "create_session" => "Call get_session_status to see the active session; archive_session it when its work is done. A session id can be used only once.".to_string(),
                 "transition_phase" => format!("{status}: a phase goes pending -> in_progress -> completed, a failed one back to in_progress (a retry), and starts only when its blocked_by phases are completed or skipped."),
                 "update_session" | "archive_session" => format!("{status}; pass its session_id."),
                 "resume_session" => "Call list_sessions: only a paused, failed or timed-out session resumes; pass park: true to archive a live active session as paused first.".into(),

@@ -255,7 +255,7 @@ fn round_trip_with_integer_phase_ids() {
     assert!(matches!(s.meta.phases[2].id, PhaseId::Number(3)));
     assert_eq!(
         f.ok("get_session_status", json!({})),
-        json!({"exists": false, "message": "No active session found"})
+        json!({"exists": false, "message": "there is no active session"})
     );
     // Archiving again only confirms.
     assert_eq!(
@@ -331,7 +331,7 @@ fn create_refuses_over_an_in_progress_session_and_parks_any_other() {
     assert_eq!(e.code, "STATE_ERROR");
     assert_eq!(
         e.error,
-        "Active session '2026-11-22-mcp-integer-ids' already exists (status: in_progress). Archive it first with archive_session."
+        "the active session 2026-11-22-mcp-integer-ids is in_progress; archive it with archive_session before creating another"
     );
     assert!(e.recovery_hint.contains("archive_session"));
     assert_eq!(
@@ -479,7 +479,7 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
         (
             "create_session",
             json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}], "implementation_plan_content": "# p"}),
-            "implementation_plan_filename is required",
+            "give implementation_plan_filename",
         ),
         (
             "create_session",
@@ -499,12 +499,12 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
         (
             "transition_phase",
             json!({"session_id": "x"}),
-            "At least one of",
+            "nothing to do",
         ),
         (
             "transition_phase",
             json!({"session_id": "x", "next_phase_id": 1, "next_phase_ids": [2]}),
-            "mutually exclusive",
+            "not both",
         ),
         (
             "transition_phase",
@@ -534,7 +534,7 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
         (
             "update_session",
             json!({"session_id": "x"}),
-            "At least one updatable field",
+            "nothing to update",
         ),
         (
             "update_session",
