@@ -165,10 +165,13 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
             "STATE_ERROR",
         ));
     }
-    let phases = a
-        .phases
-        .into_iter()
-        .map(|p| PhaseSpec {
+    let mut phases = Vec::with_capacity(a.phases.len());
+    for (i, p) in a.phases.into_iter().enumerate() {
+        let mut planned_files = Vec::new();
+        for (j, f) in p.files.unwrap_or_default().iter().enumerate() {
+            planned_files.push(t.project_path(TOOL, &format!("phases[{i}].files[{j}]"), f)?);
+        }
+        phases.push(PhaseSpec {
             id: Some(p.id.0),
             name: p.name,
             agents: p.agent.into_iter().collect(),
@@ -180,9 +183,9 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
                     .collect(),
             ),
             parallel: p.parallel.unwrap_or(false),
-            planned_files: p.files.unwrap_or_default(),
-        })
-        .collect();
+            planned_files,
+        });
+    }
     let req = CreateRequest {
         task: a.task,
         phases,

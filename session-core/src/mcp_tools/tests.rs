@@ -575,6 +575,12 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
     );
     assert_eq!(e.code, "HANDOFF_INCOMPLETE");
     let e = f.err("transition_phase", json!({"session_id": "x", "completed_phase_id": 1, "files_created": ["a.rs"], "downstream_context": {"warnings": "n/a"}}));
+    let e2 = f.err(
+        "create_session",
+        json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "files": ["/etc/passwd"]}]}),
+    );
+    assert_eq!(e2.code, "PATH_REFUSED");
+    assert!(e2.error.starts_with("phases[0].files[0]: "), "{}", e2.error);
     assert_eq!(e.code, "HANDOFF_INCOMPLETE");
     let e = f.err("no_such_tool", json!({}));
     assert_eq!(e.code, "UNKNOWN_TOOL");
