@@ -97,6 +97,8 @@ for exe in session-start before-agent after-agent session-end read-state write-s
 done
 cp "$out/maestro-session" "$prefix/bin/.maestro-session.tmp"
 mv -f "$prefix/bin/.maestro-session.tmp" "$prefix/bin/maestro-session"
+# The extension's MCP server (gemini-extension.json mcpServers) runs ${extensionPath}/bin/maestro-session.
+cp "$out/maestro-session" "$ext/bin/.maestro-session.tmp" && mv -f "$ext/bin/.maestro-session.tmp" "$ext/bin/maestro-session"
 
 "$prefix/bin/maestro-session" setup gemini-extension "$ext"
 "$prefix/bin/maestro-session" setup claude-plugin "$ext/claude-plugin" --bin-dir "$ext/bin" \

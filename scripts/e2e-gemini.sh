@@ -213,4 +213,37 @@ mv "$world/policy.aside" "$policy"
 grep -qF "Blocked command: \"$read_tool\". Reason: Blocked by policy." "$world/err9.txt" || fail "unexpected refusal: $(tail -5 "$world/err9.txt")"
 ok "Gemini CLI blocked $read_tool by policy: the user policy is what lets the command run"
 
+echo "scenario 10: the scripted model calls get_session_status on the extension's MCP server"
+in_project maestro-session resume 2026-11-20-rest-api-auth > /dev/null || fail "resume the fixture session"
+run_gemini "what is the state of the orchestration?" "$FIXTURES/fake-responses-mcp-status.jsonl" > "$world/out4.txt" 2> "$world/err4.txt" \
+    || fail "gemini exited non-zero: $(tail -5 "$world/err4.txt")"
+# The chat recording holds each tool call with the function response the model was sent.
+node -e '
+const fs = require("fs"), path = require("path");
+const files = [];
+const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); e.isDirectory() ? walk(p) : files.push(p); } };
+walk(process.argv[1]);
+const calls = [];
+for (const f of files.filter((f) => /chats/.test(f))) for (const line of fs.readFileSync(f, "utf8").split("\n")) {
+  let m; try { m = JSON.parse(line); } catch { continue; }
+  for (const msg of [m, ...((m.$set && m.$set.messages) || [])]) for (const c of (msg && msg.toolCalls) || []) calls.push(c);
+}
+const call = calls.find((c) => c.name === "mcp_maestro-session_get_session_status");
+if (!call) { console.error("no get_session_status call recorded; calls: " + JSON.stringify(calls.map((c) => c.name))); process.exit(1); }
+// The MCP text block as sent to the model (Gemini CLI 0.61 wraps it in <untrusted_context>):
+// find the JSON object it holds.
+const objects = [];
+const visit = (v) => {
+  if (typeof v === "string") { try { const o = JSON.parse(v.slice(v.indexOf("{"), v.lastIndexOf("}") + 1)); if (o && typeof o === "object") objects.push(o); } catch {} }
+  else if (v && typeof v === "object") Object.values(v).forEach(visit);
+};
+visit(call.result);
+const status = objects.find((o) => o.exists === true);
+if (call.status !== "success" || !status || status.session_id !== "2026-11-20-rest-api-auth" || status.current_phase !== 2 || status.phases.length !== 3) {
+  console.error("unexpected " + call.status + " result " + JSON.stringify(call.result)); process.exit(1);
+}
+' "$HOME/.gemini/tmp" || fail "the tool result did not reach the conversation"
+ok "Gemini CLI started maestro-session mcp from the extension; the model called mcp_maestro-session_get_session_status and got the session's status"
+grep -q '## Downstream Context' "$world/out4.txt" || fail "no final reply after the tool call: $(cat "$world/out4.txt")"
+
 echo "e2e-gemini: $checks passed, 0 failed"

@@ -135,7 +135,8 @@ pub enum Command {
         warning: Vec<String>,
     },
     /// Set a plain field (task, workflow_mode, design_document, implementation_plan,
-    /// execution_mode, execution_backend, task_complexity); `--clear` empties it.
+    /// execution_mode, execution_backend, task_complexity, current_phase, current_batch);
+    /// `--clear` empties it.
     Set {
         /// Session id or prefix.
         session: String,
@@ -201,6 +202,12 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
+    /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
+    /// get_session_status, archive_session, and list_sessions, show_session, resume_session,
+    /// record_error, record_tokens. The project is $MAESTRO_WORKSPACE_PATH (else as for
+    /// every command).
+    Mcp,
     /// Print shell completions.
     Completions {
         /// The shell.

@@ -4,6 +4,7 @@
 //! 2 usage, 3 I/O or corrupt state (see `--help`).
 
 mod args;
+mod mcp;
 mod render;
 mod setup;
 
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", session_core::schema::session_metadata_schema());
             return Ok(());
         }
+        Command::Mcp => return mcp::run(cli.state_dir),
         _ => {}
     }
     let store = store(&cli)?;
@@ -137,6 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 execution_mode: a.execution_mode,
                 task_complexity: a.complexity,
                 park: a.park,
+                ..CreateRequest::default()
             };
             let s = store.create(&req)?;
             emit(json_mode, render::show_json(&s), || render::created(&s));
@@ -370,7 +373,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
-        Command::Completions { .. } | Command::Schema | Command::Setup(_) => {}
+        Command::Completions { .. } | Command::Schema | Command::Setup(_) | Command::Mcp => {}
     }
     Ok(())
 }

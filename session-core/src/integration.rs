@@ -52,10 +52,30 @@ const PLUGIN_LICENSE: &str = "MIT OR Apache-2.0";
 /// `plugin:maestro-session:maestro-session` and its tools as `mcp__plugin_maestro-session_maestro-session__<tool>`.
 pub const CLAUDE_MCP_SERVER: &str = "maestro-session";
 
-/// `gemini-extension.json` of the extension folder.
+/// `gemini-extension.json` of the extension folder, with [`gemini_mcp_servers`].
 pub fn gemini_extension_manifest(version: &str) -> String {
-    let v = json!({"name": "maestro-session", "version": version, "description": "Native Maestro session hooks and state tools"});
+    let mut v = json!({"name": "maestro-session", "version": version, "description": "Native Maestro session hooks and state tools"});
+    v["mcpServers"] = gemini_mcp_servers();
     pretty(&v)
+}
+
+/// The name the MCP server is registered under; Gemini CLI 0.61 shows its tools to the model
+/// as `mcp_<server>_<tool>` (`mcp_maestro-session_get_session_status`; core
+/// `tools/mcp-tool.ts`, `generateValidName`).
+pub const GEMINI_MCP_SERVER: &str = "maestro-session";
+
+/// The `mcpServers` entry of the extension manifest: `maestro-session mcp` from the
+/// extension's `bin/`, with the project root in `MAESTRO_WORKSPACE_PATH`. Gemini CLI 0.61
+/// substitutes `${extensionPath}` and `${workspacePath}` throughout `gemini-extension.json`
+/// (`config/extensions/variables.ts`, `recursivelyHydrateStrings`), drops `trust` from an
+/// extension's server (so tool calls need approval), and starts a stdio server only in a
+/// trusted folder.
+pub fn gemini_mcp_servers() -> Value {
+    json!({GEMINI_MCP_SERVER: {
+        "command": "${extensionPath}/bin/maestro-session",
+        "args": ["mcp"],
+        "env": {"MAESTRO_WORKSPACE_PATH": "${workspacePath}"},
+    }})
 }
 
 /// `hooks/hooks.json` of the extension folder.
@@ -264,6 +284,16 @@ mod tests {
             assert_eq!(h["command"], format!("${{extensionPath}}/bin/{exe}"));
             assert_eq!(h["timeout"], 5000);
         }
+    }
+
+    #[test]
+    fn the_manifest_registers_the_mcp_server() {
+        let v: Value = serde_json::from_str(&gemini_extension_manifest("1.2.3")).expect("json");
+        assert_eq!(v["version"], "1.2.3");
+        let server = &v["mcpServers"]["maestro-session"];
+        assert_eq!(server["command"], "${extensionPath}/bin/maestro-session");
+        assert_eq!(server["args"], json!(["mcp"]));
+        assert_eq!(server["env"]["MAESTRO_WORKSPACE_PATH"], "${workspacePath}");
     }
 
     #[test]

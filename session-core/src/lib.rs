@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod list_index;
 pub mod listing;
 pub mod lock;
+pub mod mcp_tools;
 pub mod model;
 pub mod operations;
 pub mod orchestration_log;

@@ -109,8 +109,10 @@ pub enum Operation {
     Cancel,
 }
 
-/// Fields [`Operation::SetField`] may set.
-pub const SETTABLE_FIELDS: [&str; 7] = [
+/// Fields [`Operation::SetField`] may set. `current_phase` must name a phase of the session
+/// (written with that phase's own id); `current_batch` (Maestro 1.6, the batch of phases
+/// running in parallel) is kept where the file has it, and cleared to `null`.
+pub const SETTABLE_FIELDS: [&str; 9] = [
     "task",
     "workflow_mode",
     "design_document",
@@ -118,6 +120,8 @@ pub const SETTABLE_FIELDS: [&str; 7] = [
     "execution_mode",
     "execution_backend",
     "task_complexity",
+    "current_phase",
+    "current_batch",
 ];
 
 /// What [`apply`] needs besides the session.
@@ -337,6 +341,20 @@ pub fn apply(
                 "execution_mode" => Some(&mut meta.execution_mode),
                 "execution_backend" => Some(&mut meta.execution_backend),
                 "task_complexity" => Some(&mut meta.task_complexity),
+                "current_phase" => {
+                    meta.current_phase = match value {
+                        Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
+                        None => None,
+                    };
+                    None
+                }
+                "current_batch" => {
+                    let batch = value
+                        .clone()
+                        .map_or(serde_json::Value::Null, serde_json::Value::String);
+                    meta.extra.insert("current_batch".into(), batch);
+                    None
+                }
                 _ => {
                     return Err(Error::Invalid(format!(
                         "field {key:?} cannot be set; settable: {}",

@@ -33,6 +33,8 @@ pub enum StateDirSource {
     EnvVar,
     /// `MAESTRO_STATE_DIR` in a `.env` file (the project's or the extension's), at this path.
     DotEnv(PathBuf),
+    /// An argument of an MCP tool (`initialize_workspace`'s `state_dir`), by name.
+    Argument(&'static str),
     /// The legacy `.gemini` folder.
     Legacy,
     /// The default, `docs/maestro`.
@@ -45,6 +47,7 @@ impl std::fmt::Display for StateDirSource {
             StateDirSource::Flag => f.write_str("--state-dir"),
             StateDirSource::EnvVar => f.write_str(STATE_DIR_VAR),
             StateDirSource::DotEnv(path) => write!(f, "{STATE_DIR_VAR} in {}", path.display()),
+            StateDirSource::Argument(name) => write!(f, "the {name} argument"),
             StateDirSource::Legacy => f.write_str("the legacy .gemini state dir"),
             StateDirSource::Default => f.write_str("the default state dir"),
         }
@@ -82,8 +85,19 @@ impl Workspace {
     ///
     /// Errors: as [`Workspace::resolve`], naming `--state-dir`.
     pub fn with_state_dir(env: &Env, cwd: &Path, state_dir: &Path) -> Result<Workspace> {
+        Workspace::with_state_dir_from(env, cwd, state_dir, StateDirSource::Flag)
+    }
+
+    /// [`Workspace::with_state_dir`] for a state dir given by `source` (which a refusal
+    /// names), such as an MCP tool's argument.
+    pub fn with_state_dir_from(
+        env: &Env,
+        cwd: &Path,
+        state_dir: &Path,
+        source: StateDirSource,
+    ) -> Result<Workspace> {
         let project_root = project_root(env, cwd);
-        Workspace::build(project_root, state_dir, StateDirSource::Flag)
+        Workspace::build(project_root, state_dir, source)
     }
 
     fn build(project_root: PathBuf, requested: &Path, source: StateDirSource) -> Result<Workspace> {

@@ -19,6 +19,7 @@ use crate::beneath::Root;
 use crate::clock;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::fsx;
 use crate::intent::{self, Intent, Step};
 use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::list_index;
@@ -56,6 +57,21 @@ pub struct PhaseSpec {
     pub blocked_by: Option<Vec<PhaseId>>,
     /// Whether its agents run in parallel.
     pub parallel: bool,
+    /// The files the plan says the phase will touch (Maestro 1.6 plans' `files`), kept in the
+    /// session as `planned_files` when not empty.
+    #[serde(alias = "files")]
+    pub planned_files: Vec<String>,
+}
+
+/// An implementation plan given as text (Maestro 1.6 `create_session`'s
+/// `implementation_plan_content` and `implementation_plan_filename`), written to
+/// `<state dir>/plans/<file_name>` in the same intent as the session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanContent {
+    /// A bare file name ending in `.md`: letters, digits, `.`, `_` and `-`, not hidden.
+    pub file_name: String,
+    /// The Markdown text.
+    pub content: String,
 }
 
 /// What `create` needs.
@@ -77,6 +93,19 @@ pub struct CreateRequest {
     pub task_complexity: Option<String>,
     /// Archive a non-terminal active session as `paused` instead of refusing.
     pub park: bool,
+    /// With `park`: refuse all the same when the active session is `in_progress` (Maestro
+    /// 1.6 `create_session` refuses only over an in-progress session).
+    pub keep_in_progress: bool,
+    /// The session id to use (`^[A-Za-z0-9_-]{1,128}$`, held by no other session); `None`
+    /// makes one from the date and the task.
+    pub session_id: Option<String>,
+    /// Maestro 1.6 `create_session` semantics: the plan is approved and execution begins, so
+    /// the first phase starts and the stage is `implementing`; `execution_mode` stays unset
+    /// when not given (Maestro decides it later with `update_session`), `execution_backend` is
+    /// `native` and `current_batch` null.
+    pub maestro_create: bool,
+    /// An implementation plan to write into `plans/` (excludes `implementation_plan`).
+    pub plan_content: Option<PlanContent>,
 }
 
 /// What `delete` did.
@@ -294,6 +323,30 @@ impl Store {
         Ok(session)
     }
 
+    /// Applies the operations `plan` returns for the session named by `prefix` (or the active
+    /// one), in order, under one lock and with one durable write: `plan` sees the session as
+    /// read under the lock (so a check it makes cannot race another writer). When `plan` or any
+    /// operation refuses, nothing changes.
+    pub fn apply_with(
+        &self,
+        prefix: Option<&str>,
+        plan: impl FnOnce(&SessionFile) -> Result<Vec<Operation>>,
+    ) -> Result<SessionFile> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
+        let ops = plan(&session)?;
+        let mut meta = session.meta.clone();
+        let mut body = session.doc.body.clone();
+        let ctx = self.op_context()?;
+        for op in &ops {
+            operations::apply(&mut meta, &mut body, op, &ctx)?;
+        }
+        session.meta = meta;
+        session.doc.body = body;
+        session.write_in(&l.root, &rel)?;
+        Ok(session)
+    }
+
     /// Creates a new active session with id `YYYY-MM-DD-<slug of the task>` (made unique),
     /// git context captured.
     ///
@@ -304,14 +357,69 @@ impl Store {
             return Err(Error::Invalid("task is empty".into()));
         }
         let phases = build_phases(&req.phases)?;
+        if let Some(id) = &req.session_id {
+            crate::session_id::SessionId::parse(id)?;
+        }
+        if req.plan_content.is_some() && req.implementation_plan.is_some() {
+            return Err(Error::Invalid(
+                "give the implementation plan either as a path or as content, not both".into(),
+            ));
+        }
+        let plan_rel = req
+            .plan_content
+            .as_ref()
+            .map(|p| plan_file_rel(&p.file_name))
+            .transpose()?;
         let l = self.locked()?;
         let mut steps = Vec::new();
+        if let Some(id) = &req.session_id
+            && ids_in(&l.root)?.iter().any(|(taken, _, _)| taken == id)
+        {
+            return Err(Error::refused(
+                id,
+                "the session id is already used by another session; pick another session_id, or resume that session",
+            ));
+        }
+        if req.keep_in_progress
+            && let Some(active) = active_in(&l.root).map_err(doctor_hint)?
+            && active.meta.status == SessionStatus::InProgress
+        {
+            return Err(Error::refused(
+                active.id(),
+                "it is the active session and in_progress; archive it first",
+            ));
+        }
+        if let (Some(plan), Some(rel)) = (&req.plan_content, &plan_rel) {
+            match l.root.read_file(rel, fsx::MAX_SESSION_BYTES, false) {
+                Ok(bytes) if bytes == plan.content.as_bytes() => {}
+                Ok(_) => {
+                    return Err(Error::Invalid(format!(
+                        "{} already exists with other content; choose another file name",
+                        self.ws.state_rel.join(rel).display()
+                    )));
+                }
+                Err(e) if e.is_not_found() => steps.push(Step::Write {
+                    path: rel.to_string_lossy().into_owned(),
+                    content: plan.content.clone(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
         self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
-        let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
-        let session_id = unique_id(&l.root, &base)?;
-        let meta = SessionMetadata {
+        let session_id = match &req.session_id {
+            Some(id) => id.clone(),
+            None => {
+                let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
+                unique_id(&l.root, &base)?
+            }
+        };
+        let implementation_plan = match &plan_rel {
+            Some(rel) => Some(self.ws.state_rel.join(rel).to_string_lossy().into_owned()),
+            None => req.implementation_plan.clone(),
+        };
+        let mut meta = SessionMetadata {
             session_id: session_id.clone(),
             task: req.task.trim().to_string(),
             created: now_iso.clone(),
@@ -323,25 +431,41 @@ impl Store {
                     .unwrap_or_else(|| "standard".into()),
             ),
             design_document: req.design_document.clone(),
-            implementation_plan: req.implementation_plan.clone(),
+            implementation_plan,
             current_phase: phases.first().map(|p| p.id.clone()),
             total_phases: u32::try_from(phases.len()).unwrap_or(u32::MAX),
-            execution_mode: Some(
-                req.execution_mode
-                    .clone()
-                    .unwrap_or_else(|| "sequential".into()),
-            ),
-            execution_backend: None,
+            execution_mode: match (&req.execution_mode, req.maestro_create) {
+                (Some(mode), _) => Some(mode.clone()),
+                (None, true) => None,
+                (None, false) => Some("sequential".into()),
+            },
+            execution_backend: req.maestro_create.then(|| "native".into()),
             task_complexity: req.task_complexity.clone(),
             phases,
             stage: Some(Stage::Initializing),
             git: crate::git::capture(&self.ws.project_root),
             ..SessionMetadata::default()
         };
+        let mut body = orchestration_log::title(&meta.task);
+        if req.maestro_create {
+            meta.extra
+                .insert("current_batch".into(), serde_json::Value::Null);
+        }
+        if req.maestro_create
+            && let Some(first) = meta.phases.first().map(|p| p.id.clone())
+        {
+            operations::apply(
+                &mut meta,
+                &mut body,
+                &Operation::PhaseStart(first),
+                &self.op_context()?,
+            )?;
+            meta.stage = Some(Stage::Implementing);
+        }
         let doc = crate::document::Document {
             flavour: crate::document::Flavour::Yaml,
             frontmatter: Default::default(),
-            body: orchestration_log::title(&meta.task),
+            body,
         };
         let session = SessionFile {
             meta,
@@ -407,13 +531,33 @@ impl Store {
     /// one intent (see [`crate::intent`]); then verifies. Run on an archived session, it
     /// completes plan moves that are left.
     pub fn archive(&self, prefix: Option<&str>) -> Result<ArchiveReport> {
+        self.archive_with(prefix, |_| Ok(Vec::new()))
+    }
+
+    /// [`Store::archive`], first applying the operations `plan` returns for the session as read
+    /// under the lock (Maestro 1.6 `archive_session` marks an in-progress session completed);
+    /// when `plan` or an operation refuses, nothing changes.
+    pub fn archive_with(
+        &self,
+        prefix: Option<&str>,
+        plan: impl FnOnce(&SessionFile) -> Result<Vec<Operation>>,
+    ) -> Result<ArchiveReport> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        let ops = plan(&session)?;
+        if !ops.is_empty() {
+            let ctx = self.op_context()?;
+            let mut body = session.doc.body.clone();
+            for op in &ops {
+                operations::apply(&mut session.meta, &mut body, op, &ctx)?;
+            }
+            session.doc.body = body;
+        }
         let already_archived = session.location == Location::Archive;
         let mut steps = Vec::new();
         let moved = self.archive_steps(&l.root, &mut session, &rel, &mut steps)?;
         let target = archive_rel(session.id())?;
-        if !already_archived || !moved.is_empty() || rel != target {
+        if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
         }
         // Verify: the active slot no longer holds this session and the archive copy reads back.
@@ -1083,6 +1227,38 @@ fn free_plan_name(
     }
 }
 
+/// `plans/<name>` for the file name of a plan given as content: a bare name ending in `.md`,
+/// of letters, digits, `.`, `_` and `-`, not hidden, at most 128 characters.
+///
+/// Errors: [`Error::Invalid`] saying which rule the name breaks.
+fn plan_file_rel(name: &str) -> Result<PathBuf> {
+    let why = if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 128 {
+        Some("it is longer than 128 characters")
+    } else if name.contains(['/', '\\']) || name.contains("..") {
+        Some("it must be a bare file name, without folders or `..`")
+    } else if name.starts_with('.') {
+        Some("it must not start with `.`")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        Some("only letters, digits, `.`, `_` and `-` are allowed")
+    } else if !name.ends_with(".md") {
+        Some("it must end in `.md`")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(Error::Invalid(format!(
+            "plan file name {:?} refused: {why}",
+            name.chars().take(64).collect::<String>()
+        ))),
+        None => Ok(Path::new(PLANS_REL).join(name)),
+    }
+}
+
 fn verify_failed(path: &Path, what: &str) -> Error {
     Error::io(
         "verify archive of",
@@ -1168,6 +1344,13 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
                 }
             }
         }
+        let mut extra = serde_json::Map::new();
+        if !spec.planned_files.is_empty() {
+            extra.insert(
+                "planned_files".into(),
+                serde_json::json!(spec.planned_files),
+            );
+        }
         phases.push(Phase {
             id,
             name: spec.name.trim().to_string(),
@@ -1179,6 +1362,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
                 .collect(),
             parallel: spec.parallel,
             blocked_by: resolved,
+            extra,
             ..Phase::default()
         });
     }
