@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use session_core::lifecycle::{SessionStatus, Stage};
-use session_core::model::PhaseId;
+use session_core::session::lifecycle::{SessionStatus, Stage};
+use session_core::session::model::PhaseId;
 
 const AFTER_HELP: &str = "\
 SESSIONS are named by their id or any unique prefix of it, matched over active and archived

@@ -13,11 +13,11 @@ use std::io::Write;
 use clap::{CommandFactory, Parser};
 use serde_json::{Value, json};
 use session_core::error::{Error, ErrorKind};
-use session_core::listing::{self, ListFilter};
 use session_core::operations::Operation;
-use session_core::paths::Workspace;
+use session_core::store::listing::{self, ListFilter};
 use session_core::store::{CleanupRequest, CreateRequest, PhaseSpec, Store};
-use session_core::{Env, clock, plan};
+use session_core::workspace::paths::Workspace;
+use session_core::{Env, clock, session::plan};
 
 use args::{Cli, Command, ErrorCommand, PhaseCommand};
 
@@ -100,7 +100,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Command::Schema => {
-            println!("{}", session_core::schema::session_metadata_schema());
+            println!(
+                "{}",
+                session_core::session::schema::session_metadata_schema()
+            );
             return Ok(());
         }
         Command::Mcp => return mcp::run(cli.state_dir),

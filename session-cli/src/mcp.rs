@@ -1,6 +1,6 @@
 //! `maestro-session mcp`: the MCP server over stdio (JSON-RPC 2.0, one message per line), on
 //! the official Rust SDK (`rmcp`) and a current-thread tokio runtime. Glue only: the tools,
-//! their schemas, results and errors are `session_core::mcp_tools`'s.
+//! their schemas, results and errors are `session_core::tools::mcp`'s.
 //!
 //! A tool's result is one `text` content block holding its JSON; a failure is a result with
 //! `isError: true` whose text is `{error, recovery_hint, code}` (Maestro 1.6's
@@ -19,7 +19,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use session_core::Env;
-use session_core::mcp_tools::{self, Tools};
+use session_core::tools::mcp::{self, Tools};
 
 /// What the server tells the client about itself.
 const INSTRUCTIONS: &str = "Maestro orchestration session state. Call get_session_status first; create_session starts a session from an approved plan, transition_phase completes a phase and starts the next, archive_session finishes. Phase ids are integers or strings.";
@@ -31,7 +31,7 @@ struct Server {
 
 impl Server {
     fn new(tools: Tools) -> Server {
-        let list = mcp_tools::definitions()
+        let list = mcp::definitions()
             .into_iter()
             .map(|d| {
                 Tool::new(d.name, d.description, d.input_schema)

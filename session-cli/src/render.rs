@@ -6,11 +6,11 @@ use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 use session_core::clock;
 use session_core::error::Error;
-use session_core::lifecycle::{PhaseStatus, SessionStatus};
-use session_core::listing::SessionSummary;
-use session_core::model::PhaseId;
 use session_core::operations::Operation;
+use session_core::session::lifecycle::{PhaseStatus, SessionStatus};
+use session_core::session::model::PhaseId;
 use session_core::store::Location;
+use session_core::store::listing::SessionSummary;
 use session_core::store::{
     ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport, SessionFile,
 };

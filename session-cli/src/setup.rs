@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
-use session_core::gemini_commands::{self, ShellPath, Tools};
-use session_core::gemini_policy::{self, PolicyOutcome};
-use session_core::{Env, fsx, integration};
+use session_core::integration::gemini_commands::{self, ShellPath, Tools};
+use session_core::integration::gemini_policy::{self, PolicyOutcome};
+use session_core::{Env, fs::durable, integration};
 
 /// Runtime registration.
 #[derive(Debug, Subcommand)]
@@ -100,21 +100,21 @@ pub struct CodexArgs {
 pub fn run(setup: Setup) -> anyhow::Result<()> {
     match setup {
         Setup::GeminiExtension { dir } => {
-            fsx::create_dirs(&dir.join("hooks"))?;
+            durable::create_dirs(&dir.join("hooks"))?;
             // Paths first: one that cannot be written into a command file changes nothing.
             let read = gemini_commands::installed_read_active_session(&dir)?;
             let exe = std::env::current_exe().context("find the maestro-session executable")?;
             let cli = ShellPath::new(&exe)?;
             let manifest = integration::gemini_extension_manifest(env!("CARGO_PKG_VERSION"));
-            fsx::durable_replace(
+            durable::durable_replace(
                 &dir.join("gemini-extension.json"),
                 manifest.as_bytes(),
-                fsx::STATE_FILE_MODE,
+                durable::STATE_FILE_MODE,
             )?;
-            fsx::durable_replace(
+            durable::durable_replace(
                 &dir.join("hooks/hooks.json"),
                 integration::gemini_hooks().as_bytes(),
-                fsx::STATE_FILE_MODE,
+                durable::STATE_FILE_MODE,
             )?;
             let tools = Tools {
                 read_active_session: &read,
@@ -160,9 +160,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                     let merged = integration::merge_claude_settings(&existing, &bin_dir)
                         .with_context(|| format!("merge hooks into {}", path.display()))?;
                     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        fsx::create_dirs(parent)?;
+                        durable::create_dirs(parent)?;
                     }
-                    fsx::durable_replace(&path, merged.as_bytes(), fsx::STATE_FILE_MODE)?;
+                    durable::durable_replace(&path, merged.as_bytes(), durable::STATE_FILE_MODE)?;
                 }
             }
         }
@@ -218,9 +218,9 @@ fn write_claude_plugin(
     for (rel, text) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            fsx::create_dirs(parent)?;
+            durable::create_dirs(parent)?;
         }
-        fsx::durable_replace(&path, text.as_bytes(), fsx::STATE_FILE_MODE)?;
+        durable::durable_replace(&path, text.as_bytes(), durable::STATE_FILE_MODE)?;
     }
     if marketplace {
         let folder = dir
@@ -231,11 +231,11 @@ fn write_claude_plugin(
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        fsx::create_dirs(&root.join(".claude-plugin"))?;
-        fsx::durable_replace(
+        durable::create_dirs(&root.join(".claude-plugin"))?;
+        durable::durable_replace(
             &root.join(".claude-plugin/marketplace.json"),
             integration::claude_marketplace(version, folder).as_bytes(),
-            fsx::STATE_FILE_MODE,
+            durable::STATE_FILE_MODE,
         )?;
     }
     Ok(())
@@ -328,7 +328,7 @@ fn read_config_file(
     kind: &'static str,
 ) -> anyhow::Result<(PathBuf, String)> {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let bytes = match fsx::read_regular(
+    let bytes = match durable::read_regular(
         &path,
         session_core::integration::codex::MAX_FILE_BYTES,
         kind,
@@ -355,8 +355,8 @@ fn write_if_changed(
         return Ok(());
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fsx::create_dirs(parent)?;
+        durable::create_dirs(parent)?;
     }
-    fsx::durable_replace(path, merged.text.as_bytes(), fsx::PRIVATE_FILE_MODE)?;
+    durable::durable_replace(path, merged.text.as_bytes(), durable::PRIVATE_FILE_MODE)?;
     Ok(())
 }

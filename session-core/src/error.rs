@@ -161,7 +161,7 @@ impl Error {
     /// Whether this is an I/O error saying that the path (or a folder on its way) does not
     /// exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Error::Io { source, .. } if crate::beneath::is_missing(source))
+        matches!(self, Error::Io { source, .. } if crate::fs::beneath::is_missing(source))
     }
 
     /// The class of this error.

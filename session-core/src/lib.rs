@@ -1,44 +1,31 @@
 //! `session-core`: every rule of maestro-session lives here.
 //!
 //! The executables in `hooks/` and `session-cli/` parse their input, call into this crate and
-//! print; they hold no rule of their own. See DESIGN.md section 1 for the map of modules.
+//! print; they hold no rule of their own. Imports go one way, down this list:
+//!
+//! | folder | what it holds |
+//! |---|---|
+//! | [`fs`] | beneath-root resolution, durable replace, the lock, bounded reads |
+//! | [`workspace`] | project root, state dir, `.env`, environment, git |
+//! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
+//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
+//! | [`operations`] | what each command does to a session |
+//! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
+//! | [`tools`] | the state tools and the MCP tools |
+//! | [`integration`] | installing into Gemini CLI, Claude Code and Codex |
+//!
+//! [`error`] and [`clock`] are used by all of them.
 
-pub mod agent;
-pub mod beneath;
 pub mod clock;
-pub mod document;
-pub mod dotenv;
-pub mod env;
 pub mod error;
-pub mod fsx;
-pub mod gemini_commands;
-pub mod gemini_policy;
-pub mod git;
-pub mod handoff;
-pub mod hook_context;
-pub mod hook_events;
-pub mod hook_io;
-pub mod hook_state;
+pub mod fs;
+pub mod hooks;
 pub mod integration;
-pub mod intent;
-mod json_emit;
-pub mod lifecycle;
-pub mod list_index;
-pub mod listing;
-pub mod lock;
-pub mod mcp_tools;
-pub mod model;
 pub mod operations;
-pub mod orchestration_log;
-pub mod paths;
-pub mod plan;
-pub mod schema;
-pub mod session_file;
-pub mod session_id;
-pub mod state_tools;
+pub mod session;
 pub mod store;
-pub mod yaml_emit;
-mod yaml_splice;
+pub mod tools;
+pub mod workspace;
 
-pub use env::Env;
 pub use error::{Error, ErrorKind, Result};
+pub use workspace::env::Env;

@@ -1,16 +1,16 @@
 //! The changes a session can undergo, each validated against the state machines of
-//! [`crate::lifecycle`] and applied to the typed frontmatter and the orchestration log.
+//! [`crate::session::lifecycle`] and applied to the typed frontmatter and the orchestration log.
 //!
 //! [`apply`] works on a copy held by [`crate::store`]: when it returns an error the copy is
 //! dropped, so a refused operation changes nothing on disk.
 
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
-use crate::model::{
+use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
+use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
 };
-use crate::orchestration_log;
+use crate::session::orchestration_log;
 
 /// One change to a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +137,7 @@ impl Default for OpContext {
     fn default() -> Self {
         OpContext {
             now: clock::now_iso(),
-            max_retries: crate::lifecycle::DEFAULT_MAX_RETRIES,
+            max_retries: crate::session::lifecycle::DEFAULT_MAX_RETRIES,
         }
     }
 }
@@ -305,7 +305,7 @@ pub fn apply(
             deleted,
         } => {
             for f in created.iter().chain(modified).chain(deleted) {
-                crate::beneath::validate_relative(f)?;
+                crate::fs::beneath::validate_relative(f)?;
             }
             let p = phase_mut(meta, id)?;
             extend_unique(&mut p.files_created, created);
@@ -601,7 +601,7 @@ fn extend_unique(list: &mut Vec<String>, values: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Document;
+    use crate::session::document::Document;
 
     const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
 

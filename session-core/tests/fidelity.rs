@@ -7,13 +7,13 @@
 use std::path::Path;
 
 use session_core::Env;
-use session_core::document::{Document, Flavour};
-use session_core::lifecycle::SessionStatus;
-use session_core::model::SessionMetadata;
 use session_core::operations::Operation;
-use session_core::paths::Workspace;
-use session_core::session_file::{Location, SessionFile};
+use session_core::session::document::{Document, Flavour};
+use session_core::session::lifecycle::SessionStatus;
+use session_core::session::model::SessionMetadata;
+use session_core::session::session_file::{Location, SessionFile};
 use session_core::store::{ACTIVE_KEYWORD, Store};
+use session_core::workspace::paths::Workspace;
 
 const FIXTURE_YAML: &str =
     include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");

@@ -34,14 +34,14 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use session_core::Env;
-use session_core::fsx::{self, fault};
-use session_core::lifecycle::{SessionStatus as S, State};
-use session_core::model::PhaseId;
+use session_core::fs::durable::{self, fault};
 use session_core::operations::Operation;
-use session_core::paths::Workspace;
+use session_core::session::lifecycle::{SessionStatus as S, State};
+use session_core::session::model::PhaseId;
 use session_core::store::{
     CleanupRequest, CreateRequest, Location, PhaseSpec, ProblemKind, SessionFile, Store,
 };
+use session_core::workspace::paths::Workspace;
 
 /// The state dir, relative to the project root.
 const STATE_DIR: &str = "docs/maestro";
@@ -788,7 +788,7 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
     }
     let temps: Vec<PathBuf> = files(&world.project())
         .into_keys()
-        .filter(|p| p.to_string_lossy().ends_with(fsx::TEMP_SUFFIX))
+        .filter(|p| p.to_string_lossy().ends_with(durable::TEMP_SUFFIX))
         .collect();
     if !temps.is_empty() {
         return Err(format!("temp files left: {temps:?}"));

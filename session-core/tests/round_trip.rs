@@ -6,12 +6,12 @@ use std::path::Path;
 
 use serde_json::Value;
 use session_core::Env;
-use session_core::fsx;
-use session_core::lifecycle::{SessionStatus, Stage};
-use session_core::model::PhaseId;
+use session_core::fs::durable;
 use session_core::operations::Operation;
-use session_core::paths::Workspace;
+use session_core::session::lifecycle::{SessionStatus, Stage};
+use session_core::session::model::PhaseId;
 use session_core::store::{ACTIVE_KEYWORD, Store};
+use session_core::workspace::paths::Workspace;
 
 const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
 const JSON: &str = include_str!("../../tests/fixtures/maestro-state/active-session.json.md");
@@ -67,7 +67,7 @@ fn renderings_survive_read_write_apart_from_updated() {
 
 /// Adds unknown keys at every level of the fixture's frontmatter.
 fn with_unknown_keys(fixture: &str) -> String {
-    let mut doc = session_core::document::Document::parse(fixture).expect("parse");
+    let mut doc = session_core::session::document::Document::parse(fixture).expect("parse");
     let f = &mut doc.frontmatter;
     f.insert("x_top".into(), serde_json::json!({"nested": [1, "two"]}));
     f["token_usage"]
@@ -92,7 +92,7 @@ fn with_unknown_keys(fixture: &str) -> String {
 }
 
 fn assert_unknown_keys(path: &Path, when: &str) {
-    let doc = session_core::document::Document::read(path).expect("parses");
+    let doc = session_core::session::document::Document::read(path).expect("parses");
     let f = &doc.frontmatter;
     let found = [
         f["x_top"]["nested"][1] == "two",
@@ -198,9 +198,9 @@ fn archive_killed_at_any_step_is_completed_by_the_next_command() {
         std::fs::create_dir_all(plans.join("archive")).expect("mkdir");
         std::fs::write(plans.join("rest-api-auth-design.md"), "design").expect("write");
         std::fs::write(plans.join("rest-api-auth-impl-plan.md"), "plan").expect("write");
-        fsx::fault::arm(crash_at);
+        durable::fault::arm(crash_at);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.archive(None)));
-        if !fsx::fault::disarm() {
+        if !durable::fault::disarm() {
             assert!(result.is_err(), "the injected crash unwinds");
             crashed += 1;
         } else {

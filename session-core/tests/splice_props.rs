@@ -12,8 +12,8 @@ use common::{any_map, any_string, any_value};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{Map, Value};
-use session_core::document::Document;
-use session_core::yaml_emit::to_yaml;
+use session_core::session::document::Document;
+use session_core::session::frontmatter::yaml_emit::to_yaml;
 
 /// One edit: where (child indexes, taken modulo the length at each level), what (0 replace,
 /// 1 remove, 2 insert), the new value, and the key for an insert.

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use session_core::Env;
-use session_core::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
-use session_core::model::PhaseId;
 use session_core::operations::Operation;
-use session_core::paths::Workspace;
+use session_core::session::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
+use session_core::session::model::PhaseId;
 use session_core::store::{CreateRequest, PhaseSpec, Store};
+use session_core::workspace::paths::Workspace;
 
 const AGENTS: [&str; 3] = ["coder", "tester", "architect"];
 /// The stages that are neither terminal nor paused.

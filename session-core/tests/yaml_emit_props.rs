@@ -8,7 +8,7 @@ mod common;
 use common::any_map;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use session_core::yaml_emit::to_yaml;
+use session_core::session::frontmatter::yaml_emit::to_yaml;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]

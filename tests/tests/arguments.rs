@@ -70,7 +70,7 @@ fn store_cleanup_with_a_huge_age_removes_nothing() {
         "GEMINI_PROJECT_DIR",
         world.project().display().to_string(),
     )]);
-    let ws = session_core::paths::Workspace::with_state_dir(
+    let ws = session_core::workspace::paths::Workspace::with_state_dir(
         &env,
         &world.project(),
         Path::new("docs/maestro"),

@@ -1,9 +1,9 @@
-//! `before-agent`: the BeforeAgent hook (Gemini CLI; see `session_core::hook_events` for the Claude Code
+//! `before-agent`: the BeforeAgent hook (Gemini CLI; see `session_core::hooks::events` for the Claude Code
 //! dialect behind `--runtime claude`).
 
 fn main() {
-    std::process::exit(session_core::hook_events::main(
-        session_core::hook_io::HookEvent::BeforeAgent,
+    std::process::exit(session_core::hooks::events::main(
+        session_core::hooks::payload::HookEvent::BeforeAgent,
         std::env::args_os(),
     ));
 }

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use session_core::state_tools::{NO_ACTIVE_SESSION, read_active_session};
+use session_core::tools::state_tools::{NO_ACTIVE_SESSION, read_active_session};
 
 fn main() {
     let env = session_core::Env::process();

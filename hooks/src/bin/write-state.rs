@@ -4,7 +4,7 @@
 use std::io::Read;
 
 fn main() {
-    let code = session_core::state_tools::cli::run(
+    let code = session_core::tools::state_tools::cli::run(
         "write-state [--no-validate] <relative-path>",
         1,
         |cwd, env, args| {
@@ -18,7 +18,7 @@ fn main() {
                 .find(|a| *a != "--no-validate")
                 .map(String::as_str)
                 .unwrap_or_default();
-            session_core::state_tools::write_state(cwd, env, path, &content, validate)
+            session_core::tools::state_tools::write_state(cwd, env, path, &content, validate)
         },
     );
     std::process::exit(code);

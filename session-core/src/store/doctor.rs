@@ -16,18 +16,18 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Store, archive_names, archive_rel};
-use crate::beneath::Root;
 use crate::clock;
 use crate::error::Result;
-use crate::fsx;
-use crate::intent;
-use crate::list_index;
-use crate::listing::SessionSummary;
-use crate::lock;
-use crate::paths::{
+use crate::fs::beneath::Root;
+use crate::fs::durable;
+use crate::fs::lock;
+use crate::session::session_file::{Location, SessionFile};
+use crate::store::index;
+use crate::store::intent;
+use crate::store::listing::SessionSummary;
+use crate::workspace::paths::{
     ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, QUARANTINE_REL,
 };
-use crate::session_file::{Location, SessionFile};
 
 /// What kind of problem `doctor` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -141,7 +141,7 @@ pub(super) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBu
     root.replace(
         Path::new(&why_rel),
         why.as_bytes(),
-        fsx::STATE_FILE_MODE,
+        durable::STATE_FILE_MODE,
         true,
     )?;
     Ok(to)
@@ -184,7 +184,7 @@ impl Doctor<'_> {
         if meta.is_file() {
             return Ok(true);
         }
-        let what = fsx::DescribeType::describe(&meta.file_type());
+        let what = durable::DescribeType::describe(&meta.file_type());
         self.found(
             ProblemKind::UnusableLock,
             rel,
@@ -239,10 +239,10 @@ impl Doctor<'_> {
             intent::INTENTS_REL,
         ] {
             for name in self.root.names(Path::new(folder))? {
-                let Some(pid) = fsx::temp_owner(&name) else {
+                let Some(pid) = durable::temp_owner(&name) else {
                     continue;
                 };
-                if fsx::process_alive(pid) {
+                if durable::process_alive(pid) {
                     continue;
                 }
                 let rel = Path::new(folder).join(&name);
@@ -370,19 +370,15 @@ impl Doctor<'_> {
                 Some((name, SessionSummary::of(s)))
             })
             .collect();
-        let drift = list_index::drift(self.root, &fresh);
+        let drift = index::drift(self.root, &fresh);
         for detail in &drift {
-            self.found(
-                ProblemKind::IndexDrift,
-                list_index::INDEX_REL,
-                detail.clone(),
-            );
+            self.found(ProblemKind::IndexDrift, index::INDEX_REL, detail.clone());
         }
         if self.fix && !drift.is_empty() {
-            list_index::forget(self.root)?;
+            index::forget(self.root)?;
             self.repaired(
                 ProblemKind::IndexDrift,
-                list_index::INDEX_REL,
+                index::INDEX_REL,
                 "removed the list index; the next listing rebuilds it",
             );
         }

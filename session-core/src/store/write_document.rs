@@ -19,11 +19,11 @@ use std::path::{Component, Path};
 
 use super::{Store, active_in, archive_rel, doctor_hint};
 use crate::error::{Error, Result};
-use crate::fsx;
-use crate::intent::{self, Intent, Step};
-use crate::lifecycle::State;
-use crate::paths::{ACTIVE_REL, ARCHIVE_REL, PLANS_ARCHIVE_REL, PLANS_REL};
-use crate::session_file::{Location, SessionFile};
+use crate::fs::durable;
+use crate::session::lifecycle::State;
+use crate::session::session_file::{Location, SessionFile};
+use crate::store::intent::{self, Intent, Step};
+use crate::workspace::paths::{ACTIVE_REL, ARCHIVE_REL, PLANS_ARCHIVE_REL, PLANS_REL};
 
 /// What a path under the state dir is, for `write-state`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ fn classify(rel: &Path) -> Option<Kind> {
         .collect::<Option<_>>()?;
     let (folder, name) = parts.split_last().map(|(n, f)| (f.join("/"), *n))?;
     let document =
-        name.ends_with(".md") && !name.starts_with('.') && !name.ends_with(fsx::TEMP_SUFFIX);
+        name.ends_with(".md") && !name.starts_with('.') && !name.ends_with(durable::TEMP_SUFFIX);
     if !document {
         return None;
     }
@@ -102,7 +102,7 @@ impl Store {
         })?;
         if kind == Kind::Plan {
             let root = self.open_created()?;
-            return root.replace(rel, content, fsx::STATE_FILE_MODE, true);
+            return root.replace(rel, content, durable::STATE_FILE_MODE, true);
         }
         if !validate {
             return Err(Error::Invalid(format!(

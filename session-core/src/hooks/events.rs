@@ -1,0 +1,572 @@
+//! The four lifecycle hooks: what each does with a payload, and the guard that makes sure a
+//! hook never fails the runtime's turn.
+//!
+//! Contract (Gemini CLI 0.61; DESIGN 4): stdout carries exactly one JSON object; a crash or
+//! non-JSON output with an exit code other than 0 or 1 would block the user's turn. So every
+//! error, bad payload and panic becomes one line on stderr (`[ERROR] maestro: <hook>: ...`), the
+//! safe answer on stdout (allow), and exit 0.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+use crate::fs::durable;
+use crate::hooks::agent::{self, Roster};
+use crate::hooks::context::{ContextCache, SessionView};
+use crate::hooks::payload::{Decision, HookEvent, HookInput, Runtime, render};
+use crate::hooks::state::{self, HookBase, SessionFolder};
+use crate::session::document::Document;
+use crate::session::handoff;
+use crate::session::session_id::SessionId;
+use crate::workspace::env::Env;
+use crate::workspace::paths::{self, Workspace};
+
+/// What a hook run produced: the decision for stdout and the lines for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The decision to print.
+    pub decision: Decision,
+    /// Diagnostics, each printed as one stderr line.
+    pub diagnostics: Vec<String>,
+    /// The runtime session id, when the payload had a valid one.
+    pub session_id: Option<String>,
+    /// The agent this event recorded (BeforeAgent) or checked (AfterAgent).
+    pub agent: Option<String>,
+}
+
+impl Outcome {
+    fn allow() -> Outcome {
+        Outcome {
+            decision: Decision::Allow,
+            diagnostics: Vec::new(),
+            session_id: None,
+            agent: None,
+        }
+    }
+
+    fn error(mut self, hook: &str, e: impl std::fmt::Display) -> Outcome {
+        self.diagnostics
+            .push(format!("[ERROR] maestro: {hook}: {e}"));
+        self
+    }
+}
+
+/// The executable name of each hook, as the install layout and runtime configs call it.
+pub fn executable_name(event: HookEvent) -> &'static str {
+    match event {
+        HookEvent::SessionStart => "session-start",
+        HookEvent::BeforeAgent => "before-agent",
+        HookEvent::AfterAgent => "after-agent",
+        HookEvent::SessionEnd => "session-end",
+    }
+}
+
+/// The whole life of a hook executable: parse `--runtime`, read stdin, handle, print. Never
+/// panics and always returns exit code 0; see the module docs.
+pub fn main(event: HookEvent, args: impl IntoIterator<Item = OsString>) -> i32 {
+    std::panic::set_hook(Box::new(|_| {}));
+    let hook = executable_name(event);
+    let mut runtime = Runtime::Gemini;
+    let mut usage_error = None;
+    let mut args = args.into_iter().skip(1);
+    while let Some(arg) = args.next() {
+        // Arguments stay OsString: a non-UTF-8 one is a diagnostic, never a panic or a guess.
+        use std::os::unix::ffi::OsStrExt;
+        let value = if arg == "--runtime" {
+            args.next()
+                .ok_or_else(|| "--runtime needs a value".to_string())
+        } else {
+            arg.as_bytes()
+                .strip_prefix(b"--runtime=")
+                .map(|v| std::ffi::OsStr::from_bytes(v).to_os_string())
+                .ok_or_else(|| format!("unknown argument {arg:?}"))
+        };
+        let parsed = match &value {
+            Ok(v) => v.to_str().map(Runtime::parse).ok_or_else(|| {
+                format!("--runtime value {v:?} is not valid UTF-8; expected gemini or claude")
+            }),
+            Err(what) => Err(format!("{what}; usage: {hook} [--runtime gemini|claude]")),
+        };
+        match parsed {
+            Ok(Ok(r)) => runtime = r,
+            Ok(Err(e)) => usage_error = Some(e.to_string()),
+            Err(e) => usage_error = Some(e),
+        }
+    }
+    let outcome = guard(hook, || {
+        let env = Env::process();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let mut outcome = handle(
+            event,
+            runtime,
+            &env,
+            &cwd,
+            HookInput::from_stdin(),
+            SystemTime::now(),
+        );
+        if let Some(e) = usage_error {
+            outcome = outcome.error(hook, e);
+        }
+        outcome
+    });
+    let mut err = std::io::stderr().lock();
+    for line in &outcome.diagnostics {
+        let _ = writeln!(err, "{line}");
+    }
+    let answer = render(runtime, event, &outcome.decision);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{answer}");
+    let _ = out.flush();
+    if let Some(log) = std::env::var_os(HOOK_LOG_VAR).filter(|v| !v.is_empty()) {
+        append_log(Path::new(&log), hook, &outcome, &answer);
+    }
+    0
+}
+
+/// Variable naming a file to which every hook run appends one JSON line
+/// (`{"time","hook","session_id","agent","answer","errors"}`), for people debugging a setup
+/// and for the end-to-end tests. Unset: nothing is logged.
+pub const HOOK_LOG_VAR: &str = "MAESTRO_HOOK_LOG";
+
+fn append_log(path: &Path, hook: &str, outcome: &Outcome, answer: &str) {
+    let line = serde_json::json!({
+        "time": jiff::Timestamp::now().to_string(),
+        "hook": hook,
+        "session_id": outcome.session_id,
+        "agent": outcome.agent,
+        "answer": serde_json::from_str::<serde_json::Value>(answer).unwrap_or_default(),
+        "errors": outcome.diagnostics,
+    });
+    // One write of one line with O_APPEND, so concurrent hooks never interleave lines.
+    let _ = durable::append_line(path, format!("{line}\n").as_bytes());
+}
+
+/// Runs `f`, turning a panic into an allow with one diagnostic line.
+pub fn guard(hook: &str, f: impl FnOnce() -> Outcome) -> Outcome {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let what = what.lines().next().unwrap_or_default().to_string();
+            Outcome::allow().error(hook, format!("internal error: {what}"))
+        }
+    }
+}
+
+/// Handles one hook event. `input` is the parsed payload or why it could not be read; `cwd`
+/// is the process's working directory (the payload's `cwd` wins when it is an existing folder).
+pub fn handle(
+    event: HookEvent,
+    runtime: Runtime,
+    env: &Env,
+    cwd: &Path,
+    input: Result<HookInput>,
+    now: SystemTime,
+) -> Outcome {
+    let hook = executable_name(event);
+    let input = match input {
+        Ok(input) => input,
+        Err(e) => return Outcome::allow().error(hook, e),
+    };
+    let mut ctx = match Ctx::new(runtime, env, cwd, &input) {
+        Ok(ctx) => ctx,
+        Err(e) => return Outcome::allow().error(hook, e),
+    };
+    let result = match event {
+        HookEvent::SessionStart => session_start(&mut ctx, now),
+        HookEvent::BeforeAgent => before_agent(&mut ctx, &input, now),
+        HookEvent::AfterAgent => after_agent(&mut ctx, &input),
+        HookEvent::SessionEnd => ctx.folder.remove().map(|()| Decision::Allow),
+    };
+    let mut outcome = Outcome {
+        decision: Decision::Allow,
+        diagnostics: std::mem::take(&mut ctx.diagnostics),
+        session_id: Some(ctx.id.to_string()),
+        agent: ctx.agent.take(),
+    };
+    match result {
+        Ok(decision) => outcome.decision = decision,
+        Err(e) => outcome = outcome.error(hook, e),
+    }
+    outcome
+}
+
+struct Ctx<'a> {
+    runtime: Runtime,
+    env: &'a Env,
+    id: SessionId,
+    base: HookBase,
+    folder: SessionFolder,
+    workspace: Workspace,
+    diagnostics: Vec<String>,
+    agent: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(runtime: Runtime, env: &'a Env, cwd: &Path, input: &HookInput) -> Result<Ctx<'a>> {
+        let raw = input
+            .session_id()
+            .ok_or_else(|| Error::Invalid("payload has no string session_id".into()))?;
+        let id = SessionId::parse(raw)?;
+        let base = HookBase::resolve(env)?;
+        let mut diagnostics = Vec::new();
+        if let Some(notice) = &base.fallback_notice {
+            diagnostics.push(format!("[WARN] maestro: {notice}"));
+        }
+        let start = input
+            .cwd()
+            .map(Path::new)
+            .filter(|p| p.is_absolute() && p.is_dir())
+            .unwrap_or(cwd);
+        let workspace = Workspace::resolve(env, start)?;
+        Ok(Ctx {
+            runtime,
+            env,
+            folder: base.session(&id),
+            id,
+            base,
+            workspace,
+            diagnostics,
+            agent: None,
+        })
+    }
+
+    /// Prunes when due. A malformed `MAESTRO_HOOKS_TTL_SECS` cannot fail the turn: it is
+    /// reported and the default TTL is used.
+    fn prune(&mut self, now: SystemTime) {
+        let ttl = state::ttl_from(self.env).unwrap_or_else(|e| {
+            self.diagnostics.push(format!(
+                "[WARN] maestro: {e}; using {} s",
+                state::DEFAULT_TTL_SECS
+            ));
+            std::time::Duration::from_secs(state::DEFAULT_TTL_SECS)
+        });
+        self.base.prune_if_due(Some(&self.id), ttl, now);
+    }
+
+    /// What the hooks need of the active session ([`SessionView`]: summary, the agents its
+    /// phases name, and `agent`'s context when asked for), from the cache when the session file
+    /// is unchanged: `Ok(None)` when there is no active session. The state dir is opened
+    /// beneath the project root and only the frontmatter of a regular file is read (at most
+    /// [`durable::MAX_SESSION_BYTES`]), so a FIFO, a device or a huge file cannot stall the turn.
+    ///
+    /// Errors: the session file cannot be opened or read, or does not parse.
+    fn session_view(&self, agent: Option<&str>) -> Result<Option<SessionView>> {
+        use std::os::unix::fs::MetadataExt;
+        let Some(root) = self.workspace.open_state_dir(false)? else {
+            return Ok(None);
+        };
+        let rel = Path::new(paths::ACTIVE_REL);
+        let file = match root.open_read(rel, true) {
+            Err(e) if e.is_not_found() => return Ok(None),
+            other => other?,
+        };
+        let path = root.join(rel);
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io("inspect", &path, e))?;
+        let key = format!(
+            "{} {}:{}:{}:{}.{}",
+            path.display(),
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        );
+        let cached = meta
+            .is_file()
+            .then(|| self.folder.context_cache())
+            .flatten()
+            .filter(|c| c.key == key);
+        if let Some(view) = cached.as_ref().and_then(|c| c.view(&key, agent)) {
+            return Ok(Some(view));
+        }
+        let bytes = durable::read_frontmatter_opened(file, &path, durable::MAX_SESSION_BYTES)?;
+        let doc = Document::from_bytes(&bytes).map_err(|e| e.at(&path))?;
+        let mut cache = cached.unwrap_or_else(|| ContextCache::build(&key, &doc.frontmatter));
+        let view = cache.fill(&doc.frontmatter, agent);
+        self.folder.store_context_cache(&cache);
+        Ok(Some(view))
+    }
+
+    /// [`agent::is_specialist`] with this workspace's configured list, read only when needed.
+    fn is_specialist(&self, agent: &str, session_agents: Option<&[String]>) -> bool {
+        agent::is_specialist(agent, session_agents, || {
+            agent::configured_specialists(self.env, &self.workspace.project_root)
+        })
+    }
+
+    /// Whether the workspace has an active session file (not read).
+    fn has_active_session(&self) -> bool {
+        matches!(
+            self.workspace.open_state_dir(false),
+            Ok(Some(root)) if root.metadata(Path::new(paths::ACTIVE_REL)).is_ok_and(|m| m.is_some())
+        )
+    }
+}
+
+fn session_start(ctx: &mut Ctx, now: SystemTime) -> Result<Decision> {
+    ctx.prune(now);
+    if ctx.has_active_session() {
+        ctx.folder.touch()?;
+    }
+    Ok(Decision::Allow)
+}
+
+/// Records the agent and answers with context: the agent's own phase
+/// ([`crate::hooks::context::agent_context`]) when a phase of the active session names it; else, for a
+/// Claude Code sub-agent, the session summary if it is a configured specialist and nothing
+/// otherwise (a built-in `Explore` or `Plan` has no use for Maestro's state); else (a Gemini
+/// CLI turn, with or without a detected agent) the session summary.
+fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Decision> {
+    ctx.prune(now);
+    let subagent = match (ctx.runtime, input.agent_id()) {
+        (Runtime::Claude, Some(agent_id)) => {
+            let agent_id = SessionId::parse(agent_id)?;
+            let agent = input.agent_type().and_then(claude_agent_name);
+            if let Some(agent) = agent {
+                ctx.folder.start_subagent(&agent_id, &agent)?;
+                ctx.agent = Some(agent);
+            }
+            true
+        }
+        _ => {
+            let roster = Roster::from_env(ctx.env);
+            match agent::detect(input.prompt(), ctx.env, &roster) {
+                Some(agent) => {
+                    ctx.folder.set_active_agent(&agent)?;
+                    ctx.agent = Some(agent);
+                }
+                None if ctx.folder.exists() => ctx.folder.touch()?,
+                None => {}
+            }
+            false
+        }
+    };
+    let Some(view) = ctx.session_view(ctx.agent.as_deref())? else {
+        return Ok(Decision::Allow);
+    };
+    if let Some(context) = view.context {
+        return Ok(Decision::AllowWithContext(context));
+    }
+    if !subagent {
+        return Ok(Decision::AllowWithContext(view.summary));
+    }
+    let specialist = ctx
+        .agent
+        .as_deref()
+        .is_some_and(|a| ctx.is_specialist(a, Some(&view.agents)));
+    Ok(if specialist {
+        Decision::AllowWithContext(view.summary)
+    } else {
+        Decision::Allow
+    })
+}
+
+/// Claude Code agent types may be namespaced (`my-plugin:reviewer`); the bare name is kept
+/// when it is a safe agent name.
+fn claude_agent_name(agent_type: &str) -> Option<String> {
+    let bare = agent::normalize(agent_type.rsplit(':').next().unwrap_or(agent_type));
+    let safe = !bare.is_empty()
+        && bare.len() <= 64
+        && bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    safe.then_some(bare)
+}
+
+/// Checks the finishing agent's handoff report and forgets the agent. Claude Code: a
+/// sub-agent that is blocked keeps its `agents/<agent_id>` record until a later stop of it is
+/// allowed (Claude Code re-prompts the same `agent_id` with the reason, and its retry's
+/// SubagentStop carries `stop_hook_active: true`); Gemini CLI clears the active agent either way
+/// (its retry is a new BeforeAgent turn).
+fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
+    let subagent = match (ctx.runtime, input.agent_id()) {
+        (Runtime::Claude, Some(agent_id)) => Some(SessionId::parse(agent_id)?),
+        _ => None,
+    };
+    let agent = match &subagent {
+        Some(agent_id) => ctx
+            .folder
+            .subagent(agent_id)
+            .or_else(|| input.agent_type().and_then(claude_agent_name)),
+        None => ctx.folder.active_agent(),
+    };
+    ctx.agent = agent.clone();
+    let decision = match agent {
+        Some(agent) => check_handoff(ctx, input, &agent).unwrap_or_else(|e| {
+            ctx.diagnostics
+                .push(format!("[ERROR] maestro: after-agent: {e}"));
+            Decision::Allow
+        }),
+        None => Decision::Allow,
+    };
+    let forget = match (&subagent, &decision) {
+        (Some(_), Decision::Deny(_)) => Ok(()),
+        (Some(agent_id), _) => ctx.folder.stop_subagent(agent_id),
+        (None, _) => ctx.folder.clear_active_agent(),
+    };
+    let touched = if ctx.folder.exists() {
+        ctx.folder.touch()
+    } else {
+        Ok(())
+    };
+    for e in [forget, touched].into_iter().filter_map(Result::err) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    }
+    Ok(decision)
+}
+
+/// The handoff check of `agent`'s response: a deny naming the missing sections when the report
+/// lacks any, this is not already a retry (`stop_hook_active`), the check is on
+/// (`MAESTRO_VALIDATE_HANDOFF` is not `0`) and the agent is a Maestro specialist
+/// ([`agent::is_specialist`]); otherwise allow. The session is read only when sections are
+/// missing, so a complete report costs no read.
+fn check_handoff(ctx: &Ctx, input: &HookInput, agent: &str) -> Result<Decision> {
+    let validate = ctx
+        .env
+        .get("MAESTRO_VALIDATE_HANDOFF")
+        .is_none_or(|v| v != "0");
+    if !validate || input.stop_hook_active() {
+        return Ok(Decision::Allow);
+    }
+    let missing = handoff::missing_sections(input.response());
+    if missing.is_empty() {
+        return Ok(Decision::Allow);
+    }
+    let view = ctx.session_view(None)?;
+    if ctx.is_specialist(agent, view.as_ref().map(|v| v.agents.as_slice())) {
+        Ok(Decision::Deny(handoff::deny_reason(&missing)))
+    } else {
+        Ok(Decision::Allow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_becomes_allow_with_one_line() {
+        let outcome = guard("before-agent", || panic!("boom\nsecond line"));
+        assert_eq!(outcome.decision, Decision::Allow);
+        assert_eq!(
+            outcome.diagnostics,
+            vec!["[ERROR] maestro: before-agent: internal error: boom".to_string()]
+        );
+        let outcome = guard("x", || std::panic::panic_any(42_u8));
+        assert_eq!(outcome.diagnostics.len(), 1);
+    }
+
+    /// A project with the fixture session active, a hook base, and the environment pointing
+    /// at both.
+    fn world() -> (tempfile::TempDir, Env) {
+        let t = tempfile::tempdir().expect("tmp");
+        let state = t.path().join("proj/docs/maestro/state");
+        durable::create_dirs(&state).expect("mkdir");
+        durable::atomic_replace(
+            &state.join("active-session.md"),
+            include_bytes!("../../../tests/fixtures/maestro-state/active-session.yaml.md"),
+            durable::PRIVATE_FILE_MODE,
+        )
+        .expect("session");
+        let env = Env::from_pairs(
+            [
+                ("MAESTRO_HOOKS_DIR", t.path().join("hooks")),
+                ("MAESTRO_WORKSPACE_PATH", t.path().join("proj")),
+            ]
+            .map(|(k, v)| (k, v.to_string_lossy().into_owned())),
+        );
+        (t, env)
+    }
+
+    fn claude(env: &Env, event: HookEvent, payload: serde_json::Value) -> Outcome {
+        let input = HookInput::parse(payload.to_string().as_bytes());
+        let outcome = handle(
+            event,
+            Runtime::Claude,
+            env,
+            Path::new("/"),
+            input,
+            SystemTime::now(),
+        );
+        assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        outcome
+    }
+
+    fn stop(agent_id: &str, agent_type: &str, retry: bool) -> serde_json::Value {
+        serde_json::json!({"session_id": "s", "agent_id": agent_id, "agent_type": agent_type,
+            "stop_hook_active": retry, "last_assistant_message": "## Task Report\nonly this"})
+    }
+
+    #[test]
+    fn a_blocked_subagent_keeps_its_record_until_allowed() {
+        let (t, env) = world();
+        let record = t.path().join("hooks/s/agents/a1");
+        let start = serde_json::json!({"session_id": "s", "agent_id": "a1", "agent_type": "coder"});
+        claude(&env, HookEvent::BeforeAgent, start);
+        let blocked = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", false));
+        assert!(matches!(blocked.decision, Decision::Deny(_)), "{blocked:?}");
+        assert!(record.is_file(), "blocked: the record stays");
+        let allowed = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", true));
+        assert_eq!(allowed.decision, Decision::Allow);
+        assert!(!record.exists(), "allowed: the record goes");
+    }
+
+    #[test]
+    fn builtin_subagents_get_no_context_and_are_never_blocked() {
+        let (t, env) = world();
+        for builtin in ["Explore", "Plan", "general-purpose", "default"] {
+            let start =
+                serde_json::json!({"session_id": "s", "agent_id": "b1", "agent_type": builtin});
+            assert_eq!(
+                claude(&env, HookEvent::BeforeAgent, start).decision,
+                Decision::Allow
+            );
+            let out = claude(&env, HookEvent::AfterAgent, stop("b1", builtin, false));
+            assert_eq!(out.decision, Decision::Allow, "{builtin}");
+            assert!(!t.path().join("hooks/s/agents/b1").exists(), "{builtin}");
+        }
+        // A configured specialist is checked, and told the session summary.
+        let mut pairs: Vec<(String, String)> = ["MAESTRO_HOOKS_DIR", "MAESTRO_WORKSPACE_PATH"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), env.get(k)?)))
+            .collect();
+        pairs.push((agent::SPECIALISTS_VAR.into(), "explore".into()));
+        let env = Env::from_pairs(pairs);
+        let start =
+            serde_json::json!({"session_id": "s", "agent_id": "b2", "agent_type": "Explore"});
+        let started = claude(&env, HookEvent::BeforeAgent, start);
+        assert!(
+            matches!(&started.decision, Decision::AllowWithContext(c) if c.contains("; phase 2/3"))
+        );
+        let out = claude(&env, HookEvent::AfterAgent, stop("b2", "Explore", false));
+        assert!(matches!(out.decision, Decision::Deny(_)), "{out:?}");
+    }
+
+    #[test]
+    fn without_an_active_session_nothing_is_checked() {
+        let (t, env) = world();
+        durable::remove_if_present(&t.path().join("proj/docs/maestro/state/active-session.md"))
+            .expect("rm");
+        let out = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", false));
+        assert_eq!(out.decision, Decision::Allow);
+        assert_eq!(out.agent.as_deref(), Some("coder"));
+    }
+
+    #[test]
+    fn claude_agent_names() {
+        assert_eq!(
+            claude_agent_name("my-plugin:code-reviewer").as_deref(),
+            Some("code_reviewer")
+        );
+        assert_eq!(claude_agent_name("Explore").as_deref(), Some("explore"));
+        assert_eq!(claude_agent_name("../x"), None);
+    }
+}

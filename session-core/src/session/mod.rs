@@ -1,0 +1,18 @@
+//! One orchestration session: its document, its three state machines and its phase rules.
+//!
+//! - [`document`] and [`frontmatter`]: the Markdown file with YAML frontmatter, read and spliced so
+//!   unknown keys survive byte for byte.
+//! - [`model`]: the typed view of a session (phases, agents, tokens).
+//! - [`lifecycle`]: the session, stage and phase state machines.
+//! - [`session_id`], [`session_file`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
+//!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
+pub mod document;
+pub mod frontmatter;
+pub mod handoff;
+pub mod lifecycle;
+pub mod model;
+pub mod orchestration_log;
+pub mod plan;
+pub mod schema;
+pub mod session_file;
+pub mod session_id;

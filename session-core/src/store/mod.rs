@@ -1,0 +1,1428 @@
+//! Sessions on disk (DESIGN 2.1): the active session in `state/active-session.md`, every other
+//! in `state/archive/<session_id>.md`. Every change is a locked read-modify-write (the sidecar
+//! `state/.lock`) ending in a durable replace, with `updated` set.
+//!
+//! Partial ids: a session is named by a unique prefix of its id, matched over every session,
+//! active and archived; an exact id always wins; an ambiguous prefix is an error listing the
+//! candidates. A file that does not parse is reported by every listing and never skipped
+//! silently, rewritten or deleted.
+
+mod doctor;
+pub mod index;
+pub mod intent;
+pub mod listing;
+mod write_document;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::fs::beneath::Root;
+use crate::fs::durable;
+use crate::fs::lock::{self, LockGuard};
+use crate::operations::{self, OpContext, Operation};
+use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
+use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
+use crate::session::orchestration_log;
+pub use crate::session::session_file::{Location, SessionFile};
+use crate::store::intent::{Intent, Step};
+use crate::store::listing::SessionSummary;
+use crate::workspace::env::Env;
+use crate::workspace::paths::{
+    ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, Workspace,
+};
+pub use doctor::{DoctorReport, Fixed, Problem, ProblemKind};
+
+/// The name that always means the active session, wherever a session id is taken.
+pub const ACTIVE_KEYWORD: &str = "active";
+
+/// The sessions of one workspace.
+#[derive(Debug, Clone)]
+pub struct Store {
+    ws: Workspace,
+    env: Env,
+}
+
+/// A phase to create: name, agents, and the phases it waits for.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct PhaseSpec {
+    /// The phase's id; `None` numbers it by position (1, 2, ...). Maestro 1.6 plans name
+    /// phases by strings (`"design"`).
+    pub id: Option<PhaseId>,
+    /// Phase name.
+    pub name: String,
+    /// Assigned agents.
+    pub agents: Vec<String>,
+    /// Ids of phases that must finish first; `None` means the previous phase.
+    pub blocked_by: Option<Vec<PhaseId>>,
+    /// Whether its agents run in parallel.
+    pub parallel: bool,
+    /// The files the plan says the phase will touch (Maestro 1.6 plans' `files`), kept in the
+    /// session as `planned_files` when not empty.
+    #[serde(alias = "files")]
+    pub planned_files: Vec<String>,
+}
+
+/// An implementation plan given as text (Maestro 1.6 `create_session`'s
+/// `implementation_plan_content` and `implementation_plan_filename`), written to
+/// `<state dir>/plans/<file_name>` in the same intent as the session.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanContent {
+    /// A bare file name ending in `.md`: letters, digits, `.`, `_` and `-`, not hidden.
+    pub file_name: String,
+    /// The Markdown text.
+    pub content: String,
+}
+
+/// What `create` needs.
+#[derive(Debug, Clone, Default)]
+pub struct CreateRequest {
+    /// The task.
+    pub task: String,
+    /// The phases, in order.
+    pub phases: Vec<PhaseSpec>,
+    /// Design document path, project-relative.
+    pub design_document: Option<String>,
+    /// Implementation plan path, project-relative.
+    pub implementation_plan: Option<String>,
+    /// `standard` (default) or `express`.
+    pub workflow_mode: Option<String>,
+    /// `sequential` (default) or `parallel`.
+    pub execution_mode: Option<String>,
+    /// `simple`, `medium` or `complex`.
+    pub task_complexity: Option<String>,
+    /// Archive a non-terminal active session as `paused` instead of refusing.
+    pub park: bool,
+    /// With `park`: refuse all the same when the active session is `in_progress` (Maestro
+    /// 1.6 `create_session` refuses only over an in-progress session).
+    pub keep_in_progress: bool,
+    /// The session id to use (`^[A-Za-z0-9_-]{1,128}$`, held by no other session); `None`
+    /// makes one from the date and the task.
+    pub session_id: Option<String>,
+    /// Maestro 1.6 `create_session` semantics: the plan is approved and execution begins, so
+    /// the first phase starts and the stage is `implementing`; `execution_mode` stays unset
+    /// when not given (Maestro decides it later with `update_session`), `execution_backend` is
+    /// `native` and `current_batch` null.
+    pub maestro_create: bool,
+    /// An implementation plan to write into `plans/` (excludes `implementation_plan`).
+    pub plan_content: Option<PlanContent>,
+}
+
+/// What `delete` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeleteReport {
+    /// The session removed (`active` when the active session did not parse).
+    pub session_id: String,
+    /// The file removed, or moved to quarantine.
+    pub path: PathBuf,
+    /// Where an unparsable active session went instead of being deleted (`delete --force`
+    /// never destroys bytes it cannot read).
+    pub quarantined: Option<PathBuf>,
+}
+
+/// What an archive did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveReport {
+    /// The session archived.
+    pub session_id: String,
+    /// Where the session file now lies.
+    pub path: PathBuf,
+    /// Plan documents moved to `plans/archive/`: (from, to).
+    pub moved: Vec<(PathBuf, PathBuf)>,
+    /// True when the session was already archived and only unfinished moves were completed.
+    pub already_archived: bool,
+}
+
+/// A manifest file that changed on disk after its phase recorded it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    /// The unfinished phase.
+    pub phase: PhaseId,
+    /// The file, project-relative.
+    pub path: String,
+    /// `modified after <time>` or `missing`.
+    pub reason: String,
+}
+
+/// What a resume found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResumeReport {
+    /// The session, now active and in progress.
+    pub session_id: String,
+    /// The session that was parked to make room, if any.
+    pub parked: Option<String>,
+    /// The last completed phase (id, name).
+    pub last_completed: Option<(PhaseId, String)>,
+    /// The phase to continue (id, name).
+    pub continue_with: Option<(PhaseId, String)>,
+    /// Failed phases (id, name).
+    pub failed_phases: Vec<(PhaseId, String)>,
+    /// Unresolved errors: (phase, agent, type, message).
+    pub unresolved_errors: Vec<(PhaseId, String, String, String)>,
+    /// Files of unfinished phases changed since they were recorded.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// What `cleanup` removes.
+#[derive(Debug, Clone, Default)]
+pub struct CleanupRequest {
+    /// Remove archived terminal sessions not updated for this many seconds (default 7 days).
+    pub older_than_secs: Option<u64>,
+    /// Remove this one session (any status, archived).
+    pub id: Option<String>,
+    /// Remove every session, active included (needs `yes`).
+    pub all: bool,
+    /// Confirms `all`.
+    pub yes: bool,
+    /// Only report what would go.
+    pub dry_run: bool,
+}
+
+/// Default age after which archived terminal sessions are cleaned up, in s (7 days).
+pub const DEFAULT_CLEANUP_AGE_SECS: u64 = 7 * 86_400;
+
+/// What `cleanup` removed (or would remove).
+#[derive(Debug, Clone, Serialize)]
+pub struct CleanupReport {
+    /// (session id, path) of each removed session.
+    pub removed: Vec<(String, PathBuf)>,
+    /// Whether nothing was actually removed.
+    pub dry_run: bool,
+    /// Files that could not be read or parsed: kept, never removed, reported here.
+    pub kept_unreadable: Vec<String>,
+}
+
+/// The state dir opened for a change: created if missing, locked, pending moves completed.
+struct Locked {
+    root: Root,
+    _guard: LockGuard,
+}
+
+impl Store {
+    /// The store of workspace `ws`; `env` supplies `MAESTRO_MAX_RETRIES` and
+    /// `MAESTRO_LOCK_TIMEOUT_MS`.
+    pub fn new(ws: Workspace, env: Env) -> Store {
+        Store { ws, env }
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    fn op_context(&self) -> Result<OpContext> {
+        Ok(OpContext {
+            now: clock::now_iso(),
+            max_retries: lifecycle::max_retries(&self.env)?,
+        })
+    }
+
+    /// Creates `state/`, `state/archive/`, `plans/`, `plans/archive/` beneath the project
+    /// (a symlink leading out of it is refused) and completes any interrupted move. Returns
+    /// the state dir.
+    pub fn init(&self) -> Result<PathBuf> {
+        self.locked()?;
+        Ok(self.ws.state_dir.clone())
+    }
+
+    /// The state dir, created with its layout when missing.
+    fn open_created(&self) -> Result<Root> {
+        let root = self.ws.open_state_dir(true)?.ok_or_else(|| {
+            Error::io(
+                "open folder",
+                &self.ws.state_dir,
+                std::io::ErrorKind::NotFound.into(),
+            )
+        })?;
+        for sub in [ARCHIVE_REL, PLANS_ARCHIVE_REL] {
+            root.create_dirs(Path::new(sub))?;
+        }
+        Ok(root)
+    }
+
+    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
+    /// the temp files killed writers left in its folders.
+    fn locked(&self) -> Result<Locked> {
+        let root = self.open_created()?;
+        let guard = root.lock_file(Path::new(LOCK_REL), lock::timeout_from(&self.env)?)?;
+        intent::recover(&root)?;
+        for folder in ["state", ARCHIVE_REL, intent::INTENTS_REL] {
+            root.sweep_stale_temps(Path::new(folder));
+        }
+        Ok(Locked {
+            root,
+            _guard: guard,
+        })
+    }
+
+    /// The state dir for reading, `None` when it does not exist. When a move is pending, it is
+    /// completed first (under the lock) so a listing never shows a session twice; if that
+    /// fails (a read-only state dir, a corrupt record), reading goes on and `doctor` reports it.
+    fn reader(&self) -> Result<Option<Root>> {
+        let Some(root) = self.ws.open_state_dir(false)? else {
+            return Ok(None);
+        };
+        if intent::any_pending(&root) {
+            let _completed_or_reported_by_doctor = self.locked();
+        }
+        Ok(Some(root))
+    }
+
+    /// The active session, if any.
+    pub fn active(&self) -> Result<Option<SessionFile>> {
+        match self.reader()? {
+            Some(root) => active_in(&root),
+            None => Ok(None),
+        }
+    }
+
+    /// The list row of every session, with the files that could not be read or parsed
+    /// (reported, never skipped). Archived rows come from the list index when their file is
+    /// unchanged (see [`crate::store::index`]).
+    pub fn summaries(&self) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
+        match self.reader()? {
+            Some(root) => summaries_in(&root),
+            None => Ok((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// Resolves a full or partial session id to its file.
+    ///
+    /// Errors: [`Error::NotFound`]; [`Error::Ambiguous`] listing every candidate.
+    pub fn resolve(&self, prefix: &str) -> Result<(String, PathBuf, Location)> {
+        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let (id, rel, location) = resolve_in(&root, prefix)?;
+        Ok((id, root.join(rel), location))
+    }
+
+    /// The session named by a full or partial id.
+    pub fn get(&self, prefix: &str) -> Result<SessionFile> {
+        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        Ok(get_in(&root, Some(prefix))?.0)
+    }
+
+    /// The session named by `prefix`, or the active session when `prefix` is `None`.
+    pub fn get_or_active(&self, prefix: Option<&str>) -> Result<SessionFile> {
+        let root = self
+            .reader()?
+            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD)))?;
+        Ok(get_in(&root, prefix)?.0)
+    }
+
+    /// Applies `op` to the session named by `prefix` (or the active one) under the lock and
+    /// durably writes the result. A refused operation changes nothing.
+    pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
+        let mut meta = session.meta.clone();
+        let mut body = session.doc.body.clone();
+        operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
+        session.meta = meta;
+        session.doc.body = body;
+        session.write_in(&l.root, &rel)?;
+        Ok(session)
+    }
+
+    /// Applies the operations `plan` returns for the session named by `prefix` (or the active
+    /// one), in order, under one lock and with one durable write: `plan` sees the session as
+    /// read under the lock (so a check it makes cannot race another writer). When `plan` or any
+    /// operation refuses, nothing changes.
+    pub fn apply_with(
+        &self,
+        prefix: Option<&str>,
+        plan: impl FnOnce(&SessionFile) -> Result<Vec<Operation>>,
+    ) -> Result<SessionFile> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
+        let ops = plan(&session)?;
+        let mut meta = session.meta.clone();
+        let mut body = session.doc.body.clone();
+        let ctx = self.op_context()?;
+        for op in &ops {
+            operations::apply(&mut meta, &mut body, op, &ctx)?;
+        }
+        session.meta = meta;
+        session.doc.body = body;
+        session.write_in(&l.root, &rel)?;
+        Ok(session)
+    }
+
+    /// Creates a new active session with id `YYYY-MM-DD-<slug of the task>` (made unique),
+    /// git context captured.
+    ///
+    /// Errors: [`Error::Refused`] when a non-terminal session is active and `park` is off;
+    /// [`Error::Invalid`] for an empty task or bad phase references.
+    pub fn create(&self, req: &CreateRequest) -> Result<SessionFile> {
+        if req.task.trim().is_empty() {
+            return Err(Error::Invalid("task is empty".into()));
+        }
+        let phases = build_phases(&req.phases)?;
+        if let Some(id) = &req.session_id {
+            crate::session::session_id::SessionId::parse(id)?;
+        }
+        if req.plan_content.is_some() && req.implementation_plan.is_some() {
+            return Err(Error::Invalid(
+                "give the implementation plan either as a path or as content, not both".into(),
+            ));
+        }
+        let plan_rel = req
+            .plan_content
+            .as_ref()
+            .map(|p| plan_file_rel(&p.file_name))
+            .transpose()?;
+        let l = self.locked()?;
+        let mut steps = Vec::new();
+        if let Some(id) = &req.session_id
+            && ids_in(&l.root)?.iter().any(|(taken, _, _)| taken == id)
+        {
+            return Err(Error::refused(
+                id,
+                "the session id is already used by another session; pick another session_id, or resume that session",
+            ));
+        }
+        if req.keep_in_progress
+            && let Some(active) = active_in(&l.root).map_err(doctor_hint)?
+            && active.meta.status == SessionStatus::InProgress
+        {
+            return Err(Error::refused(
+                active.id(),
+                "it is the active session and in_progress; archive it first",
+            ));
+        }
+        if let (Some(plan), Some(rel)) = (&req.plan_content, &plan_rel) {
+            match l.root.read_file(rel, durable::MAX_SESSION_BYTES, false) {
+                Ok(bytes) if bytes == plan.content.as_bytes() => {}
+                Ok(_) => {
+                    return Err(Error::Invalid(format!(
+                        "{} already exists with other content; choose another file name",
+                        self.ws.state_rel.join(rel).display()
+                    )));
+                }
+                Err(e) if e.is_not_found() => steps.push(Step::Write {
+                    path: rel.to_string_lossy().into_owned(),
+                    content: plan.content.clone(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        self.make_room(&l.root, req.park, None, &mut steps)?;
+        let now = jiff::Timestamp::now();
+        let now_iso = clock::iso(now);
+        let session_id = match &req.session_id {
+            Some(id) => id.clone(),
+            None => {
+                let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
+                unique_id(&l.root, &base)?
+            }
+        };
+        let implementation_plan = match &plan_rel {
+            Some(rel) => Some(self.ws.state_rel.join(rel).to_string_lossy().into_owned()),
+            None => req.implementation_plan.clone(),
+        };
+        let mut meta = SessionMetadata {
+            session_id: session_id.clone(),
+            task: req.task.trim().to_string(),
+            created: now_iso.clone(),
+            updated: now_iso,
+            status: SessionStatus::InProgress,
+            workflow_mode: Some(
+                req.workflow_mode
+                    .clone()
+                    .unwrap_or_else(|| "standard".into()),
+            ),
+            design_document: req.design_document.clone(),
+            implementation_plan,
+            current_phase: phases.first().map(|p| p.id.clone()),
+            total_phases: u32::try_from(phases.len()).unwrap_or(u32::MAX),
+            execution_mode: match (&req.execution_mode, req.maestro_create) {
+                (Some(mode), _) => Some(mode.clone()),
+                (None, true) => None,
+                (None, false) => Some("sequential".into()),
+            },
+            execution_backend: req.maestro_create.then(|| "native".into()),
+            task_complexity: req.task_complexity.clone(),
+            phases,
+            stage: Some(Stage::Initializing),
+            git: crate::workspace::git::capture(&self.ws.project_root),
+            ..SessionMetadata::default()
+        };
+        let mut body = orchestration_log::title(&meta.task);
+        if req.maestro_create {
+            meta.extra
+                .insert("current_batch".into(), serde_json::Value::Null);
+        }
+        if req.maestro_create
+            && let Some(first) = meta.phases.first().map(|p| p.id.clone())
+        {
+            operations::apply(
+                &mut meta,
+                &mut body,
+                &Operation::PhaseStart(first),
+                &self.op_context()?,
+            )?;
+            meta.stage = Some(Stage::Implementing);
+        }
+        let doc = crate::session::document::Document {
+            flavour: crate::session::document::Flavour::Yaml,
+            frontmatter: Default::default(),
+            body,
+        };
+        let session = SessionFile {
+            meta,
+            doc,
+            path: l.root.join(ACTIVE_REL),
+            location: Location::Active,
+        };
+        steps.push(Step::Write {
+            path: ACTIVE_REL.into(),
+            content: session.render(),
+        });
+        intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
+        Ok(session)
+    }
+
+    /// Adds to `steps` what makes the active slot free for `incoming` (a session id that may
+    /// already hold it): a terminal active session is archived; a non-terminal one is parked
+    /// (archived as `paused`) when `park` is set, else refused. Returns the parked session's id.
+    fn make_room(
+        &self,
+        root: &Root,
+        park: bool,
+        incoming: Option<&str>,
+        steps: &mut Vec<Step>,
+    ) -> Result<Option<String>> {
+        let Some(mut active) = active_in(root).map_err(doctor_hint)? else {
+            return Ok(None);
+        };
+        if Some(active.id()) == incoming {
+            return Ok(None);
+        }
+        if active.meta.status.is_terminal() {
+            self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
+            return Ok(None);
+        }
+        if !park {
+            return Err(Error::refused(
+                active.id(),
+                format!(
+                    "it is the active session ({}); archive it, cancel it, or pass --park to archive it as paused",
+                    active.meta.status
+                ),
+            ));
+        }
+        let id = active.id().to_string();
+        let mut body = active.doc.body.clone();
+        if active.meta.status.can_go(SessionStatus::Paused) {
+            operations::apply(
+                &mut active.meta,
+                &mut body,
+                &Operation::Pause,
+                &self.op_context()?,
+            )?;
+        }
+        active.doc.body = body;
+        self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
+        Ok(Some(id))
+    }
+
+    /// Archives the session named by `prefix`, or the active one: moves it to
+    /// `state/archive/<id>.md` and its design document and implementation plan, when they lie
+    /// in `<state dir>/plans/`, to `plans/archive/<id>--<name>` (recorded in the session), as
+    /// one intent (see [`crate::store::intent`]); then verifies. Run on an archived session, it
+    /// completes plan moves that are left.
+    pub fn archive(&self, prefix: Option<&str>) -> Result<ArchiveReport> {
+        self.archive_with(prefix, |_| Ok(Vec::new()))
+    }
+
+    /// [`Store::archive`], first applying the operations `plan` returns for the session as read
+    /// under the lock (Maestro 1.6 `archive_session` marks an in-progress session completed);
+    /// when `plan` or an operation refuses, nothing changes.
+    pub fn archive_with(
+        &self,
+        prefix: Option<&str>,
+        plan: impl FnOnce(&SessionFile) -> Result<Vec<Operation>>,
+    ) -> Result<ArchiveReport> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, prefix)?;
+        let ops = plan(&session)?;
+        if !ops.is_empty() {
+            let ctx = self.op_context()?;
+            let mut body = session.doc.body.clone();
+            for op in &ops {
+                operations::apply(&mut session.meta, &mut body, op, &ctx)?;
+            }
+            session.doc.body = body;
+        }
+        let already_archived = session.location == Location::Archive;
+        let mut steps = Vec::new();
+        let moved = self.archive_steps(&l.root, &mut session, &rel, &mut steps)?;
+        let target = archive_rel(session.id())?;
+        if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
+            intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
+        }
+        // Verify: the active slot no longer holds this session and the archive copy reads back.
+        if let Ok(Some(active)) = active_in(&l.root)
+            && active.id() == session.id()
+        {
+            return Err(verify_failed(
+                &l.root.join(ACTIVE_REL),
+                "the session is still in the active slot",
+            ));
+        }
+        let back = SessionFile::read_in(&l.root, &target, Location::Archive)?;
+        if back.id() != session.id() {
+            return Err(verify_failed(
+                &l.root.join(&target),
+                "the archived file holds another session",
+            ));
+        }
+        Ok(ArchiveReport {
+            session_id: session.id().to_string(),
+            path: l.root.join(&target),
+            moved: moved
+                .into_iter()
+                .map(|(from, to)| (l.root.join(from), l.root.join(to)))
+                .collect(),
+            already_archived,
+        })
+    }
+
+    /// Adds to `steps` the archive of `session` (read from `rel`): its plan documents' moves,
+    /// the archive copy (with the new plan paths, which are set in `session`), and the removal
+    /// of the file it came from. Returns the plan moves (from, to), state-dir relative.
+    ///
+    /// Errors: [`Error::Refused`] naming `doctor --fix` when another file already holds this
+    /// session in the archive (a session in two places is never resolved silently).
+    fn archive_steps(
+        &self,
+        root: &Root,
+        session: &mut SessionFile,
+        rel: &Path,
+        steps: &mut Vec<Step>,
+    ) -> Result<Vec<(String, String)>> {
+        let id = session.id().to_string();
+        let target = archive_rel(&id)?;
+        if rel != target && root.metadata(&target)?.is_some() {
+            return Err(Error::refused(
+                &id,
+                format!(
+                    "the session is both in {} and in {}; run `maestro-session doctor --fix` to keep the newer copy",
+                    root.join(rel).display(),
+                    root.join(&target).display()
+                ),
+            ));
+        }
+        // A document the active session (another one) still names stays where it is.
+        let active_names: Vec<String> = match active_in(root) {
+            Ok(Some(active)) if active.id() != id => {
+                [active.meta.design_document, active.meta.implementation_plan]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut moved: Vec<(String, String)> = Vec::new();
+        for slot in [
+            &mut session.meta.design_document,
+            &mut session.meta.implementation_plan,
+        ] {
+            let Some(current) = slot.clone() else {
+                continue;
+            };
+            if active_names.contains(&current) {
+                continue;
+            }
+            if let Some((from, to)) = self.plan_move(root, &current, &id, &moved)? {
+                if !moved.iter().any(|(f, _)| *f == from) {
+                    steps.push(Step::Move {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                    moved.push((from, to.clone()));
+                }
+                *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+            }
+        }
+        session.meta.updated = clock::now_iso();
+        steps.push(Step::Write {
+            path: target.to_string_lossy().into_owned(),
+            content: session.render(),
+        });
+        if rel != target {
+            steps.push(Step::Remove {
+                path: rel.to_string_lossy().into_owned(),
+                session_id: id,
+            });
+        }
+        Ok(moved)
+    }
+
+    /// For a plan document path (project-relative) lying directly in `<state dir>/plans/`,
+    /// the move to a collision-free name in `plans/archive/` (see [`free_plan_name`]),
+    /// state-dir relative. `moved` holds the moves already planned.
+    fn plan_move(
+        &self,
+        root: &Root,
+        rel: &str,
+        id: &str,
+        moved: &[(String, String)],
+    ) -> Result<Option<(String, String)>> {
+        let Some((from, name)) = self.plan_in_plans(root, rel)? else {
+            return Ok(None);
+        };
+        if let Some((_, to)) = moved.iter().find(|(f, _)| *f == from) {
+            return Ok(Some((from, to.clone())));
+        }
+        let to = free_plan_name(root, PLANS_ARCHIVE_REL, id, &name, moved)?;
+        Ok(Some((from, to)))
+    }
+
+    /// The state-dir relative path and file name of the plan document `rel` (project-relative)
+    /// when it is a regular file directly in `<state dir>/plans/`.
+    fn plan_in_plans(&self, root: &Root, rel: &str) -> Result<Option<(String, String)>> {
+        let Ok(clean) = crate::fs::beneath::validate_relative(rel) else {
+            return Ok(None);
+        };
+        let Ok(inside) = clean.strip_prefix(&self.ws.state_rel) else {
+            return Ok(None);
+        };
+        let mut parts = inside.components();
+        let (Some(first), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let Some(name) = name.as_os_str().to_str() else {
+            return Ok(None);
+        };
+        if first.as_os_str() != PLANS_REL || name.starts_with('.') {
+            return Ok(None);
+        }
+        let from = format!("{PLANS_REL}/{name}");
+        if !root
+            .metadata(Path::new(&from))?
+            .is_some_and(|m| m.is_file())
+        {
+            return Ok(None);
+        }
+        Ok(Some((from, name.to_string())))
+    }
+
+    /// Makes a non-terminal session the active one and sets it in progress; see the module
+    /// docs of the command line for the rules. Returns what to continue with.
+    pub fn resume(&self, prefix: &str, park: bool) -> Result<ResumeReport> {
+        let l = self.locked()?;
+        let (mut session, rel) = get_in(&l.root, Some(prefix))?;
+        if session.meta.status.is_terminal() {
+            return Err(Error::refused(
+                session.id(),
+                format!(
+                    "a {} session cannot be resumed; fork it to continue its work",
+                    session.meta.status
+                ),
+            ));
+        }
+        let mut steps = Vec::new();
+        let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
+        let ctx = self.op_context()?;
+        if session.meta.status != SessionStatus::InProgress {
+            let mut body = session.doc.body.clone();
+            operations::apply(
+                &mut session.meta,
+                &mut body,
+                &Operation::SetStatus(SessionStatus::InProgress),
+                &ctx,
+            )?;
+            session.doc.body = body;
+        }
+        if session.meta.stage == Some(Stage::Paused) {
+            session.meta.stage = Some(
+                session
+                    .meta
+                    .paused_from_stage
+                    .take()
+                    .unwrap_or(Stage::Implementing),
+            );
+        }
+        session.meta.updated = ctx.now.clone();
+        steps.push(Step::Write {
+            path: ACTIVE_REL.into(),
+            content: session.render(),
+        });
+        if session.location == Location::Archive {
+            steps.push(Step::Remove {
+                path: rel.to_string_lossy().into_owned(),
+                session_id: session.id().to_string(),
+            });
+        }
+        intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
+        let meta = &session.meta;
+        let named = |p: &Phase| (p.id.clone(), p.name.clone());
+        Ok(ResumeReport {
+            session_id: meta.session_id.clone(),
+            parked,
+            last_completed: meta
+                .phases
+                .iter()
+                .rfind(|p| p.status == PhaseStatus::Completed)
+                .map(named),
+            continue_with: meta
+                .phases
+                .iter()
+                .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
+                .map(named),
+            failed_phases: meta
+                .phases
+                .iter()
+                .filter(|p| p.status == PhaseStatus::Failed)
+                .map(named)
+                .collect(),
+            unresolved_errors: meta
+                .unresolved_errors()
+                .into_iter()
+                .map(|(phase, _, e)| (phase, e.agent.clone(), e.kind.clone(), e.message.clone()))
+                .collect(),
+            conflicts: self.conflicts(meta),
+        })
+    }
+
+    /// Files in the manifest of unfinished phases that changed on disk after the phase last
+    /// recorded them (or are gone). Files are looked up beneath the project root.
+    pub fn conflicts(&self, meta: &SessionMetadata) -> Vec<Conflict> {
+        let mut out = Vec::new();
+        let Ok(project) = Root::open(&self.ws.project_root) else {
+            return out;
+        };
+        for phase in meta
+            .phases
+            .iter()
+            .filter(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
+        {
+            let Some(recorded) = phase
+                .files_recorded_at
+                .as_deref()
+                .and_then(clock::parse_iso)
+            else {
+                continue;
+            };
+            for file in phase.files_created.iter().chain(&phase.files_modified) {
+                let Ok(clean) = crate::fs::beneath::validate_relative(file) else {
+                    continue;
+                };
+                let reason = match project.modified_secs(&clean) {
+                    None => Some("missing".to_string()),
+                    Some(secs) => (secs > recorded.as_second())
+                        .then(|| format!("modified after {}", clock::iso(recorded))),
+                };
+                if let Some(reason) = reason {
+                    out.push(Conflict {
+                        phase: phase.id.clone(),
+                        path: file.clone(),
+                        reason,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Forks any session into a new one (new id, `parent_session`, `forked_from`), phases and
+    /// context kept, the original untouched. The fork lands archived as `paused`, or active and
+    /// in progress with `activate`.
+    pub fn fork(&self, prefix: &str, activate: bool, park: bool) -> Result<SessionFile> {
+        let l = self.locked()?;
+        let (source, _) = get_in(&l.root, Some(prefix))?;
+        let now = jiff::Timestamp::now();
+        let now_iso = clock::iso(now);
+        let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&source.meta.task));
+        let id = unique_id(&l.root, &base)?;
+        let mut meta = source.meta.clone();
+        meta.session_id = id.clone();
+        meta.parent_session = Some(source.id().to_string());
+        meta.forked_from = Some(ForkedFrom {
+            session_id: source.id().to_string(),
+            at: now_iso.clone(),
+            extra: Default::default(),
+        });
+        meta.created = now_iso.clone();
+        meta.updated = now_iso.clone();
+        meta.git = crate::workspace::git::capture(&self.ws.project_root).or(meta.git);
+        let working_stage = match meta.stage {
+            Some(Stage::Paused) => meta.paused_from_stage.unwrap_or(Stage::Implementing),
+            Some(s) if !s.is_terminal() => s,
+            _ => Stage::Implementing,
+        };
+        if activate {
+            meta.status = SessionStatus::InProgress;
+            meta.stage = Some(working_stage);
+            meta.paused_from_stage = None;
+        } else {
+            meta.status = SessionStatus::Paused;
+            meta.stage = Some(Stage::Paused);
+            meta.paused_from_stage = Some(working_stage);
+        }
+        let mut doc = source.doc.clone();
+        doc.body = orchestration_log::upsert_note(
+            &doc.body,
+            &format!("Forked from {} at {now_iso}.", source.id()),
+        );
+        let mut steps = Vec::new();
+        // The fork gets its own copies of plan documents still in plans/, so archiving either
+        // session never moves a document the other names.
+        let mut copied: Vec<(String, String)> = Vec::new();
+        for slot in [&mut meta.design_document, &mut meta.implementation_plan] {
+            let Some(current) = slot.clone() else {
+                continue;
+            };
+            let Some((from, name)) = self.plan_in_plans(&l.root, &current)? else {
+                continue;
+            };
+            let to = match copied.iter().find(|(f, _)| *f == from) {
+                Some((_, to)) => to.clone(),
+                None => {
+                    let to = free_plan_name(&l.root, PLANS_REL, &id, &name, &copied)?;
+                    steps.push(Step::Copy {
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
+                    copied.push((from, to.clone()));
+                    to
+                }
+            };
+            *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+        }
+        let rel = if activate {
+            self.make_room(&l.root, park, None, &mut steps)?;
+            PathBuf::from(ACTIVE_REL)
+        } else {
+            archive_rel(&id)?
+        };
+        let session = SessionFile {
+            meta,
+            doc,
+            path: l.root.join(&rel),
+            location: if activate {
+                Location::Active
+            } else {
+                Location::Archive
+            },
+        };
+        steps.push(Step::Write {
+            path: rel.to_string_lossy().into_owned(),
+            content: session.render(),
+        });
+        intent::run(&l.root, &Intent::new("fork", &id, steps))?;
+        Ok(session)
+    }
+
+    /// Deletes one session file, re-read under the lock. The active session only with
+    /// `force`. A file that does not parse (or holds another session than its name says) is
+    /// moved to `state/quarantine/` instead of deleted: bytes that cannot be read are never
+    /// destroyed.
+    pub fn delete(&self, prefix: &str, force: bool) -> Result<DeleteReport> {
+        let l = self.locked()?;
+        let target = if force && prefix == ACTIVE_KEYWORD && active_in(&l.root).is_err() {
+            None
+        } else {
+            Some(resolve_in(&l.root, prefix)?)
+        };
+        let (id, rel, location) = target.unwrap_or_else(|| {
+            (
+                ACTIVE_KEYWORD.to_string(),
+                PathBuf::from(ACTIVE_REL),
+                Location::Active,
+            )
+        });
+        if location == Location::Active && !force {
+            return Err(Error::refused(
+                &id,
+                "it is the active session; archive it first or pass --force",
+            ));
+        }
+        let unreadable = match SessionFile::read_in(&l.root, &rel, location) {
+            Ok(s) if s.id() == id => None,
+            Ok(s) => Some(format!("it holds session {} instead", s.id())),
+            Err(e) => Some(e.to_string()),
+        };
+        let quarantined = match unreadable {
+            None => {
+                l.root.remove(&rel)?;
+                None
+            }
+            Some(why) => Some(l.root.join(doctor::quarantine(
+                &l.root,
+                &rel,
+                &format!("deleted with `delete` while it could not be read: {why}"),
+            )?)),
+        };
+        Ok(DeleteReport {
+            session_id: id,
+            path: l.root.join(&rel),
+            quarantined,
+        })
+    }
+
+    /// Removes sessions: by default archived ones in a terminal status (completed, cancelled)
+    /// not updated for `older_than_secs`; `id` removes that one archived session whatever its
+    /// status; `all` (with `yes`) removes every session. Candidates come from the listing
+    /// (whose index is only a cache); each is re-read under the lock and removed only if it
+    /// still is what was chosen. Broken files are never removed.
+    pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
+        let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
+        let now = jiff::Timestamp::now().as_second();
+        let l = self.locked()?;
+        let mut candidates: Vec<(String, PathBuf, Location)> = Vec::new();
+        let mut kept_unreadable = Vec::new();
+        if let Some(prefix) = &req.id {
+            let (id, rel, location) = resolve_in(&l.root, prefix)?;
+            if location == Location::Active {
+                return Err(Error::refused(
+                    &id,
+                    "cleanup never removes the active session; archive it first",
+                ));
+            }
+            candidates.push((id, rel, location));
+        } else {
+            if req.all && !req.yes {
+                return Err(Error::Invalid(
+                    "cleanup --all removes every session of this state dir; confirm with --yes"
+                        .into(),
+                ));
+            }
+            let (rows, broken) = summaries_in(&l.root)?;
+            kept_unreadable = broken.iter().map(ToString::to_string).collect();
+            for r in rows {
+                let rel = match r.location {
+                    Location::Active => PathBuf::from(ACTIVE_REL),
+                    Location::Archive => match Path::new(&r.path).file_name() {
+                        Some(name) => Path::new(ARCHIVE_REL).join(name),
+                        None => continue,
+                    },
+                };
+                candidates.push((r.session_id, rel, r.location));
+            }
+        }
+        let mut removed = Vec::new();
+        for (id, rel, location) in candidates {
+            // Re-read under the lock: the index is a cache, and the file may have changed.
+            let session = match SessionFile::read_in(&l.root, &rel, location) {
+                Ok(s) => s,
+                Err(e) if e.is_not_found() => continue,
+                Err(e) => {
+                    kept_unreadable.push(e.to_string());
+                    continue;
+                }
+            };
+            if session.id() != id {
+                continue;
+            }
+            let chosen = req.id.is_some()
+                || req.all
+                || (location == Location::Archive
+                    && session.meta.status.is_terminal()
+                    && clock::parse_iso(&session.meta.updated)
+                        .map(|t| t.as_second())
+                        .or_else(|| l.root.modified_secs(&rel))
+                        .is_some_and(|updated| clock::is_older_than(updated, now, age)));
+            if !chosen {
+                continue;
+            }
+            if !req.dry_run {
+                l.root.remove(&rel)?;
+            }
+            removed.push((id, l.root.join(&rel)));
+        }
+        Ok(CleanupReport {
+            removed,
+            dry_run: req.dry_run,
+            kept_unreadable,
+        })
+    }
+}
+
+/// The active session in `root`, if any.
+fn active_in(root: &Root) -> Result<Option<SessionFile>> {
+    match SessionFile::read_in(root, Path::new(ACTIVE_REL), Location::Active) {
+        Err(e) if e.is_not_found() => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// Adds to an error about an active session that cannot be read how to repair it.
+fn doctor_hint(e: Error) -> Error {
+    const HINT: &str = "the active session cannot be read; run `maestro-session doctor --fix` to move it to state/quarantine/";
+    match e {
+        Error::Corrupt { path, line, reason } => Error::Corrupt {
+            path,
+            line,
+            reason: format!("{reason}; {HINT}"),
+        },
+        e @ (Error::NotRegular { .. } | Error::TooLarge { .. }) => {
+            let path = match &e {
+                Error::NotRegular { path, .. } | Error::TooLarge { path, .. } => path.clone(),
+                _ => PathBuf::new(),
+            };
+            let what = e.to_string();
+            let reason = what
+                .strip_prefix(&format!("{}", path.display()))
+                .map(|r| r.trim_start_matches([' ', ':']).to_string())
+                .unwrap_or(what);
+            Error::Corrupt {
+                path,
+                line: None,
+                reason: format!("{reason}; {HINT}"),
+            }
+        }
+        other => other,
+    }
+}
+
+fn not_found(prefix: &str) -> Error {
+    if prefix == ACTIVE_KEYWORD {
+        Error::NotFound {
+            what: "active session".into(),
+        }
+    } else {
+        Error::NotFound {
+            what: format!("session {prefix:?}"),
+        }
+    }
+}
+
+/// `state/archive/<id>.md`.
+fn archive_rel(id: &str) -> Result<PathBuf> {
+    check_file_id(id)?;
+    Ok(Path::new(ARCHIVE_REL).join(format!("{id}.md")))
+}
+
+/// The archive's session file names (`*.md`, not hidden), sorted.
+fn archive_names(root: &Root) -> Result<Vec<String>> {
+    Ok(root
+        .names(Path::new(ARCHIVE_REL))?
+        .into_iter()
+        .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
+        .collect())
+}
+
+fn summaries_in(root: &Root) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
+    let mut rows = Vec::new();
+    let mut broken = Vec::new();
+    match active_in(root) {
+        Ok(Some(s)) => rows.push(SessionSummary::of(&s)),
+        Ok(None) => {}
+        Err(e) => broken.push(e),
+    }
+    let (archived, errors) = index::rows(root, &archive_names(root)?);
+    rows.extend(archived);
+    broken.extend(errors);
+    Ok((rows, broken))
+}
+
+/// Every session id with its file (relative to the state dir) and location, without parsing
+/// the archive (ids are file names there). The active session is parsed for its id; when it
+/// does not parse, it has no id to match.
+fn ids_in(root: &Root) -> Result<Vec<(String, PathBuf, Location)>> {
+    let mut out = Vec::new();
+    let active_id = match active_in(root) {
+        Ok(Some(active)) => {
+            let id = active.meta.session_id.clone();
+            out.push((id.clone(), PathBuf::from(ACTIVE_REL), Location::Active));
+            Some(id)
+        }
+        _ => None,
+    };
+    for name in archive_names(root)? {
+        if let Some(stem) = name.strip_suffix(".md")
+            && Some(stem) != active_id.as_deref()
+        {
+            out.push((
+                stem.to_string(),
+                Path::new(ARCHIVE_REL).join(&name),
+                Location::Archive,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a full or partial session id (or `active`) in `root`.
+fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> {
+    if prefix == ACTIVE_KEYWORD {
+        let active = active_in(root)
+            .map_err(doctor_hint)?
+            .ok_or_else(|| not_found(ACTIVE_KEYWORD))?;
+        return Ok((
+            active.meta.session_id,
+            PathBuf::from(ACTIVE_REL),
+            Location::Active,
+        ));
+    }
+    let ids = ids_in(root)?;
+    if let Some(exact) = ids.iter().find(|(id, _, _)| id == prefix) {
+        return Ok(exact.clone());
+    }
+    let mut matches: Vec<_> = ids
+        .into_iter()
+        .filter(|(id, _, _)| id.starts_with(prefix))
+        .collect();
+    if matches.len() > 1 {
+        return Err(Error::Ambiguous {
+            prefix: prefix.to_string(),
+            candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
+        });
+    }
+    matches.pop().ok_or_else(|| not_found(prefix))
+}
+
+/// The session named by `prefix` (the active one when `None`) and its file.
+fn get_in(root: &Root, prefix: Option<&str>) -> Result<(SessionFile, PathBuf)> {
+    let prefix = prefix.unwrap_or(ACTIVE_KEYWORD);
+    let (_, rel, location) = resolve_in(root, prefix)?;
+    let session = SessionFile::read_in(root, &rel, location).map_err(|e| {
+        if location == Location::Active {
+            doctor_hint(e)
+        } else {
+            e
+        }
+    })?;
+    Ok((session, rel))
+}
+
+/// `base`, or `base-2`, `base-3`, ... : the first id no session holds.
+fn unique_id(root: &Root, base: &str) -> Result<String> {
+    let taken: BTreeSet<String> = ids_in(root)?.into_iter().map(|(id, _, _)| id).collect();
+    let mut candidate = base.to_string();
+    let mut n = 2u64;
+    while taken.contains(&candidate) || root.metadata(&archive_rel(&candidate)?)?.is_some() {
+        candidate = format!("{base}-{n}");
+        n = n.saturating_add(1);
+    }
+    Ok(candidate)
+}
+
+/// A name in `folder` (state-dir relative) for session `id`'s copy of the plan document
+/// `name` that no file holds and no planned step (`planned`, as (from, to)) takes:
+/// `<id>--<name>`, then `<id>--2-<name>`, ...; a name that already starts with `<id>--` is
+/// not prefixed again.
+fn free_plan_name(
+    root: &Root,
+    folder: &str,
+    id: &str,
+    name: &str,
+    planned: &[(String, String)],
+) -> Result<String> {
+    let prefix = format!("{id}--");
+    let bare = name.strip_prefix(&prefix).unwrap_or(name);
+    let mut n = 1u32;
+    loop {
+        let to = if n == 1 {
+            format!("{folder}/{prefix}{bare}")
+        } else {
+            format!("{folder}/{prefix}{n}-{bare}")
+        };
+        let taken = planned.iter().any(|(_, t)| *t == to);
+        if !taken && root.metadata(Path::new(&to))?.is_none() {
+            return Ok(to);
+        }
+        n = n.saturating_add(1);
+    }
+}
+
+/// `plans/<name>` for the file name of a plan given as content: a bare name ending in `.md`,
+/// of letters, digits, `.`, `_` and `-`, not hidden, at most 128 characters.
+///
+/// Errors: [`Error::Invalid`] saying which rule the name breaks.
+fn plan_file_rel(name: &str) -> Result<PathBuf> {
+    let why = if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 128 {
+        Some("it is longer than 128 characters")
+    } else if name.contains(['/', '\\']) || name.contains("..") {
+        Some("it must be a bare file name, without folders or `..`")
+    } else if name.starts_with('.') {
+        Some("it must not start with `.`")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        Some("only letters, digits, `.`, `_` and `-` are allowed")
+    } else if !name.ends_with(".md") {
+        Some("it must end in `.md`")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(Error::Invalid(format!(
+            "plan file name {:?} refused: {why}",
+            name.chars().take(64).collect::<String>()
+        ))),
+        None => Ok(Path::new(PLANS_REL).join(name)),
+    }
+}
+
+fn verify_failed(path: &Path, what: &str) -> Error {
+    Error::io(
+        "verify archive of",
+        path,
+        std::io::Error::other(what.to_string()),
+    )
+}
+
+/// A session id usable as a file name: no separators, no leading dot, no `..`.
+fn check_file_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && !id.starts_with('.')
+        && !id.contains("..")
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "session id {id:?} cannot name a file"
+        )))
+    }
+}
+
+/// The slug of a task: lower-case ASCII letters and digits joined by `-`, at most 48
+/// characters; `session` when nothing is left.
+pub fn slug(task: &str) -> String {
+    let mut out = String::new();
+    for c in task.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 48 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "session".into()
+    } else {
+        out
+    }
+}
+
+/// The phases of a new session. Ids default to positions (1, 2, ...); given ids must be
+/// valid and unique; `blocked_by` defaults to the previous phase and may name only earlier
+/// phases (so the plan has no cycle).
+fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
+    let mut phases: Vec<Phase> = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let position = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
+        let id = spec.id.clone().unwrap_or(PhaseId::Number(position));
+        if !id.is_valid() {
+            return Err(Error::Invalid(format!(
+                "phase {position} has an unusable id {id:?}: give a number or a name of 1 to 128 characters"
+            )));
+        }
+        if phases.iter().any(|p| p.id.names(&id)) {
+            return Err(Error::Invalid(format!("phase id {id} is used twice")));
+        }
+        if spec.name.trim().is_empty() {
+            return Err(Error::Invalid(format!("phase {id} has no name")));
+        }
+        let blocked_by = match &spec.blocked_by {
+            Some(ids) => ids.clone(),
+            None => phases
+                .last()
+                .map(|p| vec![p.id.clone()])
+                .unwrap_or_default(),
+        };
+        let mut resolved = Vec::with_capacity(blocked_by.len());
+        for b in &blocked_by {
+            match phases.iter().find(|p| p.id.names(b)) {
+                Some(earlier) => resolved.push(earlier.id.clone()),
+                None => {
+                    return Err(Error::Invalid(format!(
+                        "phase {id} ({}) cannot wait for phase {b}: only earlier phases",
+                        spec.name
+                    )));
+                }
+            }
+        }
+        let mut extra = serde_json::Map::new();
+        if !spec.planned_files.is_empty() {
+            extra.insert(
+                "planned_files".into(),
+                serde_json::json!(spec.planned_files),
+            );
+        }
+        phases.push(Phase {
+            id,
+            name: spec.name.trim().to_string(),
+            agents: spec
+                .agents
+                .iter()
+                .map(|a| crate::hooks::agent::normalize(a))
+                .filter(|a| !a.is_empty())
+                .collect(),
+            parallel: spec.parallel,
+            blocked_by: resolved,
+            extra,
+            ..Phase::default()
+        });
+    }
+    Ok(phases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug("Add token authentication to the REST API"),
+            "add-token-authentication-to-the-rest-api"
+        );
+        assert_eq!(slug("  ***  "), "session");
+        assert_eq!(slug("Ünïcode & stuff!"), "n-code-stuff");
+        assert!(slug(&"word ".repeat(40)).len() <= 48);
+    }
+
+    #[test]
+    fn file_ids() {
+        assert!(check_file_id("2026-11-20-x").is_ok());
+        for bad in ["", "../x", ".hidden", "a/b", "a..b"] {
+            assert!(check_file_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn phases_default_to_a_chain() {
+        let specs = vec![
+            PhaseSpec {
+                name: "A".into(),
+                agents: vec!["Code-Reviewer".into()],
+                ..Default::default()
+            },
+            PhaseSpec {
+                name: "B".into(),
+                ..Default::default()
+            },
+            PhaseSpec {
+                name: "C".into(),
+                blocked_by: Some(vec![PhaseId::Number(1)]),
+                ..Default::default()
+            },
+        ];
+        let phases = build_phases(&specs).expect("phases");
+        assert_eq!(phases[0].agents, vec!["code_reviewer"]);
+        assert_eq!(phases[1].blocked_by, vec![PhaseId::Number(1)]);
+        assert_eq!(phases[2].blocked_by, vec![PhaseId::Number(1)]);
+        let bad = vec![PhaseSpec {
+            name: "A".into(),
+            blocked_by: Some(vec![PhaseId::Number(2)]),
+            ..Default::default()
+        }];
+        assert!(build_phases(&bad).is_err());
+    }
+}

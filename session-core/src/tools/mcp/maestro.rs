@@ -1,0 +1,549 @@
+//! Maestro 1.6's six session tools (see the contract notes in [`super`]).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::args::*;
+use super::{ToolError, Tools};
+use crate::error::Error;
+use crate::operations::Operation;
+use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
+use crate::session::model::PhaseId;
+use crate::session::session_id::SessionId;
+use crate::store::{
+    ACTIVE_KEYWORD, CreateRequest, Location, PhaseSpec, PlanContent, SessionFile, Store,
+};
+use crate::workspace::paths::{StateDirSource, Workspace};
+
+/// The folders `initialize_workspace` creates, relative to the state dir.
+const LAYOUT: [&str; 4] = ["state/", "state/archive/", "plans/", "plans/archive/"];
+
+/// The agent tokens are counted for when neither `token_usage.agent` nor the completed
+/// phase names one.
+const DEFAULT_TOKEN_AGENT: &str = "orchestrator";
+
+/// Checks a Maestro `session_id` argument (`^[A-Za-z0-9_-]{1,128}$`, Maestro's
+/// `assertSessionId`).
+fn session_id(tools: &Tools, tool: &'static str, id: &str) -> Result<(), ToolError> {
+    SessionId::parse(id)
+        .map(|_| ())
+        .map_err(|e| tools.fail(tool, e))
+}
+
+/// Refuses unless `session` (the active one) is the session `given` names (its id, or
+/// `active`): Maestro's tools act on the active session only.
+fn require_named(session: &SessionFile, given: &str) -> crate::Result<()> {
+    if given == ACTIVE_KEYWORD || session.id() == given {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            given,
+            format!(
+                "it is not the active session (the active session is {})",
+                session.id()
+            ),
+        ))
+    }
+}
+
+/// `initialize_workspace`: creates the state dir layout beneath the project through
+/// [`Store::init`]; a `state_dir` argument is resolved like `--state-dir` (relative to the
+/// project root, inside it; a refusal names the argument) and used by later calls.
+pub(super) fn initialize_workspace(
+    t: &Tools,
+    a: InitializeWorkspaceArgs,
+) -> Result<Value, ToolError> {
+    const TOOL: &str = "initialize_workspace";
+    if let Some(given) = a.workspace_path.as_deref().filter(|w| !w.is_empty()) {
+        check_workspace_path(t, given)?;
+    }
+    let ws = match a.state_dir.as_deref().filter(|d| !d.is_empty()) {
+        Some(dir) => Workspace::with_state_dir_from(
+            &t.env,
+            &t.project_root,
+            Path::new(dir),
+            StateDirSource::Argument("state_dir"),
+        )
+        .map_err(|e| t.fail(TOOL, e))?,
+        None => t.workspace(TOOL)?,
+    };
+    let already_existed = match ws.open_state_dir(false).map_err(|e| t.fail(TOOL, e))? {
+        Some(root) => root
+            .metadata(Path::new("state"))
+            .map_err(|e| t.fail(TOOL, e))?
+            .is_some(),
+        None => false,
+    };
+    Store::new(ws.clone(), t.env.clone())
+        .init()
+        .map_err(|e| t.fail(TOOL, e))?;
+    if a.state_dir.as_deref().is_some_and(|d| !d.is_empty()) {
+        t.remember_state_dir(ws.state_rel.clone());
+    }
+    let state_dir = ws.state_rel.to_string_lossy().into_owned();
+    Ok(json!({
+        "success": true,
+        "workspace_path": a.workspace_path.filter(|w| !w.is_empty()).unwrap_or_else(|| ".".into()),
+        "state_dir": state_dir,
+        "created_directories": LAYOUT.iter().map(|d| format!("{state_dir}/{d}")).collect::<Vec<_>>(),
+        "already_existed": already_existed,
+    }))
+}
+
+/// A `workspace_path` argument must be the project this server serves.
+fn check_workspace_path(t: &Tools, given: &str) -> Result<(), ToolError> {
+    let path = t.project_root.join(given);
+    let same = path == t.project_root
+        || matches!(
+            (path.canonicalize(), t.project_root.canonicalize()),
+            (Ok(a), Ok(b)) if a == b
+        );
+    if same {
+        Ok(())
+    } else {
+        Err(ToolError::new(
+            "workspace_path is not the project this server serves",
+            "Omit workspace_path: the server serves the project Gemini CLI started it for (MAESTRO_WORKSPACE_PATH) and writes nowhere else.",
+            "PATH_REFUSED",
+        ))
+    }
+}
+
+/// `create_session`: a new active session with the caller's id and phases, the first phase
+/// started; refused while the active session is `in_progress` (in the store, under the lock);
+/// an active session in another status is archived first, never overwritten.
+pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, ToolError> {
+    const TOOL: &str = "create_session";
+    session_id(t, TOOL, &a.session_id)?;
+    let invalid = |msg: &str| ToolError::new(msg, super::usage(TOOL), "VALIDATION_ERROR");
+    if a.phases.is_empty() {
+        return Err(invalid("phases must name at least one phase"));
+    }
+    let has_content = a
+        .implementation_plan_content
+        .as_deref()
+        .is_some_and(|c| !c.is_empty());
+    let has_name = a
+        .implementation_plan_filename
+        .as_deref()
+        .is_some_and(|c| !c.is_empty());
+    let has_path = a
+        .implementation_plan
+        .as_deref()
+        .is_some_and(|c| !c.is_empty());
+    if has_path && (has_content || has_name) {
+        return Err(invalid(
+            "implementation_plan excludes implementation_plan_content and implementation_plan_filename",
+        ));
+    }
+    if has_content != has_name {
+        return Err(invalid(if has_content {
+            "give implementation_plan_filename with implementation_plan_content"
+        } else {
+            "give implementation_plan_content with implementation_plan_filename"
+        }));
+    }
+    let doc_path = |what: &str, p: Option<String>| -> Result<Option<String>, ToolError> {
+        p.filter(|p| !p.is_empty())
+            .map(|p| t.project_path(TOOL, what, &p))
+            .transpose()
+    };
+    let design_document = doc_path("design_document", a.design_document)?;
+    let implementation_plan = doc_path("implementation_plan", a.implementation_plan)?;
+    let store = t.store(TOOL)?;
+    let before = store.active().map_err(|e| t.fail(TOOL, e))?;
+    if let Some(active) = &before
+        && active.meta.status == SessionStatus::InProgress
+    {
+        return Err(ToolError::new(
+            format!(
+                "the active session {} is in_progress; archive it with archive_session before creating another",
+                active.id()
+            ),
+            "Call get_session_status to see the active session; when its work is done, archive_session it and call create_session again.",
+            "STATE_ERROR",
+        ));
+    }
+    let mut phases = Vec::with_capacity(a.phases.len());
+    for (i, p) in a.phases.into_iter().enumerate() {
+        let mut planned_files = Vec::new();
+        for (j, f) in p.files.unwrap_or_default().iter().enumerate() {
+            planned_files.push(t.project_path(TOOL, &format!("phases[{i}].files[{j}]"), f)?);
+        }
+        phases.push(PhaseSpec {
+            id: Some(p.id.0),
+            name: p.name,
+            agents: p.agent.into_iter().collect(),
+            blocked_by: Some(
+                p.blocked_by
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|b| b.0)
+                    .collect(),
+            ),
+            parallel: p.parallel.unwrap_or(false),
+            planned_files,
+        });
+    }
+    let req = CreateRequest {
+        task: a.task,
+        phases,
+        design_document,
+        implementation_plan,
+        workflow_mode: Some(
+            a.workflow_mode
+                .unwrap_or(WorkflowMode::Standard)
+                .as_str()
+                .into(),
+        ),
+        execution_mode: a.execution_mode.map(|m| m.as_str().into()),
+        task_complexity: a.task_complexity.map(|c| c.as_str().into()),
+        park: true,
+        keep_in_progress: true,
+        session_id: Some(a.session_id),
+        maestro_create: true,
+        plan_content: match (
+            a.implementation_plan_content,
+            a.implementation_plan_filename,
+        ) {
+            (Some(content), Some(file_name)) if has_content => {
+                Some(PlanContent { file_name, content })
+            }
+            _ => None,
+        },
+    };
+    let wrote_plan = req.plan_content.is_some();
+    let session = store.create(&req).map_err(|e| t.fail(TOOL, e))?;
+    let mut out = json!({
+        "success": true,
+        "path": t.rel(&session.path),
+        "session_id": session.id(),
+    });
+    if let Some(previous) = before {
+        let key = if previous.meta.status.is_terminal() {
+            "archived"
+        } else {
+            "parked"
+        };
+        out[key] = json!(previous.id());
+    }
+    if wrote_plan && let Some(plan) = &session.meta.implementation_plan {
+        out["implementation_plan"] = json!(plan);
+    }
+    Ok(out)
+}
+
+/// `get_session_status`: the active session's status in Maestro's fields, plus `task`,
+/// `stage`, `created`, `updated` and the count of unresolved errors.
+pub(super) fn get_session_status(t: &Tools, a: GetSessionStatusArgs) -> Result<Value, ToolError> {
+    const TOOL: &str = "get_session_status";
+    let store = t.store(TOOL)?;
+    let Some(s) = store.active().map_err(|e| t.fail(TOOL, e))? else {
+        return Ok(json!({"exists": false, "message": "there is no active session"}));
+    };
+    let m = &s.meta;
+    let mut out = json!({
+        "exists": true,
+        "session_id": m.session_id,
+        "status": m.status,
+        "workflow_mode": m.workflow_mode.as_deref().unwrap_or("standard"),
+        "current_phase": m.current_phase,
+        "total_phases": m.total_phases,
+        "phases": m.phases.iter().map(|p| json!({
+            "id": p.id,
+            "name": p.name,
+            "status": p.status,
+            "agent": p.agents.first(),
+        })).collect::<Vec<_>>(),
+        "task_complexity": m.task_complexity,
+        "execution_mode": m.execution_mode,
+        "current_batch": m.current_batch(),
+        "token_usage": m.token_usage,
+        "task": m.task,
+        "stage": m.stage,
+        "created": m.created,
+        "updated": m.updated,
+        "unresolved_errors": m.unresolved_errors().len(),
+    });
+    if let Some(given) = a.session_id.filter(|g| g != ACTIVE_KEYWORD && g != s.id()) {
+        let shown: String = given.chars().take(64).collect();
+        out["note"] = json!(t.sanitize(&format!(
+            "the active session is {}, not {shown}; show_session reads any session",
+            s.id()
+        )));
+    }
+    Ok(out)
+}
+
+/// `update_session`: sets `execution_mode`, `execution_backend` and `current_batch` of the
+/// active session, which `session_id` must name, in one locked write.
+pub(super) fn update_session(t: &Tools, a: UpdateSessionArgs) -> Result<Value, ToolError> {
+    const TOOL: &str = "update_session";
+    session_id(t, TOOL, &a.session_id)?;
+    let mut ops = Vec::new();
+    let mut fields = Vec::new();
+    let mut set = |key: &'static str, value: Option<String>| {
+        ops.push(Operation::SetField {
+            key: key.into(),
+            value,
+        });
+        fields.push(key);
+    };
+    if let Some(mode) = a.execution_mode {
+        set("execution_mode", Some(mode.as_str().into()));
+    }
+    if let Some(backend) = a.execution_backend {
+        set("execution_backend", backend);
+    }
+    if let Some(batch) = a.current_batch {
+        set("current_batch", batch);
+    }
+    if ops.is_empty() {
+        return Err(ToolError::new(
+            "nothing to update: give execution_mode, execution_backend or current_batch",
+            super::usage(TOOL),
+            "VALIDATION_ERROR",
+        ));
+    }
+    let store = t.store(TOOL)?;
+    store
+        .apply_with(None, |s| {
+            require_named(s, &a.session_id)?;
+            Ok(ops)
+        })
+        .map_err(|e| t.fail(TOOL, e))?;
+    Ok(json!({"success": true, "updated_fields": fields}))
+}
+
+/// `transition_phase`: in one locked write, records the completed phase's files and
+/// downstream context, completes it, starts the next phase or batch, sets `current_batch` and
+/// adds the token usage; every move is checked by the phase machine, and a refusal changes
+/// nothing.
+pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Value, ToolError> {
+    const TOOL: &str = "transition_phase";
+    session_id(t, TOOL, &a.session_id)?;
+    let invalid = |msg: String, code: &'static str| ToolError::new(msg, super::usage(TOOL), code);
+    let next_ids: Vec<PhaseId> = a
+        .next_phase_ids
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    let next_id = a.next_phase_id.map(|p| p.0);
+    let completed = a.completed_phase_id.map(|p| p.0);
+    if next_id.is_some() && !next_ids.is_empty() {
+        return Err(invalid(
+            "give next_phase_id or next_phase_ids, not both".into(),
+            "VALIDATION_ERROR",
+        ));
+    }
+    if completed.is_none() && next_id.is_none() && next_ids.is_empty() {
+        return Err(invalid(
+            "nothing to do: give completed_phase_id, next_phase_id or next_phase_ids".into(),
+            "VALIDATION_ERROR",
+        ));
+    }
+    let mut files: [Vec<String>; 3] = Default::default();
+    for (slot, (what, given)) in files.iter_mut().zip([
+        ("files_created", a.files_created.unwrap_or_default()),
+        ("files_modified", a.files_modified.unwrap_or_default()),
+        ("files_deleted", a.files_deleted.unwrap_or_default()),
+    ]) {
+        for (i, f) in given.iter().enumerate() {
+            slot.push(t.project_path(TOOL, &format!("{what}[{i}]"), f)?);
+        }
+    }
+    let context = a.downstream_context.map(|c| c.lists()).unwrap_or_default();
+    let has_files = files.iter().any(|f| !f.is_empty());
+    match &completed {
+        None if has_files || !context.is_empty() => {
+            return Err(invalid(
+                "files_created, files_modified, files_deleted and downstream_context describe the completed phase: give completed_phase_id".into(),
+                "VALIDATION_ERROR",
+            ));
+        }
+        Some(c) if has_files && context.is_empty() => {
+            return Err(ToolError::new(
+                format!(
+                    "phase {c} changed files, so its handoff needs a downstream_context with at least one of key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings (a string or a list of strings; \"none\" and \"n/a\" count as empty)"
+                ),
+                "Call transition_phase again with the phase's downstream context from its handoff report.",
+                "HANDOFF_INCOMPLETE",
+            ));
+        }
+        _ => {}
+    }
+    let [created, modified, deleted] = files;
+    let (sid, batch, tokens) = (a.session_id, a.batch_id, a.token_usage);
+    let store = t.store(TOOL)?;
+    let mut started: Option<Vec<PhaseId>> = None;
+    let session = store
+        .apply_with(None, |s| {
+            require_named(s, &sid)?;
+            let meta = &s.meta;
+            let find = |id: &PhaseId, what: &str| {
+                meta.phase(id).ok_or_else(|| Error::NotFound {
+                    what: format!(
+                        "phase {id} ({what}) in session {} (phases: {})",
+                        meta.session_id,
+                        meta.phases
+                            .iter()
+                            .map(|p| p.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+            };
+            let mut ops = Vec::new();
+            let mut agent = None;
+            if let Some(c) = &completed {
+                let phase = find(c, "completed_phase_id")?;
+                agent = phase.agents.first().cloned();
+                if !(created.is_empty() && modified.is_empty() && deleted.is_empty()) {
+                    ops.push(Operation::AddFiles {
+                        phase: c.clone(),
+                        created,
+                        modified,
+                        deleted,
+                    });
+                }
+                for (key, values) in context {
+                    ops.push(Operation::AddContext {
+                        phase: c.clone(),
+                        key: key.into(),
+                        values,
+                    });
+                }
+                ops.push(Operation::PhaseComplete {
+                    id: c.clone(),
+                    output: None,
+                    validation: None,
+                });
+            }
+            if let Some(n) = &next_id {
+                let phase = find(n, "next_phase_id")?;
+                ops.push(match phase.status {
+                    PhaseStatus::InProgress => Operation::SetField {
+                        key: "current_phase".into(),
+                        value: Some(phase.id.to_string()),
+                    },
+                    PhaseStatus::Failed => Operation::PhaseRetry(n.clone()),
+                    _ => Operation::PhaseStart(n.clone()),
+                });
+            }
+            if let Some(first) = next_ids.first() {
+                let mut ids = Vec::new();
+                for n in &next_ids {
+                    let phase = find(n, "next_phase_ids")?;
+                    match phase.status {
+                        PhaseStatus::Pending => {
+                            ops.push(Operation::PhaseStart(n.clone()));
+                            ids.push(phase.id.clone());
+                        }
+                        PhaseStatus::InProgress => {}
+                        other => {
+                            return Err(Error::refused(
+                                &meta.session_id,
+                                format!("phase {n} is {other} and cannot start again"),
+                            ));
+                        }
+                    }
+                }
+                ops.push(Operation::SetField {
+                    key: "current_phase".into(),
+                    value: Some(find(first, "next_phase_ids")?.id.to_string()),
+                });
+                started = Some(ids);
+            }
+            if let Some(batch) = batch {
+                ops.push(Operation::SetField {
+                    key: "current_batch".into(),
+                    value: batch,
+                });
+            }
+            if let Some(tu) = tokens {
+                let counts = [tu.input, tu.output, tu.cached].map(Option::unwrap_or_default);
+                if counts.iter().any(|&n| n > 0) || tu.agent.is_some() {
+                    let [input, output, cached] = counts;
+                    ops.push(Operation::Tokens {
+                        agent: tu
+                            .agent
+                            .or(agent)
+                            .unwrap_or_else(|| DEFAULT_TOKEN_AGENT.into()),
+                        input,
+                        output,
+                        cached,
+                    });
+                }
+            }
+            Ok(ops)
+        })
+        .map_err(|e| t.fail(TOOL, e))?;
+    let m = &session.meta;
+    let ids_with = |st: PhaseStatus| {
+        m.phases
+            .iter()
+            .filter(|p| p.status == st)
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut out = json!({
+        "success": true,
+        "session_state_summary": {
+            "current_phase": m.current_phase,
+            "completed_phases": ids_with(PhaseStatus::Completed),
+            "pending_phases": ids_with(PhaseStatus::Pending),
+        },
+    });
+    if let Some(ids) = started {
+        out["started_phase_ids"] = json!(ids);
+    }
+    Ok(out)
+}
+
+/// `archive_session`: [`Store::archive_with`] of the named session (an `in_progress` one is
+/// marked completed first, in the same intent); its plan documents move to `plans/archive/`.
+/// An already archived session only has its unfinished plan moves completed.
+pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value, ToolError> {
+    const TOOL: &str = "archive_session";
+    session_id(t, TOOL, &a.session_id)?;
+    let store = t.store(TOOL)?;
+    let mut status = None;
+    let report = store
+        .archive_with(Some(&a.session_id), |s| {
+            if a.session_id != ACTIVE_KEYWORD && s.id() != a.session_id {
+                return Err(Error::NotFound {
+                    what: format!(
+                        "session {:?} (it is a prefix of {}; give the full id)",
+                        a.session_id,
+                        s.id()
+                    ),
+                });
+            }
+            let finish =
+                s.location == Location::Active && s.meta.status == SessionStatus::InProgress;
+            status = Some(if finish {
+                SessionStatus::Completed
+            } else {
+                s.meta.status
+            });
+            Ok(if finish {
+                vec![Operation::SetStatus(SessionStatus::Completed)]
+            } else {
+                Vec::new()
+            })
+        })
+        .map_err(|e| t.fail(TOOL, e))?;
+    let archive_path = t.rel(&report.path);
+    let mut archived_files = vec![archive_path.clone()];
+    archived_files.extend(report.moved.iter().map(|(_, to)| t.rel(to)));
+    Ok(json!({
+        "success": true,
+        "archive_path": archive_path,
+        "archived_files": archived_files,
+        "session_id": report.session_id,
+        "status": status,
+        "already_archived": report.already_archived,
+    }))
+}

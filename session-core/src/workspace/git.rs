@@ -1,0 +1,95 @@
+//! The git context captured when a session is created: branch, commit, repo root, and whether
+//! the work tree is a linked worktree (and its name). Outside git, or without a `git` program,
+//! there is no context and nothing fails.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::session::model::GitContext;
+
+/// The git context of `dir`, or `None` outside a git work tree.
+pub fn capture(dir: &Path) -> Option<GitContext> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let dirs = git(&[
+        "rev-parse",
+        "--show-toplevel",
+        "--git-dir",
+        "--git-common-dir",
+    ])?;
+    let lines: Vec<&str> = dirs.lines().collect();
+    let [top, git_dir, common_dir] = lines[..] else {
+        return None;
+    };
+    let abs = |p: &str| {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            dir.join(p)
+        }
+    };
+    let is_worktree = abs(git_dir).canonicalize().ok() != abs(common_dir).canonicalize().ok();
+    // symbolic-ref works before the first commit; empty when HEAD is detached.
+    let branch = git(&["symbolic-ref", "--short", "-q", "HEAD"])
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "HEAD".into());
+    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"]).filter(|c| !c.is_empty());
+    Some(GitContext {
+        branch: Some(branch),
+        commit,
+        repo_root: Some(top.to_string()),
+        is_worktree,
+        worktree_name: is_worktree
+            .then(|| {
+                Path::new(top)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .flatten(),
+        extra: Default::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_git_is_none() {
+        let t = tempfile::tempdir().expect("tmp");
+        assert!(capture(t.path()).is_none());
+    }
+
+    #[test]
+    fn inside_git_has_branch_and_root() {
+        let t = tempfile::tempdir().expect("tmp");
+        let ok = Command::new("git")
+            .args(["init", "-q", "-b", "feature-x"])
+            .current_dir(t.path())
+            .status();
+        if !ok.is_ok_and(|s| s.success()) {
+            panic!("git is needed for this test");
+        }
+        let ctx = capture(t.path()).expect("git context");
+        assert_eq!(ctx.branch.as_deref(), Some("feature-x"));
+        assert_eq!(ctx.commit, None, "no commit yet");
+        assert!(!ctx.is_worktree);
+        assert_eq!(
+            ctx.repo_root
+                .map(std::path::PathBuf::from)
+                .and_then(|p| p.canonicalize().ok()),
+            t.path().canonicalize().ok()
+        );
+    }
+}
