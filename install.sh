@@ -7,7 +7,8 @@ usage() {
     cat <<'USAGE'
 Usage: ./install.sh [options]
 
-Builds the release executables (cargo build --release --locked) and installs them:
+Builds the release executables (cargo build --release --locked -p hooks -p session-cli)
+and installs them:
   <prefix>/share/maestro-session/bin/   the hooks and state tools
   <prefix>/bin/maestro-session           the command line
 <prefix>/share/maestro-session/ is also a Gemini CLI extension folder
@@ -64,6 +65,8 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+# Progress lines, so a long first build never looks like a hang.
+say() { echo "install.sh: $*"; }
 # Absolute, so the paths written into the runtimes' files hold from any folder.
 mkdir -p "$prefix"
 prefix=$(CDPATH= cd -- "$prefix" && pwd)
@@ -72,19 +75,29 @@ target="${CARGO_TARGET_DIR:-$here/target}"
 # every hook run (scripts/bench.sh). An explicit --target keeps the flag off build scripts and
 # proc-macros, which must stay dynamic.
 host=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+# Only the installed executables: the hooks and state tools (crate `hooks`) and the command line
+# (crate `session-cli`); the end-to-end test crate is not built.
+packages="-p hooks -p session-cli --bins"
 case "$host" in
-    *-linux-gnu)
-        out="$target/$host/release"
-        if [ "$build" = 1 ]; then
-            (cd "$here" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-                cargo build --release --locked --target "$host")
-        fi ;;
-    *)
-        out="$target/release"
-        if [ "$build" = 1 ]; then
-            (cd "$here" && cargo build --release --locked)
-        fi ;;
+    *-linux-gnu) out="$target/$host/release"; static=1 ;;
+    *) out="$target/release"; static=0 ;;
 esac
+if [ "$build" = 1 ]; then
+    if [ -x "$out/maestro-session" ]; then
+        say "building the release executables with cargo (up to date in seconds; a changed source takes about a minute)"
+    else
+        say "building the release executables with cargo: a first build takes about 3 minutes on 2 cores" \
+            "(cargo prints each crate as it compiles)"
+    fi
+    started=$(date +%s)
+    if [ "$static" = 1 ]; then
+        (cd "$here" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+            cargo build --release --locked --target "$host" $packages)
+    else
+        (cd "$here" && cargo build --release --locked $packages)
+    fi
+    say "built in $(( $(date +%s) - started )) s"
+fi
 [ -x "$out/before-agent" ] || out="$target/release"
 
 ext="$prefix/share/maestro-session"
@@ -145,3 +158,12 @@ if [ "$codex" = 1 ]; then
 else
     echo "Codex: register the hooks and MCP server with: $prefix/bin/maestro-session setup codex --bin-dir $ext/bin (or rerun with --codex)"
 fi
+
+# What to type next, and whether the shell will find it.
+case ":$PATH:" in
+    *":$prefix/bin:"*) say "done. Next: cd into a project and run: maestro-session create \"my first task\"" ;;
+    *)
+        say "done. $prefix/bin is not on your PATH; add it, e.g. for bash or zsh:"
+        echo "    echo 'export PATH=\"$prefix/bin:\$PATH\"' >> ~/.profile && . ~/.profile"
+        say "then, in a project: maestro-session create \"my first task\" (or now: $prefix/bin/maestro-session --help)" ;;
+esac

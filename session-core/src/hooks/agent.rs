@@ -87,28 +87,35 @@ pub const SPECIALISTS_VAR: &str = "MAESTRO_SPECIALISTS";
 /// Both hook paths call this: Claude Code's SubagentStop (the agent is the payload's
 /// `agent_type`, e.g. `coder`, or the built-in `Explore`, which Claude Code 2.1.330 sends as
 /// it is named) and Gemini CLI's AfterAgent (the agent BeforeAgent detected).
+///
+/// # Errors
+/// Whatever `configured` returns (an unreadable `.env`).
 pub fn is_specialist(
     agent: &str,
     session_agents: Option<&[String]>,
-    configured: impl FnOnce() -> Vec<String>,
-) -> bool {
+    configured: impl FnOnce() -> crate::Result<Vec<String>>,
+) -> crate::Result<bool> {
     let Some(session_agents) = session_agents else {
-        return false;
+        return Ok(false);
     };
     let name = normalize(agent);
     if !is_name(&name) || LEAD_AGENTS.contains(&name.as_str()) {
-        return false;
+        return Ok(false);
     }
-    session_agents.iter().any(|a| normalize(a) == name) || configured().contains(&name)
+    Ok(session_agents.iter().any(|a| normalize(a) == name) || configured()?.contains(&name))
 }
 
 /// The extra specialists: [`SPECIALISTS_VAR`] from `env`, else from `<project_root>/.env`;
 /// empty when neither sets it.
-pub fn configured_specialists(env: &Env, project_root: &Path) -> Vec<String> {
-    env.get(SPECIALISTS_VAR)
-        .or_else(|| dotenv::lookup(&project_root.join(".env"), SPECIALISTS_VAR))
-        .map(|list| name_list(&list))
-        .unwrap_or_default()
+///
+/// # Errors
+/// An unreadable or unparsable `<project_root>/.env` (see [`dotenv::lookup`]).
+pub fn configured_specialists(env: &Env, project_root: &Path) -> crate::Result<Vec<String>> {
+    let list = match env.get(SPECIALISTS_VAR) {
+        Some(list) => Some(list),
+        None => dotenv::lookup(&project_root.join(".env"), SPECIALISTS_VAR)?,
+    };
+    Ok(list.map(|list| name_list(&list)).unwrap_or_default())
 }
 
 /// The agent names in a comma-separated list, normalized; entries that are not agent names
@@ -335,7 +342,10 @@ mod tests {
     #[test]
     fn specialists_are_the_session_agents_and_the_configured_ones() {
         let session = names(&["architect", "Code-Reviewer", "coder"]);
-        let none = Vec::new;
+        let none = || Ok(Vec::new());
+        let is = |agent: &str, session: Option<&[String]>, configured: &dyn Fn() -> Vec<String>| {
+            is_specialist(agent, session, || Ok(configured())).expect("no settings error")
+        };
         // Named in the session's phases, however spelled.
         for agent in [
             "coder",
@@ -344,7 +354,10 @@ mod tests {
             "code-reviewer",
             " architect ",
         ] {
-            assert!(is_specialist(agent, Some(&session), none), "{agent}");
+            assert!(
+                is_specialist(agent, Some(&session), none).expect("ok"),
+                "{agent}"
+            );
         }
         // Claude Code's and Codex's own agents are not Maestro specialists.
         for agent in [
@@ -356,27 +369,35 @@ mod tests {
             "",
             "../x",
         ] {
-            assert!(!is_specialist(agent, Some(&session), none), "{agent}");
+            assert!(
+                !is_specialist(agent, Some(&session), none).expect("ok"),
+                "{agent}"
+            );
         }
         // The configured list adds to the session's agents.
-        assert!(is_specialist("tester", Some(&session), || names(&[
-            "qa", "tester"
-        ])));
+        assert!(is("tester", Some(&session), &|| names(&["qa", "tester"])));
         // No active session: nobody is checked, and the configuration is not even read.
-        assert!(!is_specialist("coder", None, || unreachable!("not read")));
+        assert!(!is("coder", None, &|| unreachable!("not read")));
         // The lead is never checked, even when a phase or the setting names it.
         let lead = names(&["techlead", "orchestrator"]);
-        assert!(!is_specialist("techlead", Some(&lead), || lead.clone()));
+        assert!(!is("techlead", Some(&lead), &|| lead.clone()));
         // The configuration is read only when the session does not name the agent.
-        assert!(is_specialist("coder", Some(&session), || unreachable!(
-            "not read"
-        )));
+        assert!(is("coder", Some(&session), &|| unreachable!("not read")));
+        // An unreadable setting is an error, not an empty list.
+        let err = is_specialist("tester", Some(&session), || {
+            Err(crate::Error::Invalid("unreadable .env".into()))
+        });
+        assert!(err.is_err());
     }
 
     #[test]
     fn configured_specialists_from_env_then_project_dotenv() {
         let t = tempfile::tempdir().expect("tmp");
-        assert!(configured_specialists(&Env::default(), t.path()).is_empty());
+        assert!(
+            configured_specialists(&Env::default(), t.path())
+                .expect("no .env")
+                .is_empty()
+        );
         #[allow(clippy::disallowed_methods)] // test fixture
         std::fs::write(
             t.path().join(".env"),
@@ -384,10 +405,13 @@ mod tests {
         )
         .expect("write");
         assert_eq!(
-            configured_specialists(&Env::default(), t.path()),
+            configured_specialists(&Env::default(), t.path()).expect("reads"),
             names(&["ux_designer", "qa"])
         );
         let env = Env::from_pairs([(SPECIALISTS_VAR, "Reviewer")]);
-        assert_eq!(configured_specialists(&env, t.path()), names(&["reviewer"]));
+        assert_eq!(
+            configured_specialists(&env, t.path()).expect("env"),
+            names(&["reviewer"])
+        );
     }
 }

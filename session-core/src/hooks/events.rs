@@ -297,7 +297,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`agent::is_specialist`] with this workspace's configured list, read only when needed.
-    fn is_specialist(&self, agent: &str, session_agents: Option<&[String]>) -> bool {
+    fn is_specialist(&self, agent: &str, session_agents: Option<&[String]>) -> Result<bool> {
         agent::is_specialist(agent, session_agents, || {
             agent::configured_specialists(self.env, &self.workspace.project_root)
         })
@@ -359,10 +359,10 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
     if !subagent {
         return Ok(Decision::AllowWithContext(view.summary));
     }
-    let specialist = ctx
-        .agent
-        .as_deref()
-        .is_some_and(|a| ctx.is_specialist(a, Some(&view.agents)));
+    let specialist = match ctx.agent.as_deref() {
+        Some(a) => ctx.is_specialist(a, Some(&view.agents))?,
+        None => false,
+    };
     Ok(if specialist {
         Decision::AllowWithContext(view.summary)
     } else {
@@ -441,7 +441,7 @@ fn check_handoff(ctx: &Ctx, input: &HookInput, agent: &str) -> Result<Decision> 
         return Ok(Decision::Allow);
     }
     let view = ctx.session_view(None)?;
-    if ctx.is_specialist(agent, view.as_ref().map(|v| v.agents.as_slice())) {
+    if ctx.is_specialist(agent, view.as_ref().map(|v| v.agents.as_slice()))? {
         Ok(Decision::Deny(handoff::deny_reason(&missing)))
     } else {
         Ok(Decision::Allow)

@@ -76,7 +76,7 @@ impl Workspace {
     /// root itself.
     pub fn resolve(env: &Env, cwd: &Path) -> Result<Workspace> {
         let project_root = project_root(env, cwd);
-        let (requested, source) = configured_state_dir(env, &project_root);
+        let (requested, source) = configured_state_dir(env, &project_root)?;
         Workspace::build(project_root, &requested, source)
     }
 
@@ -198,31 +198,36 @@ pub fn project_root(env: &Env, cwd: &Path) -> PathBuf {
 
 /// The configured state dir for `project_root` and where it came from, not yet checked; see
 /// the module docs for the order.
-fn configured_state_dir(env: &Env, project_root: &Path) -> (PathBuf, StateDirSource) {
+fn configured_state_dir(env: &Env, project_root: &Path) -> Result<(PathBuf, StateDirSource)> {
     if let Some(dir) = env.get(STATE_DIR_VAR) {
-        return (PathBuf::from(dir), StateDirSource::EnvVar);
+        return Ok((PathBuf::from(dir), StateDirSource::EnvVar));
     }
     let project_env = project_root.join(".env");
-    if let Some(dir) = dotenv::lookup(&project_env, STATE_DIR_VAR) {
-        return (PathBuf::from(dir), StateDirSource::DotEnv(project_env));
+    if let Some(dir) = dotenv::lookup(&project_env, STATE_DIR_VAR)? {
+        return Ok((PathBuf::from(dir), StateDirSource::DotEnv(project_env)));
     }
     if let Some(ext) = env.get("MAESTRO_EXTENSION_PATH") {
         let ext_env = Path::new(&ext).join(".env");
-        if let Some(dir) = dotenv::lookup(&ext_env, STATE_DIR_VAR) {
-            return (PathBuf::from(dir), StateDirSource::DotEnv(ext_env));
+        if let Some(dir) = dotenv::lookup(&ext_env, STATE_DIR_VAR)? {
+            return Ok((PathBuf::from(dir), StateDirSource::DotEnv(ext_env)));
         }
     }
     let legacy = project_root.join(LEGACY_STATE_DIR);
-    if legacy.join("state").join("active-session.md").is_file() {
-        (PathBuf::from(LEGACY_STATE_DIR), StateDirSource::Legacy)
-    } else {
-        (PathBuf::from(DEFAULT_STATE_DIR), StateDirSource::Default)
-    }
+    Ok(
+        if legacy.join("state").join("active-session.md").is_file() {
+            (PathBuf::from(LEGACY_STATE_DIR), StateDirSource::Legacy)
+        } else {
+            (PathBuf::from(DEFAULT_STATE_DIR), StateDirSource::Default)
+        },
+    )
 }
 
 /// The state dir for `project_root` (joined, unchecked), for callers that only display it.
-pub fn state_dir(env: &Env, project_root: &Path) -> PathBuf {
-    project_root.join(configured_state_dir(env, project_root).0)
+///
+/// # Errors
+/// An unreadable or unparsable `.env` (see [`dotenv::lookup`]).
+pub fn state_dir(env: &Env, project_root: &Path) -> Result<PathBuf> {
+    Ok(project_root.join(configured_state_dir(env, project_root)?.0))
 }
 
 /// `requested` as a clean path beneath `project`: a relative path must hold no `..`; an
@@ -311,24 +316,39 @@ mod tests {
         fs::create_dir_all(&ext).expect("mkdir");
         let env_ext = Env::from_pairs([("MAESTRO_EXTENSION_PATH", ext.to_str().expect("utf8"))]);
 
-        assert_eq!(state_dir(&env_ext, &root), root.join("docs/maestro"));
+        assert_eq!(
+            state_dir(&env_ext, &root).expect("resolves"),
+            root.join("docs/maestro")
+        );
 
         fs::create_dir_all(root.join(".gemini/state")).expect("mkdir");
         fs::write(root.join(".gemini/state/active-session.md"), "---\n---\n").expect("write");
-        assert_eq!(state_dir(&env_ext, &root), root.join(".gemini"));
+        assert_eq!(
+            state_dir(&env_ext, &root).expect("resolves"),
+            root.join(".gemini")
+        );
 
         fs::write(ext.join(".env"), "MAESTRO_STATE_DIR=from-ext\n").expect("write");
-        assert_eq!(state_dir(&env_ext, &root), root.join("from-ext"));
+        assert_eq!(
+            state_dir(&env_ext, &root).expect("resolves"),
+            root.join("from-ext")
+        );
 
         fs::write(
             root.join(".env"),
             "export MAESTRO_STATE_DIR=\"from project\" \n",
         )
         .expect("write");
-        assert_eq!(state_dir(&env_ext, &root), root.join("from project"));
+        assert_eq!(
+            state_dir(&env_ext, &root).expect("resolves"),
+            root.join("from project")
+        );
 
         let env = Env::from_pairs([("MAESTRO_STATE_DIR", "/abs/state")]);
-        assert_eq!(state_dir(&env, &root), PathBuf::from("/abs/state"));
+        assert_eq!(
+            state_dir(&env, &root).expect("resolves"),
+            PathBuf::from("/abs/state")
+        );
     }
 
     #[test]
