@@ -16,27 +16,9 @@
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
-keep=0
-record=0
-for arg in "$@"; do
-    case "$arg" in
-        --keep) keep=1 ;;
-        --record) record=1 ;;
-        *) echo "usage: e2e-claude.sh [--keep] [--record]" >&2; exit 2 ;;
-    esac
-done
-command -v python3 >/dev/null 2>&1 || { echo "e2e-claude: python3 is needed for the mock model" >&2; exit 1; }
-started=$(date +%s)
+e2e_begin e2e-claude "$@"
 CLAUDE=$(claude_bin)
 FIX="$ROOT/tests/fixtures/claude-code"
-world=$(mktemp -d)
-mock_pid=
-cleanup() {
-    [ -n "$mock_pid" ] && kill "$mock_pid" 2>/dev/null && wait "$mock_pid" 2>/dev/null
-    if [ "$keep" = 1 ]; then echo "scratch world: $world"; else rm -rf "$world"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 home="$world/home"
 proj="$home/proj"

@@ -16,26 +16,8 @@
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
-keep=0
-record=0
-for arg in "$@"; do
-    case "$arg" in
-        --keep) keep=1 ;;
-        --record) record=1 ;;
-        *) echo "e2e-codex: unknown option $arg" >&2; exit 2 ;;
-    esac
-done
-command -v python3 >/dev/null 2>&1 || { echo "e2e-codex: needs python3" >&2; exit 1; }
-started=$(date +%s)
+e2e_begin e2e-codex "$@"
 CODEX=$(codex_bin)
-world=$(mktemp -d)
-mock_pid=""
-cleanup() {
-    if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
-    [ "$keep" = 1 ] || rm -rf "$world"
-}
-trap cleanup EXIT
-[ "$keep" = 1 ] && echo "scratch world: $world"
 
 export HOME="$world/home"
 export CODEX_HOME="$HOME/.codex"

@@ -9,30 +9,28 @@ export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
 FIXTURES="$ROOT/tests/fixtures/gemini-cli-0.61"
 
-# Installs the pinned Gemini CLI into a cache under target/ (once) and prints its path.
-gemini_bin() {
-    cache="$TARGET/gemini-cli-$GEMINI_VERSION"
-    if [ ! -x "$cache/node_modules/.bin/gemini" ]; then
-        echo "installing @google/gemini-cli@$GEMINI_VERSION into $cache" >&2
-        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
-            "@google/gemini-cli@$GEMINI_VERSION" >&2
+# npm_cached CACHE PACKAGE VERSION EXE: installs the pinned npm PACKAGE@VERSION into
+# target/CACHE-VERSION (once; again when EXE, relative to that folder, is missing or reports
+# another version) and prints EXE's path. Progress goes to stderr.
+npm_cached() {
+    cache="$TARGET/$1-$3"
+    exe="$cache/$4"
+    if [ ! -x "$exe" ] || ! "$exe" --version 2>/dev/null | grep -qF "$3"; then
+        echo "installing $2@$3 into $cache" >&2
+        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error "$2@$3" >&2
     fi
-    echo "$cache/node_modules/.bin/gemini"
+    echo "$exe"
 }
+
+# The pinned Gemini CLI's executable.
+gemini_bin() { npm_cached gemini-cli @google/gemini-cli "$GEMINI_VERSION" node_modules/.bin/gemini; }
 
 CLAUDE_VERSION=2.1.330
 
-# Installs the pinned Claude Code into a cache under target/ (once) and prints the path of its
-# native executable (the npm package's bin/claude.exe; no Node.js is needed to run it).
+# The pinned Claude Code's native executable (the npm package's bin/claude.exe; no Node.js is
+# needed to run it).
 claude_bin() {
-    cache="$TARGET/claude-code-$CLAUDE_VERSION"
-    exe="$cache/node_modules/@anthropic-ai/claude-code/bin/claude.exe"
-    if [ ! -x "$exe" ] || ! "$exe" --version 2>/dev/null | grep -q "^$CLAUDE_VERSION "; then
-        echo "installing @anthropic-ai/claude-code@$CLAUDE_VERSION into $cache" >&2
-        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
-            "@anthropic-ai/claude-code@$CLAUDE_VERSION" >&2
-    fi
-    echo "$exe"
+    npm_cached claude-code @anthropic-ai/claude-code "$CLAUDE_VERSION" node_modules/@anthropic-ai/claude-code/bin/claude.exe
 }
 
 # Makes a scratch world under $1: an isolated HOME that selects API-key auth, a git project
@@ -60,13 +58,33 @@ run_gemini() {
 
 CODEX_VERSION=0.169.0
 
-# Installs the pinned OpenAI Codex CLI into a cache under target/ (once) and prints its path.
-codex_bin() {
-    cache="$TARGET/codex-cli-$CODEX_VERSION"
-    if [ ! -x "$cache/node_modules/.bin/codex" ]; then
-        echo "installing @openai/codex@$CODEX_VERSION into $cache" >&2
-        npm install --prefix "$cache" --no-audit --no-fund --loglevel=error \
-            "@openai/codex@$CODEX_VERSION" >&2
-    fi
-    echo "$cache/node_modules/.bin/codex"
+# The pinned OpenAI Codex CLI's executable.
+codex_bin() { npm_cached codex-cli @openai/codex "$CODEX_VERSION" node_modules/.bin/codex; }
+
+# The common start of the real-client e2e scripts: e2e_begin NAME "$@". Parses --keep and
+# --record into $keep and $record, checks python3 (the mock models), sets $started, makes the
+# scratch $world, and traps exit to stop $mock_pid (when set) and remove $world (kept, and
+# named, with --keep).
+e2e_begin() {
+    name="$1"; shift
+    keep=0
+    record=0
+    for arg in "$@"; do
+        case "$arg" in
+            --keep) keep=1 ;;
+            --record) record=1 ;;
+            *) echo "usage: $name.sh [--keep] [--record]" >&2; exit 2 ;;
+        esac
+    done
+    command -v python3 >/dev/null 2>&1 || { echo "$name: python3 is needed for the mock model" >&2; exit 1; }
+    started=$(date +%s)
+    world=$(mktemp -d)
+    mock_pid=
+    trap e2e_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+e2e_cleanup() {
+    if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
+    if [ "$keep" = 1 ]; then echo "scratch world: $world"; else rm -rf "$world"; fi
 }
