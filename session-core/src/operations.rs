@@ -10,7 +10,7 @@ use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
 };
-use crate::session::orchestration_log;
+use crate::session::{orchestration_log, progress};
 
 /// One change to a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +215,7 @@ pub fn apply(
             let p = phase_mut(meta, id)?;
             p.completed = Some(ctx.now.clone());
             let p = p.clone();
-            meta.current_phase = next_phase(meta).or(Some(p.id.clone()));
+            meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
             *body = orchestration_log::upsert(
                 body,
                 &p.id,
@@ -249,7 +249,7 @@ pub fn apply(
             move_phase(meta, id, PhaseStatus::Skipped)?;
             let own = phase(meta, id)?.id.clone();
             if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
-                meta.current_phase = next_phase(meta).or(Some(own));
+                meta.current_phase = progress::next_phase_id(meta).or(Some(own));
             }
         }
         Operation::Tokens {
@@ -439,14 +439,7 @@ fn start_phase(
     retry: bool,
 ) -> Result<()> {
     let p = phase(meta, id)?;
-    let waiting: Vec<String> = p
-        .blocked_by
-        .iter()
-        .filter(|b| {
-            !meta.phase(b).is_some_and(|bp| {
-                matches!(bp.status, PhaseStatus::Completed | PhaseStatus::Skipped)
-            })
-        })
+    let waiting: Vec<String> = progress::blockers(meta, p)
         .map(|b| {
             format!(
                 "{b} ({})",
@@ -483,14 +476,6 @@ fn start_phase(
     p.completed = None;
     meta.current_phase = Some(phase(meta, id)?.id.clone());
     Ok(())
-}
-
-/// The first phase not completed or skipped.
-fn next_phase(meta: &SessionMetadata) -> Option<PhaseId> {
-    meta.phases
-        .iter()
-        .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-        .map(|p| p.id.clone())
 }
 
 fn new_error(agent: String, kind: &str, message: &str, now: &str) -> PhaseError {

@@ -409,12 +409,9 @@ impl SessionMetadata {
         self.phases.iter_mut().find(|p| p.id.names(id))
     }
 
-    /// Completed or skipped phases.
+    /// How many phases are done (see [`crate::session::progress::is_done`]).
     pub fn phases_done(&self) -> usize {
-        self.phases
-            .iter()
-            .filter(|p| matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-            .count()
+        crate::session::progress::done_count(self)
     }
 
     /// Unresolved errors over all phases, with their phase id and index.

@@ -26,8 +26,8 @@ use crate::fs::lock::{self, LockGuard};
 use crate::operations::{self, OpContext, Operation};
 use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
-use crate::session::orchestration_log;
 pub use crate::session::session_file::{Location, SessionFile};
+use crate::session::{orchestration_log, progress};
 use crate::store::intent::{Intent, Step};
 use crate::store::listing::SessionSummary;
 use crate::workspace::env::Env;
@@ -769,11 +769,7 @@ impl Store {
                 .iter()
                 .rfind(|p| p.status == PhaseStatus::Completed)
                 .map(named),
-            continue_with: meta
-                .phases
-                .iter()
-                .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-                .map(named),
+            continue_with: progress::next_phase(meta).map(named),
             failed_phases: meta
                 .phases
                 .iter()
@@ -796,11 +792,7 @@ impl Store {
         let Ok(project) = Root::open(&self.ws.project_root) else {
             return out;
         };
-        for phase in meta
-            .phases
-            .iter()
-            .filter(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-        {
+        for phase in progress::unfinished(meta) {
             let Some(recorded) = phase
                 .files_recorded_at
                 .as_deref()
@@ -1361,7 +1353,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
             agents: spec
                 .agents
                 .iter()
-                .map(|a| crate::hooks::agent::normalize(a))
+                .map(|a| crate::session::agent_name::normalize(a))
                 .filter(|a| !a.is_empty())
                 .collect(),
             parallel: spec.parallel,
