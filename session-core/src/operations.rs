@@ -105,8 +105,11 @@ pub enum Operation {
     },
     /// Pause: status `paused`, stage `paused` (remembering the stage).
     Pause,
-    /// Cancel: status `cancelled`.
+    /// Cancel: status `cancelled`, stage `failed`.
     Cancel,
+    /// Resume: status `in_progress` and the stage its pause left; refused for a finished
+    /// (terminal) session, which only a fork continues.
+    Resume,
 }
 
 /// Fields [`Operation::SetField`] may set. `current_phase` must name a phase of the session
@@ -157,14 +160,28 @@ pub fn apply(
     match op {
         Operation::SetStatus(to) => set_status(meta, *to)?,
         Operation::SetStage(to) => set_stage(meta, *to)?,
-        Operation::Pause => {
-            set_status(meta, SessionStatus::Paused)?;
-            if let Some(stage) = meta.stage.filter(|s| s.can_go(Stage::Paused)) {
-                meta.paused_from_stage = Some(stage);
-                meta.stage = Some(Stage::Paused);
+        Operation::Pause => set_status(meta, SessionStatus::Paused)?,
+        Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
+        Operation::Resume => {
+            if meta.status.is_terminal() {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "a {} session cannot be resumed; fork it to continue its work",
+                        meta.status
+                    ),
+                ));
+            }
+            if meta.status == SessionStatus::InProgress {
+                // Already running: only a stage left paused (by an older version) returns.
+                put_status_stage(
+                    meta,
+                    lifecycle::follow_status(status_stage(meta), SessionStatus::InProgress),
+                );
+            } else {
+                set_status(meta, SessionStatus::InProgress)?;
             }
         }
-        Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
         Operation::PhaseStart(id) => {
             require_running(meta)?;
             let status = phase(meta, id)?.status;
@@ -371,15 +388,37 @@ pub fn apply(
     Ok(())
 }
 
+/// The status, stage and remembered stage of `meta`.
+fn status_stage(meta: &SessionMetadata) -> lifecycle::StatusStage {
+    lifecycle::StatusStage {
+        status: meta.status,
+        stage: meta.stage,
+        paused_from_stage: meta.paused_from_stage,
+    }
+}
+
+fn put_status_stage(meta: &mut SessionMetadata, s: lifecycle::StatusStage) {
+    meta.status = s.status;
+    meta.stage = s.stage;
+    meta.paused_from_stage = s.paused_from_stage;
+}
+
+/// Every status change: [`lifecycle::change_status`] moves the stage with it.
 fn set_status(meta: &mut SessionMetadata, to: SessionStatus) -> Result<()> {
-    lifecycle::check(&meta.session_id, "status", meta.status, to)?;
-    meta.status = to;
+    let next = lifecycle::change_status(&meta.session_id, status_stage(meta), to)?;
+    put_status_stage(meta, next);
     Ok(())
 }
 
 fn set_stage(meta: &mut SessionMetadata, to: Stage) -> Result<()> {
     let from = meta.stage.unwrap_or_default();
     lifecycle::check(&meta.session_id, "stage", from, to)?;
+    lifecycle::check_pair(meta.status, Some(to)).map_err(|why| {
+        Error::refused(
+            &meta.session_id,
+            format!("stage cannot go from {from} to {to}: {why}; the stage pauses, resumes and ends with the status"),
+        )
+    })?;
     if to == Stage::Paused {
         meta.paused_from_stage = Some(from);
     } else if from == Stage::Paused {

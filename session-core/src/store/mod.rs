@@ -319,10 +319,10 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let mut meta = session.meta.clone();
-        let mut body = session.doc.body.clone();
+        let mut body = session.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
         session.meta = meta;
-        session.doc.body = body;
+        session.body = body;
         session.write_in(&l.root, &rel)?;
         Ok(session)
     }
@@ -340,13 +340,13 @@ impl Store {
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let ops = plan(&session)?;
         let mut meta = session.meta.clone();
-        let mut body = session.doc.body.clone();
+        let mut body = session.body.clone();
         let ctx = self.op_context()?;
         for op in &ops {
             operations::apply(&mut meta, &mut body, op, &ctx)?;
         }
         session.meta = meta;
-        session.doc.body = body;
+        session.body = body;
         session.write_in(&l.root, &rel)?;
         Ok(session)
     }
@@ -466,17 +466,7 @@ impl Store {
             )?;
             meta.stage = Some(Stage::Implementing);
         }
-        let doc = crate::session::document::Document {
-            flavour: crate::session::document::Flavour::Yaml,
-            frontmatter: Default::default(),
-            body,
-        };
-        let session = SessionFile {
-            meta,
-            doc,
-            path: l.root.join(ACTIVE_REL),
-            location: Location::Active,
-        };
+        let session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.render(),
@@ -515,16 +505,14 @@ impl Store {
             ));
         }
         let id = active.id().to_string();
-        let mut body = active.doc.body.clone();
         if active.meta.status.can_go(SessionStatus::Paused) {
             operations::apply(
                 &mut active.meta,
-                &mut body,
+                &mut active.body,
                 &Operation::Pause,
                 &self.op_context()?,
             )?;
         }
-        active.doc.body = body;
         self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
         Ok(Some(id))
     }
@@ -551,11 +539,9 @@ impl Store {
         let ops = plan(&session)?;
         if !ops.is_empty() {
             let ctx = self.op_context()?;
-            let mut body = session.doc.body.clone();
             for op in &ops {
-                operations::apply(&mut session.meta, &mut body, op, &ctx)?;
+                operations::apply(&mut session.meta, &mut session.body, op, &ctx)?;
             }
-            session.doc.body = body;
         }
         let already_archived = session.location == Location::Archive;
         let mut steps = Vec::new();
@@ -716,37 +702,16 @@ impl Store {
     pub fn resume(&self, prefix: &str, park: bool) -> Result<ResumeReport> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, Some(prefix))?;
-        if session.meta.status.is_terminal() {
-            return Err(Error::refused(
-                session.id(),
-                format!(
-                    "a {} session cannot be resumed; fork it to continue its work",
-                    session.meta.status
-                ),
-            ));
-        }
+        let ctx = self.op_context()?;
+        // Refuses a finished session before anything else is planned.
+        operations::apply(
+            &mut session.meta,
+            &mut session.body,
+            &Operation::Resume,
+            &ctx,
+        )?;
         let mut steps = Vec::new();
         let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
-        let ctx = self.op_context()?;
-        if session.meta.status != SessionStatus::InProgress {
-            let mut body = session.doc.body.clone();
-            operations::apply(
-                &mut session.meta,
-                &mut body,
-                &Operation::SetStatus(SessionStatus::InProgress),
-                &ctx,
-            )?;
-            session.doc.body = body;
-        }
-        if session.meta.stage == Some(Stage::Paused) {
-            session.meta.stage = Some(
-                session
-                    .meta
-                    .paused_from_stage
-                    .take()
-                    .unwrap_or(Stage::Implementing),
-            );
-        }
         session.meta.updated = ctx.now.clone();
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
@@ -842,23 +807,19 @@ impl Store {
         meta.created = now_iso.clone();
         meta.updated = now_iso.clone();
         meta.git = crate::workspace::git::capture(&self.ws.project_root).or(meta.git);
-        let working_stage = match meta.stage {
-            Some(Stage::Paused) => meta.paused_from_stage.unwrap_or(Stage::Implementing),
-            Some(s) if !s.is_terminal() => s,
-            _ => Stage::Implementing,
-        };
-        if activate {
-            meta.status = SessionStatus::InProgress;
-            meta.stage = Some(working_stage);
-            meta.paused_from_stage = None;
-        } else {
-            meta.status = SessionStatus::Paused;
-            meta.stage = Some(Stage::Paused);
-            meta.paused_from_stage = Some(working_stage);
-        }
-        let mut doc = source.doc.clone();
-        doc.body = orchestration_log::upsert_note(
-            &doc.body,
+        let forked = lifecycle::fork_state(
+            lifecycle::StatusStage {
+                status: meta.status,
+                stage: meta.stage,
+                paused_from_stage: meta.paused_from_stage,
+            },
+            activate,
+        );
+        meta.status = forked.status;
+        meta.stage = forked.stage;
+        meta.paused_from_stage = forked.paused_from_stage;
+        let body = orchestration_log::upsert_note(
+            &source.body,
             &format!("Forked from {} at {now_iso}.", source.id()),
         );
         let mut steps = Vec::new();
@@ -892,15 +853,15 @@ impl Store {
         } else {
             archive_rel(&id)?
         };
-        let session = SessionFile {
-            meta,
-            doc,
-            path: l.root.join(&rel),
-            location: if activate {
-                Location::Active
-            } else {
-                Location::Archive
-            },
+        // The fork keeps the source's layout (unknown keys, key order, flavour).
+        let mut session = source;
+        session.meta = meta;
+        session.body = body;
+        session.path = l.root.join(&rel);
+        session.location = if activate {
+            Location::Active
+        } else {
+            Location::Archive
         };
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
