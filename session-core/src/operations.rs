@@ -107,9 +107,6 @@ pub enum Operation {
     Pause,
     /// Cancel: status `cancelled`, stage `failed`.
     Cancel,
-    /// Resume: status `in_progress` and the stage its pause left; refused for a finished
-    /// (terminal) session, which only a fork continues.
-    Resume,
 }
 
 /// Fields [`Operation::SetField`] may set. `current_phase` must name a phase of the session
@@ -162,26 +159,6 @@ pub fn apply(
         Operation::SetStage(to) => set_stage(meta, *to)?,
         Operation::Pause => set_status(meta, SessionStatus::Paused)?,
         Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
-        Operation::Resume => {
-            if meta.status.is_terminal() {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "a {} session cannot be resumed; fork it to continue its work",
-                        meta.status
-                    ),
-                ));
-            }
-            if meta.status == SessionStatus::InProgress {
-                // Already running: only a stage left paused (by an older version) returns.
-                put_status_stage(
-                    meta,
-                    lifecycle::follow_status(status_stage(meta), SessionStatus::InProgress),
-                );
-            } else {
-                set_status(meta, SessionStatus::InProgress)?;
-            }
-        }
         Operation::PhaseStart(id) => {
             require_running(meta)?;
             let status = phase(meta, id)?.status;
@@ -383,6 +360,33 @@ pub fn apply(
                 *slot = value.clone();
             }
         }
+    }
+    meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// Resumes `meta`: status `in_progress` and the stage its pause left (a session already in
+/// progress only gets back a stage left paused by an older version); sets `updated`.
+///
+/// Errors: [`Error::Refused`] for a finished (terminal) session, which only a fork continues.
+pub fn resume(meta: &mut SessionMetadata, ctx: &OpContext) -> Result<()> {
+    if meta.status.is_terminal() {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "a {} session cannot be resumed; fork it to continue its work",
+                meta.status
+            ),
+        ));
+    }
+    if meta.status == SessionStatus::InProgress {
+        let now = status_stage(meta);
+        put_status_stage(
+            meta,
+            lifecycle::follow_status(now, SessionStatus::InProgress),
+        );
+    } else {
+        set_status(meta, SessionStatus::InProgress)?;
     }
     meta.updated = ctx.now.clone();
     Ok(())

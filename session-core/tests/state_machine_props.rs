@@ -79,6 +79,7 @@ impl Model {
         ok
     }
 
+    /// The stage rule of a status change.
     fn follow(&mut self, to: S) {
         self.status = to;
         match to {
@@ -107,14 +108,6 @@ impl Model {
             Operation::SetStatus(to) => self.set_status(*to),
             Operation::Pause => self.set_status(S::Paused),
             Operation::Cancel => self.set_status(S::Cancelled),
-            Operation::Resume => match self.status {
-                S::Completed | S::Cancelled => false,
-                S::InProgress => {
-                    self.follow(S::InProgress);
-                    true
-                }
-                _ => self.set_status(S::InProgress),
-            },
             Operation::SetStage(to) => {
                 let ok = Self::stage_ok(self.stage, *to) && consistent(self.status, *to);
                 if ok {
@@ -249,7 +242,6 @@ fn op_strategy() -> impl Strategy<Value = Operation> {
         }),
         Just(Operation::Pause),
         Just(Operation::Cancel),
-        Just(Operation::Resume),
     ]
 }
 

@@ -704,15 +704,9 @@ impl Store {
         let (mut session, rel) = get_in(&l.root, Some(prefix))?;
         let ctx = self.op_context()?;
         // Refuses a finished session before anything else is planned.
-        operations::apply(
-            &mut session.meta,
-            &mut session.body,
-            &Operation::Resume,
-            &ctx,
-        )?;
+        operations::resume(&mut session.meta, &ctx)?;
         let mut steps = Vec::new();
         let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
-        session.meta.updated = ctx.now.clone();
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.render(),
