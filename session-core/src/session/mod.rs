@@ -7,7 +7,7 @@
 //!   stage and status consistent.
 //! - [`progress`]: which phases are done and which comes next.
 //! - [`agent_name`]: what an agent name is.
-//! - [`session_id`], [`session_file`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
+//! - [`session_id`], [`session_file`], [`phase_spec`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
 pub mod agent_name;
 pub mod document;
@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod lifecycle;
 pub mod model;
 pub mod orchestration_log;
+pub mod phase_spec;
 pub mod plan;
 pub mod progress;
 pub mod schema;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock;
 use crate::error::Result;
 use crate::session::lifecycle::SessionStatus;
-use crate::store::{Location, SessionFile};
+use crate::session::session_file::{Location, SessionFile};
 
 /// One row of `list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

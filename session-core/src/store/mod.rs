@@ -6,11 +6,17 @@
 //! active and archived; an exact id always wins; an ambiguous prefix is an error listing the
 //! candidates. A file that does not parse is reported by every listing and never skipped
 //! silently, rewritten or deleted.
+//!
+//! Inside the store imports go one way: [`listing`] (the list row and its order) and [`intent`]
+//! (move records) depend on nothing here; [`index`] caches listing rows; `quarantine` sets files
+//! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
+//! and so depend on this module, which only declares them and re-exports their types.
 
 mod doctor;
 pub mod index;
 pub mod intent;
 pub mod listing;
+mod quarantine;
 mod write_document;
 
 use std::collections::BTreeSet;
@@ -26,6 +32,7 @@ use crate::fs::lock::{self, LockGuard};
 use crate::operations::{self, OpContext, Operation};
 use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
+pub use crate::session::phase_spec::PhaseSpec;
 pub use crate::session::session_file::{Location, SessionFile};
 use crate::session::{orchestration_log, progress};
 use crate::store::intent::{Intent, Step};
@@ -44,27 +51,6 @@ pub const ACTIVE_KEYWORD: &str = "active";
 pub struct Store {
     ws: Workspace,
     env: Env,
-}
-
-/// A phase to create: name, agents, and the phases it waits for.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
-#[serde(default)]
-pub struct PhaseSpec {
-    /// The phase's id; `None` numbers it by position (1, 2, ...). Maestro 1.6 plans name
-    /// phases by strings (`"design"`).
-    pub id: Option<PhaseId>,
-    /// Phase name.
-    pub name: String,
-    /// Assigned agents.
-    pub agents: Vec<String>,
-    /// Ids of phases that must finish first; `None` means the previous phase.
-    pub blocked_by: Option<Vec<PhaseId>>,
-    /// Whether its agents run in parallel.
-    pub parallel: bool,
-    /// The files the plan says the phase will touch (Maestro 1.6 plans' `files`), kept in the
-    /// session as `planned_files` when not empty.
-    #[serde(alias = "files")]
-    pub planned_files: Vec<String>,
 }
 
 /// An implementation plan given as text (Maestro 1.6 `create_session`'s
@@ -899,7 +885,7 @@ impl Store {
                 l.root.remove(&rel)?;
                 None
             }
-            Some(why) => Some(l.root.join(doctor::quarantine(
+            Some(why) => Some(l.root.join(quarantine::quarantine(
                 &l.root,
                 &rel,
                 &format!("deleted with `delete` while it could not be read: {why}"),
