@@ -266,8 +266,8 @@ impl Store {
         }
     }
 
-    /// The list row of every session, with the files that could not be read or parsed
-    /// (reported, never skipped). Archived rows come from the list index when their file is
+    /// The list row of every session in [`listing::newest_first`] order, with the files that
+    /// could not be read or parsed (reported, never skipped). Archived rows come from the list index when their file is
     /// unchanged (see [`crate::store::index`]).
     pub fn summaries(&self) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
         match self.reader()? {
@@ -1051,6 +1051,7 @@ fn summaries_in(root: &Root) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
     let (archived, errors) = index::rows(root, &archive_names(root)?);
     rows.extend(archived);
     broken.extend(errors);
+    listing::sort_newest_first(&mut rows);
     Ok((rows, broken))
 }
 
