@@ -278,16 +278,18 @@ impl Store {
 
     /// Resolves a full or partial session id to its file.
     ///
-    /// Errors: [`Error::NotFound`]; [`Error::Ambiguous`] listing every candidate.
+    /// Errors: [`Error::NoSuchSession`] naming the closest ids ([`did_you_mean`]);
+    /// [`Error::NotFound`] for `active` without an active session; [`Error::Ambiguous`] listing
+    /// every candidate.
     pub fn resolve(&self, prefix: &str) -> Result<(String, PathBuf, Location)> {
-        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let root = self.reader()?.ok_or_else(|| not_found(prefix, &[]))?;
         let (id, rel, location) = resolve_in(&root, prefix)?;
         Ok((id, root.join(rel), location))
     }
 
     /// The session named by a full or partial id.
     pub fn get(&self, prefix: &str) -> Result<SessionFile> {
-        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let root = self.reader()?.ok_or_else(|| not_found(prefix, &[]))?;
         Ok(get_in(&root, Some(prefix))?.0)
     }
 
@@ -295,7 +297,7 @@ impl Store {
     pub fn get_or_active(&self, prefix: Option<&str>) -> Result<SessionFile> {
         let root = self
             .reader()?
-            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD)))?;
+            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD), &[]))?;
         Ok(get_in(&root, prefix)?.0)
     }
 
@@ -1013,16 +1015,51 @@ fn doctor_hint(e: Error) -> Error {
     }
 }
 
-fn not_found(prefix: &str) -> Error {
+/// The error for a session id (or prefix) no session has, naming the closest of `known` ids
+/// ([`did_you_mean`]); `active` when there is no active session.
+fn not_found(prefix: &str, known: &[String]) -> Error {
     if prefix == ACTIVE_KEYWORD {
         Error::NotFound {
             what: "active session".into(),
         }
     } else {
-        Error::NotFound {
-            what: format!("session {prefix:?}"),
+        Error::NoSuchSession {
+            id: prefix.to_string(),
+            suggestions: did_you_mean(prefix, known),
         }
     }
+}
+
+/// The most suggestions a "did you mean" names.
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// The session ids of `known` closest to `typed`, an id (or id prefix) that matched none, for
+/// "did you mean": by the edit distance (optimal string alignment: a swap of two neighbours is
+/// one edit) to the whole id or to the id's first `typed.len()` characters, whichever is
+/// smaller, so a mistyped prefix finds its session too; between equally close ids, the one
+/// closer as a whole wins. Only ids within a third of the typed length (at least 1, at most 4
+/// edits) count; the closest are returned, at most [`MAX_SUGGESTIONS`], in id order. The one place this rule lives: every command and MCP tool
+/// that names a session goes through [`Store::resolve`] and its siblings.
+pub fn did_you_mean(typed: &str, known: &[String]) -> Vec<String> {
+    let typed_len = typed.chars().count();
+    let limit = (typed_len / 3).clamp(1, 4);
+    let mut scored: Vec<((usize, usize), &String)> = known
+        .iter()
+        .filter_map(|id| {
+            let head: String = id.chars().take(typed_len).collect();
+            let whole = strsim::osa_distance(typed, id);
+            let d = whole.min(strsim::osa_distance(typed, &head));
+            (d <= limit).then_some(((d, whole), id))
+        })
+        .collect();
+    scored.sort();
+    let best = scored.first().map(|(d, _)| *d);
+    scored
+        .into_iter()
+        .take_while(|(d, _)| Some(*d) == best)
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, id)| id.clone())
+        .collect()
 }
 
 /// `state/archive/<id>.md`.
@@ -1087,7 +1124,7 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
     if prefix == ACTIVE_KEYWORD {
         let active = active_in(root)
             .map_err(doctor_hint)?
-            .ok_or_else(|| not_found(ACTIVE_KEYWORD))?;
+            .ok_or_else(|| not_found(ACTIVE_KEYWORD, &[]))?;
         return Ok((
             active.meta.session_id,
             PathBuf::from(ACTIVE_REL),
@@ -1099,8 +1136,9 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
         return Ok(exact.clone());
     }
     let mut matches: Vec<_> = ids
-        .into_iter()
+        .iter()
         .filter(|(id, _, _)| id.starts_with(prefix))
+        .cloned()
         .collect();
     if matches.len() > 1 {
         return Err(Error::Ambiguous {
@@ -1108,7 +1146,10 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
             candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
         });
     }
-    matches.pop().ok_or_else(|| not_found(prefix))
+    matches.pop().ok_or_else(|| {
+        let known: Vec<String> = ids.into_iter().map(|(id, _, _)| id).collect();
+        not_found(prefix, &known)
+    })
 }
 
 /// The session named by `prefix` (the active one when `None`) and its file.
@@ -1320,6 +1361,47 @@ mod tests {
         assert_eq!(slug("  ***  "), "session");
         assert_eq!(slug("Ünïcode & stuff!"), "n-code-stuff");
         assert!(slug(&"word ".repeat(40)).len() <= 48);
+    }
+
+    #[test]
+    fn did_you_mean_names_the_closest_ids_within_reach() {
+        let known: Vec<String> = [
+            "2026-01-01-feat-tokenizer",
+            "2026-01-01-feat-tokenizer-2",
+            "2026-01-02-fix-parser",
+            "abc",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokenzier", &known),
+            ["2026-01-01-feat-tokenizer"]
+        );
+        // A mistyped prefix is compared with the ids' heads; the id closer as a whole wins.
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokne", &known),
+            ["2026-01-01-feat-tokenizer"]
+        );
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokenizer-3", &known),
+            ["2026-01-01-feat-tokenizer-2"]
+        );
+        assert_eq!(did_you_mean("abd", &known), ["abc"]);
+        assert!(
+            did_you_mean("xyz", &known).is_empty(),
+            "3 edits of 3 letters"
+        );
+        assert!(did_you_mean("2026-02-09-something-else", &known).is_empty());
+        assert!(did_you_mean("x", &[]).is_empty());
+        let err = not_found("2026-01-01-feat-tokenzier", &known);
+        assert_eq!(
+            err.to_string(),
+            "session \"2026-01-01-feat-tokenzier\" not found; did you mean \"2026-01-01-feat-tokenizer\"?"
+        );
+        assert_eq!(
+            not_found("abd", &["abc".into(), "abe".into()]).to_string(),
+            "session \"abd\" not found; did you mean \"abc\" or \"abe\"?"
+        );
     }
 
     #[test]
