@@ -151,7 +151,13 @@ impl HookBase {
 
     /// [`HookBase::prune`] as the user `uid`: only folders `uid` owns are removed. Tests pass
     /// another uid than the process's to check the owner rule without being root.
-    fn prune_as(&self, uid: u32, keep: Option<&SessionId>, ttl: Duration, now: SystemTime) -> usize {
+    fn prune_as(
+        &self,
+        uid: u32,
+        keep: Option<&SessionId>,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> usize {
         let Ok(entries) = fs::read_dir(&self.path) else {
             return 0;
         };
