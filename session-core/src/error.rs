@@ -7,6 +7,16 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// `; did you mean "a"?` or `; did you mean "a" or "b"?` for `ids`; empty when there are none.
+fn did_you_mean(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("; did you mean {last}?"),
+        Some((last, rest)) => format!("; did you mean {} or {last}?", rest.join(", ")),
+    }
+}
+
 /// Result alias used across `session-core`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -65,6 +75,15 @@ pub enum Error {
     NotFound {
         /// What was looked for, e.g. `session "2026-11"`.
         what: String,
+    },
+    /// No session has the id (or id prefix) given; `suggestions` are the closest existing ids
+    /// (see `store::did_you_mean`), named in the message when there are any.
+    #[error("session {id:?} not found{}", did_you_mean(suggestions))]
+    NoSuchSession {
+        /// The id or prefix given.
+        id: String,
+        /// The closest existing session ids, best first; may be empty.
+        suggestions: Vec<String>,
     },
     /// A partial session id matched more than one session.
     #[error("session id prefix {prefix:?} is ambiguous; candidates: {}", candidates.join(", "))]
@@ -175,6 +194,7 @@ impl Error {
             Error::PathRefused { .. }
             | Error::Refused { .. }
             | Error::NotFound { .. }
+            | Error::NoSuchSession { .. }
             | Error::Ambiguous { .. } => ErrorKind::Refused,
             Error::Invalid(_) => ErrorKind::Usage,
         }

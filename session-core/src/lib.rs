@@ -1,20 +1,22 @@
 //! `session-core`: every rule of maestro-session lives here.
 //!
 //! The executables in `hooks/` and `session-cli/` parse their input, call into this crate and
-//! print; they hold no rule of their own. Imports go one way, down this list:
+//! print; they hold no rule of their own. Imports go one way: a folder uses only folders above
+//! it in this list (`tests/architecture.rs` fails on an upward import):
 //!
 //! | folder | what it holds |
 //! |---|---|
 //! | [`fs`] | beneath-root resolution, durable replace, the lock, bounded reads |
 //! | [`workspace`] | project root, state dir, `.env`, environment, git |
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
-//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
 //! | [`operations`] | what each command does to a session |
+//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
 //! | [`integration`] | installing into Gemini CLI, Claude Code and Codex |
 //!
-//! [`error`] and [`clock`] are used by all of them.
+//! [`error`], [`clock`] and the environment snapshot [`workspace::env`] are used by all of
+//! them.
 
 pub mod clock;
 pub mod error;

@@ -10,7 +10,7 @@ use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
 };
-use crate::session::orchestration_log;
+use crate::session::{orchestration_log, progress};
 
 /// One change to a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +105,7 @@ pub enum Operation {
     },
     /// Pause: status `paused`, stage `paused` (remembering the stage).
     Pause,
-    /// Cancel: status `cancelled`.
+    /// Cancel: status `cancelled`, stage `failed`.
     Cancel,
 }
 
@@ -157,13 +157,7 @@ pub fn apply(
     match op {
         Operation::SetStatus(to) => set_status(meta, *to)?,
         Operation::SetStage(to) => set_stage(meta, *to)?,
-        Operation::Pause => {
-            set_status(meta, SessionStatus::Paused)?;
-            if let Some(stage) = meta.stage.filter(|s| s.can_go(Stage::Paused)) {
-                meta.paused_from_stage = Some(stage);
-                meta.stage = Some(Stage::Paused);
-            }
-        }
+        Operation::Pause => set_status(meta, SessionStatus::Paused)?,
         Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
         Operation::PhaseStart(id) => {
             require_running(meta)?;
@@ -215,7 +209,7 @@ pub fn apply(
             let p = phase_mut(meta, id)?;
             p.completed = Some(ctx.now.clone());
             let p = p.clone();
-            meta.current_phase = next_phase(meta).or(Some(p.id.clone()));
+            meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
             *body = orchestration_log::upsert(
                 body,
                 &p.id,
@@ -249,7 +243,7 @@ pub fn apply(
             move_phase(meta, id, PhaseStatus::Skipped)?;
             let own = phase(meta, id)?.id.clone();
             if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
-                meta.current_phase = next_phase(meta).or(Some(own));
+                meta.current_phase = progress::next_phase_id(meta).or(Some(own));
             }
         }
         Operation::Tokens {
@@ -371,15 +365,64 @@ pub fn apply(
     Ok(())
 }
 
+/// Resumes `meta`: status `in_progress` and the stage its pause left (a session already in
+/// progress only gets back a stage left paused by an older version); sets `updated`.
+///
+/// Errors: [`Error::Refused`] for a finished (terminal) session, which only a fork continues.
+pub fn resume(meta: &mut SessionMetadata, ctx: &OpContext) -> Result<()> {
+    if meta.status.is_terminal() {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "a {} session cannot be resumed; fork it to continue its work",
+                meta.status
+            ),
+        ));
+    }
+    if meta.status == SessionStatus::InProgress {
+        let now = status_stage(meta);
+        put_status_stage(
+            meta,
+            lifecycle::follow_status(now, SessionStatus::InProgress),
+        );
+    } else {
+        set_status(meta, SessionStatus::InProgress)?;
+    }
+    meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// The status, stage and remembered stage of `meta`.
+fn status_stage(meta: &SessionMetadata) -> lifecycle::StatusStage {
+    lifecycle::StatusStage {
+        status: meta.status,
+        stage: meta.stage,
+        paused_from_stage: meta.paused_from_stage,
+    }
+}
+
+fn put_status_stage(meta: &mut SessionMetadata, s: lifecycle::StatusStage) {
+    meta.status = s.status;
+    meta.stage = s.stage;
+    meta.paused_from_stage = s.paused_from_stage;
+}
+
+/// Every status change: [`lifecycle::change_status`] moves the stage with it.
 fn set_status(meta: &mut SessionMetadata, to: SessionStatus) -> Result<()> {
-    lifecycle::check(&meta.session_id, "status", meta.status, to)?;
-    meta.status = to;
+    let next = lifecycle::change_status(&meta.session_id, status_stage(meta), to)?;
+    put_status_stage(meta, next);
     Ok(())
 }
 
 fn set_stage(meta: &mut SessionMetadata, to: Stage) -> Result<()> {
     let from = meta.stage.unwrap_or_default();
     lifecycle::check(&meta.session_id, "stage", from, to)?;
+    lifecycle::check_pair(meta.status, Some(to)).map_err(|why| {
+        Error::refused(
+            &meta.session_id,
+            format!("stage cannot go from {from} to {to}: {why}; the stage pauses, resumes and ends with the status"),
+        )
+    })?;
     if to == Stage::Paused {
         meta.paused_from_stage = Some(from);
     } else if from == Stage::Paused {
@@ -439,14 +482,7 @@ fn start_phase(
     retry: bool,
 ) -> Result<()> {
     let p = phase(meta, id)?;
-    let waiting: Vec<String> = p
-        .blocked_by
-        .iter()
-        .filter(|b| {
-            !meta.phase(b).is_some_and(|bp| {
-                matches!(bp.status, PhaseStatus::Completed | PhaseStatus::Skipped)
-            })
-        })
+    let waiting: Vec<String> = progress::blockers(meta, p)
         .map(|b| {
             format!(
                 "{b} ({})",
@@ -483,14 +519,6 @@ fn start_phase(
     p.completed = None;
     meta.current_phase = Some(phase(meta, id)?.id.clone());
     Ok(())
-}
-
-/// The first phase not completed or skipped.
-fn next_phase(meta: &SessionMetadata) -> Option<PhaseId> {
-    meta.phases
-        .iter()
-        .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-        .map(|p| p.id.clone())
 }
 
 fn new_error(agent: String, kind: &str, message: &str, now: &str) -> PhaseError {

@@ -1,6 +1,8 @@
 //! Property test: random sequences of operations against an independent model of the three
 //! state machines. After every step the file parses, the totals equal the sums of `by_agent`,
-//! the statuses match the model, and a refused operation leaves the file byte for byte as it was.
+//! the statuses match the model, status and stage are never an inconsistent pair (a terminal
+//! status with a working stage, a paused session working, a working session paused), and a
+//! refused operation leaves the file byte for byte as it was.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::BTreeMap;
@@ -33,6 +35,7 @@ const MAX_RETRIES: u32 = 2;
 struct Model {
     status: S,
     stage: G,
+    paused_from: Option<G>,
     phases: Vec<(P, u32)>,
     errors: Vec<Vec<bool>>,
     tokens: BTreeMap<String, (u64, u64, u64)>,
@@ -67,6 +70,32 @@ impl Model {
             || (from == G::Paused && (WORKING.contains(&to) || to == G::Failed))
     }
 
+    /// A status change, and the stage that follows it (the issue's rule).
+    fn set_status(&mut self, to: S) -> bool {
+        let ok = Self::status_ok(self.status, to);
+        if ok {
+            self.follow(to);
+        }
+        ok
+    }
+
+    /// The stage rule of a status change.
+    fn follow(&mut self, to: S) {
+        self.status = to;
+        match to {
+            S::Completed => (self.stage, self.paused_from) = (G::Completed, None),
+            S::Cancelled => (self.stage, self.paused_from) = (G::Failed, None),
+            S::Paused if WORKING.contains(&self.stage) => {
+                self.paused_from = Some(self.stage);
+                self.stage = G::Paused;
+            }
+            S::InProgress if self.stage == G::Paused => {
+                self.stage = self.paused_from.take().unwrap_or(G::Implementing);
+            }
+            _ => {}
+        }
+    }
+
     fn done(&self, id: u32) -> bool {
         // Phases are numbered 1..=4 here.
         matches!(self.phases[id as usize - 1].0, P::Completed | P::Skipped)
@@ -76,34 +105,18 @@ impl Model {
     fn apply(&mut self, op: &Operation) -> bool {
         let running = self.status == S::InProgress;
         match op {
-            Operation::SetStatus(to) => {
-                let ok = Self::status_ok(self.status, *to);
-                if ok {
-                    self.status = *to;
-                }
-                ok
-            }
+            Operation::SetStatus(to) => self.set_status(*to),
+            Operation::Pause => self.set_status(S::Paused),
+            Operation::Cancel => self.set_status(S::Cancelled),
             Operation::SetStage(to) => {
-                let ok = Self::stage_ok(self.stage, *to);
+                let ok = Self::stage_ok(self.stage, *to) && consistent(self.status, *to);
                 if ok {
-                    self.stage = *to;
-                }
-                ok
-            }
-            Operation::Pause => {
-                let ok = Self::status_ok(self.status, S::Paused);
-                if ok {
-                    self.status = S::Paused;
-                    if WORKING.contains(&self.stage) {
-                        self.stage = G::Paused;
+                    if *to == G::Paused {
+                        self.paused_from = Some(self.stage);
+                    } else if self.stage == G::Paused {
+                        self.paused_from = None;
                     }
-                }
-                ok
-            }
-            Operation::Cancel => {
-                let ok = Self::status_ok(self.status, S::Cancelled);
-                if ok {
-                    self.status = S::Cancelled;
+                    self.stage = *to;
                 }
                 ok
             }
@@ -171,6 +184,17 @@ impl Model {
             }
             _ => unreachable!("not generated"),
         }
+    }
+}
+
+/// Whether a status and a stage may stand together: written from the issue, not from
+/// `lifecycle::check_pair`.
+fn consistent(status: S, stage: G) -> bool {
+    match status {
+        S::Completed => stage == G::Completed,
+        S::Cancelled => stage == G::Failed,
+        S::Paused => matches!(stage, G::Paused | G::Completed | G::Failed),
+        S::InProgress | S::Failed | S::Timeout => stage != G::Paused,
     }
 }
 
@@ -253,7 +277,7 @@ proptest! {
         let dir = tempfile::tempdir().expect("tmp");
         let store = new_store(dir.path());
         let path = store.workspace().active_session_path();
-        let mut model = Model { status: S::InProgress, stage: G::Initializing, phases: vec![(P::Pending, 0); 4], errors: vec![Vec::new(); 4], tokens: BTreeMap::new() };
+        let mut model = Model { status: S::InProgress, stage: G::Initializing, paused_from: None, phases: vec![(P::Pending, 0); 4], errors: vec![Vec::new(); 4], tokens: BTreeMap::new() };
         for op in &ops {
             let before = std::fs::read(&path).expect("read");
             let allowed = model.apply(op);
@@ -266,6 +290,8 @@ proptest! {
             let m = &file.meta;
             prop_assert_eq!(m.status, model.status);
             prop_assert_eq!(m.stage.unwrap_or_default(), model.stage);
+            prop_assert!(consistent(m.status, model.stage), "inconsistent pair {} / {} after {:?}", m.status, model.stage, op);
+            prop_assert_eq!(m.paused_from_stage, model.paused_from);
             let phases: Vec<(P, u32)> = m.phases.iter().map(|p| (p.status, p.retry_count)).collect();
             prop_assert_eq!(&phases, &model.phases);
             let errors: Vec<Vec<bool>> = m.phases.iter().map(|p| p.errors.iter().map(|e| e.resolved).collect()).collect();

@@ -19,6 +19,8 @@ use std::borrow::Cow;
 
 use std::path::Path;
 
+use crate::session::agent_name::is_valid as is_name;
+pub use crate::session::agent_name::normalize;
 use crate::workspace::dotenv;
 use crate::workspace::env::Env;
 
@@ -125,15 +127,6 @@ pub fn name_list(list: &str) -> Vec<String> {
         .map(normalize)
         .filter(|n| is_name(n))
         .collect()
-}
-
-/// Lower-case, trimmed, `-` read as `_`.
-pub fn normalize(name: &str) -> String {
-    name.trim().to_ascii_lowercase().replace('-', "_")
-}
-
-fn is_name(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 fn is_word_byte(b: u8) -> bool {

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::hooks::agent;
+use crate::session::progress::is_done_text;
 
 /// Largest context [`agent_context`] gives, in bytes; longer text is cut at a character
 /// boundary and ends with `…`. It is added to the agent's context on every start.
@@ -398,12 +399,8 @@ fn is_blocked(all: &[Value], phase: &Value) -> bool {
         .and_then(Value::as_array)
         .is_some_and(|deps| {
             deps.iter().any(|dep| {
-                !find_phase(all, dep).is_some_and(|p| {
-                    matches!(
-                        text(p.get("status")).as_deref(),
-                        Some("completed" | "skipped")
-                    )
-                })
+                !find_phase(all, dep)
+                    .is_some_and(|p| text(p.get("status")).is_some_and(|st| is_done_text(&st)))
             })
         })
 }

@@ -53,14 +53,9 @@ impl Outcome {
     }
 }
 
-/// The executable name of each hook, as the install layout and runtime configs call it.
+/// The executable name of each hook: [`HookEvent::executable`].
 pub fn executable_name(event: HookEvent) -> &'static str {
-    match event {
-        HookEvent::SessionStart => "session-start",
-        HookEvent::BeforeAgent => "before-agent",
-        HookEvent::AfterAgent => "after-agent",
-        HookEvent::SessionEnd => "session-end",
-    }
+    event.executable()
 }
 
 /// The whole life of a hook executable: parse `--runtime`, read stdin, handle, print. Never
@@ -373,11 +368,7 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
 /// Claude Code agent types may be namespaced (`my-plugin:reviewer`); the bare name is kept
 /// when it is a safe agent name.
 fn claude_agent_name(agent_type: &str) -> Option<String> {
-    let bare = agent::normalize(agent_type.rsplit(':').next().unwrap_or(agent_type));
-    let safe = !bare.is_empty()
-        && bare.len() <= 64
-        && bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    safe.then_some(bare)
+    crate::session::agent_name::parse(agent_type.rsplit(':').next().unwrap_or(agent_type))
 }
 
 /// Checks the finishing agent's handoff report and forgets the agent. Claude Code: a

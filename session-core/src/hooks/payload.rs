@@ -53,8 +53,41 @@ pub enum HookEvent {
 }
 
 impl HookEvent {
-    /// The event name as `runtime` spells it, used in `hookSpecificOutput.hookEventName`.
-    pub fn name(self, runtime: Runtime) -> &'static str {
+    /// The four events, in the order hooks are registered.
+    pub const ALL: [HookEvent; 4] = [
+        HookEvent::SessionStart,
+        HookEvent::BeforeAgent,
+        HookEvent::AfterAgent,
+        HookEvent::SessionEnd,
+    ];
+
+    /// The executable that handles the event, as the install layout, every runtime's hook
+    /// configuration (Gemini CLI extension, Claude Code plugin and settings, Codex) and the
+    /// hooks' diagnostics call it. The one home of the event -> executable mapping.
+    pub const fn executable(self) -> &'static str {
+        match self {
+            HookEvent::SessionStart => "session-start",
+            HookEvent::BeforeAgent => "before-agent",
+            HookEvent::AfterAgent => "after-agent",
+            HookEvent::SessionEnd => "session-end",
+        }
+    }
+
+    /// (event name as `runtime` spells it, executable) for every event, in [`HookEvent::ALL`]
+    /// order: what a runtime's hook configuration registers.
+    pub const fn registrations(runtime: Runtime) -> [(&'static str, &'static str); 4] {
+        let [a, b, c, d] = HookEvent::ALL;
+        [
+            (a.name(runtime), a.executable()),
+            (b.name(runtime), b.executable()),
+            (c.name(runtime), c.executable()),
+            (d.name(runtime), d.executable()),
+        ]
+    }
+
+    /// The event name as `runtime` spells it, used in `hookSpecificOutput.hookEventName` and
+    /// as the key of the runtime's hook configuration.
+    pub const fn name(self, runtime: Runtime) -> &'static str {
         match (self, runtime) {
             (HookEvent::SessionStart, _) => "SessionStart",
             (HookEvent::SessionEnd, _) => "SessionEnd",

@@ -146,10 +146,21 @@ impl HookBase {
     /// symlinks, non-folders, folders owned by another user and names that are not session ids.
     /// Returns how many were removed.
     pub fn prune(&self, keep: Option<&SessionId>, ttl: Duration, now: SystemTime) -> usize {
+        self.prune_as(rustix::process::getuid().as_raw(), keep, ttl, now)
+    }
+
+    /// [`HookBase::prune`] as the user `uid`: only folders `uid` owns are removed. Tests pass
+    /// another uid than the process's to check the owner rule without being root.
+    fn prune_as(
+        &self,
+        uid: u32,
+        keep: Option<&SessionId>,
+        ttl: Duration,
+        now: SystemTime,
+    ) -> usize {
         let Ok(entries) = fs::read_dir(&self.path) else {
             return 0;
         };
-        let uid = rustix::process::getuid().as_raw();
         let mut removed = 0;
         for entry in entries.flatten() {
             let name = entry.file_name();
@@ -496,21 +507,20 @@ mod tests {
 
     #[test]
     fn prune_skips_folders_of_other_users() {
-        // Only root can give a folder away; elsewhere this case cannot be staged.
-        if rustix::process::getuid().as_raw() != 0 {
-            return;
-        }
+        // Every folder here is ours; pruning as another user must see them all as someone
+        // else's and keep them, while pruning as ourselves removes the idle one. No root needed.
         let t = tempfile::tempdir().expect("tmp");
         let base = HookBase::at(&t.path().join("hooks")).expect("base");
-        let foreign = base.path().join("foreign");
-        fs::create_dir(&foreign).expect("mkdir");
-        std::os::unix::fs::chown(&foreign, Some(65534), Some(65534)).expect("chown");
-        set_mtime(&foreign, Duration::from_secs(10 * 3600));
-        assert_eq!(
-            base.prune(None, Duration::from_secs(60), SystemTime::now()),
-            0
-        );
-        assert!(foreign.exists());
+        let idle = base.path().join("idle");
+        fs::create_dir(&idle).expect("mkdir");
+        set_mtime(&idle, Duration::from_secs(10 * 3600));
+        let me = rustix::process::getuid().as_raw();
+        let ttl = Duration::from_secs(60);
+        let stranger = me.wrapping_add(1);
+        assert_eq!(base.prune_as(stranger, None, ttl, SystemTime::now()), 0);
+        assert!(idle.exists(), "another user's folder is never removed");
+        assert_eq!(base.prune_as(me, None, ttl, SystemTime::now()), 1);
+        assert!(!idle.exists());
     }
 
     #[test]

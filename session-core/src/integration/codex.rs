@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::shell::shell_word;
 use super::{CLAUDE_EVENTS, pretty};
 use crate::error::{Error, Result};
 
@@ -76,26 +77,12 @@ pub fn home(codex_home: Option<OsString>, home: Option<OsString>) -> Option<Path
     }
 }
 
-/// `text` quoted for a POSIX shell when it holds anything but `A-Za-z0-9/._+,:@%=-`
-/// (Codex runs hook commands with `$SHELL -lc`).
-pub fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._+,:@%=-".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
 /// The command line of our hook `exe` in `bin_dir`: `<bin_dir>/<exe> --runtime claude`, the
 /// path shell-quoted when needed.
 pub fn hook_command(bin_dir: &str, exe: &str) -> String {
     format!(
         "{} --runtime claude",
-        shell_quote(&format!("{}/{exe}", bin_dir.trim_end_matches('/')))
+        shell_word(&format!("{}/{exe}", bin_dir.trim_end_matches('/')))
     )
 }
 

@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
+use crate::integration::shell::shell_word;
 
 /// The command group: files go in `commands/maestro/`, commands are `/maestro:<name>`.
 pub const GROUP: &str = "maestro";
@@ -96,16 +97,6 @@ impl ShellPath {
     pub fn shell_word(&self) -> &str {
         &self.word
     }
-}
-
-/// `text` as one POSIX shell word: as is when every character is safe unquoted, else in single
-/// quotes with each `'` written `'\''`.
-fn shell_word(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._+,:@%=-".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        return text.to_string();
-    }
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// The absolute path of `read-active-session` in the extension folder `ext_dir`

@@ -20,31 +20,24 @@
 pub mod codex;
 pub mod gemini_commands;
 pub mod gemini_policy;
+pub mod shell;
 
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::hooks::payload::{HookEvent, Runtime};
+use shell::shell_word;
 
 /// Timeout of each hook in Gemini CLI, in ms.
 pub const GEMINI_TIMEOUT_MS: u64 = 5_000;
 /// Timeout of each hook in Claude Code, in s.
 pub const CLAUDE_TIMEOUT_S: u64 = 5;
 
-/// (Gemini CLI event, executable) pairs.
-pub const GEMINI_EVENTS: [(&str, &str); 4] = [
-    ("SessionStart", "session-start"),
-    ("BeforeAgent", "before-agent"),
-    ("AfterAgent", "after-agent"),
-    ("SessionEnd", "session-end"),
-];
+/// (Gemini CLI event, executable) pairs, from [`HookEvent::registrations`].
+pub const GEMINI_EVENTS: [(&str, &str); 4] = HookEvent::registrations(Runtime::Gemini);
 
-/// (Claude Code event, executable) pairs.
-pub const CLAUDE_EVENTS: [(&str, &str); 4] = [
-    ("SessionStart", "session-start"),
-    ("SubagentStart", "before-agent"),
-    ("SubagentStop", "after-agent"),
-    ("SessionEnd", "session-end"),
-];
+/// (Claude Code event, executable) pairs, from [`HookEvent::registrations`].
+pub const CLAUDE_EVENTS: [(&str, &str); 4] = HookEvent::registrations(Runtime::Claude);
 
 /// Name of the Claude Code plugin, and the namespace of its commands (`/maestro-session:status`).
 pub const CLAUDE_PLUGIN_NAME: &str = "maestro-session";
@@ -202,20 +195,6 @@ pub fn claude_marketplace(version: &str, plugin_folder: &str) -> String {
             "description": "Native Maestro session hooks, MCP server and status command",
         }],
     }))
-}
-
-/// `path` as one shell word: as it is when it holds only characters no shell treats
-/// specially, else in single quotes. Claude Code runs hook commands through a shell.
-fn shell_word(path: &str) -> String {
-    let plain = !path.is_empty()
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b));
-    if plain {
-        path.to_string()
-    } else {
-        format!("'{}'", path.replace('\'', "'\\''"))
-    }
 }
 
 /// The Claude Code settings block to paste, as pretty JSON.

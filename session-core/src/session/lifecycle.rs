@@ -10,6 +10,15 @@
 //!   `paused` from any non-terminal stage; `paused` back to any non-terminal stage.
 //! - Phase: `pending -> in_progress -> completed | failed`, `failed -> in_progress` (a retry,
 //!   bounded by `MAESTRO_MAX_RETRIES`, default 2), `pending -> skipped`.
+//!
+//! Status and stage move together by one rule, [`change_status`], which every path that changes
+//! a session's status goes through (the operations behind the command line, the MCP tools and
+//! the hooks): a terminal status moves the stage to its terminal value ([`terminal_stage`]:
+//! `completed -> completed`, `cancelled -> failed`), `paused` pauses the stage (remembering it
+//! in `paused_from_stage`), and `in_progress` resumes a paused stage. [`check_pair`] says which
+//! pairs are consistent; a stage change that would break it is refused, and `write-state`
+//! refuses a file holding an inconsistent pair. A session without a `stage` (Maestro's files
+//! have none) is consistent with every status and never gains one.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -263,10 +272,197 @@ pub fn check<T: State + std::fmt::Display>(
     }
 }
 
+/// A session's status with its stage and the stage a pause left: the fields [`change_status`]
+/// moves together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusStage {
+    /// Session `status`.
+    pub status: SessionStatus,
+    /// Workflow `stage`, absent in Maestro's files.
+    pub stage: Option<Stage>,
+    /// The stage a paused session returns to.
+    pub paused_from_stage: Option<Stage>,
+}
+
+/// The stage a terminal status carries: `completed` for `completed`, `failed` for
+/// `cancelled` (the stage machine's other terminal state); `None` for a status that is not
+/// terminal.
+pub fn terminal_stage(status: SessionStatus) -> Option<Stage> {
+    match status {
+        SessionStatus::Completed => Some(Stage::Completed),
+        SessionStatus::Cancelled => Some(Stage::Failed),
+        _ => None,
+    }
+}
+
+/// The stage a resumed session works in: the one its pause left, else `implementing`.
+pub const RESUME_STAGE: Stage = Stage::Implementing;
+
+/// Moves the status of session `session` from `now.status` to `to` (checked against
+/// [`SESSION_TRANSITIONS`]) and the stage with it: the one rule that keeps them consistent.
+///
+/// - to a terminal status: the stage (when there is one) becomes [`terminal_stage`], and the
+///   remembered stage is dropped;
+/// - to `paused`: a stage that can pause becomes `paused`, remembering itself;
+/// - to `in_progress`: a `paused` stage returns to the remembered one (else [`RESUME_STAGE`]);
+/// - to `failed` or `timeout` (resumable): the stage stays.
+///
+/// Errors: [`crate::Error::Refused`] from [`check`] for a transition the table does not allow.
+pub fn change_status(
+    session: &str,
+    now: StatusStage,
+    to: SessionStatus,
+) -> crate::Result<StatusStage> {
+    check(session, "status", now.status, to)?;
+    Ok(follow_status(now, to))
+}
+
+/// The stage half of [`change_status`], without the table check: `now` with status `to` and
+/// the stage that goes with it. Also what [`fork_state`] and resume of an `in_progress`
+/// session with a paused stage use.
+pub fn follow_status(now: StatusStage, to: SessionStatus) -> StatusStage {
+    let mut next = StatusStage { status: to, ..now };
+    if let Some(terminal) = terminal_stage(to) {
+        next.stage = now.stage.map(|_| terminal);
+        next.paused_from_stage = None;
+    } else if to == SessionStatus::Paused {
+        if let Some(stage) = now.stage.filter(|s| s.can_go(Stage::Paused)) {
+            next.paused_from_stage = Some(stage);
+            next.stage = Some(Stage::Paused);
+        }
+    } else if to == SessionStatus::InProgress && now.stage == Some(Stage::Paused) {
+        next.stage = Some(now.paused_from_stage.unwrap_or(RESUME_STAGE));
+        next.paused_from_stage = None;
+    }
+    next
+}
+
+/// The state of a fork of a session in `source` state: `in_progress` in the stage it was
+/// working in (`activate`), else `paused` remembering that stage. The working stage is the
+/// source's stage, the one its pause left, or [`RESUME_STAGE`] for a finished source.
+pub fn fork_state(source: StatusStage, activate: bool) -> StatusStage {
+    let working = match source.stage {
+        Some(Stage::Paused) => source.paused_from_stage.unwrap_or(RESUME_STAGE),
+        Some(s) if !s.is_terminal() => s,
+        _ => RESUME_STAGE,
+    };
+    let running = StatusStage {
+        status: SessionStatus::InProgress,
+        stage: Some(working),
+        paused_from_stage: None,
+    };
+    if activate {
+        running
+    } else {
+        follow_status(running, SessionStatus::Paused)
+    }
+}
+
+/// Whether `status` and `stage` may stand together, and if not why:
+/// - a terminal status carries its [`terminal_stage`];
+/// - a `paused` session's stage is `paused`, or a terminal stage (which cannot pause);
+/// - a stage is `paused` only while the session is.
+///
+/// A session without a stage is consistent with every status.
+pub fn check_pair(status: SessionStatus, stage: Option<Stage>) -> Result<(), String> {
+    let Some(stage) = stage else {
+        return Ok(());
+    };
+    let why = if let Some(terminal) = terminal_stage(status) {
+        (stage != terminal).then(|| format!("a {status} session's stage is {terminal}"))
+    } else if status == SessionStatus::Paused {
+        (stage != Stage::Paused && !stage.is_terminal())
+            .then(|| "a paused session's stage is paused (or terminal)".to_string())
+    } else {
+        (stage == Stage::Paused)
+            .then(|| "the stage is paused only while the session is paused".to_string())
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "status {status} with stage {stage} is inconsistent: {why}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn every_status_change_keeps_the_pair_consistent() {
+        let stages: Vec<Option<Stage>> = std::iter::once(None)
+            .chain(Stage::ALL.iter().copied().map(Some))
+            .collect();
+        for &from in SessionStatus::ALL {
+            for &stage in &stages {
+                if check_pair(from, stage).is_err() {
+                    continue;
+                }
+                let now = StatusStage {
+                    status: from,
+                    stage,
+                    paused_from_stage: None,
+                };
+                for &to in SessionStatus::ALL {
+                    match change_status("s", now, to) {
+                        Ok(next) => {
+                            assert_eq!(next.status, to);
+                            assert_eq!(
+                                next.stage.is_some(),
+                                stage.is_some(),
+                                "never gains a stage"
+                            );
+                            assert!(
+                                check_pair(next.status, next.stage).is_ok(),
+                                "{from}/{stage:?} -> {to}: {next:?}"
+                            );
+                        }
+                        Err(_) => assert!(!from.can_go(to)),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn terminal_status_moves_the_stage_and_pause_round_trips() {
+        let working = StatusStage {
+            status: SessionStatus::InProgress,
+            stage: Some(Stage::Validating),
+            paused_from_stage: None,
+        };
+        let paused = change_status("s", working, SessionStatus::Paused).expect("pause");
+        assert_eq!(
+            (paused.stage, paused.paused_from_stage),
+            (Some(Stage::Paused), Some(Stage::Validating))
+        );
+        let cancelled = change_status("s", paused, SessionStatus::Cancelled).expect("cancel");
+        assert_eq!(
+            (cancelled.stage, cancelled.paused_from_stage),
+            (Some(Stage::Failed), None)
+        );
+        let resumed = change_status("s", paused, SessionStatus::InProgress).expect("resume");
+        assert_eq!(resumed, working);
+        let done = change_status(
+            "s",
+            StatusStage {
+                stage: Some(Stage::Initializing),
+                ..working
+            },
+            SessionStatus::Completed,
+        )
+        .expect("complete");
+        assert_eq!(done.stage, Some(Stage::Completed));
+        assert_eq!(
+            check_pair(SessionStatus::Cancelled, Some(Stage::Paused)).expect_err("bad"),
+            "status cancelled with stage paused is inconsistent: a cancelled session's stage is failed"
+        );
+        assert!(check_pair(SessionStatus::Completed, None).is_ok());
+        assert_eq!(fork_state(cancelled, true).stage, Some(RESUME_STAGE));
+        assert_eq!(fork_state(paused, false), paused);
+    }
 
     /// Checks every pair of `T` against `allowed`, written out independently of the table.
     fn check_all_pairs<T: State + std::hash::Hash>(allowed: &[(T, T)]) {

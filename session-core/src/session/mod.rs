@@ -3,16 +3,22 @@
 //! - [`document`] and [`frontmatter`]: the Markdown file with YAML frontmatter, read and spliced so
 //!   unknown keys survive byte for byte.
 //! - [`model`]: the typed view of a session (phases, agents, tokens).
-//! - [`lifecycle`]: the session, stage and phase state machines.
-//! - [`session_id`], [`session_file`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
+//! - [`lifecycle`]: the session, stage and phase state machines, and the one rule that keeps
+//!   stage and status consistent.
+//! - [`progress`]: which phases are done and which comes next.
+//! - [`agent_name`]: what an agent name is.
+//! - [`session_id`], [`session_file`], [`phase_spec`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
+pub mod agent_name;
 pub mod document;
 pub mod frontmatter;
 pub mod handoff;
 pub mod lifecycle;
 pub mod model;
 pub mod orchestration_log;
+pub mod phase_spec;
 pub mod plan;
+pub mod progress;
 pub mod schema;
 pub mod session_file;
 pub mod session_id;

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, Stage};
+/// Git context of the project (where it is captured: [`crate::workspace::git`]).
+pub use crate::workspace::git::GitContext;
 
 /// The frontmatter of one session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -343,25 +345,6 @@ pub struct ForkedFrom {
     pub extra: Map<String, Value>,
 }
 
-/// Git context of the project when the session was created.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct GitContext {
-    /// Current branch (`HEAD` when detached).
-    pub branch: Option<String>,
-    /// Commit hash of HEAD.
-    pub commit: Option<String>,
-    /// Top folder of the work tree.
-    pub repo_root: Option<String>,
-    /// Whether the work tree is a linked worktree.
-    pub is_worktree: bool,
-    /// Name of the linked worktree, if one.
-    pub worktree_name: Option<String>,
-    /// Keys this tool does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
 impl SessionMetadata {
     /// Reads the typed view of a frontmatter map.
     ///
@@ -409,12 +392,9 @@ impl SessionMetadata {
         self.phases.iter_mut().find(|p| p.id.names(id))
     }
 
-    /// Completed or skipped phases.
+    /// How many phases are done (see [`crate::session::progress::is_done`]).
     pub fn phases_done(&self) -> usize {
-        self.phases
-            .iter()
-            .filter(|p| matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-            .count()
+        crate::session::progress::done_count(self)
     }
 
     /// Unresolved errors over all phases, with their phase id and index.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
-use crate::session::document::Document;
+use crate::session::document::{Document, Flavour};
 use crate::session::model::SessionMetadata;
 
 /// Where a session file lies.
@@ -32,12 +32,19 @@ impl Location {
 }
 
 /// A parsed session file.
+///
+/// The metadata has one home, [`SessionFile::meta`]: the frontmatter as it was read is kept
+/// privately, only so that [`SessionFile::render`] can write back what changed in place and keep
+/// unknown keys, key order and formatting. Nothing reads metadata from it.
 #[derive(Debug, Clone)]
 pub struct SessionFile {
-    /// The typed frontmatter (changes here are written back by [`SessionFile::render`]).
+    /// The typed frontmatter: the session's metadata (changes here are written back by
+    /// [`SessionFile::render`]).
     pub meta: SessionMetadata,
-    /// The document as read (frontmatter map with unknown keys, flavour, body).
-    pub doc: Document,
+    /// The body after the frontmatter: the orchestration log.
+    pub body: String,
+    /// The frontmatter as read (with unknown keys) and its flavour: the layout a rewrite keeps.
+    as_read: Document,
     /// The file's path.
     pub path: PathBuf,
     /// Where it lies.
@@ -45,6 +52,32 @@ pub struct SessionFile {
 }
 
 impl SessionFile {
+    /// A session file not yet on disk: YAML frontmatter holding `meta`, then `body`.
+    pub fn new(
+        meta: SessionMetadata,
+        body: String,
+        path: PathBuf,
+        location: Location,
+    ) -> SessionFile {
+        SessionFile {
+            meta,
+            body,
+            as_read: Document {
+                flavour: Flavour::Yaml,
+                frontmatter: Default::default(),
+                body: String::new(),
+            },
+            path,
+            location,
+        }
+    }
+
+    /// Whether the frontmatter as read held `key` (a field the typed view reads as its default
+    /// when absent, such as `status`).
+    pub fn read_with_key(&self, key: &str) -> bool {
+        self.as_read.frontmatter.contains_key(key)
+    }
+
     /// Reads and parses the file at `path`.
     ///
     /// Errors: [`Error::Io`] when unreadable; [`Error::Corrupt`] with line and reason when the
@@ -66,7 +99,7 @@ impl SessionFile {
 
     /// Parses file bytes read from `path`.
     pub fn from_bytes(bytes: &[u8], path: &Path, location: Location) -> Result<SessionFile> {
-        let doc = Document::from_bytes(bytes).map_err(|e| e.at(path))?;
+        let mut doc = Document::from_bytes(bytes).map_err(|e| e.at(path))?;
         let meta = SessionMetadata::from_frontmatter(&doc.frontmatter).map_err(|reason| {
             Error::Corrupt {
                 path: path.to_path_buf(),
@@ -74,9 +107,11 @@ impl SessionFile {
                 reason: format!("frontmatter field {reason}"),
             }
         })?;
+        let body = std::mem::take(&mut doc.body);
         Ok(SessionFile {
             meta,
-            doc,
+            body,
+            as_read: doc,
             path: path.to_path_buf(),
             location,
         })
@@ -91,14 +126,18 @@ impl SessionFile {
     /// original map (unknown keys kept in place), in the original flavour, then the body.
     /// Only what changed is written anew; see [`crate::session::document::Frontmatter::render`].
     pub fn render(&self) -> String {
-        let mut doc = self.doc.clone();
+        let mut doc = Document {
+            flavour: self.as_read.flavour,
+            frontmatter: self.as_read.frontmatter.clone(),
+            body: self.body.clone(),
+        };
         self.meta.write_into(&mut doc.frontmatter);
         doc.render()
     }
 
     /// The frontmatter as JSON, with unknown keys, as [`SessionFile::render`] would write it.
     pub fn frontmatter_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut front = (*self.doc.frontmatter).clone();
+        let mut front = (*self.as_read.frontmatter).clone();
         self.meta.write_into(&mut front);
         front
     }

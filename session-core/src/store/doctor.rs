@@ -25,9 +25,8 @@ use crate::session::session_file::{Location, SessionFile};
 use crate::store::index;
 use crate::store::intent;
 use crate::store::listing::SessionSummary;
-use crate::workspace::paths::{
-    ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, QUARANTINE_REL,
-};
+use crate::store::quarantine::quarantine;
+use crate::workspace::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL};
 
 /// What kind of problem `doctor` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,47 +103,6 @@ impl DoctorReport {
     pub fn healthy(&self) -> bool {
         self.problems.is_empty() || self.fix
     }
-}
-
-/// Moves `rel` into `state/quarantine/<UTC time>-<name>` (never over an existing file) and
-/// writes `<that>.why` holding `reason`. Returns the new path, relative to the state dir.
-pub(super) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBuf> {
-    root.create_dirs(Path::new(QUARANTINE_REL))?;
-    let name = rel
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let now = jiff::Timestamp::now();
-    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let mut n = 1u32;
-    let to = loop {
-        let candidate = if n == 1 {
-            format!("{stamp}-{name}")
-        } else {
-            format!("{stamp}-{n}-{name}")
-        };
-        let to = Path::new(QUARANTINE_REL).join(&candidate);
-        let why = Path::new(QUARANTINE_REL).join(format!("{candidate}.why"));
-        if root.metadata(&to)?.is_none() && root.metadata(&why)?.is_none() {
-            break to;
-        }
-        n = n.saturating_add(1);
-    };
-    root.rename(rel, &to, false)?;
-    let why = format!(
-        "{reason}\noriginal path: {}\nmoved: {}\n",
-        root.join(rel).display(),
-        clock::iso(now)
-    );
-    let mut why_rel = to.clone().into_os_string();
-    why_rel.push(".why");
-    root.replace(
-        Path::new(&why_rel),
-        why.as_bytes(),
-        durable::STATE_FILE_MODE,
-        true,
-    )?;
-    Ok(to)
 }
 
 struct Doctor<'a> {

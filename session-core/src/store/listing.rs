@@ -1,11 +1,14 @@
-//! What `list` shows of each session, and its filters.
+//! What `list` shows of each session, its filters, and its order: [`newest_first`], the one
+//! order of every listing (cold or from the index, command line or MCP).
+
+use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
 use crate::error::Result;
 use crate::session::lifecycle::SessionStatus;
-use crate::store::{Location, SessionFile};
+use crate::session::session_file::{Location, SessionFile};
 
 /// One row of `list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,31 @@ impl SessionSummary {
     }
 }
 
+/// The order of `list`: most recently updated first; on a tie, most recently created first;
+/// on a tie again, by session id (ascending), so the order never depends on how the rows were
+/// read. Times are compared as instants; a row whose time does not parse sorts after every row
+/// whose time does (and such rows by their text, newest first).
+pub fn newest_first(a: &SessionSummary, b: &SessionSummary) -> Ordering {
+    later_first(&a.updated, &b.updated)
+        .then_with(|| later_first(&a.created, &b.created))
+        .then_with(|| a.session_id.cmp(&b.session_id))
+}
+
+/// Sorts `rows` in [`newest_first`] order.
+pub fn sort_newest_first(rows: &mut [SessionSummary]) {
+    rows.sort_by(newest_first);
+}
+
+/// `a` before `b` when `a` is the later time.
+fn later_first(a: &str, b: &str) -> Ordering {
+    match (clock::parse_iso(a), clock::parse_iso(b)) {
+        (Some(a), Some(b)) => b.cmp(&a),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => b.cmp(a),
+    }
+}
+
 /// Filters of `list`.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -79,7 +107,7 @@ pub struct ListFilter {
     pub limit: Option<usize>,
 }
 
-/// The rows passing `filter`, most recently updated first.
+/// The rows passing `filter`, in [`newest_first`] order.
 ///
 /// Errors: [`crate::Error::Invalid`] for a malformed time, or an age whose instant lies before
 /// the earliest time that can be represented (naming the text and the largest accepted age;
@@ -111,11 +139,7 @@ pub fn filter(rows: Vec<SessionSummary>, filter: &ListFilter) -> Result<Vec<Sess
                 && until.is_none_or(|t| updated.is_some_and(|u| u <= t))
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.updated
-            .cmp(&a.updated)
-            .then_with(|| a.session_id.cmp(&b.session_id))
-    });
+    sort_newest_first(&mut rows);
     if let Some(limit) = filter.limit {
         rows.truncate(limit);
     }
@@ -170,6 +194,48 @@ mod tests {
             ..ListFilter::default()
         };
         assert!(filter(vec![row()], &f).expect("0s").is_empty());
+    }
+
+    #[test]
+    fn ties_break_by_created_then_id() {
+        let at = |id: &str, updated: &str, created: &str| SessionSummary {
+            session_id: id.into(),
+            updated: updated.into(),
+            created: created.into(),
+            ..row()
+        };
+        let rows = vec![
+            at("a-old", "2020-01-01T00:00:00Z", "2019-01-01T00:00:00Z"),
+            at("b-same", "2020-01-02T00:00:00Z", "2019-06-01T00:00:00Z"),
+            at(
+                "c-newer-created",
+                "2020-01-02T00:00:00Z",
+                "2019-07-01T00:00:00Z",
+            ),
+            at("a-same", "2020-01-02T00:00:00Z", "2019-06-01T00:00:00Z"),
+            at("z-unparsable", "yesterday", "2019-01-01T00:00:00Z"),
+            // The same instant written another way ties with the others.
+            at(
+                "d-offset",
+                "2020-01-02T01:00:00+01:00",
+                "2019-05-01T00:00:00Z",
+            ),
+        ];
+        let want = [
+            "c-newer-created",
+            "a-same",
+            "b-same",
+            "d-offset",
+            "a-old",
+            "z-unparsable",
+        ];
+        for rotation in 0..rows.len() {
+            let mut input = rows.clone();
+            input.rotate_left(rotation);
+            let out = filter(input, &ListFilter::default()).expect("filter");
+            let ids: Vec<&str> = out.iter().map(|r| r.session_id.as_str()).collect();
+            assert_eq!(ids, want, "rotation {rotation}");
+        }
     }
 
     #[test]

@@ -6,11 +6,17 @@
 //! active and archived; an exact id always wins; an ambiguous prefix is an error listing the
 //! candidates. A file that does not parse is reported by every listing and never skipped
 //! silently, rewritten or deleted.
+//!
+//! Inside the store imports go one way: [`listing`] (the list row and its order) and [`intent`]
+//! (move records) depend on nothing here; [`index`] caches listing rows; `quarantine` sets files
+//! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
+//! and so depend on this module, which only declares them and re-exports their types.
 
 mod doctor;
 pub mod index;
 pub mod intent;
 pub mod listing;
+mod quarantine;
 mod write_document;
 
 use std::collections::BTreeSet;
@@ -26,8 +32,9 @@ use crate::fs::lock::{self, LockGuard};
 use crate::operations::{self, OpContext, Operation};
 use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
-use crate::session::orchestration_log;
+pub use crate::session::phase_spec::PhaseSpec;
 pub use crate::session::session_file::{Location, SessionFile};
+use crate::session::{orchestration_log, progress};
 use crate::store::intent::{Intent, Step};
 use crate::store::listing::SessionSummary;
 use crate::workspace::env::Env;
@@ -44,27 +51,6 @@ pub const ACTIVE_KEYWORD: &str = "active";
 pub struct Store {
     ws: Workspace,
     env: Env,
-}
-
-/// A phase to create: name, agents, and the phases it waits for.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
-#[serde(default)]
-pub struct PhaseSpec {
-    /// The phase's id; `None` numbers it by position (1, 2, ...). Maestro 1.6 plans name
-    /// phases by strings (`"design"`).
-    pub id: Option<PhaseId>,
-    /// Phase name.
-    pub name: String,
-    /// Assigned agents.
-    pub agents: Vec<String>,
-    /// Ids of phases that must finish first; `None` means the previous phase.
-    pub blocked_by: Option<Vec<PhaseId>>,
-    /// Whether its agents run in parallel.
-    pub parallel: bool,
-    /// The files the plan says the phase will touch (Maestro 1.6 plans' `files`), kept in the
-    /// session as `planned_files` when not empty.
-    #[serde(alias = "files")]
-    pub planned_files: Vec<String>,
 }
 
 /// An implementation plan given as text (Maestro 1.6 `create_session`'s
@@ -280,8 +266,8 @@ impl Store {
         }
     }
 
-    /// The list row of every session, with the files that could not be read or parsed
-    /// (reported, never skipped). Archived rows come from the list index when their file is
+    /// The list row of every session in [`listing::newest_first`] order, with the files that
+    /// could not be read or parsed (reported, never skipped). Archived rows come from the list index when their file is
     /// unchanged (see [`crate::store::index`]).
     pub fn summaries(&self) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
         match self.reader()? {
@@ -292,16 +278,18 @@ impl Store {
 
     /// Resolves a full or partial session id to its file.
     ///
-    /// Errors: [`Error::NotFound`]; [`Error::Ambiguous`] listing every candidate.
+    /// Errors: [`Error::NoSuchSession`] naming the closest ids ([`did_you_mean`]);
+    /// [`Error::NotFound`] for `active` without an active session; [`Error::Ambiguous`] listing
+    /// every candidate.
     pub fn resolve(&self, prefix: &str) -> Result<(String, PathBuf, Location)> {
-        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let root = self.reader()?.ok_or_else(|| not_found(prefix, &[]))?;
         let (id, rel, location) = resolve_in(&root, prefix)?;
         Ok((id, root.join(rel), location))
     }
 
     /// The session named by a full or partial id.
     pub fn get(&self, prefix: &str) -> Result<SessionFile> {
-        let root = self.reader()?.ok_or_else(|| not_found(prefix))?;
+        let root = self.reader()?.ok_or_else(|| not_found(prefix, &[]))?;
         Ok(get_in(&root, Some(prefix))?.0)
     }
 
@@ -309,7 +297,7 @@ impl Store {
     pub fn get_or_active(&self, prefix: Option<&str>) -> Result<SessionFile> {
         let root = self
             .reader()?
-            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD)))?;
+            .ok_or_else(|| not_found(prefix.unwrap_or(ACTIVE_KEYWORD), &[]))?;
         Ok(get_in(&root, prefix)?.0)
     }
 
@@ -319,10 +307,10 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let mut meta = session.meta.clone();
-        let mut body = session.doc.body.clone();
+        let mut body = session.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
         session.meta = meta;
-        session.doc.body = body;
+        session.body = body;
         session.write_in(&l.root, &rel)?;
         Ok(session)
     }
@@ -340,13 +328,13 @@ impl Store {
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let ops = plan(&session)?;
         let mut meta = session.meta.clone();
-        let mut body = session.doc.body.clone();
+        let mut body = session.body.clone();
         let ctx = self.op_context()?;
         for op in &ops {
             operations::apply(&mut meta, &mut body, op, &ctx)?;
         }
         session.meta = meta;
-        session.doc.body = body;
+        session.body = body;
         session.write_in(&l.root, &rel)?;
         Ok(session)
     }
@@ -466,17 +454,7 @@ impl Store {
             )?;
             meta.stage = Some(Stage::Implementing);
         }
-        let doc = crate::session::document::Document {
-            flavour: crate::session::document::Flavour::Yaml,
-            frontmatter: Default::default(),
-            body,
-        };
-        let session = SessionFile {
-            meta,
-            doc,
-            path: l.root.join(ACTIVE_REL),
-            location: Location::Active,
-        };
+        let session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.render(),
@@ -515,16 +493,14 @@ impl Store {
             ));
         }
         let id = active.id().to_string();
-        let mut body = active.doc.body.clone();
         if active.meta.status.can_go(SessionStatus::Paused) {
             operations::apply(
                 &mut active.meta,
-                &mut body,
+                &mut active.body,
                 &Operation::Pause,
                 &self.op_context()?,
             )?;
         }
-        active.doc.body = body;
         self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
         Ok(Some(id))
     }
@@ -551,11 +527,9 @@ impl Store {
         let ops = plan(&session)?;
         if !ops.is_empty() {
             let ctx = self.op_context()?;
-            let mut body = session.doc.body.clone();
             for op in &ops {
-                operations::apply(&mut session.meta, &mut body, op, &ctx)?;
+                operations::apply(&mut session.meta, &mut session.body, op, &ctx)?;
             }
-            session.doc.body = body;
         }
         let already_archived = session.location == Location::Archive;
         let mut steps = Vec::new();
@@ -716,38 +690,11 @@ impl Store {
     pub fn resume(&self, prefix: &str, park: bool) -> Result<ResumeReport> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, Some(prefix))?;
-        if session.meta.status.is_terminal() {
-            return Err(Error::refused(
-                session.id(),
-                format!(
-                    "a {} session cannot be resumed; fork it to continue its work",
-                    session.meta.status
-                ),
-            ));
-        }
+        let ctx = self.op_context()?;
+        // Refuses a finished session before anything else is planned.
+        operations::resume(&mut session.meta, &ctx)?;
         let mut steps = Vec::new();
         let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
-        let ctx = self.op_context()?;
-        if session.meta.status != SessionStatus::InProgress {
-            let mut body = session.doc.body.clone();
-            operations::apply(
-                &mut session.meta,
-                &mut body,
-                &Operation::SetStatus(SessionStatus::InProgress),
-                &ctx,
-            )?;
-            session.doc.body = body;
-        }
-        if session.meta.stage == Some(Stage::Paused) {
-            session.meta.stage = Some(
-                session
-                    .meta
-                    .paused_from_stage
-                    .take()
-                    .unwrap_or(Stage::Implementing),
-            );
-        }
-        session.meta.updated = ctx.now.clone();
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.render(),
@@ -769,11 +716,7 @@ impl Store {
                 .iter()
                 .rfind(|p| p.status == PhaseStatus::Completed)
                 .map(named),
-            continue_with: meta
-                .phases
-                .iter()
-                .find(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-                .map(named),
+            continue_with: progress::next_phase(meta).map(named),
             failed_phases: meta
                 .phases
                 .iter()
@@ -796,11 +739,7 @@ impl Store {
         let Ok(project) = Root::open(&self.ws.project_root) else {
             return out;
         };
-        for phase in meta
-            .phases
-            .iter()
-            .filter(|p| !matches!(p.status, PhaseStatus::Completed | PhaseStatus::Skipped))
-        {
+        for phase in progress::unfinished(meta) {
             let Some(recorded) = phase
                 .files_recorded_at
                 .as_deref()
@@ -850,23 +789,19 @@ impl Store {
         meta.created = now_iso.clone();
         meta.updated = now_iso.clone();
         meta.git = crate::workspace::git::capture(&self.ws.project_root).or(meta.git);
-        let working_stage = match meta.stage {
-            Some(Stage::Paused) => meta.paused_from_stage.unwrap_or(Stage::Implementing),
-            Some(s) if !s.is_terminal() => s,
-            _ => Stage::Implementing,
-        };
-        if activate {
-            meta.status = SessionStatus::InProgress;
-            meta.stage = Some(working_stage);
-            meta.paused_from_stage = None;
-        } else {
-            meta.status = SessionStatus::Paused;
-            meta.stage = Some(Stage::Paused);
-            meta.paused_from_stage = Some(working_stage);
-        }
-        let mut doc = source.doc.clone();
-        doc.body = orchestration_log::upsert_note(
-            &doc.body,
+        let forked = lifecycle::fork_state(
+            lifecycle::StatusStage {
+                status: meta.status,
+                stage: meta.stage,
+                paused_from_stage: meta.paused_from_stage,
+            },
+            activate,
+        );
+        meta.status = forked.status;
+        meta.stage = forked.stage;
+        meta.paused_from_stage = forked.paused_from_stage;
+        let body = orchestration_log::upsert_note(
+            &source.body,
             &format!("Forked from {} at {now_iso}.", source.id()),
         );
         let mut steps = Vec::new();
@@ -900,15 +835,15 @@ impl Store {
         } else {
             archive_rel(&id)?
         };
-        let session = SessionFile {
-            meta,
-            doc,
-            path: l.root.join(&rel),
-            location: if activate {
-                Location::Active
-            } else {
-                Location::Archive
-            },
+        // The fork keeps the source's layout (unknown keys, key order, flavour).
+        let mut session = source;
+        session.meta = meta;
+        session.body = body;
+        session.path = l.root.join(&rel);
+        session.location = if activate {
+            Location::Active
+        } else {
+            Location::Archive
         };
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
@@ -952,7 +887,7 @@ impl Store {
                 l.root.remove(&rel)?;
                 None
             }
-            Some(why) => Some(l.root.join(doctor::quarantine(
+            Some(why) => Some(l.root.join(quarantine::quarantine(
                 &l.root,
                 &rel,
                 &format!("deleted with `delete` while it could not be read: {why}"),
@@ -1080,16 +1015,51 @@ fn doctor_hint(e: Error) -> Error {
     }
 }
 
-fn not_found(prefix: &str) -> Error {
+/// The error for a session id (or prefix) no session has, naming the closest of `known` ids
+/// ([`did_you_mean`]); `active` when there is no active session.
+fn not_found(prefix: &str, known: &[String]) -> Error {
     if prefix == ACTIVE_KEYWORD {
         Error::NotFound {
             what: "active session".into(),
         }
     } else {
-        Error::NotFound {
-            what: format!("session {prefix:?}"),
+        Error::NoSuchSession {
+            id: prefix.to_string(),
+            suggestions: did_you_mean(prefix, known),
         }
     }
+}
+
+/// The most suggestions a "did you mean" names.
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// The session ids of `known` closest to `typed`, an id (or id prefix) that matched none, for
+/// "did you mean": by the edit distance (optimal string alignment: a swap of two neighbours is
+/// one edit) to the whole id or to the id's first `typed.len()` characters, whichever is
+/// smaller, so a mistyped prefix finds its session too; between equally close ids, the one
+/// closer as a whole wins. Only ids within a third of the typed length (at least 1, at most 4
+/// edits) count; the closest are returned, at most [`MAX_SUGGESTIONS`], in id order. The one place this rule lives: every command and MCP tool
+/// that names a session goes through [`Store::resolve`] and its siblings.
+pub fn did_you_mean(typed: &str, known: &[String]) -> Vec<String> {
+    let typed_len = typed.chars().count();
+    let limit = (typed_len / 3).clamp(1, 4);
+    let mut scored: Vec<((usize, usize), &String)> = known
+        .iter()
+        .filter_map(|id| {
+            let head: String = id.chars().take(typed_len).collect();
+            let whole = strsim::osa_distance(typed, id);
+            let d = whole.min(strsim::osa_distance(typed, &head));
+            (d <= limit).then_some(((d, whole), id))
+        })
+        .collect();
+    scored.sort();
+    let best = scored.first().map(|(d, _)| *d);
+    scored
+        .into_iter()
+        .take_while(|(d, _)| Some(*d) == best)
+        .take(MAX_SUGGESTIONS)
+        .map(|(_, id)| id.clone())
+        .collect()
 }
 
 /// `state/archive/<id>.md`.
@@ -1118,6 +1088,7 @@ fn summaries_in(root: &Root) -> Result<(Vec<SessionSummary>, Vec<Error>)> {
     let (archived, errors) = index::rows(root, &archive_names(root)?);
     rows.extend(archived);
     broken.extend(errors);
+    listing::sort_newest_first(&mut rows);
     Ok((rows, broken))
 }
 
@@ -1153,7 +1124,7 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
     if prefix == ACTIVE_KEYWORD {
         let active = active_in(root)
             .map_err(doctor_hint)?
-            .ok_or_else(|| not_found(ACTIVE_KEYWORD))?;
+            .ok_or_else(|| not_found(ACTIVE_KEYWORD, &[]))?;
         return Ok((
             active.meta.session_id,
             PathBuf::from(ACTIVE_REL),
@@ -1165,8 +1136,9 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
         return Ok(exact.clone());
     }
     let mut matches: Vec<_> = ids
-        .into_iter()
+        .iter()
         .filter(|(id, _, _)| id.starts_with(prefix))
+        .cloned()
         .collect();
     if matches.len() > 1 {
         return Err(Error::Ambiguous {
@@ -1174,7 +1146,10 @@ fn resolve_in(root: &Root, prefix: &str) -> Result<(String, PathBuf, Location)> 
             candidates: matches.into_iter().map(|(id, _, _)| id).collect(),
         });
     }
-    matches.pop().ok_or_else(|| not_found(prefix))
+    matches.pop().ok_or_else(|| {
+        let known: Vec<String> = ids.into_iter().map(|(id, _, _)| id).collect();
+        not_found(prefix, &known)
+    })
 }
 
 /// The session named by `prefix` (the active one when `None`) and its file.
@@ -1361,7 +1336,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
             agents: spec
                 .agents
                 .iter()
-                .map(|a| crate::hooks::agent::normalize(a))
+                .map(|a| crate::session::agent_name::normalize(a))
                 .filter(|a| !a.is_empty())
                 .collect(),
             parallel: spec.parallel,
@@ -1386,6 +1361,47 @@ mod tests {
         assert_eq!(slug("  ***  "), "session");
         assert_eq!(slug("Ünïcode & stuff!"), "n-code-stuff");
         assert!(slug(&"word ".repeat(40)).len() <= 48);
+    }
+
+    #[test]
+    fn did_you_mean_names_the_closest_ids_within_reach() {
+        let known: Vec<String> = [
+            "2026-01-01-feat-tokenizer",
+            "2026-01-01-feat-tokenizer-2",
+            "2026-01-02-fix-parser",
+            "abc",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokenzier", &known),
+            ["2026-01-01-feat-tokenizer"]
+        );
+        // A mistyped prefix is compared with the ids' heads; the id closer as a whole wins.
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokne", &known),
+            ["2026-01-01-feat-tokenizer"]
+        );
+        assert_eq!(
+            did_you_mean("2026-01-01-feat-tokenizer-3", &known),
+            ["2026-01-01-feat-tokenizer-2"]
+        );
+        assert_eq!(did_you_mean("abd", &known), ["abc"]);
+        assert!(
+            did_you_mean("xyz", &known).is_empty(),
+            "3 edits of 3 letters"
+        );
+        assert!(did_you_mean("2026-02-09-something-else", &known).is_empty());
+        assert!(did_you_mean("x", &[]).is_empty());
+        let err = not_found("2026-01-01-feat-tokenzier", &known);
+        assert_eq!(
+            err.to_string(),
+            "session \"2026-01-01-feat-tokenzier\" not found; did you mean \"2026-01-01-feat-tokenizer\"?"
+        );
+        assert_eq!(
+            not_found("abd", &["abc".into(), "abe".into()]).to_string(),
+            "session \"abd\" not found; did you mean \"abc\" or \"abe\"?"
+        );
     }
 
     #[test]

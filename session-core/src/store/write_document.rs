@@ -14,13 +14,18 @@
 //!   another id is archived first, in the same intent.
 //! - `archive/<name>.md` is refused when `<name>` is not the file's `session_id`, and when
 //!   that session is the active one.
+//!
+//! A session whose `status` and `stage` contradict each other (see
+//! [`crate::session::lifecycle::check_pair`], e.g. `cancelled` with stage `paused`) is refused
+//! naming both values, like every other invalid state: write-state never rewrites what a model
+//! wrote.
 
 use std::path::{Component, Path};
 
 use super::{Store, active_in, archive_rel, doctor_hint};
 use crate::error::{Error, Result};
 use crate::fs::durable;
-use crate::session::lifecycle::State;
+use crate::session::lifecycle::{self, State};
 use crate::session::session_file::{Location, SessionFile};
 use crate::store::intent::{self, Intent, Step};
 use crate::workspace::paths::{ACTIVE_REL, ARCHIVE_REL, PLANS_ARCHIVE_REL, PLANS_REL};
@@ -76,9 +81,14 @@ fn parse_session(shown: &Path, content: &[u8]) -> Result<SessionFile> {
         return Err(schema("frontmatter has no session_id".into()));
     }
     archive_rel(session.id()).map_err(|e| schema(e.to_string()))?;
-    if !session.doc.frontmatter.contains_key("status") {
+    if !session.read_with_key("status") {
         return Err(schema("frontmatter has no status".into()));
     }
+    lifecycle::check_pair(session.meta.status, session.meta.stage).map_err(|why| {
+        schema(format!(
+            "{why}; write-state refuses an inconsistent pair as it refuses any other invalid state (nothing is normalised)"
+        ))
+    })?;
     Ok(session)
 }
 
@@ -225,5 +235,28 @@ mod tests {
             b"---\nsession_id: \"a\"\nstatus: \"in_progress\"\n---\n",
         )
         .expect("a session");
+    }
+
+    #[test]
+    fn an_inconsistent_status_and_stage_is_refused_naming_both() {
+        let shown = Path::new("s/state/active-session.md");
+        for (status, stage) in [("cancelled", "paused"), ("completed", "initializing")] {
+            let text =
+                format!("---\nsession_id: \"a\"\nstatus: \"{status}\"\nstage: \"{stage}\"\n---\n");
+            let err = parse_session(shown, text.as_bytes()).expect_err("inconsistent");
+            let msg = err.to_string();
+            assert!(
+                msg.contains(&format!(
+                    "status {status} with stage {stage} is inconsistent"
+                )),
+                "{msg}"
+            );
+        }
+        for ok in [
+            "---\nsession_id: \"a\"\nstatus: \"cancelled\"\nstage: \"failed\"\n---\n",
+            "---\nsession_id: \"a\"\nstatus: \"completed\"\n---\n",
+        ] {
+            parse_session(shown, ok.as_bytes()).expect("consistent");
+        }
     }
 }

@@ -5,7 +5,28 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::session::model::GitContext;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Git context of the project when the session was created.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct GitContext {
+    /// Current branch (`HEAD` when detached).
+    pub branch: Option<String>,
+    /// Commit hash of HEAD.
+    pub commit: Option<String>,
+    /// Top folder of the work tree.
+    pub repo_root: Option<String>,
+    /// Whether the work tree is a linked worktree.
+    pub is_worktree: bool,
+    /// Name of the linked worktree, if one.
+    pub worktree_name: Option<String>,
+    /// Keys this tool does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
 
 /// The git context of `dir`, or `None` outside a git work tree.
 pub fn capture(dir: &Path) -> Option<GitContext> {

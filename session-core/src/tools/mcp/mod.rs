@@ -492,7 +492,7 @@ fn hint(tool: &str, e: &Error) -> (&'static str, String) {
         Error::NotFound { what } if what.starts_with("phase") || what.starts_with("error") => {
             ("NOT_FOUND", format!("{status}."))
         }
-        Error::NotFound { .. } => (
+        Error::NotFound { .. } | Error::NoSuchSession { .. } => (
             "NOT_FOUND",
             "Call get_session_status for the active session or list_sessions for every session id; create_session starts one.".into(),
         ),

@@ -708,6 +708,17 @@ fn our_tools_list_show_resume_and_record() {
     );
     let e = f.err("resume_session", json!({"session_id": "nothing-like-it"}));
     assert_eq!(e.code, "NOT_FOUND");
+    assert!(!e.error.contains("did you mean"), "{}", e.error);
+    // A mistyped id names the closest session.
+    for tool in ["show_session", "resume_session"] {
+        let e = f.err(tool, json!({"session_id": "2026-11-22-mpc"}));
+        assert_eq!(e.code, "NOT_FOUND");
+        assert!(
+            e.error.contains("did you mean \"2026-11-22-mcp"),
+            "{tool}: {}",
+            e.error
+        );
+    }
 }
 
 #[test]
