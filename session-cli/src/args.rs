@@ -241,7 +241,7 @@ pub struct CreateArgs {
     /// A phase as `NAME` or `NAME=agent1,agent2`, in order (repeatable); each waits for the
     /// previous one.
     #[arg(long = "phase", value_name = "NAME[=AGENTS]", value_parser = values::phase)]
-    pub phases: Vec<session_core::store::PhaseSpec>,
+    pub phases: Vec<session_core::session::phase_spec::PhaseSpec>,
     /// Read the phases from a plan file (YAML/JSON list, or Markdown `## Phase N:` headings).
     #[arg(long, conflicts_with = "phases")]
     pub plan: Option<PathBuf>,

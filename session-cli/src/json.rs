@@ -4,8 +4,9 @@
 
 use serde_json::{Value, json};
 use session_core::error::Error;
+use session_core::session::session_file::SessionFile;
 use session_core::store::listing::SessionSummary;
-use session_core::store::{ArchiveReport, CleanupReport, ResumeReport, SessionFile};
+use session_core::store::{ArchiveReport, CleanupReport, ResumeReport};
 
 /// One session: the whole frontmatter plus `location` and `path` (and `log`, the Markdown
 /// body, when asked for).

@@ -10,10 +10,10 @@ use session_core::error::Error;
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::session::model::{Phase, PhaseId};
-use session_core::store::Location;
+use session_core::session::session_file::{Location, SessionFile};
 use session_core::store::listing::SessionSummary;
 use session_core::store::{
-    ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport, SessionFile,
+    ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport,
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

@@ -16,7 +16,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use session_core::operations::SETTABLE_FIELDS;
 use session_core::session::lifecycle::State;
 use session_core::session::model::ERROR_KINDS;
-use session_core::store::PhaseSpec;
+use session_core::session::phase_spec::PhaseSpec;
 use session_core::tools::mcp as core;
 
 /// Parser of a state of one of the core's state machines (session status, stage): the

@@ -23,12 +23,6 @@ const LAYERS: [&str; 8] = [
 /// Paths every layer may use: the error type, the clock, and the environment snapshot.
 const FOUNDATION: [&str; 3] = ["error", "clock", "workspace::env"];
 
-/// Upward imports known and owned elsewhere, each with the change that removes it. Keep empty.
-const PENDING: [(&str, &str); 1] = [(
-    "session/plan.rs",
-    "crate::store::PhaseSpec: import crate::session::phase_spec::PhaseSpec (plan.rs is the cli helper's)",
-)];
-
 /// The modules of `store/` by file name.
 const STORE_MODULES: [&str; 7] = [
     "mod",
@@ -137,8 +131,7 @@ fn upward_imports(files: &[(String, String)]) -> Vec<String> {
                 continue;
             }
             let ok = rank(&to).is_some_and(|to_rank| to_rank < from_rank);
-            let pending = PENDING.iter().any(|(file, _)| file == rel);
-            if !ok && !pending {
+            if !ok {
                 out.push(format!("{rel}: crate::{path} ({from} -> {to})"));
             }
         }

@@ -10,7 +10,8 @@
 use std::path::Path;
 
 use session_core::Env;
-use session_core::store::{CreateRequest, SessionFile, Store};
+use session_core::session::session_file::SessionFile;
+use session_core::store::{CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
 
 const DESIGN: &str = "docs/maestro/plans/design.md";

@@ -13,7 +13,8 @@ use session_core::Env;
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
 use session_core::session::model::PhaseId;
-use session_core::store::{CreateRequest, PhaseSpec, Store};
+use session_core::session::phase_spec::PhaseSpec;
+use session_core::store::{CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
 
 const AGENTS: [&str; 3] = ["coder", "tester", "architect"];

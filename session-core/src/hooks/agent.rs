@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 use crate::session::agent_name::is_valid as is_name;
-pub use crate::session::agent_name::normalize;
+use crate::session::agent_name::normalize;
 use crate::workspace::dotenv;
 use crate::workspace::env::Env;
 

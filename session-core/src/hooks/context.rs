@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::hooks::agent;
+use crate::session::agent_name;
 use crate::session::progress::is_done_text;
 
 /// Largest context [`agent_context`] gives, in bytes; longer text is cut at a character
@@ -101,7 +101,7 @@ pub fn summarize(front: &Map<String, Value>) -> String {
     format!("{}.", parts.join("; "))
 }
 
-/// The agents named in the phases' `agents` lists, normalized ([`agent::normalize`]), each
+/// The agents named in the phases' `agents` lists, normalized ([`agent_name::normalize`]), each
 /// once, in order of first mention.
 pub fn session_agents(front: &Map<String, Value>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -120,7 +120,7 @@ pub fn session_agents(front: &Map<String, Value>) -> Vec<String> {
 /// (awaiting a retry), else one pending but blocked, else the last that names it; ties go to
 /// the earlier phase. `None` when no phase names the agent.
 pub fn own_phase<'a>(front: &'a Map<String, Value>, agent: &str) -> Option<&'a Value> {
-    let agent = agent::normalize(agent);
+    let agent = agent_name::normalize(agent);
     let current = text(front.get("current_phase"));
     let all = phases(front);
     let rank = |phase: &Value| -> u8 {
@@ -334,7 +334,7 @@ impl ContextCache {
         if self.key != key {
             return None;
         }
-        let context = match agent.map(agent::normalize) {
+        let context = match agent.map(agent_name::normalize) {
             None => None,
             Some(a) if !self.agents.contains(&a) => None,
             Some(a) => Some(self.contexts.get(&a)?.clone()),
@@ -350,7 +350,7 @@ impl ContextCache {
     /// returns the view.
     pub fn fill(&mut self, front: &Map<String, Value>, agent: Option<&str>) -> SessionView {
         let context = agent.and_then(|a| {
-            let a = agent::normalize(a);
+            let a = agent_name::normalize(a);
             let context = agent_context(front, &a)?;
             self.contexts.insert(a, context.clone());
             Some(context)
@@ -378,7 +378,7 @@ fn phase_agents(phase: &Value) -> Vec<String> {
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
-                .map(agent::normalize)
+                .map(agent_name::normalize)
                 .collect()
         })
         .unwrap_or_default()

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, Stage};
 /// Git context of the project (where it is captured: [`crate::workspace::git`]).
-pub use crate::workspace::git::GitContext;
+use crate::workspace::git::GitContext;
 
 /// The frontmatter of one session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::session::model::PhaseId;
-use crate::store::PhaseSpec;
+use crate::session::phase_spec::PhaseSpec;
 
 /// The phases of the plan text `text` (from the file `name`, for messages).
 ///

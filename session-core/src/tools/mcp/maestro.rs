@@ -10,10 +10,10 @@ use crate::error::Error;
 use crate::operations::Operation;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
+use crate::session::phase_spec::PhaseSpec;
+use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::SessionId;
-use crate::store::{
-    ACTIVE_KEYWORD, CreateRequest, Location, PhaseSpec, PlanContent, SessionFile, Store,
-};
+use crate::store::{ACTIVE_KEYWORD, CreateRequest, PlanContent, Store};
 use crate::workspace::paths::{StateDirSource, Workspace};
 
 /// The folders `initialize_workspace` creates, relative to the state dir.

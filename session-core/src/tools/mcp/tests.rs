@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::session::model::PhaseId;
-use crate::store::{Location, SessionFile};
+use crate::session::session_file::{Location, SessionFile};
 
 struct Fx {
     _dir: tempfile::TempDir,
