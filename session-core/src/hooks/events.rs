@@ -21,6 +21,7 @@ use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 use crate::workspace::paths::{self, Workspace};
 
 /// What a hook run produced: the decision for stdout and the lines for stderr.
@@ -128,7 +129,7 @@ pub fn main(event: HookEvent, args: impl IntoIterator<Item = OsString>) -> i32 {
 /// Variable naming a file to which every hook run appends one JSON line
 /// (`{"time","hook","session_id","agent","answer","errors"}`), for people debugging a setup
 /// and for the end-to-end tests. Unset: nothing is logged.
-pub const HOOK_LOG_VAR: &str = "MAESTRO_HOOK_LOG";
+pub const HOOK_LOG_VAR: &str = EnvVars::MAESTRO_HOOK_LOG;
 
 fn append_log(path: &Path, hook: &str, outcome: &Outcome, answer: &str) {
     let line = serde_json::json!({
@@ -431,7 +432,7 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
 fn check_handoff(ctx: &Ctx, input: &HookInput, agent: &str) -> Result<Decision> {
     let validate = ctx
         .env
-        .get("MAESTRO_VALIDATE_HANDOFF")
+        .get(EnvVars::MAESTRO_VALIDATE_HANDOFF)
         .is_none_or(|v| v != "0");
     if !validate || input.stop_hook_active() {
         return Ok(Decision::Allow);
@@ -478,8 +479,8 @@ mod tests {
         .expect("session");
         let env = Env::from_pairs(
             [
-                ("MAESTRO_HOOKS_DIR", t.path().join("hooks")),
-                ("MAESTRO_WORKSPACE_PATH", t.path().join("proj")),
+                (EnvVars::MAESTRO_HOOKS_DIR, t.path().join("hooks")),
+                (EnvVars::MAESTRO_WORKSPACE_PATH, t.path().join("proj")),
             ]
             .map(|(k, v)| (k, v.to_string_lossy().into_owned())),
         );
@@ -534,11 +535,12 @@ mod tests {
             assert!(!t.path().join("hooks/s/agents/b1").exists(), "{builtin}");
         }
         // A configured specialist is checked, and told the session summary.
-        let mut pairs: Vec<(String, String)> = ["MAESTRO_HOOKS_DIR", "MAESTRO_WORKSPACE_PATH"]
-            .iter()
-            .filter_map(|k| Some((k.to_string(), env.get(k)?)))
-            .collect();
-        pairs.push((agent::SPECIALISTS_VAR.into(), "explore".into()));
+        let mut pairs: Vec<(String, String)> =
+            [EnvVars::MAESTRO_HOOKS_DIR, EnvVars::MAESTRO_WORKSPACE_PATH]
+                .iter()
+                .filter_map(|k| Some((k.to_string(), env.get(k)?)))
+                .collect();
+        pairs.push((EnvVars::MAESTRO_SPECIALISTS.into(), "explore".into()));
         let env = Env::from_pairs(pairs);
         let start =
             serde_json::json!({"session_id": "s", "agent_id": "b2", "agent_type": "Explore"});

@@ -24,6 +24,7 @@ pub mod gemini_policy;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
+use crate::workspace::env_vars::EnvVars;
 
 /// Timeout of each hook in Gemini CLI, in ms.
 pub const GEMINI_TIMEOUT_MS: u64 = 5_000;
@@ -76,7 +77,7 @@ pub fn gemini_mcp_servers() -> Value {
     json!({GEMINI_MCP_SERVER: {
         "command": "${extensionPath}/bin/maestro-session",
         "args": ["mcp"],
-        "env": {"MAESTRO_WORKSPACE_PATH": "${workspacePath}"},
+        "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${workspacePath}"},
     }})
 }
 
@@ -139,7 +140,7 @@ pub fn claude_plugin_mcp(cli: &str) -> String {
     pretty(&json!({"mcpServers": {CLAUDE_MCP_SERVER: {
         "command": cli,
         "args": ["mcp"],
-        "env": {"MAESTRO_WORKSPACE_PATH": "${CLAUDE_PROJECT_DIR}"},
+        "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"},
     }}}))
 }
 
@@ -295,7 +296,10 @@ mod tests {
         let server = &v["mcpServers"]["maestro-session"];
         assert_eq!(server["command"], "${extensionPath}/bin/maestro-session");
         assert_eq!(server["args"], json!(["mcp"]));
-        assert_eq!(server["env"]["MAESTRO_WORKSPACE_PATH"], "${workspacePath}");
+        assert_eq!(
+            server["env"][EnvVars::MAESTRO_WORKSPACE_PATH],
+            "${workspacePath}"
+        );
     }
 
     #[test]
@@ -335,7 +339,7 @@ mod tests {
             serde_json::from_str(&claude_plugin_mcp("/opt/m/maestro-session")).expect("json");
         assert_eq!(
             mcp["mcpServers"]["maestro-session"],
-            json!({"command": "/opt/m/maestro-session", "args": ["mcp"], "env": {"MAESTRO_WORKSPACE_PATH": "${CLAUDE_PROJECT_DIR}"}})
+            json!({"command": "/opt/m/maestro-session", "args": ["mcp"], "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"}})
         );
         let status = claude_status_command("/opt/m/bin");
         assert!(status.starts_with("---\ndescription: "), "{status}");

@@ -131,10 +131,14 @@ pub fn ensure_workspace(env: &Env, cwd: &Path, state_dir: Option<&str>) -> Resul
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
+    use crate::EnvVars;
     use std::os::unix::fs::symlink;
 
     fn env_for(root: &Path) -> Env {
-        Env::from_pairs([("MAESTRO_WORKSPACE_PATH", root.to_str().expect("utf8"))])
+        Env::from_pairs([(
+            EnvVars::MAESTRO_WORKSPACE_PATH,
+            root.to_str().expect("utf8"),
+        )])
     }
 
     #[test]

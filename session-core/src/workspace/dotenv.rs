@@ -70,26 +70,17 @@ mod tests {
 
     #[test]
     fn plain_export_quotes_and_comments() {
-        let text = "# comment\n\nOTHER=1\nexport MAESTRO_STATE_DIR=.maestro # where\n";
+        let text = "# comment\n\nOTHER=1\nexport DIR=.maestro # where\n";
+        assert_eq!(lookup_in(text, "DIR").as_deref(), Some(".maestro"));
+        let text = "DIR=\"my dir # not comment\"\n";
         assert_eq!(
-            lookup_in(text, "MAESTRO_STATE_DIR").as_deref(),
-            Some(".maestro")
-        );
-        let text = "MAESTRO_STATE_DIR=\"my dir # not comment\"\n";
-        assert_eq!(
-            lookup_in(text, "MAESTRO_STATE_DIR").as_deref(),
+            lookup_in(text, "DIR").as_deref(),
             Some("my dir # not comment")
         );
-        let text = "MAESTRO_STATE_DIR='single'\n";
-        assert_eq!(
-            lookup_in(text, "MAESTRO_STATE_DIR").as_deref(),
-            Some("single")
-        );
-        let text = "  export   MAESTRO_STATE_DIR = \"a\\\"b\" \n";
-        assert_eq!(
-            lookup_in(text, "MAESTRO_STATE_DIR").as_deref(),
-            Some("a\"b")
-        );
+        let text = "DIR='single'\n";
+        assert_eq!(lookup_in(text, "DIR").as_deref(), Some("single"));
+        let text = "  export   DIR = \"a\\\"b\" \n";
+        assert_eq!(lookup_in(text, "DIR").as_deref(), Some("a\"b"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::session::model::GitContext;
+use crate::workspace::env_vars::EnvVars;
 
 /// The git context of `dir`, or `None` outside a git work tree.
 pub fn capture(dir: &Path) -> Option<GitContext> {
@@ -14,7 +15,7 @@ pub fn capture(dir: &Path) -> Option<GitContext> {
             .arg("-C")
             .arg(dir)
             .args(args)
-            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env(EnvVars::GIT_OPTIONAL_LOCKS, "0")
             .output()
             .ok()?;
         out.status
