@@ -15,7 +15,7 @@ pub fn session(s: &SessionFile, with_log: bool) -> Value {
     front.insert("location".into(), json!(s.location.as_str()));
     front.insert("path".into(), json!(s.path.display().to_string()));
     if with_log {
-        front.insert("log".into(), json!(s.doc.body));
+        front.insert("log".into(), json!(s.body));
     }
     Value::Object(front)
 }

@@ -426,8 +426,8 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
     }
     if log {
         out!(out, "\n{}", paint(BOLD, "Log"));
-        out.push_str(&s.doc.body);
-        if !s.doc.body.is_empty() && !s.doc.body.ends_with('\n') {
+        out.push_str(&s.body);
+        if !s.body.is_empty() && !s.body.ends_with('\n') {
             out.push('\n');
         }
     }

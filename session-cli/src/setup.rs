@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use session_core::integration::gemini_commands::{self, ShellPath, Tools};
 use session_core::integration::gemini_policy::{self, PolicyOutcome};
-use session_core::{Env, fs::durable, integration};
+use session_core::{Env, EnvVars, fs::durable, integration};
 
 /// Runtime registration.
 #[derive(Debug, Subcommand)]
@@ -275,7 +275,7 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
 
     let home = || {
-        codex::home(std::env::var_os("CODEX_HOME"), std::env::var_os("HOME"))
+        codex::home(std::env::var_os(EnvVars::CODEX_HOME), std::env::var_os(EnvVars::HOME))
             .context("neither CODEX_HOME nor HOME is set; give --hooks and --config")
     };
     let hooks_path = match args.hooks {

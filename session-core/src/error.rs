@@ -1,8 +1,9 @@
 //! The one error type of `session-core`.
 //!
 //! Every variant names what was being done and to which path or session, so a message printed
-//! at the binary edge is enough to act on. [`Error::kind`] groups the variants into the classes
-//! the command line maps to exit codes (see [`ErrorKind::exit_code`]).
+//! at the binary edge is enough to act on. [`Error::kind`] groups the variants into classes,
+//! and [`EXIT_CODES`], the one table of exit codes, says what each executable exits with for
+//! each class (modelled on jj's `cli/src/command_error.rs`).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -118,36 +119,148 @@ pub enum Error {
     /// An argument or input value is malformed.
     #[error("{0}")]
     Invalid(String),
+    /// A bug: a panic caught at an executable's edge, or a broken invariant. The message is
+    /// the panic's first line.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
-/// The classes of [`Error`], as the command line reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The classes of [`Error`]; [`EXIT_CODES`] gives each its exit codes and `--json` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
-    /// Refused: invalid transition, ambiguous id, not found, refused path. Exit 1.
+    /// Refused: invalid transition, ambiguous id, refused path.
     Refused,
-    /// Bad usage or malformed argument value. Exit 2.
+    /// Nothing matches what was named: a session id (or prefix), a phase, an error record.
+    NotFound,
+    /// Bad usage or malformed argument value.
     Usage,
-    /// I/O failure, lock timeout or corrupt state. Exit 3.
+    /// I/O failure, lock timeout or corrupt state.
     Io,
+    /// A bug: a panic or a broken invariant.
+    Internal,
 }
+
+/// One row of [`EXIT_CODES`]: what each kind of executable exits with when it fails with an
+/// error of [`ExitCodes::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitCodes {
+    /// The class.
+    pub kind: ErrorKind,
+    /// Its machine name, the `kind` of `maestro-session --json` error objects.
+    pub name: &'static str,
+    /// `maestro-session`'s exit code (README "The command line").
+    pub cli: i32,
+    /// What `read-state`, `write-state` and `ensure-workspace` exit with when their *work*
+    /// fails with an error of this kind. Their contract (Maestro's Node scripts, kept; README
+    /// "Executables"): `ERROR: <message>` and exit 1 for any failure, so malformed *input*
+    /// (empty stdin) is 1 there, not 2. Their *arguments* are checked before any work, and an
+    /// argument error exits with the command line's usage code, [`ErrorKind::Usage`]'s `cli`
+    /// (2), as in `maestro-session`.
+    pub state_tool: i32,
+    /// What a hook (`session-start`, `before-agent`, `after-agent`, `session-end`) exits with:
+    /// always 0, with the error as one stderr line and an answer that allows the turn. Gemini
+    /// CLI 0.61 blocks the user's turn on any other code than 0 or 1 and Claude Code on 2, so a
+    /// hook never fails the turn (README "Executables").
+    pub hook: i32,
+    /// What the code means, as README "The command line" says it.
+    pub meaning: &'static str,
+}
+
+/// Exit code of success, in every executable.
+pub const SUCCESS_EXIT_CODE: i32 = 0;
+
+/// The one table of exit codes, one row per [`ErrorKind`] in declaration order (checked at
+/// compile time). `maestro-session` distinguishes refused (1, with not found), usage (2) and
+/// I/O (3); the state tools only usage (2) and failure (1); hooks never fail. 101 is what a
+/// Rust panic exits with, so a caught panic and an uncaught one look the same.
+pub const EXIT_CODES: [ExitCodes; 5] = [
+    ExitCodes {
+        kind: ErrorKind::Refused,
+        name: "refused",
+        cli: 1,
+        state_tool: 1,
+        hook: SUCCESS_EXIT_CODE,
+        meaning: "refused: an invalid transition, an ambiguous id, a refused path; nothing changed",
+    },
+    ExitCodes {
+        kind: ErrorKind::NotFound,
+        name: "not_found",
+        cli: 1,
+        state_tool: 1,
+        hook: SUCCESS_EXIT_CODE,
+        meaning: "refused: no session (phase, error record) matches the id given; nothing changed",
+    },
+    ExitCodes {
+        kind: ErrorKind::Usage,
+        name: "usage",
+        cli: 2,
+        state_tool: 1,
+        hook: SUCCESS_EXIT_CODE,
+        meaning: "usage: an unknown, missing or malformed argument; nothing was done",
+    },
+    ExitCodes {
+        kind: ErrorKind::Io,
+        name: "io",
+        cli: 3,
+        state_tool: 1,
+        hook: SUCCESS_EXIT_CODE,
+        meaning: "I/O failure, lock timeout, or a session file that does not parse",
+    },
+    ExitCodes {
+        kind: ErrorKind::Internal,
+        name: "internal",
+        cli: 101,
+        state_tool: 101,
+        hook: SUCCESS_EXIT_CODE,
+        meaning: "a bug: a panic or a broken invariant",
+    },
+];
+
+// Row i is the kind whose discriminant is i, so a lookup is an index.
+const _: () = {
+    let mut i = 0;
+    while i < EXIT_CODES.len() {
+        assert!(EXIT_CODES[i].kind as usize == i, "EXIT_CODES out of order");
+        i += 1;
+    }
+    assert!(EXIT_CODES.len() == ErrorKind::ALL.len(), "one row per kind");
+};
 
 impl ErrorKind {
-    /// Process exit code of this class: 1 refused, 2 usage, 3 I/O or corrupt state.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            ErrorKind::Refused => 1,
-            ErrorKind::Usage => 2,
-            ErrorKind::Io => 3,
-        }
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 5] = [
+        ErrorKind::Refused,
+        ErrorKind::NotFound,
+        ErrorKind::Usage,
+        ErrorKind::Io,
+        ErrorKind::Internal,
+    ];
+
+    /// This kind's row of [`EXIT_CODES`].
+    pub const fn exit_codes(self) -> ExitCodes {
+        EXIT_CODES[self as usize]
+    }
+
+    /// `maestro-session`'s exit code for this kind: 1 refused or not found, 2 usage, 3 I/O or
+    /// corrupt state, 101 internal ([`ExitCodes::cli`]).
+    pub const fn exit_code(self) -> i32 {
+        self.exit_codes().cli
+    }
+
+    /// A state tool's exit code when its work fails with this kind: 1, or 101 for an internal
+    /// error ([`ExitCodes::state_tool`]).
+    pub const fn state_tool_exit_code(self) -> i32 {
+        self.exit_codes().state_tool
+    }
+
+    /// A hook's exit code whatever went wrong: 0 ([`ExitCodes::hook`]).
+    pub const fn hook_exit_code(self) -> i32 {
+        self.exit_codes().hook
     }
 
     /// Short machine name used in `--json` error objects.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::Refused => "refused",
-            ErrorKind::Usage => "usage",
-            ErrorKind::Io => "io",
-        }
+    pub const fn name(self) -> &'static str {
+        self.exit_codes().name
     }
 }
 
@@ -191,12 +304,12 @@ impl Error {
             | Error::LockTimeout { .. }
             | Error::NotRegular { .. }
             | Error::TooLarge { .. } => ErrorKind::Io,
-            Error::PathRefused { .. }
-            | Error::Refused { .. }
-            | Error::NotFound { .. }
-            | Error::NoSuchSession { .. }
-            | Error::Ambiguous { .. } => ErrorKind::Refused,
+            Error::PathRefused { .. } | Error::Refused { .. } | Error::Ambiguous { .. } => {
+                ErrorKind::Refused
+            }
+            Error::NotFound { .. } | Error::NoSuchSession { .. } => ErrorKind::NotFound,
             Error::Invalid(_) => ErrorKind::Usage,
+            Error::Internal(_) => ErrorKind::Internal,
         }
     }
 }
@@ -210,5 +323,78 @@ pub trait IoContext<T> {
 impl<T> IoContext<T> for io::Result<T> {
     fn ctx(self, op: &'static str, path: impl AsRef<Path>) -> Result<T> {
         self.map_err(|e| Error::io(op, path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+
+    #[test]
+    fn every_kind_has_exactly_one_row() {
+        for kind in ErrorKind::ALL {
+            // An exhaustive match: a new kind fails to compile here until ALL names it.
+            match kind {
+                ErrorKind::Refused
+                | ErrorKind::NotFound
+                | ErrorKind::Usage
+                | ErrorKind::Io
+                | ErrorKind::Internal => {}
+            }
+            let rows = EXIT_CODES.iter().filter(|r| r.kind == kind).count();
+            assert_eq!(rows, 1, "{kind:?}");
+            assert_eq!(kind.exit_codes().kind, kind);
+        }
+        let names: HashSet<_> = EXIT_CODES.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), EXIT_CODES.len(), "names are distinct");
+    }
+
+    #[test]
+    fn codes_are_distinct_where_they_should_be() {
+        // maestro-session: one code per kind, except that not found is a refusal (README).
+        let mut by_code: HashMap<i32, Vec<ErrorKind>> = HashMap::new();
+        for row in EXIT_CODES {
+            by_code.entry(row.cli).or_default().push(row.kind);
+        }
+        for (code, kinds) in &by_code {
+            let shared_ok = kinds == &[ErrorKind::Refused, ErrorKind::NotFound];
+            assert!(kinds.len() == 1 || shared_ok, "cli code {code}: {kinds:?}");
+        }
+        for row in EXIT_CODES {
+            assert_ne!(row.cli, SUCCESS_EXIT_CODE, "{:?} fails", row.kind);
+            assert_ne!(row.state_tool, SUCCESS_EXIT_CODE, "{:?} fails", row.kind);
+            assert_eq!(row.hook, SUCCESS_EXIT_CODE, "hooks never fail a turn");
+            // A state tool's work never exits with the usage code: that is for its arguments.
+            assert_ne!(
+                row.state_tool,
+                ErrorKind::Usage.exit_code(),
+                "{:?}",
+                row.kind
+            );
+        }
+        assert_eq!(
+            (
+                ErrorKind::Refused.exit_code(),
+                ErrorKind::Usage.exit_code(),
+                ErrorKind::Io.exit_code()
+            ),
+            (1, 2, 3),
+            "the documented codes"
+        );
+    }
+
+    #[test]
+    fn errors_fall_in_their_kinds() {
+        let not_found = Error::NotFound {
+            what: "session \"x\"".into(),
+        };
+        assert_eq!(not_found.kind(), ErrorKind::NotFound);
+        assert_eq!(not_found.kind().exit_code(), 1);
+        let internal = Error::Internal("boom".into());
+        assert_eq!(internal.to_string(), "internal error: boom");
+        assert_eq!(internal.kind().exit_code(), 101);
+        assert_eq!(Error::Invalid("x".into()).kind().state_tool_exit_code(), 1);
     }
 }

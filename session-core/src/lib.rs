@@ -31,3 +31,4 @@ pub mod workspace;
 
 pub use error::{Error, ErrorKind, Result};
 pub use workspace::env::Env;
+pub use workspace::env_vars::EnvVars;

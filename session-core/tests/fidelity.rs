@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use session_core::Env;
 use session_core::operations::Operation;
 use session_core::session::document::{Document, Flavour};
 use session_core::session::lifecycle::SessionStatus;
@@ -14,6 +13,7 @@ use session_core::session::model::SessionMetadata;
 use session_core::session::session_file::{Location, SessionFile};
 use session_core::store::{ACTIVE_KEYWORD, Store};
 use session_core::workspace::paths::Workspace;
+use session_core::{Env, EnvVars};
 
 const FIXTURE_YAML: &str =
     include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
@@ -327,7 +327,7 @@ fn forty_thousand_unknown_keys_parse_and_rewrite() {
 
 fn store_with(dir: &Path, text: &str) -> Store {
     let ws = Workspace::with_state_dir(
-        &Env::from_pairs([("MAESTRO_WORKSPACE_PATH", dir.to_str().expect("utf8"))]),
+        &Env::from_pairs([(EnvVars::MAESTRO_WORKSPACE_PATH, dir.to_str().expect("utf8"))]),
         dir,
         Path::new("docs/maestro"),
     )

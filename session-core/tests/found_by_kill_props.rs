@@ -9,10 +9,10 @@
 
 use std::path::Path;
 
-use session_core::Env;
 use session_core::session::session_file::SessionFile;
 use session_core::store::{CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
+use session_core::{Env, EnvVars};
 
 const DESIGN: &str = "docs/maestro/plans/design.md";
 
@@ -20,7 +20,7 @@ const DESIGN: &str = "docs/maestro/plans/design.md";
 fn project_with_planned_session() -> (tempfile::TempDir, Store, SessionFile) {
     let t = tempfile::tempdir().expect("temp dir");
     let project = t.path().to_str().expect("temp paths are UTF-8");
-    let env = Env::from_pairs([("MAESTRO_WORKSPACE_PATH", project)]);
+    let env = Env::from_pairs([(EnvVars::MAESTRO_WORKSPACE_PATH, project)]);
     let ws = Workspace::with_state_dir(&env, t.path(), Path::new("docs/maestro"))
         .expect("the state dir lies inside the project");
     std::fs::create_dir_all(t.path().join("docs/maestro/plans")).expect("create plans/");

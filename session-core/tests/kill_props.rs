@@ -33,15 +33,15 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use session_core::Env;
 use session_core::fs::durable::{self, fault};
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{SessionStatus as S, State};
 use session_core::session::model::PhaseId;
-use session_core::store::{
-    CleanupRequest, CreateRequest, Location, PhaseSpec, ProblemKind, SessionFile, Store,
-};
+use session_core::session::phase_spec::PhaseSpec;
+use session_core::session::session_file::{Location, SessionFile};
+use session_core::store::{CleanupRequest, CreateRequest, ProblemKind, Store};
 use session_core::workspace::paths::Workspace;
+use session_core::{Env, EnvVars};
 
 /// The state dir, relative to the project root.
 const STATE_DIR: &str = "docs/maestro";
@@ -260,7 +260,7 @@ impl World {
         std::fs::create_dir(&project).expect("create the project folder");
         std::fs::create_dir(tmp.path().join("outside")).expect("create the sibling folder");
         let env = Env::from_pairs([(
-            "MAESTRO_WORKSPACE_PATH",
+            EnvVars::MAESTRO_WORKSPACE_PATH,
             project.to_str().expect("temp paths are UTF-8"),
         )]);
         let ws = Workspace::with_state_dir(&env, &project, Path::new(STATE_DIR))

@@ -5,20 +5,20 @@
 use std::path::Path;
 
 use serde_json::Value;
-use session_core::Env;
 use session_core::fs::durable;
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{SessionStatus, Stage};
 use session_core::session::model::PhaseId;
 use session_core::store::{ACTIVE_KEYWORD, Store};
 use session_core::workspace::paths::Workspace;
+use session_core::{Env, EnvVars};
 
 const YAML: &str = include_str!("../../tests/fixtures/maestro-state/active-session.yaml.md");
 const JSON: &str = include_str!("../../tests/fixtures/maestro-state/active-session.json.md");
 
 fn store_with(dir: &Path, text: &str) -> Store {
     let ws = Workspace::with_state_dir(
-        &Env::from_pairs([("MAESTRO_WORKSPACE_PATH", dir.to_str().expect("utf8"))]),
+        &Env::from_pairs([(EnvVars::MAESTRO_WORKSPACE_PATH, dir.to_str().expect("utf8"))]),
         dir,
         Path::new("docs/maestro"),
     )

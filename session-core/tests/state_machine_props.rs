@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use proptest::prelude::*;
-use session_core::Env;
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus as P, SessionStatus as S, Stage as G, State};
 use session_core::session::model::PhaseId;
 use session_core::session::phase_spec::PhaseSpec;
 use session_core::store::{CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
+use session_core::{Env, EnvVars};
 
 const AGENTS: [&str; 3] = ["coder", "tester", "architect"];
 /// The stages that are neither terminal nor paused.
@@ -247,7 +247,7 @@ fn op_strategy() -> impl Strategy<Value = Operation> {
 }
 
 fn new_store(dir: &Path) -> Store {
-    let env = Env::from_pairs([("MAESTRO_WORKSPACE_PATH", dir.to_str().expect("utf8"))]);
+    let env = Env::from_pairs([(EnvVars::MAESTRO_WORKSPACE_PATH, dir.to_str().expect("utf8"))]);
     let store = Store::new(
         Workspace::with_state_dir(&env, dir, Path::new("state-dir")).expect("inside"),
         Env::default(),

@@ -145,6 +145,10 @@ impl World {
             .env("TMPDIR", self.root().join("tmp"))
             .env("MAESTRO_HOOKS_DIR", self.hooks())
             .env("GEMINI_PROJECT_DIR", self.project())
+            // Concurrency tests queue dozens of writers on one lock; on a loaded 2-core machine
+            // the queue can outlast the 10 s default and a writer gives up (refused, nothing
+            // lost, but the test counts it). The timeout itself is tested with explicit values.
+            .env("MAESTRO_LOCK_TIMEOUT_MS", "120000")
             .current_dir(self.project())
     }
 

@@ -1,9 +1,8 @@
-//! `after-agent`: the AfterAgent hook (Gemini CLI; see `session_core::hooks::events` for the Claude Code
-//! dialect behind `--runtime claude`).
+//! `after-agent [--runtime gemini|claude]`: the AfterAgent hook (Claude Code: SubagentStop);
+//! see `hooks::hook_main`.
 
 fn main() {
-    std::process::exit(session_core::hooks::events::main(
+    std::process::exit(hooks::hook_main::main(
         session_core::hooks::payload::HookEvent::AfterAgent,
-        std::env::args_os(),
     ));
 }

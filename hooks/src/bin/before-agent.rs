@@ -1,9 +1,8 @@
-//! `before-agent`: the BeforeAgent hook (Gemini CLI; see `session_core::hooks::events` for the Claude Code
-//! dialect behind `--runtime claude`).
+//! `before-agent [--runtime gemini|claude]`: the BeforeAgent hook (Claude Code:
+//! SubagentStart); see `hooks::hook_main`.
 
 fn main() {
-    std::process::exit(session_core::hooks::events::main(
+    std::process::exit(hooks::hook_main::main(
         session_core::hooks::payload::HookEvent::BeforeAgent,
-        std::env::args_os(),
     ));
 }

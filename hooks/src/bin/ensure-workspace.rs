@@ -2,17 +2,5 @@
 //! `plans/archive/` beneath the project.
 
 fn main() {
-    let code = session_core::tools::state_tools::cli::run(
-        "ensure-workspace [state-dir]",
-        0,
-        |cwd, env, args| {
-            session_core::tools::state_tools::ensure_workspace(
-                env,
-                cwd,
-                args.first().map(String::as_str),
-            )
-            .map(|_| ())
-        },
-    );
-    std::process::exit(code);
+    std::process::exit(hooks::state_tool_main::ensure_workspace());
 }

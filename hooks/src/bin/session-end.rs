@@ -1,9 +1,7 @@
-//! `session-end`: the SessionEnd hook (Gemini CLI; see `session_core::hooks::events` for the Claude Code
-//! dialect behind `--runtime claude`).
+//! `session-end [--runtime gemini|claude]`: the SessionEnd hook; see `hooks::hook_main`.
 
 fn main() {
-    std::process::exit(session_core::hooks::events::main(
+    std::process::exit(hooks::hook_main::main(
         session_core::hooks::payload::HookEvent::SessionEnd,
-        std::env::args_os(),
     ));
 }

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::fs::durable;
+use crate::workspace::env_vars::EnvVars;
 
 /// Default bounded wait for the lock, in ms (`MAESTRO_LOCK_TIMEOUT_MS` overrides).
 pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 10_000;
@@ -149,7 +150,7 @@ fn flock_holder(dev: u64, ino: u64) -> Option<i32> {
 ///
 /// Errors: [`Error::Invalid`] when the variable is not a number.
 pub fn timeout_from(env: &crate::workspace::env::Env) -> Result<Duration> {
-    env.parse_or("MAESTRO_LOCK_TIMEOUT_MS", DEFAULT_LOCK_TIMEOUT_MS)
+    env.parse_or(EnvVars::MAESTRO_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TIMEOUT_MS)
         .map(Duration::from_millis)
 }
 

@@ -7,8 +7,8 @@
 //! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).
 //!
 //! Who is held to the handoff report is a separate rule, [`is_specialist`]: the agents the
-//! active session's phases name, plus a configured list ([`SPECIALISTS_VAR`]). Runtimes bring
-//! agents of their own (Claude Code's built-in `Explore`, `Plan`, `general-purpose`, Codex's
+//! active session's phases name, plus a configured list ([`EnvVars::MAESTRO_SPECIALISTS`]).
+//! Runtimes bring agents of their own (Claude Code's built-in `Explore`, `Plan`, `general-purpose`, Codex's
 //! `default`) whose answers the lead needs as they are; they are never checked.
 //!
 //! Text between `<session-state>` and `</session-state>` tags is not read: it is a session file
@@ -23,6 +23,7 @@ use crate::session::agent_name::is_valid as is_name;
 use crate::session::agent_name::normalize;
 use crate::workspace::dotenv;
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 
 /// The tags around a session file that a command injected into a prompt.
 const STATE_OPEN: &str = "<session-state>";
@@ -61,7 +62,7 @@ impl Roster {
     /// The built-in roster plus `$MAESTRO_AGENTS` from `env`.
     pub fn from_env(env: &Env) -> Roster {
         let extra = env
-            .get("MAESTRO_AGENTS")
+            .get(EnvVars::MAESTRO_AGENTS)
             .map(|list| name_list(&list))
             .unwrap_or_default();
         Roster { extra }
@@ -75,16 +76,11 @@ impl Roster {
     }
 }
 
-/// The setting that names extra Maestro specialists, comma-separated (`ux-designer, qa`):
-/// the environment variable, else the same key in the project's `.env`. Names are normalized
-/// like agent names ([`normalize`]); ones that are not agent names are ignored.
-pub const SPECIALISTS_VAR: &str = "MAESTRO_SPECIALISTS";
-
 /// Whether `agent`'s report is held to the handoff format (DESIGN 4: only Maestro specialists
 /// are). `session_agents` are the agents named in the active session's phases (`None`: no
 /// active session, so nobody is checked); `configured` gives the extra specialists of
-/// [`SPECIALISTS_VAR`] and is called only when the session does not name the agent (it may
-/// read a file). The lead agents ([`LEAD_AGENTS`]) are never checked.
+/// [`EnvVars::MAESTRO_SPECIALISTS`] and is called only when the session does not name the
+/// agent (it may read a file). The lead agents ([`LEAD_AGENTS`]) are never checked.
 ///
 /// Both hook paths call this: Claude Code's SubagentStop (the agent is the payload's
 /// `agent_type`, e.g. `coder`, or the built-in `Explore`, which Claude Code 2.1.330 sends as
@@ -107,15 +103,15 @@ pub fn is_specialist(
     Ok(session_agents.iter().any(|a| normalize(a) == name) || configured()?.contains(&name))
 }
 
-/// The extra specialists: [`SPECIALISTS_VAR`] from `env`, else from `<project_root>/.env`;
+/// The extra specialists: [`EnvVars::MAESTRO_SPECIALISTS`] from `env`, else from `<project_root>/.env`;
 /// empty when neither sets it.
 ///
 /// # Errors
 /// An unreadable or unparsable `<project_root>/.env` (see [`dotenv::lookup`]).
 pub fn configured_specialists(env: &Env, project_root: &Path) -> crate::Result<Vec<String>> {
-    let list = match env.get(SPECIALISTS_VAR) {
+    let list = match env.get(EnvVars::MAESTRO_SPECIALISTS) {
         Some(list) => Some(list),
-        None => dotenv::lookup(&project_root.join(".env"), SPECIALISTS_VAR)?,
+        None => dotenv::lookup(&project_root.join(".env"), EnvVars::MAESTRO_SPECIALISTS)?,
     };
     Ok(list.map(|list| name_list(&list)).unwrap_or_default())
 }
@@ -138,7 +134,7 @@ pub fn detect(prompt: &str, env: &Env, roster: &Roster) -> Option<String> {
     let prompt = &*without_session_state(prompt);
     explicit_line(prompt, roster)
         .or_else(|| {
-            env.get("MAESTRO_CURRENT_AGENT")
+            env.get(EnvVars::MAESTRO_CURRENT_AGENT)
                 .and_then(|a| roster.lookup(&a))
         })
         .or_else(|| delegation_phrase(prompt, roster))
@@ -306,8 +302,8 @@ mod tests {
     #[test]
     fn order_line_then_env_then_phrase_and_extra_agents() {
         let env = Env::from_pairs([
-            ("MAESTRO_CURRENT_AGENT", "debugger"),
-            ("MAESTRO_AGENTS", "ux-designer, qa"),
+            (EnvVars::MAESTRO_CURRENT_AGENT, "debugger"),
+            (EnvVars::MAESTRO_AGENTS, "ux-designer, qa"),
         ]);
         let roster = Roster::from_env(&env);
         assert_eq!(
@@ -318,13 +314,13 @@ mod tests {
             detect("agent: tester\ndelegate to coder", &env, &roster).as_deref(),
             Some("tester")
         );
-        let env2 = Env::from_pairs([("MAESTRO_AGENTS", "ux-designer, qa")]);
+        let env2 = Env::from_pairs([(EnvVars::MAESTRO_AGENTS, "ux-designer, qa")]);
         assert_eq!(
             detect("delegate to the UX_Designer", &env2, &roster).as_deref(),
             Some("ux_designer")
         );
         assert_eq!(detect("@qa please", &env2, &roster).as_deref(), Some("qa"));
-        let bogus = Env::from_pairs([("MAESTRO_CURRENT_AGENT", "../../etc")]);
+        let bogus = Env::from_pairs([(EnvVars::MAESTRO_CURRENT_AGENT, "../../etc")]);
         assert_eq!(detect("hello", &bogus, &roster), None);
     }
 
@@ -394,14 +390,17 @@ mod tests {
         #[allow(clippy::disallowed_methods)] // test fixture
         std::fs::write(
             t.path().join(".env"),
-            "MAESTRO_SPECIALISTS=\"ux-designer, qa, ../bad,\"\n",
+            format!(
+                "{}=\"ux-designer, qa, ../bad,\"\n",
+                EnvVars::MAESTRO_SPECIALISTS
+            ),
         )
         .expect("write");
         assert_eq!(
             configured_specialists(&Env::default(), t.path()).expect("reads"),
             names(&["ux_designer", "qa"])
         );
-        let env = Env::from_pairs([(SPECIALISTS_VAR, "Reviewer")]);
+        let env = Env::from_pairs([(EnvVars::MAESTRO_SPECIALISTS, "Reviewer")]);
         assert_eq!(
             configured_specialists(&env, t.path()).expect("env"),
             names(&["reviewer"])

@@ -1,14 +1,13 @@
-//! The four lifecycle hooks: what each does with a payload, and the guard that makes sure a
-//! hook never fails the runtime's turn.
+//! The four lifecycle hooks: what each does with a payload, and the answer it gives.
 //!
-//! Contract (Gemini CLI 0.61; DESIGN 4): stdout carries exactly one JSON object; a crash or
-//! non-JSON output with an exit code other than 0 or 1 would block the user's turn. So every
-//! error, bad payload and panic becomes one line on stderr (`[ERROR] maestro: <hook>: ...`), the
-//! safe answer on stdout (allow), and exit 0.
+//! Contract (Gemini CLI 0.61; Claude Code 2.1.330): stdout carries exactly one JSON object; a
+//! crash or non-JSON output with an exit code other than 0 or 1 would block the user's turn.
+//! So [`run`] never fails: every error and bad payload becomes one diagnostic line
+//! (`[ERROR] maestro: <hook>: ...`) beside the safe answer (allow). The executables (the
+//! `hooks` crate) read stdin and the arguments, catch a panic into [`Answer::safe`], print
+//! the [`Answer`] and exit 0 ([`crate::error::ExitCodes::hook`]).
 
-use std::ffi::OsString;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
@@ -21,6 +20,7 @@ use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 use crate::workspace::paths::{self, Workspace};
 
 /// What a hook run produced: the decision for stdout and the lines for stderr.
@@ -53,105 +53,89 @@ impl Outcome {
     }
 }
 
-/// The executable name of each hook: [`HookEvent::executable`].
+/// A hook's answer to one event in one runtime's dialect: what it prints and what it logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The event answered.
+    pub event: HookEvent,
+    /// The dialect answered in.
+    pub runtime: Runtime,
+    /// The decision and diagnostics.
+    pub outcome: Outcome,
+}
+
+impl Answer {
+    /// The safe answer: allow, with `why` as the one diagnostic line. What a hook answers when
+    /// its run could not finish (a panic, reported as [`Error::Internal`]).
+    pub fn safe(event: HookEvent, runtime: Runtime, why: impl std::fmt::Display) -> Answer {
+        Answer {
+            event,
+            runtime,
+            outcome: Outcome::allow().error(executable_name(event), why),
+        }
+    }
+
+    /// This answer with one more diagnostic line, `[ERROR] maestro: <hook>: <e>`; the
+    /// decision is unchanged.
+    pub fn with_error(mut self, e: impl std::fmt::Display) -> Answer {
+        self.outcome = self.outcome.error(executable_name(self.event), e);
+        self
+    }
+
+    /// The one JSON object for stdout (no newline), in [`Answer::runtime`]'s dialect.
+    pub fn json(&self) -> String {
+        render(self.runtime, self.event, &self.outcome.decision)
+    }
+
+    /// The hook-log line for this answer at `time` (no newline):
+    /// `{"time","hook","session_id","agent","answer","errors"}`; see
+    /// [`EnvVars::MAESTRO_HOOK_LOG`].
+    pub fn log_line(&self, time: jiff::Timestamp) -> String {
+        serde_json::json!({
+            "time": time.to_string(),
+            "hook": executable_name(self.event),
+            "session_id": self.outcome.session_id,
+            "agent": self.outcome.agent,
+            "answer": serde_json::from_str::<serde_json::Value>(&self.json()).unwrap_or_default(),
+            "errors": self.outcome.diagnostics,
+        })
+        .to_string()
+    }
+}
+
+/// The executable name of each hook, as the install layout and runtime configs call it.
 pub fn executable_name(event: HookEvent) -> &'static str {
     event.executable()
 }
 
-/// The whole life of a hook executable: parse `--runtime`, read stdin, handle, print. Never
-/// panics and always returns exit code 0; see the module docs.
-pub fn main(event: HookEvent, args: impl IntoIterator<Item = OsString>) -> i32 {
-    std::panic::set_hook(Box::new(|_| {}));
-    let hook = executable_name(event);
-    let mut runtime = Runtime::Gemini;
-    let mut usage_error = None;
-    let mut args = args.into_iter().skip(1);
-    while let Some(arg) = args.next() {
-        // Arguments stay OsString: a non-UTF-8 one is a diagnostic, never a panic or a guess.
-        use std::os::unix::ffi::OsStrExt;
-        let value = if arg == "--runtime" {
-            args.next()
-                .ok_or_else(|| "--runtime needs a value".to_string())
-        } else {
-            arg.as_bytes()
-                .strip_prefix(b"--runtime=")
-                .map(|v| std::ffi::OsStr::from_bytes(v).to_os_string())
-                .ok_or_else(|| format!("unknown argument {arg:?}"))
-        };
-        let parsed = match &value {
-            Ok(v) => v.to_str().map(Runtime::parse).ok_or_else(|| {
-                format!("--runtime value {v:?} is not valid UTF-8; expected gemini or claude")
-            }),
-            Err(what) => Err(format!("{what}; usage: {hook} [--runtime gemini|claude]")),
-        };
-        match parsed {
-            Ok(Ok(r)) => runtime = r,
-            Ok(Err(e)) => usage_error = Some(e.to_string()),
-            Err(e) => usage_error = Some(e),
-        }
+/// Runs one hook event and answers in `runtime`'s dialect. `input` is the payload as read from
+/// stdin, or why it could not be read ([`HookInput::read`]); `cwd` is the process's working
+/// directory (the payload's `cwd` wins when it is an existing folder); `now` is the time
+/// pruning and the agent records go by.
+///
+/// Never fails: every error is a diagnostic of the answer, whose decision is then allow.
+/// Panics are not caught here (the executable does it, answering [`Answer::safe`]).
+pub fn run(
+    event: HookEvent,
+    runtime: Runtime,
+    input: Result<HookInput>,
+    env: &Env,
+    cwd: &Path,
+    now: SystemTime,
+) -> Answer {
+    Answer {
+        event,
+        runtime,
+        outcome: handle(event, runtime, env, cwd, input, now),
     }
-    let outcome = guard(hook, || {
-        let env = Env::process();
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let mut outcome = handle(
-            event,
-            runtime,
-            &env,
-            &cwd,
-            HookInput::from_stdin(),
-            SystemTime::now(),
-        );
-        if let Some(e) = usage_error {
-            outcome = outcome.error(hook, e);
-        }
-        outcome
-    });
-    let mut err = std::io::stderr().lock();
-    for line in &outcome.diagnostics {
-        let _ = writeln!(err, "{line}");
-    }
-    let answer = render(runtime, event, &outcome.decision);
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{answer}");
-    let _ = out.flush();
-    if let Some(log) = std::env::var_os(HOOK_LOG_VAR).filter(|v| !v.is_empty()) {
-        append_log(Path::new(&log), hook, &outcome, &answer);
-    }
-    0
 }
 
-/// Variable naming a file to which every hook run appends one JSON line
-/// (`{"time","hook","session_id","agent","answer","errors"}`), for people debugging a setup
-/// and for the end-to-end tests. Unset: nothing is logged.
-pub const HOOK_LOG_VAR: &str = "MAESTRO_HOOK_LOG";
-
-fn append_log(path: &Path, hook: &str, outcome: &Outcome, answer: &str) {
-    let line = serde_json::json!({
-        "time": jiff::Timestamp::now().to_string(),
-        "hook": hook,
-        "session_id": outcome.session_id,
-        "agent": outcome.agent,
-        "answer": serde_json::from_str::<serde_json::Value>(answer).unwrap_or_default(),
-        "errors": outcome.diagnostics,
-    });
-    // One write of one line with O_APPEND, so concurrent hooks never interleave lines.
+/// Appends `answer`'s [`Answer::log_line`] to the hook log at `path`
+/// ([`EnvVars::MAESTRO_HOOK_LOG`]): one write of one line with `O_APPEND`, so concurrent hooks
+/// never interleave lines. A log that cannot be written is ignored: it must never fail a turn.
+pub fn append_log(path: &Path, answer: &Answer) {
+    let line = answer.log_line(jiff::Timestamp::now());
     let _ = durable::append_line(path, format!("{line}\n").as_bytes());
-}
-
-/// Runs `f`, turning a panic into an allow with one diagnostic line.
-pub fn guard(hook: &str, f: impl FnOnce() -> Outcome) -> Outcome {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(outcome) => outcome,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            let what = what.lines().next().unwrap_or_default().to_string();
-            Outcome::allow().error(hook, format!("internal error: {what}"))
-        }
-    }
 }
 
 /// Handles one hook event. `input` is the parsed payload or why it could not be read; `cwd`
@@ -422,7 +406,7 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
 fn check_handoff(ctx: &Ctx, input: &HookInput, agent: &str) -> Result<Decision> {
     let validate = ctx
         .env
-        .get("MAESTRO_VALIDATE_HANDOFF")
+        .get(EnvVars::MAESTRO_VALIDATE_HANDOFF)
         .is_none_or(|v| v != "0");
     if !validate || input.stop_hook_active() {
         return Ok(Decision::Allow);
@@ -444,15 +428,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn panic_becomes_allow_with_one_line() {
-        let outcome = guard("before-agent", || panic!("boom\nsecond line"));
-        assert_eq!(outcome.decision, Decision::Allow);
+    fn safe_answer_allows_with_one_line_and_the_log_names_it() {
+        let answer = Answer::safe(
+            HookEvent::BeforeAgent,
+            Runtime::Gemini,
+            Error::Internal("boom".into()),
+        );
+        assert_eq!(answer.json(), r#"{"decision":"allow"}"#);
         assert_eq!(
-            outcome.diagnostics,
+            answer.outcome.diagnostics,
             vec!["[ERROR] maestro: before-agent: internal error: boom".to_string()]
         );
-        let outcome = guard("x", || std::panic::panic_any(42_u8));
-        assert_eq!(outcome.diagnostics.len(), 1);
+        let answer = answer.with_error("unknown argument \"x\"");
+        assert_eq!(answer.outcome.diagnostics.len(), 2);
+        let time = jiff::Timestamp::UNIX_EPOCH;
+        let line: serde_json::Value =
+            serde_json::from_str(&answer.log_line(time)).expect("one JSON line");
+        assert_eq!(line["hook"], "before-agent");
+        assert_eq!(line["answer"], serde_json::json!({"decision": "allow"}));
+        assert_eq!(line["errors"].as_array().map(Vec::len), Some(2));
     }
 
     /// A project with the fixture session active, a hook base, and the environment pointing
@@ -469,8 +463,8 @@ mod tests {
         .expect("session");
         let env = Env::from_pairs(
             [
-                ("MAESTRO_HOOKS_DIR", t.path().join("hooks")),
-                ("MAESTRO_WORKSPACE_PATH", t.path().join("proj")),
+                (EnvVars::MAESTRO_HOOKS_DIR, t.path().join("hooks")),
+                (EnvVars::MAESTRO_WORKSPACE_PATH, t.path().join("proj")),
             ]
             .map(|(k, v)| (k, v.to_string_lossy().into_owned())),
         );
@@ -525,11 +519,12 @@ mod tests {
             assert!(!t.path().join("hooks/s/agents/b1").exists(), "{builtin}");
         }
         // A configured specialist is checked, and told the session summary.
-        let mut pairs: Vec<(String, String)> = ["MAESTRO_HOOKS_DIR", "MAESTRO_WORKSPACE_PATH"]
-            .iter()
-            .filter_map(|k| Some((k.to_string(), env.get(k)?)))
-            .collect();
-        pairs.push((agent::SPECIALISTS_VAR.into(), "explore".into()));
+        let mut pairs: Vec<(String, String)> =
+            [EnvVars::MAESTRO_HOOKS_DIR, EnvVars::MAESTRO_WORKSPACE_PATH]
+                .iter()
+                .filter_map(|k| Some((k.to_string(), env.get(k)?)))
+                .collect();
+        pairs.push((EnvVars::MAESTRO_SPECIALISTS.into(), "explore".into()));
         let env = Env::from_pairs(pairs);
         let start =
             serde_json::json!({"session_id": "s", "agent_id": "b2", "agent_type": "Explore"});

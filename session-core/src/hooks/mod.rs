@@ -1,8 +1,8 @@
 //! The runtimes' lifecycle hooks: payloads, dialects, the hook state and per-phase context.
 //!
-//! - [`payload`]: reading a hook's JSON from stdin and writing its answer (Gemini CLI, Claude
+//! - [`payload`]: parsing a hook's JSON payload and rendering its answer (Gemini CLI, Claude
 //!   Code and Codex dialects).
-//! - [`events`]: what each hook event does.
+//! - [`events`]: what each hook event does and the [`events::Answer`] it gives.
 //! - [`state`]: the per-session hook state under `MAESTRO_HOOKS_DIR`.
 //! - [`context`]: the downstream context given to each sub-agent.
 //! - [`agent`]: which agent names are specialists.

@@ -7,7 +7,7 @@
 //! `agent_type`, SubagentStop adds `last_assistant_message`. Parsing is lenient: unknown
 //! fields are ignored, missing or mistyped ones read as absent.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 
 use serde_json::{Map, Value, json};
 
@@ -127,13 +127,6 @@ impl HookInput {
             )));
         }
         HookInput::parse(&buf)
-    }
-
-    /// Reads the payload from the process's stdin; see [`HookInput::read`].
-    pub fn from_stdin() -> Result<HookInput> {
-        let stdin = std::io::stdin();
-        let terminal = stdin.is_terminal();
-        HookInput::read(stdin.lock(), terminal)
     }
 
     /// Parses a payload from bytes.

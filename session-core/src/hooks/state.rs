@@ -27,6 +27,7 @@ use crate::fs::durable;
 use crate::hooks::context::ContextCache;
 use crate::session::session_id::SessionId;
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 
 /// The default base.
 pub const DEFAULT_BASE: &str = "/tmp/maestro-hooks";
@@ -66,7 +67,7 @@ impl HookBase {
     /// fallback is usable.
     pub fn resolve(env: &Env) -> Result<HookBase> {
         let configured = env
-            .get("MAESTRO_HOOKS_DIR")
+            .get(EnvVars::MAESTRO_HOOKS_DIR)
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE));
         match ensure_private_dir(&configured) {
@@ -77,7 +78,7 @@ impl HookBase {
             Err(why) => {
                 let uid = rustix::process::getuid().as_raw();
                 let tmp = env
-                    .get("TMPDIR")
+                    .get(EnvVars::TMPDIR)
                     .map(PathBuf::from)
                     .unwrap_or_else(|| PathBuf::from("/tmp"));
                 let fallback = tmp.join(format!("maestro-hooks-{uid}"));
@@ -191,7 +192,7 @@ impl HookBase {
 ///
 /// Errors: [`Error::Invalid`] when the variable is not a number.
 pub fn ttl_from(env: &Env) -> Result<Duration> {
-    env.parse_or("MAESTRO_HOOKS_TTL_SECS", DEFAULT_TTL_SECS)
+    env.parse_or(EnvVars::MAESTRO_HOOKS_TTL_SECS, DEFAULT_TTL_SECS)
         .map(Duration::from_secs)
 }
 
@@ -458,8 +459,8 @@ mod tests {
             (&file, "not"),
         ] {
             let env = Env::from_pairs([
-                ("MAESTRO_HOOKS_DIR", bad.to_str().expect("utf8")),
-                ("TMPDIR", tmpdir.to_str().expect("utf8")),
+                (EnvVars::MAESTRO_HOOKS_DIR, bad.to_str().expect("utf8")),
+                (EnvVars::TMPDIR, tmpdir.to_str().expect("utf8")),
             ]);
             let base = HookBase::resolve(&env).expect("fallback");
             assert!(
@@ -470,7 +471,7 @@ mod tests {
             let notice = base.fallback_notice.expect("notice");
             assert!(notice.contains(why), "{notice}");
         }
-        let env = Env::from_pairs([("MAESTRO_HOOKS_DIR", real.to_str().expect("utf8"))]);
+        let env = Env::from_pairs([(EnvVars::MAESTRO_HOOKS_DIR, real.to_str().expect("utf8"))]);
         let base = HookBase::resolve(&env).expect("usable");
         assert_eq!(base.path(), real);
         assert!(base.fallback_notice.is_none());

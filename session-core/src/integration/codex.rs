@@ -44,6 +44,7 @@ use serde_json::{Map, Value, json};
 use super::shell::shell_word;
 use super::{CLAUDE_EVENTS, pretty};
 use crate::error::{Error, Result};
+use crate::workspace::env_vars::EnvVars;
 
 /// File name of the hooks file in the Codex home.
 pub const HOOKS_FILE: &str = "hooks.json";
@@ -62,7 +63,7 @@ pub const MCP_SERVER_NAME: &str = "maestro-session";
 pub const MCP_TOOL_NAMESPACE: &str = "mcp__maestro_session";
 /// Variables Codex copies from its own environment into the server's (`env_vars`); an unset
 /// one is skipped by Codex.
-pub const MCP_ENV_VARS: [&str; 2] = ["MAESTRO_WORKSPACE_PATH", "MAESTRO_STATE_DIR"];
+pub const MCP_ENV_VARS: [&str; 2] = [EnvVars::MAESTRO_WORKSPACE_PATH, EnvVars::MAESTRO_STATE_DIR];
 /// Largest hooks or config file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -372,7 +373,7 @@ pub fn merge_config(existing: &str, path: &Path, server: &McpServer) -> Result<M
                 format!("`mcp_servers.{MCP_SERVER_NAME}.env` is not a table; left unchanged"),
             )
         })?;
-        set_str(env, env_inline, "MAESTRO_WORKSPACE_PATH", workspace);
+        set_str(env, env_inline, EnvVars::MAESTRO_WORKSPACE_PATH, workspace);
     }
     if server.approve_tools {
         set_str(entry, inline, "default_tools_approval_mode", "approve");
@@ -638,7 +639,9 @@ mod tests {
         assert_eq!(
             once.text,
             format!(
-                "{head}[mcp_servers.maestro-session]\ncommand = \"/opt/m/bin/maestro-session\"\nargs = [\"mcp\"]\nenv_vars = [\"MAESTRO_WORKSPACE_PATH\", \"MAESTRO_STATE_DIR\"]\n\n{tail}"
+                "{head}[mcp_servers.maestro-session]\ncommand = \"/opt/m/bin/maestro-session\"\nargs = [\"mcp\"]\nenv_vars = [\"{ws}\", \"{sd}\"]\n\n{tail}",
+                ws = EnvVars::MAESTRO_WORKSPACE_PATH,
+                sd = EnvVars::MAESTRO_STATE_DIR,
             )
         );
         let twice = merge_config(&once.text, c(), &server()).expect("merge");
@@ -657,7 +660,11 @@ mod tests {
         let m = merge_config(user, c(), &s).expect("merge");
         assert_eq!(
             m.text,
-            "[mcp_servers.maestro-session]\n# ours, tuned\ncommand = \"/opt/m/bin/maestro-session\"   # old\nargs = [\"mcp\"]\nstartup_timeout_sec = 20\nenv = { MAESTRO_STATE_DIR = \".maestro\", MAESTRO_WORKSPACE_PATH = \"/work/proj\" }\nenv_vars = [\"MAESTRO_WORKSPACE_PATH\", \"MAESTRO_STATE_DIR\"]\ndefault_tools_approval_mode = \"approve\"\n\n[other]\nk = 1\n"
+            format!(
+                "[mcp_servers.maestro-session]\n# ours, tuned\ncommand = \"/opt/m/bin/maestro-session\"   # old\nargs = [\"mcp\"]\nstartup_timeout_sec = 20\nenv = {{ {sd} = \".maestro\", {ws} = \"/work/proj\" }}\nenv_vars = [\"{ws}\", \"{sd}\"]\ndefault_tools_approval_mode = \"approve\"\n\n[other]\nk = 1\n",
+                ws = EnvVars::MAESTRO_WORKSPACE_PATH,
+                sd = EnvVars::MAESTRO_STATE_DIR,
+            )
         );
         assert_eq!(merge_config(&m.text, c(), &s).expect("merge").text, m.text);
         // Without the options, what is there stays.
@@ -678,7 +685,11 @@ mod tests {
         .expect("merge");
         assert_eq!(
             m.text,
-            "mcp_servers = { a = { command = \"x\" }, maestro-session = { command = \"/opt/m/bin/maestro-session\", args = [\"mcp\"], env_vars = [\"MAESTRO_WORKSPACE_PATH\", \"MAESTRO_STATE_DIR\"] } }\n"
+            format!(
+                "mcp_servers = {{ a = {{ command = \"x\" }}, maestro-session = {{ command = \"/opt/m/bin/maestro-session\", args = [\"mcp\"], env_vars = [\"{ws}\", \"{sd}\"] }} }}\n",
+                ws = EnvVars::MAESTRO_WORKSPACE_PATH,
+                sd = EnvVars::MAESTRO_STATE_DIR,
+            )
         );
         let fresh = merge_config("", c(), &server()).expect("merge");
         assert!(

@@ -34,6 +34,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
 use crate::integration::gemini_commands::{GROUP, ShellPath};
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 
 /// The policy file's name in the user policies folder.
 pub const FILE_NAME: &str = "maestro-session.toml";
@@ -59,8 +60,8 @@ const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 /// Errors: [`Error::Invalid`] when neither is set.
 pub fn user_policy_file(env: &Env) -> Result<PathBuf> {
     let home = env
-        .get("GEMINI_CLI_HOME")
-        .or_else(|| env.get("HOME"))
+        .get(EnvVars::GEMINI_CLI_HOME)
+        .or_else(|| env.get(EnvVars::HOME))
         .ok_or_else(|| {
             Error::Invalid(
                 "neither GEMINI_CLI_HOME nor HOME is set: cannot find the Gemini CLI user \
@@ -257,12 +258,12 @@ mod tests {
 
     #[test]
     fn the_home_is_gemini_cli_home_then_home() {
-        let both = Env::from_pairs([("GEMINI_CLI_HOME", "/g"), ("HOME", "/h")]);
+        let both = Env::from_pairs([(EnvVars::GEMINI_CLI_HOME, "/g"), (EnvVars::HOME, "/h")]);
         assert_eq!(
             user_policy_file(&both).expect("file"),
             Path::new("/g/.gemini/policies/maestro-session.toml")
         );
-        let home = Env::from_pairs([("GEMINI_CLI_HOME", ""), ("HOME", "/h")]);
+        let home = Env::from_pairs([(EnvVars::GEMINI_CLI_HOME, ""), (EnvVars::HOME, "/h")]);
         assert_eq!(
             user_policy_file(&home).expect("file"),
             Path::new("/h/.gemini/policies/maestro-session.toml")

@@ -26,6 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::hooks::payload::{HookEvent, Runtime};
+use crate::workspace::env_vars::EnvVars;
 use shell::shell_word;
 
 /// Timeout of each hook in Gemini CLI, in ms.
@@ -69,7 +70,7 @@ pub fn gemini_mcp_servers() -> Value {
     json!({GEMINI_MCP_SERVER: {
         "command": "${extensionPath}/bin/maestro-session",
         "args": ["mcp"],
-        "env": {"MAESTRO_WORKSPACE_PATH": "${workspacePath}"},
+        "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${workspacePath}"},
     }})
 }
 
@@ -132,7 +133,7 @@ pub fn claude_plugin_mcp(cli: &str) -> String {
     pretty(&json!({"mcpServers": {CLAUDE_MCP_SERVER: {
         "command": cli,
         "args": ["mcp"],
-        "env": {"MAESTRO_WORKSPACE_PATH": "${CLAUDE_PROJECT_DIR}"},
+        "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"},
     }}}))
 }
 
@@ -274,7 +275,10 @@ mod tests {
         let server = &v["mcpServers"]["maestro-session"];
         assert_eq!(server["command"], "${extensionPath}/bin/maestro-session");
         assert_eq!(server["args"], json!(["mcp"]));
-        assert_eq!(server["env"]["MAESTRO_WORKSPACE_PATH"], "${workspacePath}");
+        assert_eq!(
+            server["env"][EnvVars::MAESTRO_WORKSPACE_PATH],
+            "${workspacePath}"
+        );
     }
 
     #[test]
@@ -314,7 +318,7 @@ mod tests {
             serde_json::from_str(&claude_plugin_mcp("/opt/m/maestro-session")).expect("json");
         assert_eq!(
             mcp["mcpServers"]["maestro-session"],
-            json!({"command": "/opt/m/maestro-session", "args": ["mcp"], "env": {"MAESTRO_WORKSPACE_PATH": "${CLAUDE_PROJECT_DIR}"}})
+            json!({"command": "/opt/m/maestro-session", "args": ["mcp"], "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"}})
         );
         let status = claude_status_command("/opt/m/bin");
         assert!(status.starts_with("---\ndescription: "), "{status}");

@@ -228,6 +228,7 @@ state_enum! {
     }
 }
 
+use crate::workspace::env_vars::EnvVars;
 use PhaseStatus as P;
 
 /// Phase status transitions (`failed -> in_progress` is a retry).
@@ -246,7 +247,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 ///
 /// Errors: [`crate::Error::Invalid`] when the variable is not a number.
 pub fn max_retries(env: &crate::workspace::env::Env) -> crate::Result<u32> {
-    env.parse_or("MAESTRO_MAX_RETRIES", DEFAULT_MAX_RETRIES)
+    env.parse_or(EnvVars::MAESTRO_MAX_RETRIES, DEFAULT_MAX_RETRIES)
 }
 
 /// Checks `from -> to` against `T`'s table for session `session`; `what` names the thing that

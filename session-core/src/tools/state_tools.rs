@@ -2,6 +2,9 @@
 //! `read-active-session`, `ensure-workspace`. They replace Maestro's Node.js scripts of the same
 //! names and keep their contracts: paths are relative to the working directory, errors are one
 //! line, and `read-active-session` prints exactly `No active session` when there is none.
+//!
+//! These are the tools' rules; their executables (arguments, stdin and stdout, `ERROR: ...`
+//! and the exit codes of [`crate::error::ExitCodes::state_tool`]) are in the `hooks` crate.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -131,10 +134,14 @@ pub fn ensure_workspace(env: &Env, cwd: &Path, state_dir: Option<&str>) -> Resul
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
+    use crate::EnvVars;
     use std::os::unix::fs::symlink;
 
     fn env_for(root: &Path) -> Env {
-        Env::from_pairs([("MAESTRO_WORKSPACE_PATH", root.to_str().expect("utf8"))])
+        Env::from_pairs([(
+            EnvVars::MAESTRO_WORKSPACE_PATH,
+            root.to_str().expect("utf8"),
+        )])
     }
 
     #[test]
@@ -231,165 +238,5 @@ mod tests {
                 .next()
                 .is_none()
         );
-    }
-}
-
-/// The shared edge of the state-tool executables: arguments, `ERROR: <message>` on stderr,
-/// exit 1 on any error.
-pub mod cli {
-    use std::ffi::OsString;
-    use std::path::Path;
-
-    use crate::error::{Error, Result};
-    use crate::workspace::env::Env;
-
-    /// Exit code of a usage error: an argument that is not valid UTF-8, or a missing one.
-    pub const USAGE_EXIT_CODE: i32 = 2;
-
-    /// Exit code when the tool's work fails (a refused path, an I/O error, ...).
-    pub const FAILURE_EXIT_CODE: i32 = 1;
-
-    /// Runs `f` with the working directory, the process environment and the process's
-    /// arguments (after the program name, see [`run_with`]).
-    pub fn run(
-        usage: &str,
-        min_args: usize,
-        f: impl FnOnce(&Path, &Env, &[String]) -> Result<()>,
-    ) -> i32 {
-        run_with(std::env::args_os().skip(1), usage, min_args, f)
-    }
-
-    /// Runs `f` with the working directory, the process environment and `args` (the
-    /// arguments after the program name, as the OS gives them), requiring at least `min_args`
-    /// positional ones (not starting with `--`); `usage` is printed with `--help`/`-h` and in
-    /// usage errors.
-    ///
-    /// Returns the exit code: 0; [`USAGE_EXIT_CODE`] (2) after printing `ERROR: <message>`
-    /// when an argument is not valid UTF-8 (named by position and bytes) or one is missing;
-    /// [`FAILURE_EXIT_CODE`] (1) after printing `ERROR: <message>` when `f` fails, whatever
-    /// its error.
-    pub fn run_with(
-        args: impl IntoIterator<Item = OsString>,
-        usage: &str,
-        min_args: usize,
-        f: impl FnOnce(&Path, &Env, &[String]) -> Result<()>,
-    ) -> i32 {
-        let args = match parse(args, usage, min_args) {
-            Ok(Parsed::Help) => {
-                println!("usage: {usage}");
-                return 0;
-            }
-            Ok(Parsed::Args(args)) => args,
-            Err(e) => {
-                eprintln!("ERROR: {e}");
-                return USAGE_EXIT_CODE;
-            }
-        };
-        let result = match std::env::current_dir() {
-            Ok(cwd) => f(&cwd, &Env::process(), &args),
-            Err(e) => Err(Error::io("read working directory", ".", e)),
-        };
-        match result {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("ERROR: {e}");
-                FAILURE_EXIT_CODE
-            }
-        }
-    }
-
-    /// What the arguments ask for.
-    #[derive(Debug, PartialEq)]
-    enum Parsed {
-        /// `--help` or `-h`.
-        Help,
-        /// The work, with these arguments.
-        Args(Vec<String>),
-    }
-
-    /// Checks `args`: every one valid UTF-8, at least `min_args` positional ones.
-    ///
-    /// Errors: [`Error::Invalid`] naming the first non-UTF-8 argument (1-based position and
-    /// its bytes), or saying one is missing; both end with `usage`.
-    fn parse(
-        args: impl IntoIterator<Item = OsString>,
-        usage: &str,
-        min_args: usize,
-    ) -> Result<Parsed> {
-        let args = args
-            .into_iter()
-            .enumerate()
-            .map(|(i, arg)| {
-                arg.into_string().map_err(|arg| {
-                    Error::Invalid(format!(
-                        "argument {} ({arg:?}) is not valid UTF-8; usage: {usage}",
-                        i + 1
-                    ))
-                })
-            })
-            .collect::<Result<Vec<String>>>()?;
-        if args.iter().any(|a| a == "--help" || a == "-h") {
-            return Ok(Parsed::Help);
-        }
-        let positional = args.iter().filter(|a| !a.starts_with("--")).count();
-        if positional < min_args {
-            return Err(Error::Invalid(format!("missing argument; usage: {usage}")));
-        }
-        Ok(Parsed::Args(args))
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use std::os::unix::ffi::OsStringExt;
-
-        use super::*;
-
-        fn os(args: &[&[u8]]) -> Vec<OsString> {
-            args.iter()
-                .map(|a| OsString::from_vec(a.to_vec()))
-                .collect()
-        }
-
-        #[test]
-        fn non_utf8_and_missing_arguments_are_usage_errors_naming_them() {
-            let err = parse(os(&[b"--no-validate", b"a\xffb.md"]), "tool <path>", 1)
-                .expect_err("non-UTF-8");
-            assert!(matches!(err, Error::Invalid(_)), "{err:?}");
-            assert_eq!(
-                err.to_string(),
-                "argument 2 (\"a\\xFFb.md\") is not valid UTF-8; usage: tool <path>"
-            );
-            let err = parse(os(&[b"--no-validate"]), "tool <path>", 1).expect_err("missing");
-            assert_eq!(err.to_string(), "missing argument; usage: tool <path>");
-            assert_eq!(
-                parse(os(&[b"--help", b"x"]), "tool <path>", 1).expect("help"),
-                Parsed::Help
-            );
-            assert_eq!(
-                parse(os(&[b"a.md"]), "tool <path>", 1).expect("ok"),
-                Parsed::Args(vec!["a.md".into()])
-            );
-        }
-
-        #[test]
-        fn usage_errors_exit_2_before_the_work_and_failures_exit_1() {
-            let mut ran = false;
-            let code = run_with(os(&[b"\xff"]), "tool <path>", 1, |_, _, _| {
-                ran = true;
-                Ok(())
-            });
-            assert_eq!((code, ran), (USAGE_EXIT_CODE, false));
-            let code = run_with(os(&[]), "tool <path>", 1, |_, _, _| Ok(()));
-            assert_eq!(code, USAGE_EXIT_CODE);
-            let code = run_with(os(&[b"a.md"]), "tool <path>", 1, |_, _, args| {
-                assert_eq!(args, ["a.md"]);
-                Err(Error::Invalid("refused by the tool".into()))
-            });
-            assert_eq!(
-                code, FAILURE_EXIT_CODE,
-                "errors of the work itself stay exit 1"
-            );
-            assert_eq!(run_with(os(&[b"a.md"]), "t", 1, |_, _, _| Ok(())), 0);
-        }
     }
 }

@@ -9,6 +9,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::workspace::env_vars::EnvVars;
+
 /// Git context of the project when the session was created.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -35,7 +37,7 @@ pub fn capture(dir: &Path) -> Option<GitContext> {
             .arg("-C")
             .arg(dir)
             .args(args)
-            .env("GIT_OPTIONAL_LOCKS", "0")
+            .env(EnvVars::GIT_OPTIONAL_LOCKS, "0")
             .output()
             .ok()?;
         out.status

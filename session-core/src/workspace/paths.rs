@@ -16,9 +16,8 @@ use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::workspace::dotenv;
 use crate::workspace::env::Env;
+use crate::workspace::env_vars::EnvVars;
 
-/// Name of the variable that sets the state dir.
-pub const STATE_DIR_VAR: &str = "MAESTRO_STATE_DIR";
 /// The state dir when nothing sets one, relative to the project root.
 pub const DEFAULT_STATE_DIR: &str = "docs/maestro";
 /// The state dir of legacy projects, relative to the project root.
@@ -45,8 +44,10 @@ impl std::fmt::Display for StateDirSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StateDirSource::Flag => f.write_str("--state-dir"),
-            StateDirSource::EnvVar => f.write_str(STATE_DIR_VAR),
-            StateDirSource::DotEnv(path) => write!(f, "{STATE_DIR_VAR} in {}", path.display()),
+            StateDirSource::EnvVar => f.write_str(EnvVars::MAESTRO_STATE_DIR),
+            StateDirSource::DotEnv(path) => {
+                write!(f, "{} in {}", EnvVars::MAESTRO_STATE_DIR, path.display())
+            }
             StateDirSource::Argument(name) => write!(f, "the {name} argument"),
             StateDirSource::Legacy => f.write_str("the legacy .gemini state dir"),
             StateDirSource::Default => f.write_str("the default state dir"),
@@ -182,9 +183,9 @@ pub const PLANS_ARCHIVE_REL: &str = "plans/archive";
 /// The project root; see the module docs for the order.
 pub fn project_root(env: &Env, cwd: &Path) -> PathBuf {
     for var in [
-        "MAESTRO_WORKSPACE_PATH",
-        "GEMINI_PROJECT_DIR",
-        "CLAUDE_PROJECT_DIR",
+        EnvVars::MAESTRO_WORKSPACE_PATH,
+        EnvVars::GEMINI_PROJECT_DIR,
+        EnvVars::CLAUDE_PROJECT_DIR,
     ] {
         if let Some(value) = env.get(var) {
             return cwd.join(value);
@@ -199,16 +200,16 @@ pub fn project_root(env: &Env, cwd: &Path) -> PathBuf {
 /// The configured state dir for `project_root` and where it came from, not yet checked; see
 /// the module docs for the order.
 fn configured_state_dir(env: &Env, project_root: &Path) -> Result<(PathBuf, StateDirSource)> {
-    if let Some(dir) = env.get(STATE_DIR_VAR) {
+    if let Some(dir) = env.get(EnvVars::MAESTRO_STATE_DIR) {
         return Ok((PathBuf::from(dir), StateDirSource::EnvVar));
     }
     let project_env = project_root.join(".env");
-    if let Some(dir) = dotenv::lookup(&project_env, STATE_DIR_VAR)? {
+    if let Some(dir) = dotenv::lookup(&project_env, EnvVars::MAESTRO_STATE_DIR)? {
         return Ok((PathBuf::from(dir), StateDirSource::DotEnv(project_env)));
     }
-    if let Some(ext) = env.get("MAESTRO_EXTENSION_PATH") {
+    if let Some(ext) = env.get(EnvVars::MAESTRO_EXTENSION_PATH) {
         let ext_env = Path::new(&ext).join(".env");
-        if let Some(dir) = dotenv::lookup(&ext_env, STATE_DIR_VAR)? {
+        if let Some(dir) = dotenv::lookup(&ext_env, EnvVars::MAESTRO_STATE_DIR)? {
             return Ok((PathBuf::from(dir), StateDirSource::DotEnv(ext_env)));
         }
     }
@@ -283,13 +284,16 @@ mod tests {
     #[test]
     fn project_root_prefers_env_in_order() {
         let t = tmp();
-        let env = Env::from_pairs([("GEMINI_PROJECT_DIR", "/g"), ("CLAUDE_PROJECT_DIR", "/c")]);
+        let env = Env::from_pairs([
+            (EnvVars::GEMINI_PROJECT_DIR, "/g"),
+            (EnvVars::CLAUDE_PROJECT_DIR, "/c"),
+        ]);
         assert_eq!(project_root(&env, t.path()), PathBuf::from("/g"));
-        let env = Env::from_pairs([("CLAUDE_PROJECT_DIR", "/c")]);
+        let env = Env::from_pairs([(EnvVars::CLAUDE_PROJECT_DIR, "/c")]);
         assert_eq!(project_root(&env, t.path()), PathBuf::from("/c"));
         let env = Env::from_pairs([
-            ("MAESTRO_WORKSPACE_PATH", "/w"),
-            ("GEMINI_PROJECT_DIR", "/g"),
+            (EnvVars::MAESTRO_WORKSPACE_PATH, "/w"),
+            (EnvVars::GEMINI_PROJECT_DIR, "/g"),
         ]);
         assert_eq!(project_root(&env, t.path()), PathBuf::from("/w"));
     }
@@ -314,7 +318,8 @@ mod tests {
         let ext = t.path().join("ext");
         fs::create_dir_all(&root).expect("mkdir");
         fs::create_dir_all(&ext).expect("mkdir");
-        let env_ext = Env::from_pairs([("MAESTRO_EXTENSION_PATH", ext.to_str().expect("utf8"))]);
+        let env_ext =
+            Env::from_pairs([(EnvVars::MAESTRO_EXTENSION_PATH, ext.to_str().expect("utf8"))]);
 
         assert_eq!(
             state_dir(&env_ext, &root).expect("resolves"),
@@ -358,35 +363,54 @@ mod tests {
         fs::create_dir_all(&root).expect("mkdir");
         let root_s = root.to_str().expect("utf8");
         let at = |pairs: Vec<(&str, String)>| {
-            let mut all = vec![("MAESTRO_WORKSPACE_PATH", root_s.to_string())];
+            let mut all = vec![(EnvVars::MAESTRO_WORKSPACE_PATH, root_s.to_string())];
             all.extend(pairs);
             Env::from_pairs(all)
         };
-        let err = Workspace::resolve(&at(vec![("MAESTRO_STATE_DIR", "/elsewhere".into())]), &root)
-            .expect_err("absolute outside");
-        assert!(err.to_string().contains("MAESTRO_STATE_DIR"), "{err}");
-        let err = Workspace::resolve(&at(vec![("MAESTRO_STATE_DIR", "../out".into())]), &root)
-            .expect_err("dot dot");
-        assert!(err.to_string().contains("MAESTRO_STATE_DIR"), "{err}");
+        let err = Workspace::resolve(
+            &at(vec![(EnvVars::MAESTRO_STATE_DIR, "/elsewhere".into())]),
+            &root,
+        )
+        .expect_err("absolute outside");
+        assert!(
+            err.to_string().contains(EnvVars::MAESTRO_STATE_DIR),
+            "{err}"
+        );
+        let err = Workspace::resolve(
+            &at(vec![(EnvVars::MAESTRO_STATE_DIR, "../out".into())]),
+            &root,
+        )
+        .expect_err("dot dot");
+        assert!(
+            err.to_string().contains(EnvVars::MAESTRO_STATE_DIR),
+            "{err}"
+        );
         let err =
             Workspace::with_state_dir(&at(vec![]), &root, Path::new("../out")).expect_err("flag");
         assert!(err.to_string().contains("--state-dir"), "{err}");
-        fs::write(root.join(".env"), "MAESTRO_STATE_DIR=../x\n").expect("write");
+        fs::write(
+            root.join(".env"),
+            format!("{}=../x\n", EnvVars::MAESTRO_STATE_DIR),
+        )
+        .expect("write");
         let err = Workspace::resolve(&at(vec![]), &root).expect_err(".env");
         assert!(err.to_string().contains(".env"), "{err}");
         fs::remove_file(root.join(".env")).expect("rm");
         let inside = root.join("custom/state");
         let ws = Workspace::resolve(
             &at(vec![(
-                "MAESTRO_STATE_DIR",
+                EnvVars::MAESTRO_STATE_DIR,
                 inside.to_str().expect("utf8").into(),
             )]),
             &root,
         )
         .expect("absolute inside");
         assert_eq!(ws.state_rel, PathBuf::from("custom/state"));
-        let err = Workspace::resolve(&at(vec![("MAESTRO_STATE_DIR", root_s.into())]), &root)
-            .expect_err("the root itself");
+        let err = Workspace::resolve(
+            &at(vec![(EnvVars::MAESTRO_STATE_DIR, root_s.into())]),
+            &root,
+        )
+        .expect_err("the root itself");
         assert!(err.to_string().contains("project root"), "{err}");
     }
 
@@ -398,7 +422,10 @@ mod tests {
         fs::create_dir_all(&root).expect("mkdir");
         fs::create_dir_all(&outside).expect("mkdir");
         std::os::unix::fs::symlink(&outside, root.join("docs")).expect("symlink");
-        let env = Env::from_pairs([("MAESTRO_WORKSPACE_PATH", root.to_str().expect("utf8"))]);
+        let env = Env::from_pairs([(
+            EnvVars::MAESTRO_WORKSPACE_PATH,
+            root.to_str().expect("utf8"),
+        )]);
         let ws = Workspace::resolve(&env, &root).expect("lexically fine");
         for create in [false, true] {
             let err = ws.open_state_dir(create).expect_err("leads out");
@@ -411,7 +438,7 @@ mod tests {
     #[test]
     fn workspace_paths() {
         let ws = Workspace::with_state_dir(
-            &Env::from_pairs([("GEMINI_PROJECT_DIR", "/p")]),
+            &Env::from_pairs([(EnvVars::GEMINI_PROJECT_DIR, "/p")]),
             Path::new("/"),
             Path::new("s"),
         )

@@ -522,5 +522,9 @@ fn hint(tool: &str, e: &Error) -> (&'static str, String) {
             "IO_ERROR",
             "Run `maestro-session doctor` in the project to see what is wrong in the state dir, and `maestro-session doctor --fix` to repair it.".into(),
         ),
+        Error::Internal(_) => (
+            "INTERNAL_ERROR",
+            "This is a bug in maestro-session, not in the call; report it with the message.".into(),
+        ),
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::*;
+use crate::EnvVars;
 use crate::session::model::PhaseId;
 use crate::session::session_file::{Location, SessionFile};
 
@@ -21,7 +22,10 @@ fn fx() -> Fx {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("proj");
     std::fs::create_dir_all(root.join(".git")).expect("mkdir");
-    let env = Env::from_pairs([("MAESTRO_WORKSPACE_PATH", root.to_str().expect("utf8"))]);
+    let env = Env::from_pairs([(
+        EnvVars::MAESTRO_WORKSPACE_PATH,
+        root.to_str().expect("utf8"),
+    )]);
     let tools = Tools::new(env, &root);
     Fx {
         _dir: dir,
