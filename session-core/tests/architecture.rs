@@ -20,8 +20,9 @@ const LAYERS: [&str; 8] = [
     "integration",
 ];
 
-/// Paths every layer may use: the error type, the clock, and the environment snapshot.
-const FOUNDATION: [&str; 3] = ["error", "clock", "workspace::env"];
+/// Paths every layer may use: the error type, the clock, the environment snapshot and the
+/// names of the environment variables.
+const FOUNDATION: [&str; 4] = ["error", "clock", "workspace::env", "workspace::env_vars"];
 
 /// The modules of `store/` by file name.
 const STORE_MODULES: [&str; 7] = [
@@ -127,7 +128,7 @@ fn upward_imports(files: &[(String, String)]) -> Vec<String> {
             let foundation = FOUNDATION
                 .iter()
                 .any(|f| path == *f || path.starts_with(&format!("{f}::")) || to == *f);
-            if to == from || foundation || matches!(to.as_str(), "Error" | "Result" | "Env") {
+            if to == from || foundation || matches!(to.as_str(), "Error" | "Result" | "Env" | "EnvVars") {
                 continue;
             }
             let ok = rank(&to).is_some_and(|to_rank| to_rank < from_rank);
