@@ -70,6 +70,7 @@ pub trait State: Copy + Eq + std::fmt::Debug + 'static {
 macro_rules! state_enum {
     (
         $(#[$meta:meta])* $name:ident,
+        noun: $noun:literal,
         table: $table:ident,
         aliases: [$($alias:literal => $target:ident),*],
         { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
@@ -106,7 +107,7 @@ macro_rules! state_enum {
                 let alias = match s { $($alias => Some($name::$target),)* _ => None };
                 <$name as State>::parse(s).or(alias).ok_or_else(|| {
                     let names: Vec<&str> = <$name as State>::ALL.iter().map(|v| v.as_str()).collect();
-                    format!("unknown {} {s:?}; expected one of {}", stringify!($name), names.join(", "))
+                    format!("unknown {} {s:?}; expected one of {}", $noun, names.join(", "))
                 })
             }
         }
@@ -116,6 +117,7 @@ macro_rules! state_enum {
 state_enum! {
     /// Session `status`.
     SessionStatus,
+    noun: "session status",
     table: SESSION_TRANSITIONS,
     aliases: ["active" => InProgress],
     {
@@ -154,6 +156,7 @@ pub const SESSION_TRANSITIONS: &[(SessionStatus, &[SessionStatus])] = &[
 state_enum! {
     /// Workflow `stage` (ours; optional in session files).
     Stage,
+    noun: "stage",
     table: STAGE_TRANSITIONS,
     aliases: [],
     {
@@ -211,6 +214,7 @@ pub const STAGE_TRANSITIONS: &[(Stage, &[Stage])] = &[
 state_enum! {
     /// Phase `status`.
     PhaseStatus,
+    noun: "phase status",
     table: PHASE_TRANSITIONS,
     aliases: [],
     {
