@@ -22,7 +22,7 @@ const LAYERS: [&str; 8] = [
 
 /// Paths every layer may use: the error type, the clock, the environment snapshot and the
 /// names of the environment variables.
-const FOUNDATION: [&str; 4] = ["error", "clock", "workspace::env", "workspace::env_vars"];
+const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
 const STORE_MODULES: [&str; 7] = [
@@ -128,7 +128,10 @@ fn upward_imports(files: &[(String, String)]) -> Vec<String> {
             let foundation = FOUNDATION
                 .iter()
                 .any(|f| path == *f || path.starts_with(&format!("{f}::")) || to == *f);
-            if to == from || foundation || matches!(to.as_str(), "Error" | "Result" | "Env" | "EnvVars") {
+            if to == from
+                || foundation
+                || matches!(to.as_str(), "Error" | "Result" | "Env" | "EnvVars")
+            {
                 continue;
             }
             let ok = rank(&to).is_some_and(|to_rank| to_rank < from_rank);
@@ -287,10 +290,7 @@ fn the_checks_catch_what_they_guard_against() {
             "session/x.rs",
             "use crate::store::Store;\nuse crate::error::Error;\n",
         ),
-        file(
-            "fs/y.rs",
-            "use crate::{session::model, workspace::env::Env};\n",
-        ),
+        file("fs/y.rs", "use crate::{session::model, env::Env};\n"),
         file(
             "store/z.rs",
             "// use crate::tools::x; in a comment\nuse crate::operations::apply;\n",

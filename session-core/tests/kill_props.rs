@@ -39,7 +39,8 @@ use session_core::session::lifecycle::{SessionStatus as S, State};
 use session_core::session::model::PhaseId;
 use session_core::session::phase_spec::PhaseSpec;
 use session_core::session::session_file::{Location, SessionFile};
-use session_core::store::{CleanupRequest, CreateRequest, ProblemKind, Store};
+use session_core::store::doctor::ProblemKind;
+use session_core::store::{CleanupRequest, CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
 use session_core::{Env, EnvVars};
 

@@ -10,6 +10,8 @@
 use std::path::Path;
 use std::time::SystemTime;
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::hooks::agent::{self, Roster};
@@ -19,8 +21,6 @@ use crate::hooks::state::{self, HookBase, SessionFolder};
 use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 use crate::workspace::paths::{self, Workspace};
 
 /// What a hook run produced: the decision for stdout and the lines for stderr.

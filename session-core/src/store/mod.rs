@@ -12,7 +12,7 @@
 //! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
 //! and so depend on this module, which only declares them and re-exports their types.
 
-mod doctor;
+pub mod doctor;
 pub mod index;
 pub mod intent;
 pub mod listing;
@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::clock;
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
@@ -37,11 +38,9 @@ use crate::session::session_file::{Location, SessionFile};
 use crate::session::{orchestration_log, progress};
 use crate::store::intent::{Intent, Step};
 use crate::store::listing::SessionSummary;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{
     ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, Workspace,
 };
-pub use doctor::{DoctorReport, Fixed, Problem, ProblemKind};
 
 /// The name that always means the active session, wherever a session id is taken.
 pub const ACTIVE_KEYWORD: &str = "active";

@@ -8,11 +8,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::fs::durable;
 use crate::store::Store;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{self, Workspace};
 
 /// What `read-active-session` prints when there is no active session (prompts test for it).

@@ -12,11 +12,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::workspace::dotenv;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 
 /// The state dir when nothing sets one, relative to the project root.
 pub const DEFAULT_STATE_DIR: &str = "docs/maestro";

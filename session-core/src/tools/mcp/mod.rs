@@ -62,9 +62,9 @@ use serde_json::{Map, Value};
 
 pub use args::*;
 
+use crate::env::Env;
 use crate::error::Error;
 use crate::store::Store;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{self, StateDirSource, Workspace};
 
 /// One tool as `tools/list` shows it.

@@ -131,7 +131,7 @@ mod tests {
 
     /// The README's "Environment" section: from its heading to the next one.
     fn readme_environment() -> &'static str {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../../README.md");
         let start = readme
             .find("\n## Environment\n")
             .expect("README has ## Environment");
