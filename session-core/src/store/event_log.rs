@@ -422,8 +422,9 @@ pub fn append(root: &Root, event: &Event, sync: bool) -> Result<crate::fs::appen
 impl Store {
     /// Logs a change this store made to session `id`, from frontmatter `before` to `after`
     /// (`None`: it did not exist / no longer exists), under the lock the change was made with,
-    /// with `fdatasync`. No line is written when nothing changed and `op` is not a create,
-    /// fork or delete. `extra` adds keys (see the module docs).
+    /// with `fdatasync`. `extra` adds keys (see the module docs). No line is written when the
+    /// frontmatter did not change and there is no `extra` (an operation that changed nothing);
+    /// a move (`archive`, `resume`, `park`: `extra` names the file) is always logged.
     ///
     /// The change is already durable when this runs, so a failure to log cannot undo it or
     /// make the caller retry it: it is reported on stderr (`[WARN] maestro-session: ...`) and
@@ -439,7 +440,7 @@ impl Store {
     ) {
         let as_json = |m: Option<&SessionMetadata>| m.and_then(|m| serde_json::to_value(m).ok());
         let changes = diff(as_json(before).as_ref(), as_json(after).as_ref());
-        if changes.is_empty() && before.is_some() && after.is_some() {
+        if changes.is_empty() && before.is_some() && after.is_some() && extra.is_empty() {
             return;
         }
         let mut event = Event::new(&self.actor, op, id, changes);

@@ -804,7 +804,8 @@ impl Store {
         }
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         self.record_displaced(&l.root, displaced.as_ref());
-        let extra = event_log::parked_extra(displaced.as_ref());
+        let mut extra = event_log::parked_extra(displaced.as_ref());
+        extra.push(("file", Value::from(ACTIVE_REL)));
         let (id, after) = (session.id(), Some(&session.meta));
         self.record(&l.root, id, "resume", Some(&before), after, &extra);
         let meta = &session.meta;
