@@ -61,6 +61,8 @@ pub const LINE_VERSION: u64 = 1;
 pub const MAX_VALUE_BYTES: usize = 256;
 /// The largest line, in bytes with its `\n`; see the module docs for how a bigger one is cut.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// The largest log `doctor --fix` rewrites (it is held in memory), in bytes: 256 MiB.
+const MAX_LOG_REWRITE_BYTES: u64 = 256 * 1024 * 1024;
 /// Nesting depth below which changes are not broken down further (the whole value is reported
 /// at that path), so a deeply nested unknown value cannot exhaust the stack.
 const MAX_DIFF_DEPTH: usize = 32;
@@ -662,11 +664,10 @@ pub fn read(root: &Root, id: &str) -> Result<EventLog> {
     let mut log = EventLog::default();
     let mut line_no = 0usize;
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
-    while let Some((bytes, complete)) = next_line(&mut reader, &path)? {
+    while let Some(line) = next_line(&mut reader, &path)? {
         line_no += 1;
-        log.end += bytes.consumed;
-        classify(line_no, &bytes.text, bytes.too_long, &mut log);
-        let _ = complete;
+        log.end += line.consumed;
+        classify(line_no, &line.text, line.too_long, &mut log);
     }
     Ok(log)
 }
@@ -703,9 +704,9 @@ struct Line {
     consumed: u64,
 }
 
-/// The next line of `reader` (without its `\n`) and whether it ended in one; at most
+/// The next line of `reader` (without its `\n`; the last one may have none), at most
 /// [`MAX_LINE_BYTES`] of it kept.
-fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<(Line, bool)>> {
+fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
     let mut line = Line {
         text: Vec::new(),
         too_long: false,
@@ -714,7 +715,7 @@ fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<(Line, boo
     loop {
         let buf = reader.fill_buf().ctx("read", path)?;
         if buf.is_empty() {
-            return Ok((line.consumed > 0).then_some((line, false)));
+            return Ok((line.consumed > 0).then_some(line));
         }
         let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
             Some(i) => (&buf[..i], Some(i + 1)),
@@ -730,7 +731,7 @@ fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<(Line, boo
         reader.consume(used);
         line.consumed += used as u64;
         if done.is_some() {
-            return Ok(Some((line, true)));
+            return Ok(Some(line));
         }
     }
 }
@@ -826,7 +827,7 @@ pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Vec<usize>)>>
 /// The bytes of the log `rel` beneath `root` without the lines numbered in `skipped` (1-based),
 /// every kept line `\n`-terminated. For `doctor --fix`.
 pub(super) fn without_lines(root: &Root, rel: &Path, skipped: &[usize]) -> Result<Vec<u8>> {
-    let bytes = root.read_file(rel, u64::MAX, false)?;
+    let bytes = root.read_file(rel, MAX_LOG_REWRITE_BYTES, false)?;
     let mut out = Vec::with_capacity(bytes.len());
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if skipped.contains(&(i + 1)) || line.is_empty() {
