@@ -330,6 +330,22 @@ impl Root {
         durable::durable_remove_in(&folder, &self.join(&parent), &name)
     }
 
+    /// Removes the file `rel` beneath the root without fsyncing its folder and without
+    /// counting as a step of [`durable::fault`]: for files whose return after a power loss is
+    /// harmless (the event log of a session `cleanup` removed), so the kill tests' model of
+    /// session mutations stays exact. A missing file is fine.
+    pub fn remove_unsynced(&self, rel: &Path) -> Result<()> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = match self.folder(&parent) {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other?,
+        };
+        match folder.remove_file(&name) {
+            Err(e) if is_missing(&e) => Ok(()),
+            other => other.map_err(|e| self.open_err("remove", rel, e)),
+        }
+    }
+
     /// The names in the folder `rel` (empty when it does not exist), sorted. Names that are
     /// not UTF-8 are returned lossily (they never name a session).
     pub fn names(&self, rel: &Path) -> Result<Vec<String>> {

@@ -30,9 +30,11 @@
 //!
 //! **Writing.** Each line is one `O_APPEND` `write(2)` ([`crate::fs::append`]), so lines of
 //! concurrent writers never interleave. Commands, MCP tools and `write-state` append while they
-//! still hold the state lock, right after the session file's durable replace, and `fdatasync`
-//! the log: a line is never logged for a change that did not happen, and a change is logged
-//! unless the process dies between the two (the change is kept; its line is lost). Hooks append
+//! still hold the state lock, right after the session file's durable replace (so the log's
+//! order is the order of the changes), and `fdatasync` the log as soon as the lock is released,
+//! before they return ([`PendingSyncs`]): a line is never logged for a change that did not
+//! happen, and a change is logged unless the process dies between the two (the change is kept;
+//! its line is lost). Hooks append
 //! without the lock and without a sync: they have a budget of about a millisecond, and an
 //! `O_APPEND` write needs no lock to stay whole.
 //!
@@ -47,7 +49,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::{Store, check_file_id};
+use super::{Locked, Store, check_file_id};
 use crate::error::{Error, IoContext, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
@@ -423,17 +425,17 @@ pub fn append(root: &Root, event: &Event, sync: bool) -> Result<crate::fs::appen
 
 impl Store {
     /// Logs a change this store made to session `id`, from frontmatter `before` to `after`
-    /// (`None`: it did not exist / no longer exists), under the lock the change was made with,
-    /// with `fdatasync`. `extra` adds keys (see the module docs). No line is written when the
+    /// (`None`: it did not exist / no longer exists), under the lock `l` the change was made
+    /// with; the log is `fdatasync`ed when `l` is released. `extra` adds keys (see the module docs). No line is written when the
     /// frontmatter did not change and there is no `extra` (an operation that changed nothing);
     /// a move (`archive`, `resume`, `park`: `extra` names the file) is always logged.
     ///
     /// The change is already durable when this runs, so a failure to log cannot undo it or
     /// make the caller retry it: it is reported on stderr (`[WARN] maestro-session: ...`) and
     /// otherwise ignored.
-    pub fn record(
+    pub(super) fn record(
         &self,
-        root: &Root,
+        l: &Locked,
         id: &str,
         op: &str,
         before: Option<&SessionMetadata>,
@@ -449,7 +451,9 @@ impl Store {
         for (k, v) in extra {
             event = event.with(k, v.clone());
         }
-        if let Err(e) = append(root, &event, true) {
+        let appended = append(&l.root, &event, false)
+            .and_then(|a| l.logs.defer(&l.root, &log_rel(id)?, a.was_empty));
+        if let Err(e) = appended {
             eprintln!(
                 "[WARN] maestro-session: {op} of session {id} was made, but its event could not be logged: {e}"
             );
@@ -469,7 +473,7 @@ impl Store {
     }
 
     /// Logs the session a command moved out of the active slot (see [`Displaced`]).
-    pub(super) fn record_displaced(&self, root: &Root, displaced: Option<&Displaced>) {
+    pub(super) fn record_displaced(&self, l: &Locked, displaced: Option<&Displaced>) {
         if let Some(d) = displaced {
             let file = Value::from(format!(
                 "{}/{}.md",
@@ -477,7 +481,7 @@ impl Store {
                 d.after.session_id
             ));
             self.record(
-                root,
+                l,
                 &d.after.session_id,
                 d.op,
                 Some(&d.before),
@@ -491,27 +495,24 @@ impl Store {
     /// session parked to make room.
     pub(super) fn record_new(
         &self,
-        root: &Root,
+        l: &Locked,
         op: &str,
         session: &crate::session::session_file::SessionFile,
         displaced: Option<&Displaced>,
         extra: &[(&str, Value)],
     ) {
         let mut all: Vec<(&str, Value)> = extra.to_vec();
-        if let Ok(rel) = session.path.strip_prefix(root.path()) {
+        if let Ok(rel) = session.path.strip_prefix(l.root.path()) {
             all.push(("file", Value::from(rel.to_string_lossy())));
         }
         all.extend(parked_extra(displaced));
-        self.record(root, session.id(), op, None, Some(&session.meta), &all);
+        self.record(l, session.id(), op, None, Some(&session.meta), &all);
     }
 
     /// Removes the log of session `id` (for `cleanup`, after the session file went); a missing
     /// log is fine, and a failure is reported on stderr (the session is already removed).
     pub(super) fn forget_log(&self, root: &Root, id: &str) {
-        let removed = log_rel(id).and_then(|rel| match root.metadata(&rel)? {
-            Some(_) => root.remove(&rel),
-            None => Ok(()),
-        });
+        let removed = log_rel(id).and_then(|rel| root.remove_unsynced(&rel));
         if let Err(e) = removed {
             eprintln!(
                 "[WARN] maestro-session: session {id} was removed, but not its event log: {e}"
@@ -557,6 +558,41 @@ impl Store {
             line: 0,
             pending: Vec::new(),
         })
+    }
+}
+
+/// The logs a locked change appended to, `fdatasync`ed when dropped: [`Locked`] holds this
+/// after its lock guard, so the syncs run right after the lock is released and before the
+/// command returns. Syncing under the lock made 32 concurrent `write-state`s wait past the
+/// lock timeout; the line itself is still written under the lock, so the log's order is the
+/// order of the changes.
+#[derive(Debug, Default)]
+pub(super) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
+
+impl PendingSyncs {
+    /// Remembers the log `rel` beneath `root` (and its folder, when the log is new) for the
+    /// sync.
+    fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
+        let mut files = self.0.borrow_mut();
+        files.push((root.join(rel), root.open_read(rel, false)?));
+        if new {
+            let folder = Path::new(EVENTS_REL);
+            files.push((root.join(folder), root.open_read(folder, true)?));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PendingSyncs {
+    fn drop(&mut self) {
+        for (path, file) in self.0.get_mut().drain(..) {
+            if let Err(e) = file.sync_data() {
+                eprintln!(
+                    "[WARN] maestro-session: cannot fdatasync the event log {}: {e}",
+                    path.display()
+                );
+            }
+        }
     }
 }
 

@@ -203,6 +203,8 @@ pub struct CleanupReport {
 struct Locked {
     root: Root,
     _guard: LockGuard,
+    /// Declared after the guard: dropped after the lock is released (see its type).
+    logs: event_log::PendingSyncs,
 }
 
 impl Store {
@@ -263,6 +265,7 @@ impl Store {
         Ok(Locked {
             root,
             _guard: guard,
+            logs: event_log::PendingSyncs::default(),
         })
     }
 
@@ -333,7 +336,7 @@ impl Store {
         session.write_in(&l.root, &rel)?;
         let op = event_log::op_name(std::slice::from_ref(op));
         self.record(
-            &l.root,
+            &l,
             session.id(),
             &op,
             Some(&before),
@@ -366,7 +369,7 @@ impl Store {
         session.write_in(&l.root, &rel)?;
         let op = event_log::op_name(&ops);
         self.record(
-            &l.root,
+            &l,
             session.id(),
             &op,
             Some(&before),
@@ -507,8 +510,8 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
-        self.record_displaced(&l.root, displaced.as_ref());
-        self.record_new(&l.root, "create", &session, displaced.as_ref(), &[]);
+        self.record_displaced(&l, displaced.as_ref());
+        self.record_new(&l, "create", &session, displaced.as_ref(), &[]);
         Ok(session)
     }
 
@@ -597,14 +600,7 @@ impl Store {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
             let file = Value::from(target.to_string_lossy());
             let (id, after) = (session.id(), Some(&session.meta));
-            self.record(
-                &l.root,
-                id,
-                "archive",
-                Some(&before),
-                after,
-                &[("file", file)],
-            );
+            self.record(&l, id, "archive", Some(&before), after, &[("file", file)]);
         }
         // Verify: the active slot no longer holds this session and the archive copy reads back.
         if let Ok(Some(active)) = active_in(&l.root)
@@ -803,11 +799,11 @@ impl Store {
             });
         }
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
-        self.record_displaced(&l.root, displaced.as_ref());
+        self.record_displaced(&l, displaced.as_ref());
         let mut extra = event_log::parked_extra(displaced.as_ref());
         extra.push(("file", Value::from(ACTIVE_REL)));
         let (id, after) = (session.id(), Some(&session.meta));
-        self.record(&l.root, id, "resume", Some(&before), after, &extra);
+        self.record(&l, id, "resume", Some(&before), after, &extra);
         let meta = &session.meta;
         let named = |p: &Phase| (p.id.clone(), p.name.clone());
         Ok(ResumeReport {
@@ -964,9 +960,9 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;
-        self.record_displaced(&l.root, displaced.as_ref());
+        self.record_displaced(&l, displaced.as_ref());
         let parent = [("parent", Value::from(source.id()))];
-        self.record_new(&l.root, "fork", &session, displaced.as_ref(), &parent);
+        self.record_new(&l, "fork", &session, displaced.as_ref(), &parent);
         Ok(session)
     }
 
@@ -1004,7 +1000,7 @@ impl Store {
             None => {
                 l.root.remove(&rel)?;
                 let before = read.as_ref().ok().map(|s| &s.meta);
-                self.record(&l.root, &id, "delete", before, None, &[]);
+                self.record(&l, &id, "delete", before, None, &[]);
                 None
             }
             Some(why) => Some(l.root.join(doctor::quarantine(

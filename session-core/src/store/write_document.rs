@@ -169,10 +169,10 @@ impl Store {
             content: String::from_utf8_lossy(content).into_owned(),
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
-        self.record_displaced(&l.root, displaced.as_ref());
+        self.record_displaced(&l, displaced.as_ref());
         let file = [("file", serde_json::Value::from(rel.to_string_lossy()))];
         self.record(
-            &l.root,
+            &l,
             &id,
             "write",
             before.as_ref(),
