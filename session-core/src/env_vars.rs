@@ -72,6 +72,11 @@ impl EnvVars {
     /// people and the tests. Ours.
     pub const MAESTRO_LOCK_TIMEOUT_MS: &'static str = "MAESTRO_LOCK_TIMEOUT_MS";
 
+    /// Crash injection for the tests: the next event-log append writes only this many bytes,
+    /// then the process kills itself with SIGKILL (a torn last line, as a crash mid-append
+    /// leaves). Set only by tests. Ours.
+    pub const MAESTRO_CRASH_MID_APPEND: &'static str = "MAESTRO_CRASH_MID_APPEND";
+
     // --- the runtimes': set by Gemini CLI, Claude Code and Codex ---
 
     /// The project folder, set by Gemini CLI for the hooks it runs (Gemini CLI 0.61 hooks
@@ -109,7 +114,7 @@ impl EnvVars {
     pub const GIT_OPTIONAL_LOCKS: &'static str = "GIT_OPTIONAL_LOCKS";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
-    pub const MAESTRO: [&'static str; 12] = [
+    pub const MAESTRO: [&'static str; 13] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -122,6 +127,7 @@ impl EnvVars {
         Self::MAESTRO_HOOK_LOG,
         Self::MAESTRO_MAX_RETRIES,
         Self::MAESTRO_LOCK_TIMEOUT_MS,
+        Self::MAESTRO_CRASH_MID_APPEND,
     ];
 }
 

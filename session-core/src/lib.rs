@@ -6,11 +6,11 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | [`fs`] | beneath-root resolution, durable replace, the lock, bounded reads |
+//! | [`fs`] | beneath-root resolution, durable replace, `O_APPEND` records, the lock, bounded reads |
 //! | [`workspace`] | project root, state dir, `.env`, git |
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
 //! | [`operations`] | what each command does to a session |
-//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
+//! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
 //! | [`integration`] | installing into Gemini CLI, Claude Code and Codex |

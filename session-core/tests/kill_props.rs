@@ -776,6 +776,7 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
         ".lock",
         "active-session.md",
         "archive",
+        "events",
         "intents",
     ];
     let extra: Vec<String> = names(&state)

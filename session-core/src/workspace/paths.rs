@@ -173,6 +173,8 @@ pub const ACTIVE_REL: &str = "state/active-session.md";
 pub const ARCHIVE_REL: &str = "state/archive";
 /// The sidecar lock, relative to the state dir.
 pub const LOCK_REL: &str = "state/.lock";
+/// The event logs, one `<session_id>.jsonl` per session, relative to the state dir.
+pub const EVENTS_REL: &str = "state/events";
 /// Where `doctor --fix` moves what it cannot keep in place, relative to the state dir.
 pub const QUARANTINE_REL: &str = "state/quarantine";
 /// The plans folder, relative to the state dir.
