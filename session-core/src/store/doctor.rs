@@ -423,6 +423,9 @@ impl Store {
         doctor.intents()?;
         doctor.temp_files()?;
         let sessions = doctor.sessions()?;
+        if fix {
+            self.checkpoint_before_doctor_fix(&root, &sessions)?;
+        }
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
         Ok(doctor.report)

@@ -7,6 +7,7 @@
 //! candidates. A file that does not parse is reported by every listing and never skipped
 //! silently, rewritten or deleted.
 
+pub mod checkpoint;
 mod doctor;
 pub mod index;
 pub mod intent;
@@ -318,6 +319,7 @@ impl Store {
     pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        self.checkpoint_before_ops(&l.root, &rel, &session, std::slice::from_ref(op))?;
         let mut meta = session.meta.clone();
         let mut body = session.doc.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
@@ -339,6 +341,7 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let ops = plan(&session)?;
+        self.checkpoint_before_ops(&l.root, &rel, &session, &ops)?;
         let mut meta = session.meta.clone();
         let mut body = session.doc.body.clone();
         let ctx = self.op_context()?;
@@ -758,6 +761,7 @@ impl Store {
                 session_id: session.id().to_string(),
             });
         }
+        self.checkpoint_before(&l.root, &session, &rel, checkpoint::Reason::Resume)?;
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         let meta = &session.meta;
         let named = |p: &Phase| (p.id.clone(), p.name.clone());
