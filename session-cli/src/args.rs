@@ -6,12 +6,14 @@ use clap::{Args, Parser, Subcommand};
 use session_core::session::lifecycle::{SessionStatus, Stage};
 use session_core::session::model::PhaseId;
 
+use crate::values;
+
 const AFTER_HELP: &str = "\
 SESSIONS are named by their id or any unique prefix of it, matched over active and archived
 sessions alike; `active` names the active session.
 
 EXIT CODES:
-  0  success
+  0  success (also when the reader of stdout goes away, as `| head` does)
   1  refused: invalid transition, ambiguous or unknown id, refused path
   2  usage: bad arguments or values
   3  I/O failure, lock timeout, or a session file that does not parse
@@ -30,7 +32,8 @@ pub struct Cli {
     /// relative to the project root. Valid UTF-8 (it is shown and compared as text).
     #[arg(long, global = true, value_name = "DIR", value_parser = utf8_path())]
     pub state_dir: Option<PathBuf>,
-    /// Print one JSON document on stdout; errors as {"error", "kind"} on stderr.
+    /// Print one JSON object on stdout; errors as {"error", "kind"} on stderr (usage errors
+    /// add "usage").
     #[arg(long, global = true)]
     pub json: bool,
     /// The command.
@@ -58,12 +61,16 @@ pub enum Command {
     Show {
         /// Session id or prefix (default: the active session).
         session: Option<String>,
+        /// Also print the session's orchestration log (the Markdown body of its file).
+        #[arg(long)]
+        log: bool,
     },
     /// Show a session's status, or set it (validated).
     Status {
         /// Session id or prefix.
         session: String,
         /// New status.
+        #[arg(value_parser = values::state::<SessionStatus>())]
         new: Option<SessionStatus>,
     },
     /// Move a session's workflow stage (validated).
@@ -71,6 +78,7 @@ pub enum Command {
         /// Session id or prefix.
         session: String,
         /// New stage.
+        #[arg(value_parser = values::state::<Stage>())]
         stage: Stage,
     },
     /// Start, complete, fail, retry or skip a phase.
@@ -112,7 +120,13 @@ pub enum Command {
         #[arg(long)]
         deleted: Vec<String>,
     },
-    /// Add to a phase's downstream context.
+    /// Add to a phase's downstream context (at least one entry).
+    #[command(group(
+        clap::ArgGroup::new("entries")
+            .required(true)
+            .multiple(true)
+            .args(["interface", "pattern", "integration", "assumption", "warning"])
+    ))]
     Context {
         /// Session id or prefix.
         session: String,
@@ -134,13 +148,12 @@ pub enum Command {
         #[arg(long)]
         warning: Vec<String>,
     },
-    /// Set a plain field (task, workflow_mode, design_document, implementation_plan,
-    /// execution_mode, execution_backend, task_complexity, current_phase, current_batch);
-    /// `--clear` empties it.
+    /// Set a plain field; `--clear` empties it.
     Set {
         /// Session id or prefix.
         session: String,
         /// Field name.
+        #[arg(value_parser = values::settable_field())]
         field: String,
         /// New value.
         #[arg(required_unless_present = "clear")]
@@ -227,8 +240,8 @@ pub struct CreateArgs {
     pub task: String,
     /// A phase as `NAME` or `NAME=agent1,agent2`, in order (repeatable); each waits for the
     /// previous one.
-    #[arg(long = "phase", value_name = "NAME[=AGENTS]")]
-    pub phases: Vec<String>,
+    #[arg(long = "phase", value_name = "NAME[=AGENTS]", value_parser = values::phase)]
+    pub phases: Vec<session_core::store::PhaseSpec>,
     /// Read the phases from a plan file (YAML/JSON list, or Markdown `## Phase N:` headings).
     #[arg(long, conflicts_with = "phases")]
     pub plan: Option<PathBuf>,
@@ -238,15 +251,15 @@ pub struct CreateArgs {
     /// Implementation plan path, project-relative.
     #[arg(long)]
     pub implementation_plan: Option<String>,
-    /// standard or express.
-    #[arg(long)]
-    pub workflow_mode: Option<String>,
-    /// sequential or parallel.
-    #[arg(long)]
-    pub execution_mode: Option<String>,
-    /// simple, medium or complex.
-    #[arg(long)]
-    pub complexity: Option<String>,
+    /// The workflow.
+    #[arg(long, value_enum)]
+    pub workflow_mode: Option<values::WorkflowMode>,
+    /// How phases run.
+    #[arg(long, value_enum)]
+    pub execution_mode: Option<values::ExecutionMode>,
+    /// The task's complexity.
+    #[arg(long, value_enum)]
+    pub complexity: Option<values::Complexity>,
     /// Archive a non-terminal active session as paused instead of refusing.
     #[arg(long)]
     pub park: bool,
@@ -256,10 +269,10 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this status.
-    #[arg(value_name = "STATUS")]
+    #[arg(value_name = "STATUS", value_parser = values::state::<SessionStatus>())]
     pub status_arg: Option<SessionStatus>,
     /// Only this status.
-    #[arg(long, conflicts_with = "status_arg")]
+    #[arg(long, conflicts_with = "status_arg", value_parser = values::state::<SessionStatus>())]
     pub status: Option<SessionStatus>,
     /// Only sessions created on this git branch.
     #[arg(long)]
@@ -273,6 +286,10 @@ pub struct ListArgs {
     /// At most this many rows.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Show every column in full (by default the table fits 100 columns, long tasks and ids
+    /// cut with `…`).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// `phase`.
@@ -307,8 +324,8 @@ pub enum PhaseCommand {
         /// What went wrong.
         #[arg(long)]
         message: String,
-        /// Error type: validation, timeout, file_conflict, runtime, dependency.
-        #[arg(long = "type", default_value = "runtime")]
+        /// Error type.
+        #[arg(long = "type", default_value = "runtime", value_parser = values::error_kind())]
         kind: String,
         /// The agent that failed (default: the phase's first agent).
         #[arg(long)]
@@ -342,8 +359,8 @@ pub enum ErrorCommand {
         /// The agent that met it.
         #[arg(long)]
         agent: String,
-        /// Error type: validation, timeout, file_conflict, runtime, dependency.
-        #[arg(long = "type")]
+        /// Error type.
+        #[arg(long = "type", value_parser = values::error_kind())]
         kind: String,
         /// What happened.
         #[arg(long)]

@@ -1,19 +1,29 @@
-//! Human output: tables, a progress bar, colour on terminals only (`anstream` strips styles
-//! when stdout is not a terminal or `NO_COLOR` is set), and the JSON shapes of `--json`.
+//! Human output as text: tables sized by display width, a progress bar, colour (stripped
+//! when printed to anything but a terminal, or with `NO_COLOR`; see [`crate::output`]). The
+//! `--json` shapes are [`crate::json`]'s.
 
-use anstream::{eprintln, println};
+use anstream::eprintln;
 use anstyle::{AnsiColor, Style};
-use serde_json::{Value, json};
+use serde_json::json;
 use session_core::clock;
 use session_core::error::Error;
 use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus, SessionStatus};
-use session_core::session::model::PhaseId;
+use session_core::session::model::{Phase, PhaseId};
 use session_core::store::Location;
 use session_core::store::listing::SessionSummary;
 use session_core::store::{
     ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport, SessionFile,
 };
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Appends one formatted line to a `String` (writing to a `String` cannot fail).
+macro_rules! out {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -64,12 +74,43 @@ pub fn broken(errors: &[Error], json_mode: bool) {
     }
 }
 
-/// A table with a bold header; `widths` grow to the widest cell. The last column is not padded.
-fn table(header: &[&str], rows: &[Vec<(String, Style)>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+/// The display width of `text` in terminal columns (a CJK character takes two).
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` cut to at most `max` columns, ending in `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_string();
+    }
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        cut.push(c);
+        used += w;
+    }
+    cut.push('…');
+    cut
+}
+
+/// `text` followed by spaces up to `columns` display columns.
+fn pad(text: &str, columns: usize) -> String {
+    let fill = columns.saturating_sub(width(text));
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// A table with a bold header; each column is as wide as its widest cell (in display
+/// columns). The last column is not padded.
+fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in rows {
         for (i, (cell, _)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
+            widths[i] = widths[i].max(width(cell));
         }
     }
     let last = header.len() - 1;
@@ -80,11 +121,11 @@ fn table(header: &[&str], rows: &[Vec<(String, Style)>]) {
             if i == last {
                 paint(BOLD, h)
             } else {
-                paint(BOLD, &format!("{h:<w$}", w = widths[i]))
+                paint(BOLD, &pad(h, widths[i]))
             }
         })
         .collect();
-    println!("{}", line.join("  "));
+    out!(out, "{}", line.join("  "));
     for row in rows {
         let line: Vec<String> = row
             .iter()
@@ -93,11 +134,11 @@ fn table(header: &[&str], rows: &[Vec<(String, Style)>]) {
                 if i == last {
                     paint(*style, cell)
                 } else {
-                    paint(*style, &format!("{cell:<w$}", w = widths[i]))
+                    paint(*style, &pad(cell, widths[i]))
                 }
             })
             .collect();
-        println!("{}", line.join("  ").trim_end());
+        out!(out, "{}", line.join("  ").trim_end());
     }
 }
 
@@ -105,67 +146,89 @@ fn plain(s: impl Into<String>) -> (String, Style) {
     (s.into(), Style::new())
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
-}
+/// The width `list` fits its table in, unless `--wide`.
+pub const LIST_COLUMNS: usize = 100;
 
-/// `list`.
-pub fn list(rows: &[SessionSummary]) {
+/// The narrowest the task column gets before ids are cut too.
+const MIN_TASK_COLUMNS: usize = 16;
+
+/// `list`: one row per session in the order given; without `wide` the table fits
+/// [`LIST_COLUMNS`], long tasks (then long ids) cut with `…` by display width.
+pub fn list(rows: &[SessionSummary], wide: bool) -> String {
+    let mut out = String::new();
     if rows.is_empty() {
-        println!("no sessions");
-        return;
+        out!(out, "no sessions");
+        return out;
     }
+    const HEADER: [&str; 7] = ["ID", "TASK", "STATUS", "STAGE", "PHASES", "TOKENS", "AGE"];
     let now = jiff::Timestamp::now();
-    let body: Vec<Vec<(String, Style)>> = rows
+    let marker = |r: &SessionSummary| {
+        if r.location == Location::Active {
+            " *"
+        } else {
+            ""
+        }
+    };
+    let rest: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
-            let id = if r.location == Location::Active {
-                format!("{} *", r.session_id)
-            } else {
-                r.session_id.clone()
-            };
-            vec![
-                (
-                    id,
-                    if r.location == Location::Active {
-                        BOLD
-                    } else {
-                        Style::new()
-                    },
-                ),
-                plain(truncate(&r.task, 40)),
-                (r.status.to_string(), status_style(r.status.as_str())),
-                plain(r.stage.clone().unwrap_or_else(|| "-".into())),
-                plain(format!("{}/{}", r.phases_done, r.total_phases)),
-                plain(r.tokens.to_string()),
-                plain(
-                    clock::parse_iso(&r.updated)
-                        .map(|t| clock::age(t, now))
-                        .unwrap_or_else(|| "?".into()),
-                ),
+            [
+                r.status.to_string(),
+                r.stage.clone().unwrap_or_else(|| "-".into()),
+                format!("{}/{}", r.phases_done, r.total_phases),
+                r.tokens.to_string(),
+                clock::parse_iso(&r.updated)
+                    .map(|t| clock::age(t, now))
+                    .unwrap_or_else(|| "?".into()),
             ]
         })
         .collect();
-    table(
-        &["ID", "TASK", "STATUS", "STAGE", "PHASES", "TOKENS", "AGE"],
-        &body,
-    );
-    println!(
+    let (id_columns, task_columns) = if wide {
+        (usize::MAX, usize::MAX)
+    } else {
+        let fixed: usize = (0..5)
+            .map(|i| {
+                rest.iter()
+                    .map(|cells| width(&cells[i]))
+                    .chain([width(HEADER[i + 2])])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum();
+        let room = LIST_COLUMNS.saturating_sub(fixed + 2 * (HEADER.len() - 1));
+        let widest = |cells: &mut dyn Iterator<Item = usize>| cells.max().unwrap_or(0);
+        let ids = widest(&mut rows.iter().map(|r| width(&r.session_id) + width(marker(r))))
+            .max(width(HEADER[0]));
+        let tasks = widest(&mut rows.iter().map(|r| width(&r.task))).max(width(HEADER[1]));
+        let task = tasks.min(room.saturating_sub(ids).max(MIN_TASK_COLUMNS));
+        (room.saturating_sub(task).max(4), task)
+    };
+    let body: Vec<Vec<(String, Style)>> = rows
+        .iter()
+        .zip(rest)
+        .map(|(r, [status, stage, phases, tokens, age])| {
+            let mark = marker(r);
+            let id = truncate(&r.session_id, id_columns.saturating_sub(width(mark)));
+            let id_style = if mark.is_empty() { Style::new() } else { BOLD };
+            let status_style = status_style(&status);
+            vec![
+                (format!("{id}{mark}"), id_style),
+                plain(truncate(&r.task, task_columns)),
+                (status, status_style),
+                plain(stage),
+                plain(phases),
+                plain(tokens),
+                plain(age),
+            ]
+        })
+        .collect();
+    table(&mut out, &HEADER, &body);
+    out!(
+        out,
         "{}",
         paint(DIM, &format!("{} session(s); * = active", rows.len()))
     );
-}
-
-/// The `--json` shape of one session: the whole frontmatter plus `location` and `path`.
-pub fn show_json(s: &SessionFile) -> Value {
-    let mut front = s.frontmatter_json();
-    front.insert("location".into(), json!(s.location.as_str()));
-    front.insert("path".into(), json!(s.path.display().to_string()));
-    Value::Object(front)
+    out
 }
 
 fn progress_bar(done: usize, total: usize) -> String {
@@ -178,15 +241,18 @@ fn progress_bar(done: usize, total: usize) -> String {
     )
 }
 
-/// `show`.
-pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
+/// `show`: the session, its phases with their files and downstream context, tokens,
+/// unresolved errors, files changed since recorded, and with `log` the orchestration log.
+pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
+    let mut out = String::new();
     let m = &s.meta;
     let now = jiff::Timestamp::now();
     let when = |t: &str| match clock::parse_iso(t) {
         Some(ts) => format!("{t} ({} ago)", clock::age(ts, now)),
         None => t.to_string(),
     };
-    println!(
+    out!(
+        out,
         "{} {}  {}",
         paint(BOLD, "Session"),
         paint(BOLD, &m.session_id),
@@ -195,14 +261,15 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             &format!("({}: {})", s.location.as_str(), s.path.display())
         )
     );
-    println!("  Task      {}", m.task);
-    println!(
+    out!(out, "  Task      {}", m.task);
+    out!(
+        out,
         "  Status    {}   Stage {}",
         paint(status_style(m.status.as_str()), m.status.as_str()),
         m.stage.map(|g| g.to_string()).unwrap_or_else(|| "-".into())
     );
-    println!("  Created   {}", when(&m.created));
-    println!("  Updated   {}", when(&m.updated));
+    out!(out, "  Created   {}", when(&m.created));
+    out!(out, "  Updated   {}", when(&m.updated));
     if let Some(g) = &m.git {
         let commit = g
             .commit
@@ -214,13 +281,15 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
         } else {
             String::new()
         };
-        println!(
+        out!(
+            out,
             "  Git       {} @ {commit}{tree}",
             g.branch.as_deref().unwrap_or("?")
         );
     }
     if let Some(parent) = &m.parent_session {
-        println!(
+        out!(
+            out,
             "  Forked    from {parent}{}",
             m.forked_from
                 .as_ref()
@@ -233,15 +302,16 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
         ("Plan", &m.implementation_plan),
     ] {
         if let Some(v) = value {
-            println!("  {label:<9} {v}");
+            out!(out, "  {label:<9} {v}");
         }
     }
-    println!(
+    out!(
+        out,
         "  Progress  {}",
         progress_bar(m.phases_done(), m.phases.len())
     );
     if !m.phases.is_empty() {
-        println!("\n{}", paint(BOLD, "Phases"));
+        out!(out, "\n{}", paint(BOLD, "Phases"));
         let rows: Vec<Vec<(String, Style)>> = m
             .phases
             .iter()
@@ -272,21 +342,19 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             })
             .collect();
         table(
+            &mut out,
             &[
                 " ID", "STATUS", "NAME", "AGENTS", "RETRIES", "ERRORS", "FILES",
             ],
             &rows,
         );
         if let Some(batch) = m.current_batch() {
-            println!("  current batch: {batch}");
+            out!(out, "  current batch: {batch}");
         }
         for p in &m.phases {
-            let planned = p.planned_files();
-            if !planned.is_empty() && p.status != PhaseStatus::Completed {
-                println!("  phase {} plans to touch: {}", p.id, planned.join(", "));
-            }
             if let Some(reason) = p.requires_reconciliation() {
-                println!(
+                out!(
+                    out,
                     "  {} phase {} needs reconciliation{}",
                     paint(colour(AnsiColor::Yellow).bold(), "!"),
                     p.id,
@@ -295,9 +363,12 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             }
         }
     }
+    for p in &m.phases {
+        phase_details(&mut out, p);
+    }
     let usage = &m.token_usage;
     if !usage.by_agent.is_empty() {
-        println!("\n{}", paint(BOLD, "Tokens"));
+        out!(out, "\n{}", paint(BOLD, "Tokens"));
         let mut rows: Vec<Vec<(String, Style)>> = usage
             .by_agent
             .iter()
@@ -316,11 +387,12 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
             (usage.total_output.to_string(), BOLD),
             (usage.total_cached.to_string(), BOLD),
         ]);
-        table(&["AGENT", "INPUT", "OUTPUT", "CACHED"], &rows);
+        table(&mut out, &["AGENT", "INPUT", "OUTPUT", "CACHED"], &rows);
     }
     let unresolved = m.unresolved_errors();
     if !unresolved.is_empty() {
-        println!(
+        out!(
+            out,
             "\n{}",
             paint(colour(AnsiColor::Red).bold(), "Unresolved errors")
         );
@@ -336,36 +408,80 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict]) {
                 ]
             })
             .collect();
-        table(&["ERROR", "AGENT", "TYPE", "TIME", "MESSAGE"], &rows);
+        table(
+            &mut out,
+            &["ERROR", "AGENT", "TYPE", "TIME", "MESSAGE"],
+            &rows,
+        );
     }
     if !conflicts.is_empty() {
-        println!(
+        out!(
+            out,
             "\n{}",
             paint(colour(AnsiColor::Yellow).bold(), "Changed since recorded")
         );
         for c in conflicts {
-            println!("  phase {}: {} ({})", c.phase, c.path, c.reason);
+            out!(out, "  phase {}: {} ({})", c.phase, c.path, c.reason);
+        }
+    }
+    if log {
+        out!(out, "\n{}", paint(BOLD, "Log"));
+        out.push_str(&s.doc.body);
+        if !s.doc.body.is_empty() && !s.doc.body.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A phase's files (created, modified, deleted, planned) and downstream context, one entry
+/// a line; nothing for a phase that has none.
+fn phase_details(out: &mut String, p: &Phase) {
+    let planned: Vec<String> = p.planned_files().into_iter().map(str::to_string).collect();
+    let extra: Vec<(String, Vec<String>)> = p
+        .downstream_context
+        .extra
+        .iter()
+        .filter_map(|(key, value)| {
+            let entries: Vec<String> = value
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect();
+            Some((key.clone(), entries))
+        })
+        .collect();
+    let mut groups: Vec<(&str, &[String])> = vec![
+        ("Files created", &p.files_created),
+        ("Files modified", &p.files_modified),
+        ("Files deleted", &p.files_deleted),
+        ("Files planned", &planned),
+    ];
+    groups.extend(
+        p.downstream_context
+            .titled()
+            .map(|(title, entries)| (title, entries.as_slice())),
+    );
+    groups.extend(extra.iter().map(|(k, v)| (k.as_str(), v.as_slice())));
+    if groups.iter().all(|(_, entries)| entries.is_empty()) {
+        return;
+    }
+    out!(
+        out,
+        "\n{}",
+        paint(BOLD, &format!("Phase {}: {}", p.id, p.name))
+    );
+    for (title, entries) in groups.into_iter().filter(|(_, e)| !e.is_empty()) {
+        out!(out, "  {title}");
+        for entry in entries {
+            out!(out, "    - {entry}");
         }
     }
 }
 
-/// The `--json` shape of `status`.
-pub fn status_json(s: &SessionFile) -> Value {
-    let m = &s.meta;
-    json!({
-        "session_id": m.session_id,
-        "status": m.status,
-        "stage": m.stage,
-        "current_phase": m.current_phase,
-        "total_phases": m.total_phases,
-        "phases_done": m.phases_done(),
-        "unresolved_errors": m.unresolved_errors().len(),
-        "location": s.location.as_str(),
-    })
-}
-
 /// `status <id>`.
-pub fn status(s: &SessionFile) {
+pub fn status(s: &SessionFile) -> String {
+    let mut out = String::new();
     let m = &s.meta;
     let phase = m
         .current_phase
@@ -381,7 +497,8 @@ pub fn status(s: &SessionFile) {
             )
         })
         .unwrap_or_default();
-    println!(
+    out!(
+        out,
         "{}: {}{}{}, {} unresolved error(s)",
         m.session_id,
         paint(status_style(m.status.as_str()), m.status.as_str()),
@@ -389,10 +506,12 @@ pub fn status(s: &SessionFile) {
         phase,
         m.unresolved_errors().len()
     );
+    out
 }
 
 /// After an operation.
-pub fn changed(s: &SessionFile, op: &Operation) {
+pub fn changed(s: &SessionFile, op: &Operation) -> String {
+    let mut out = String::new();
     let m = &s.meta;
     let what = match op {
         Operation::SetStatus(_) | Operation::Pause | Operation::Cancel => format!(
@@ -430,7 +549,8 @@ pub fn changed(s: &SessionFile, op: &Operation) {
         }
         Operation::SetField { key, .. } => format!("{key} set"),
     };
-    println!("{}: {what}", m.session_id);
+    out!(out, "{}: {what}", m.session_id);
+    out
 }
 
 fn phase_line(s: &SessionFile, id: &PhaseId) -> String {
@@ -450,79 +570,94 @@ fn phase_line(s: &SessionFile, id: &PhaseId) -> String {
 }
 
 /// After `create`.
-pub fn created(s: &SessionFile) {
-    println!(
+pub fn created(s: &SessionFile) -> String {
+    let mut out = String::new();
+    out!(
+        out,
         "created {} ({} phase(s)) at {}",
         paint(BOLD, s.id()),
         s.meta.phases.len(),
         s.path.display()
     );
+    out
 }
 
 /// After `fork`.
-pub fn forked(s: &SessionFile) {
+pub fn forked(s: &SessionFile) -> String {
+    let mut out = String::new();
     let status = if s.meta.status == SessionStatus::InProgress {
         "active, in progress"
     } else {
         "archived, paused"
     };
-    println!(
+    out!(
+        out,
         "forked {} from {} ({status})",
         paint(BOLD, s.id()),
         s.meta.parent_session.as_deref().unwrap_or("?")
     );
+    out
 }
 
 /// After `archive`.
-pub fn archived(r: &ArchiveReport) {
+pub fn archived(r: &ArchiveReport) -> String {
+    let mut out = String::new();
     if r.already_archived && r.moved.is_empty() {
-        println!(
+        out!(
+            out,
             "{} was already archived at {}",
             r.session_id,
             r.path.display()
         );
     } else {
-        println!(
+        out!(
+            out,
             "archived {} to {}",
             paint(BOLD, &r.session_id),
             r.path.display()
         );
     }
     for (from, to) in &r.moved {
-        println!("  moved {} -> {}", from.display(), to.display());
+        out!(out, "  moved {} -> {}", from.display(), to.display());
     }
+    out
 }
 
 /// After `resume`.
-pub fn resumed(r: &ResumeReport) {
+pub fn resumed(r: &ResumeReport) -> String {
+    let mut out = String::new();
     if let Some(p) = &r.parked {
-        println!("parked {p} (archived as paused)");
+        out!(out, "parked {p} (archived as paused)");
     }
-    println!(
+    out!(
+        out,
         "resumed {} (now active, in progress)",
         paint(BOLD, &r.session_id)
     );
     if let Some((id, name)) = &r.last_completed {
-        println!("  last completed  phase {id}: {name}");
+        out!(out, "  last completed  phase {id}: {name}");
     }
     match &r.continue_with {
-        Some((id, name)) => println!("  continue with   phase {id}: {name}"),
-        None => println!("  every phase is done"),
+        Some((id, name)) => out!(out, "  continue with   phase {id}: {name}"),
+        None => out!(out, "  every phase is done"),
     }
     for (id, name) in &r.failed_phases {
-        println!(
+        out!(
+            out,
             "  {} phase {id}: {name}",
             paint(colour(AnsiColor::Red), "failed")
         );
     }
     for (phase, agent, kind, message) in &r.unresolved_errors {
-        println!(
+        out!(
+            out,
             "  {} phase {phase} {agent} {kind}: {message}",
             paint(colour(AnsiColor::Red), "unresolved")
         );
     }
     for c in &r.conflicts {
-        println!(
+        out!(
+            out,
             "  {} phase {}: {} ({})",
             paint(colour(AnsiColor::Yellow), "conflict"),
             c.phase,
@@ -530,27 +665,34 @@ pub fn resumed(r: &ResumeReport) {
             c.reason
         );
     }
+    out
 }
 
-/// After `cleanup`.
-pub fn deleted(r: &DeleteReport) {
+/// After `delete`.
+pub fn deleted(r: &DeleteReport) -> String {
+    let mut out = String::new();
     match &r.quarantined {
-        Some(to) => println!(
+        Some(to) => out!(
+            out,
             "{} could not be read; moved it to {} instead of deleting it",
             r.path.display(),
             to.display()
         ),
-        None => println!("deleted {} ({})", r.session_id, r.path.display()),
+        None => out!(out, "deleted {} ({})", r.session_id, r.path.display()),
     }
+    out
 }
 
-pub fn doctor(r: &DoctorReport) {
+/// `doctor`: the problems found and the repairs made.
+pub fn doctor(r: &DoctorReport) -> String {
+    let mut out = String::new();
     if r.problems.is_empty() {
-        println!("{}: nothing to repair", r.state_dir.display());
-        return;
+        out!(out, "{}: nothing to repair", r.state_dir.display());
+        return out;
     }
     for p in &r.problems {
-        println!(
+        out!(
+            out,
             "{} {}: {}",
             paint(colour(AnsiColor::Yellow).bold(), p.kind.name()),
             p.path,
@@ -558,7 +700,8 @@ pub fn doctor(r: &DoctorReport) {
         );
     }
     for f in &r.fixed {
-        println!(
+        out!(
+            out,
             "{} {}: {}",
             paint(colour(AnsiColor::Green).bold(), "fixed:"),
             f.path,
@@ -566,17 +709,20 @@ pub fn doctor(r: &DoctorReport) {
         );
     }
     if !r.fix {
-        println!("run `maestro-session doctor --fix` to repair");
+        out!(out, "run `maestro-session doctor --fix` to repair");
     }
+    out
 }
 
-pub fn cleaned(r: &CleanupReport) {
+/// After `cleanup`.
+pub fn cleaned(r: &CleanupReport) -> String {
+    let mut out = String::new();
     let verb = if r.dry_run { "would remove" } else { "removed" };
     if r.removed.is_empty() {
-        println!("nothing to remove");
+        out!(out, "nothing to remove");
     }
     for (id, path) in &r.removed {
-        println!("{verb} {id} ({})", path.display());
+        out!(out, "{verb} {id} ({})", path.display());
     }
     for e in &r.kept_unreadable {
         eprintln!(
@@ -587,4 +733,5 @@ pub fn cleaned(r: &CleanupReport) {
             )
         );
     }
+    out
 }

@@ -96,8 +96,25 @@ pub struct CodexArgs {
     pub no_mcp: bool,
 }
 
-/// Runs one `setup` subcommand.
-pub fn run(setup: Setup) -> anyhow::Result<()> {
+impl Setup {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Setup::GeminiExtension { .. } => "gemini-extension",
+            Setup::GeminiPolicy { .. } => "gemini-policy",
+            Setup::Claude { .. } => "claude",
+            Setup::ClaudePlugin { .. } => "claude-plugin",
+            Setup::Codex(_) => "codex",
+        }
+    }
+}
+
+/// Runs one `setup` subcommand; returns what it has to say (printed by the caller).
+///
+/// Errors: a file that does not parse is [`session_core::Error::Corrupt`] naming it (exit 3),
+/// a path argument that cannot be used is [`session_core::Error::Invalid`] (exit 2).
+pub fn run(setup: Setup) -> anyhow::Result<String> {
+    let mut out = String::new();
     match setup {
         Setup::GeminiExtension { dir } => {
             durable::create_dirs(&dir.join("hooks"))?;
@@ -134,12 +151,12 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                 PolicyOutcome::Updated => "updated",
                 PolicyOutcome::Unchanged => "unchanged",
             };
-            println!(
+            out = format!(
                 "Gemini CLI user policy {}: {done}\n  \
                  it allows run_shell_command {} without a confirmation prompt (priority {}), so \
                  /maestro:status, /maestro:resume and /maestro:archive can read the session \
                  state in `gemini -p` runs too; a user policy, because Gemini CLI ignores allow \
-                 rules from extensions",
+                 rules from extensions\n",
                 file.display(),
                 read.shell_word(),
                 gemini_policy::PRIORITY,
@@ -148,7 +165,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         Setup::Claude { bin_dir, settings } => {
             let bin_dir = bin_dir.to_string_lossy();
             match settings {
-                None => print!("{}", integration::claude_settings_block(&bin_dir)),
+                None => out = integration::claude_settings_block(&bin_dir),
                 Some(path) => {
                     let existing = match std::fs::read_to_string(&path) {
                         Ok(text) => text,
@@ -157,8 +174,15 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                             return Err(e).with_context(|| format!("read {}", path.display()));
                         }
                     };
-                    let merged = integration::merge_claude_settings(&existing, &bin_dir)
-                        .with_context(|| format!("merge hooks into {}", path.display()))?;
+                    // A settings file that does not parse is a broken file (exit 3), as for Codex.
+                    let merged =
+                        integration::merge_claude_settings(&existing, &bin_dir).map_err(|e| {
+                            session_core::Error::Corrupt {
+                                path: path.clone(),
+                                line: None,
+                                reason: format!("{e}; left unchanged"),
+                            }
+                        })?;
                     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                         durable::create_dirs(parent)?;
                     }
@@ -166,7 +190,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
                 }
             }
         }
-        Setup::Codex(args) => run_codex(args)?,
+        Setup::Codex(args) => out = run_codex(args)?,
         Setup::ClaudePlugin {
             dir,
             bin_dir,
@@ -174,7 +198,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             marketplace,
         } => write_claude_plugin(&dir, &bin_dir, &cli, marketplace)?,
     }
-    Ok(())
+    Ok(out)
 }
 
 fn write_claude_plugin(
@@ -185,10 +209,11 @@ fn write_claude_plugin(
 ) -> anyhow::Result<()> {
     for (what, path) in [("--bin-dir", bin_dir), ("--cli", cli)] {
         if !path.is_absolute() {
-            anyhow::bail!(
+            return Err(session_core::Error::Invalid(format!(
                 "{what} {} is not absolute; the plugin runs from wherever Claude Code copies it",
                 path.display()
-            );
+            ))
+            .into());
         }
     }
     let version = env!("CARGO_PKG_VERSION");
@@ -223,10 +248,11 @@ fn write_claude_plugin(
         durable::durable_replace(&path, text.as_bytes(), durable::STATE_FILE_MODE)?;
     }
     if marketplace {
-        let folder = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .context("--marketplace needs a plugin folder with a UTF-8 name")?;
+        let folder = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            session_core::Error::Invalid(
+                "--marketplace needs a plugin folder with a UTF-8 name".into(),
+            )
+        })?;
         let root = dir
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -242,11 +268,11 @@ fn write_claude_plugin(
 }
 
 /// `setup codex`: merges both files first, so a file that does not parse stops the command
-/// before anything is written; then writes what changed and says what it did and how Codex's
-/// hook trust works.
-fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
+/// before anything is written; then writes what changed and returns what it did and how
+/// Codex's hook trust works.
+fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
     use session_core::integration::codex;
-    use std::io::Write as _;
+    use std::fmt::Write as _;
 
     let home = || {
         codex::home(std::env::var_os("CODEX_HOME"), std::env::var_os("HOME"))
@@ -284,8 +310,7 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
         config = Some((config_path, merged, server));
     }
 
-    // A closed stdout (`| head`) must not panic after the files are written.
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     write_if_changed(&hooks_path, &hooks)?;
     let events: Vec<&str> = codex::EVENTS.iter().map(|(event, _)| *event).collect();
     let what = format!(
@@ -312,7 +337,7 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<()> {
         }
     }
     let _ = writeln!(out, "{}", codex::trust_notice(&hooks_path, hooks.changed));
-    Ok(())
+    Ok(out)
 }
 
 /// `path` made absolute against the working directory (not resolved: a symlinked install

@@ -102,7 +102,7 @@ fn list_ages_beyond_jiff_are_usage_errors() {
         );
     }
     assert_eq!(
-        maestro_ok(&world, &["list", "--until", "0s"])
+        maestro_ok(&world, &["list", "--until", "0s"])["sessions"]
             .as_array()
             .map(Vec::len),
         Some(1)

@@ -158,7 +158,7 @@ fn killed_moves_leave_every_session_exactly_once() {
     let mut killed = 0;
     for i in 0..MOVES {
         let rows = maestro_ok(&world, &["list"]);
-        let rows = rows.as_array().expect("rows");
+        let rows = rows["sessions"].as_array().expect("rows");
         let mut listed: Vec<&str> = rows
             .iter()
             .map(|r| r["session_id"].as_str().expect("id"))

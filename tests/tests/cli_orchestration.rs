@@ -205,7 +205,7 @@ fn full_orchestration_and_lifecycle() {
 
     // List and show by prefix.
     let list = maestro_ok(&world, &["list"]);
-    let rows = list.as_array().expect("array");
+    let rows = list["sessions"].as_array().expect("array");
     assert_eq!(rows.len(), 1);
     for key in [
         "session_id",
@@ -269,7 +269,7 @@ fn full_orchestration_and_lifecycle() {
     let dry = maestro_ok(&world, &["cleanup", "--dry-run"]);
     assert_eq!(dry["removed"].as_array().map(Vec::len), Some(0));
     let dry = maestro_ok(&world, &["cleanup", "--dry-run", "--older-than", "0s"]);
-    assert_eq!(dry["removed"][0][0], id.as_str());
+    assert_eq!(dry["removed"][0]["session_id"], id.as_str());
     assert!(
         world.state().join(format!("archive/{id}.md")).exists(),
         "dry run removes nothing"
@@ -430,7 +430,7 @@ fn refused_cases_and_exit_codes() {
     );
     let (code, list, stderr) = maestro(&world, &["list"]);
     assert_eq!(code, 0);
-    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(list["sessions"].as_array().map(Vec::len), Some(2));
     assert!(stderr.contains("2026-01-01-broken.md:2"), "{stderr}");
     let report = maestro_ok(&world, &["cleanup", "--all", "--yes"]);
     assert!(
@@ -533,7 +533,7 @@ fn maestro_1_6_session_with_string_phase_ids() {
     let fixture = e2e_tests::fixture("maestro-state/maestro-1.6-session.json.md");
     std::fs::write(world.state().join("active-session.md"), &fixture).expect("seed");
 
-    let rows = maestro_ok(&world, &["list"]);
+    let rows = maestro_ok(&world, &["list"])["sessions"].clone();
     assert_eq!(rows[0]["session_id"], ID, "{rows}");
     assert_eq!(rows[0]["current_phase"], "design");
     let shown = maestro_ok(&world, &["show"]);

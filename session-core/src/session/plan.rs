@@ -5,31 +5,153 @@
 //! `## Phase N: <name>` (any level from `##` to `####`), each optionally followed by a line
 //! `Agent: coder` / `Agents: coder, tester` and `Depends on: 1, 2` (`**bold**` labels too).
 
+use serde_json::Value;
+
 use crate::error::{Error, Result};
 use crate::session::model::PhaseId;
 use crate::store::PhaseSpec;
 
 /// The phases of the plan text `text` (from the file `name`, for messages).
+///
+/// Errors: [`Error::Invalid`] naming the file, the 1-based line and column where the YAML or
+/// JSON is wrong and what was expected there (`plan p.yaml:3:13: phases[0].agents: expected a
+/// list of agent names, found the number 5`), or that the plan names no phases.
 pub fn parse_plan(name: &str, text: &str) -> Result<Vec<PhaseSpec>> {
     let phases = if text.lines().any(|l| is_phase_heading(l).is_some()) {
         markdown_phases(text)
     } else {
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        enum Plan {
-            Wrapped { phases: Vec<PhaseSpec> },
-            Bare(Vec<PhaseSpec>),
-        }
-        let plan: Plan = serde_saphyr::from_str(text)
-            .map_err(|e| Error::Invalid(format!("plan {name}: {e}")))?;
-        match plan {
-            Plan::Wrapped { phases } | Plan::Bare(phases) => phases,
-        }
+        structured_phases(name, text)?
     };
     if phases.is_empty() {
-        return Err(Error::Invalid(format!("plan {name} names no phases")));
+        return Err(Error::Invalid(format!(
+            "plan {name} names no phases: expected a YAML or JSON list of phases (or a mapping \
+             with `phases:`), or Markdown headings `## Phase N: <name>`"
+        )));
+    }
+    if let Some(i) = phases.iter().position(|p| p.name.trim().is_empty()) {
+        return Err(Error::Invalid(format!(
+            "plan {name}: phase {} has no name: expected `name: <text>`",
+            i + 1
+        )));
     }
     Ok(phases)
+}
+
+/// A YAML or JSON plan: a list of phases, or a mapping whose `phases` is that list. The text
+/// is read as a tree first (syntax errors), its shape checked, then the phases read with their
+/// types; a wrong field is named by its path, where it is, and what it should be.
+fn structured_phases(name: &str, text: &str) -> Result<Vec<PhaseSpec>> {
+    #[derive(serde::Deserialize)]
+    struct Wrapped {
+        phases: Vec<PhaseSpec>,
+    }
+    let tree: Value = serde_saphyr::from_str(text).map_err(|e| {
+        let plain = e.without_snippet().to_string();
+        Error::Invalid(format!(
+            "plan {name}{}: {}",
+            position(&e),
+            strip_position(&plain)
+        ))
+    })?;
+    match &tree {
+        Value::Array(_) => serde_path_to_error::deserialize::<_, Vec<PhaseSpec>>(tree.clone())
+            .map_err(|e| {
+                field_error(name, &tree, e.path(), || {
+                    serde_saphyr::from_str::<Vec<PhaseSpec>>(text).err()
+                })
+            }),
+        Value::Object(map) if map.contains_key("phases") => {
+            serde_path_to_error::deserialize::<_, Wrapped>(tree.clone())
+                .map(|w| w.phases)
+                .map_err(|e| {
+                    field_error(name, &tree, e.path(), || {
+                        serde_saphyr::from_str::<Wrapped>(text).err()
+                    })
+                })
+        }
+        other => Err(Error::Invalid(format!(
+            "plan {name}:1:1: expected a list of phases or a mapping with `phases:`, found {}",
+            describe(Some(other))
+        ))),
+    }
+}
+
+/// `:<line>:<column>` of a YAML error, when it has a position.
+fn position(e: &serde_saphyr::Error) -> String {
+    e.location()
+        .filter(|l| l.line() > 0)
+        .map(|l| format!(":{}:{}", l.line(), l.column().max(1)))
+        .unwrap_or_default()
+}
+
+/// The parser's message without its ` at line L, column C` (given before it instead).
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |i| &message[..i])
+        .trim()
+}
+
+/// The error of a field of the wrong type: `plan <name>:<line>:<column>: <path>: expected
+/// <what the field holds>, found <what is there>`. The position is the YAML parser's, from
+/// reading the same text into the same types (`located`).
+fn field_error(
+    name: &str,
+    tree: &Value,
+    path: &serde_path_to_error::Path,
+    located: impl FnOnce() -> Option<serde_saphyr::Error>,
+) -> Error {
+    use serde_path_to_error::Segment;
+    let mut at = Some(tree);
+    let mut field = None;
+    for segment in path.iter() {
+        at = match segment {
+            Segment::Seq { index } => at.and_then(|v| v.get(*index)),
+            Segment::Map { key } => {
+                field = Some(key.as_str());
+                at.and_then(|v| v.get(key))
+            }
+            Segment::Enum { .. } | Segment::Unknown => at,
+        };
+        if matches!(segment, Segment::Seq { .. }) && field == Some("blocked_by") {
+            field = Some("blocked_by[]");
+        }
+    }
+    let expected = match field {
+        Some("phases") | None => "a list of phases, each a mapping with `name`",
+        Some("name") => "text",
+        Some("agents") => "a list of agent names",
+        Some("blocked_by") => "a list of phase ids (numbers or names)",
+        Some("blocked_by[]") | Some("id") => "a phase id (a number or a name)",
+        Some("parallel") => "true or false",
+        Some("planned_files") | Some("files") => "a list of file paths",
+        Some(_) => "a value of another type",
+    };
+    let path = path.to_string();
+    let path = path.trim_start_matches('.');
+    let position = located().map(|e| position(&e)).unwrap_or_default();
+    let label = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    Error::Invalid(format!(
+        "plan {name}{position}: {label}expected {expected}, found {}",
+        describe(at)
+    ))
+}
+
+/// A plan value in words (`the number 5`, `a mapping`).
+fn describe(value: Option<&Value>) -> String {
+    match value {
+        None => "nothing".into(),
+        Some(Value::Null) => "nothing (null)".into(),
+        Some(Value::Bool(b)) => format!("the boolean {b}"),
+        Some(Value::Number(n)) => format!("the number {n}"),
+        Some(Value::String(s)) => format!("the text {s:?}"),
+        Some(Value::Array(_)) => "a list".into(),
+        Some(Value::Object(_)) => "a mapping".into(),
+    }
 }
 
 fn is_phase_heading(line: &str) -> Option<String> {
@@ -113,5 +235,43 @@ mod tests {
         assert_eq!(p[1].agents, vec!["coder", "tester"]);
         assert_eq!(p[1].blocked_by, Some(vec![PhaseId::Number(1)]));
         assert!(parse_plan("empty.md", "# nothing\n").is_err());
+    }
+
+    #[test]
+    fn errors_name_file_line_column_and_expectation() {
+        for (text, want) in [
+            (
+                "phases:\n  - name: Design\n    agents: 5\n",
+                "plan p.yaml:3:13: phases[0].agents: expected a list of agent names, found the number 5",
+            ),
+            (
+                "phases:\n  - name: Design\n    parallel: maybe\n",
+                "plan p.yaml:3:15: phases[0].parallel: expected true or false, found the text \"maybe\"",
+            ),
+            (
+                "phases:\n  - name: [Design\n",
+                "plan p.yaml:2:11: unclosed bracket '['",
+            ),
+            (
+                "[{\"name\": \"x\", \"agents\": {}}]",
+                "plan p.yaml:1:26: [0].agents: expected a list of agent names, found a mapping",
+            ),
+            (
+                "just text",
+                "plan p.yaml:1:1: expected a list of phases or a mapping with `phases:`, found the text \"just text\"",
+            ),
+            (
+                "phases:\n  - name: A\n    blocked_by: [{x: 1}]\n",
+                "plan p.yaml:3:18: phases[0].blocked_by[0]: expected a phase id (a number or a name), found a mapping",
+            ),
+            (
+                "- agents: [coder]\n",
+                "plan p.yaml: phase 1 has no name: expected `name: <text>`",
+            ),
+        ] {
+            let e = parse_plan("p.yaml", text).expect_err(text);
+            assert_eq!(e.to_string(), want, "{text:?}");
+            assert!(!e.to_string().contains("PhaseId"), "no type names");
+        }
     }
 }

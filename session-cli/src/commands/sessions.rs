@@ -1,0 +1,82 @@
+//! `init`, `create`, `list`, `show`, `status ID`: making and reading sessions.
+
+use serde_json::json;
+use session_core::error::Error;
+use session_core::fs::durable;
+use session_core::session::plan;
+use session_core::store::listing::{self, ListFilter};
+use session_core::store::{CreateRequest, Store};
+
+use crate::args::{Command, CreateArgs, ListArgs};
+use crate::output::Report;
+use crate::{json, render};
+
+/// Runs one of this module's commands.
+/// `json_mode` chooses how unreadable session files are warned about on stderr.
+pub fn run(store: &Store, command: Command, json_mode: bool) -> anyhow::Result<Report> {
+    Ok(match command {
+        Command::Init => {
+            let dir = store.init()?;
+            let human = format!("state dir ready: {}\n", dir.display());
+            Report::new(json!({"state_dir": dir}), human)
+        }
+        Command::Create(a) => create(store, a)?,
+        Command::List(a) => list(store, a, json_mode)?,
+        Command::Show { session, log } => {
+            let s = store.get_or_active(session.as_deref())?;
+            let conflicts = store.conflicts(&s.meta);
+            Report::new(json::session(&s, log), render::show(&s, &conflicts, log))
+        }
+        Command::Status { session, new: None } => {
+            let s = store.get(&session)?;
+            Report::new(json::status(&s), render::status(&s))
+        }
+        other => return Err(super::misrouted(&other)),
+    })
+}
+
+fn create(store: &Store, a: CreateArgs) -> anyhow::Result<Report> {
+    let phases = match &a.plan {
+        Some(path) => {
+            // A regular file of bounded size: a FIFO or a device is refused, never read.
+            let bytes = durable::read_regular(path, durable::MAX_SESSION_BYTES, "a plan file")?;
+            let text = String::from_utf8(bytes).map_err(|e| Error::Corrupt {
+                path: path.clone(),
+                line: None,
+                reason: format!("a plan file must be UTF-8 text ({e})"),
+            })?;
+            plan::parse_plan(&path.display().to_string(), &text)?
+        }
+        None => a.phases,
+    };
+    let req = CreateRequest {
+        task: a.task,
+        phases,
+        design_document: a.design_document,
+        implementation_plan: a.implementation_plan,
+        workflow_mode: a.workflow_mode.map(|m| m.as_str().to_string()),
+        execution_mode: a.execution_mode.map(|m| m.as_str().to_string()),
+        task_complexity: a.complexity.map(|c| c.as_str().to_string()),
+        park: a.park,
+        ..CreateRequest::default()
+    };
+    let s = store.create(&req)?;
+    Ok(Report::new(json::session(&s, false), render::created(&s)))
+}
+
+fn list(store: &Store, a: ListArgs, json_mode: bool) -> anyhow::Result<Report> {
+    let (rows, broken) = store.summaries()?;
+    let filter = ListFilter {
+        status: a.status.or(a.status_arg),
+        branch: a.branch,
+        since: a.since,
+        until: a.until,
+        limit: a.limit,
+    };
+    let rows = listing::filter(rows, &filter)?;
+    render::broken(&broken, json_mode);
+    Ok(Report::new(
+        json::list(&rows, &broken)?,
+        render::list(&rows, a.wide),
+    ))
+}
