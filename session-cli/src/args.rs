@@ -215,6 +215,9 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Checkpoints of a session: create, list, restore, diff.
+    #[command(subcommand)]
+    Checkpoint(crate::commands::checkpoint::CheckpointCommand),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

@@ -2,6 +2,7 @@
 //! and a [`Report`] (both renderings of the result). Nothing here decides a rule.
 
 mod changes;
+pub mod checkpoint;
 mod lifecycle;
 mod sessions;
 mod tools;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::Delete { .. }
         | Command::Cleanup(_)
         | Command::Doctor { .. } => lifecycle::run(&store, command),
+        Command::Checkpoint(c) => checkpoint::run(&store, c),
         command => changes::run(&store, command),
     }
 }

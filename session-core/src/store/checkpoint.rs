@@ -328,7 +328,7 @@ fn read_record(
 
 /// The checkpoint `which` names among `list`: an id when it is all digits, else a name.
 ///
-/// Errors: [`Error::NotFound`] naming the session and how to list its checkpoints.
+/// Errors: [`Error::Refused`] naming the session and how to list its checkpoints.
 fn find<'a>(list: &'a [CheckpointMeta], which: &str, session: &str) -> Result<&'a CheckpointMeta> {
     let by_id = !which.is_empty() && which.bytes().all(|b| b.is_ascii_digit());
     let found = if by_id {
@@ -339,17 +339,20 @@ fn find<'a>(list: &'a [CheckpointMeta], which: &str, session: &str) -> Result<&'
     } else {
         list.iter().find(|m| m.name.as_deref() == Some(which))
     };
-    found.ok_or_else(|| Error::NotFound {
-        what: format!(
-            "checkpoint {} {:?} of session {session} ({}; `maestro-session checkpoint list {session}` lists them)",
-            if by_id { "id" } else { "name" },
-            which.chars().take(MAX_NAME_BYTES).collect::<String>(),
-            match list.len() {
-                0 => "it has no checkpoints".to_string(),
-                1 => "it has 1 checkpoint".to_string(),
-                n => format!("it has {n} checkpoints"),
-            }
-        ),
+    found.ok_or_else(|| {
+        Error::refused(
+            session,
+            format!(
+                "no checkpoint {} {:?} ({}; `maestro-session checkpoint list {session}` lists them)",
+                if by_id { "has the id" } else { "is named" },
+                which.chars().take(MAX_NAME_BYTES).collect::<String>(),
+                match list.len() {
+                    0 => "the session has no checkpoints".to_string(),
+                    1 => "the session has 1 checkpoint".to_string(),
+                    n => format!("the session has {n} checkpoints"),
+                }
+            ),
+        )
     })
 }
 
@@ -667,7 +670,7 @@ impl Store {
     /// The bytes of checkpoint `id` of the session with exactly the id `session_id` (for
     /// export); the session file itself need not exist any more.
     ///
-    /// Errors: [`Error::NotFound`] when there is no complete checkpoint `id`;
+    /// Errors: [`Error::Refused`] when there is no complete checkpoint `id`;
     /// [`Error::Corrupt`] when its copy does not match its record.
     pub fn checkpoint_bytes(&self, session_id: &str, id: u64) -> Result<Vec<u8>> {
         let folder = folder_rel(session_id)?;
@@ -728,7 +731,7 @@ impl Store {
     /// checkpoint `which` names (an id, or a name). Restoring that `restore` checkpoint undoes
     /// the restore.
     ///
-    /// Errors: [`Error::NotFound`] for an unknown checkpoint; [`Error::Corrupt`] when its copy
+    /// Errors: [`Error::Refused`] for an unknown checkpoint; [`Error::Corrupt`] when its copy
     /// no longer parses as a session or does not match its record; [`Error::Refused`] when it
     /// holds another session.
     pub fn checkpoint_restore(&self, prefix: &str, which: &str) -> Result<RestoreReport> {
@@ -786,7 +789,7 @@ impl Store {
     /// `checkpoint diff`: the unified diff of checkpoint `a` against checkpoint `b`, or
     /// against the session file as it is now when `b` is `None`.
     ///
-    /// Errors: [`Error::NotFound`] for an unknown checkpoint; those of reading.
+    /// Errors: [`Error::Refused`] for an unknown checkpoint; those of reading.
     pub fn checkpoint_diff(&self, prefix: &str, a: &str, b: Option<&str>) -> Result<DiffReport> {
         let (root, session, rel, _) = self.checkpoint_reader(prefix)?;
         let folder = folder_rel(&session)?;

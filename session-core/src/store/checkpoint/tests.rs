@@ -188,7 +188,7 @@ fn unfinished_and_unreadable_checkpoints_are_ignored_then_swept() {
         .store
         .checkpoint_restore(&f.id, "2")
         .expect_err("unfinished");
-    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    assert!(matches!(err, Error::Refused { .. }), "{err}");
     // The next checkpoint numbers past every file and removes the unfinished copy.
     f.automatic(1);
     let ids: Vec<u64> = f
@@ -312,7 +312,7 @@ fn restore_and_undo_are_byte_exact_and_diff_shows_the_change() {
         .checkpoint_restore(&f.id, "nope")
         .expect_err("unknown");
     assert!(
-        err.to_string().contains("checkpoint name \"nope\""),
+        err.to_string().contains("no checkpoint is named \"nope\""),
         "{err}"
     );
 }
