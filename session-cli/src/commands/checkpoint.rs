@@ -149,11 +149,15 @@ fn listed(l: &CheckpointList) -> String {
 }
 
 fn restored(r: &RestoreReport) -> String {
+    let taken = if r.restored.automatic {
+        format!("taken before {}", r.restored.reason)
+    } else {
+        "taken by hand".to_string()
+    };
     let mut out = format!(
-        "restored {} from {} ({}, {})\n  {}\n",
+        "restored {} from {} ({taken}, {})\n  {}\n",
         r.session,
         title(&r.restored),
-        r.restored.reason,
         r.restored.time,
         r.path.display()
     );
