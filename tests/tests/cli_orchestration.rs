@@ -409,7 +409,7 @@ fn refused_cases_and_exit_codes() {
             "m",
         ],
         2,
-        "unknown error type",
+        "[possible values: validation, timeout, file_conflict, runtime, dependency]",
     );
     maestro_refused(&world, &["cleanup", "--all"], 2, "--yes");
     maestro_refused(
