@@ -219,6 +219,9 @@ pub enum Command {
     /// Checkpoints of a session: create, list, restore, diff.
     #[command(subcommand)]
     Checkpoint(crate::commands::checkpoint::CheckpointCommand),
+    /// Print a session's event log (state/events/<id>.jsonl): every change, who made it
+    /// (cli, mcp, write-state, hook:<event>) and what changed.
+    Log(crate::commands::events::LogArgs),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

@@ -5,10 +5,10 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | [`fs`] | beneath-root resolution, durable replace, the lock, bounded reads |
+//! | [`fs`] | beneath-root resolution, durable replace, `O_APPEND` records, the lock, bounded reads |
 //! | [`workspace`] | project root, state dir, `.env`, environment, git |
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
-//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
+//! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
 //! | [`operations`] | what each command does to a session |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |

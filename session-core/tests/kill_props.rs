@@ -780,6 +780,8 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
         "archive",
         // Checkpoints taken before resume and phase transitions (store/checkpoint.rs).
         "checkpoints",
+        // The per-session event logs (store/event_log.rs).
+        "events",
         "intents",
     ];
     let extra: Vec<String> = names(&state)

@@ -180,6 +180,25 @@ fn a_phase_goes_wrong_restore_it_then_undo_the_restore() {
     maestro_ok(&world, &["checkpoint", "restore", &id, &undo2.to_string()]);
     assert_eq!(active(&world), before_fail);
 
+    // The event log has each restore, with the checkpoint and its undo, and what changed.
+    let log = maestro_ok(&world, &["log", &id]);
+    let restores: Vec<&Value> = log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["op"] == "checkpoint restore")
+        .collect();
+    assert_eq!(restores.len(), 3, "{log}");
+    assert_eq!(restores[0]["checkpoint"], cp);
+    assert_eq!(restores[0]["undo"], undo);
+    assert!(
+        restores[0]["changes"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["path"] == "/phases/1/status")),
+        "{}",
+        restores[0]
+    );
+
     // Continue from the restored state: phase 2 is in progress again.
     let s = maestro_ok(&world, &["phase", "complete", &id, "2"]);
     assert_eq!(s["phases"][1]["status"], "completed");

@@ -3,6 +3,7 @@
 
 mod changes;
 pub mod checkpoint;
+pub mod events;
 mod lifecycle;
 mod sessions;
 mod tools;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::Cleanup(_)
         | Command::Doctor { .. } => lifecycle::run(&store, command),
         Command::Checkpoint(c) => checkpoint::run(&store, c),
+        Command::Log(a) => events::run(&store, a, json),
         command => changes::run(&store, command),
     }
 }

@@ -285,6 +285,28 @@ impl Root {
         }
     }
 
+    /// Appends `record` to the file `rel` beneath the root (its folder must exist), creating it
+    /// with `mode`; a final symlink is refused. One `O_APPEND` write: see
+    /// [`crate::fs::append::append_in`] (here because it needs the root's folder handle).
+    pub fn append(
+        &self,
+        rel: &Path,
+        record: &[u8],
+        mode: u32,
+        sync: bool,
+    ) -> Result<crate::fs::append::Appended> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = self.folder(&parent)?;
+        crate::fs::append::append_in(
+            &folder,
+            Path::new(&name),
+            &self.join(rel),
+            record,
+            mode,
+            sync,
+        )
+    }
+
     /// Durably moves `from` to `to` beneath the root (both folders fsynced). With `overwrite`
     /// off an existing `to` is never replaced (`RENAME_NOREPLACE`).
     ///

@@ -540,6 +540,7 @@ mod tests {
         let f = base.session(&id("s"));
         let cache = ContextCache {
             key: "k".into(),
+            session_id: "s".into(),
             summary: "line".into(),
             agents: vec!["coder".into()],
             contexts: [("coder".to_string(), "phase 2".to_string())].into(),

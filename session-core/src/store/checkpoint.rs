@@ -23,7 +23,8 @@
 //! `.env`) are removed; checkpoints taken by hand are never removed.
 //!
 //! Every write goes through the state dir's [`Root`] (beneath the project, no symlink out) and
-//! happens under the state dir's lock; names are never used as paths.
+//! happens under the state dir's lock; names are never used as paths. Restores, checkpoints
+//! taken by hand and retention go to the session's event log.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -128,6 +129,10 @@ pub enum CheckpointEvent<'a> {
         from: &'a CheckpointMeta,
         /// The automatic `restore` checkpoint of the file as it was before.
         undo: &'a CheckpointMeta,
+        /// The frontmatter before the restore.
+        before: &'a SessionMetadata,
+        /// The frontmatter restored.
+        after: &'a SessionMetadata,
     },
     /// Automatic checkpoints removed by retention (their ids).
     Pruned(&'a [u64]),
@@ -630,10 +635,47 @@ impl Store {
         Ok(())
     }
 
-    /// EVENT LOG HOOK: every checkpoint taken, restored or pruned passes here, under the lock.
-    /// The per-session event log (branch `eventlog`, `store/event_log.rs`) appends its record
-    /// here once it exists; until then this does nothing.
-    fn on_checkpoint_event(&self, _root: &Root, _session_id: &str, _event: CheckpointEvent<'_>) {}
+    /// EVENT LOG HOOK: every checkpoint taken, restored or pruned passes here, under the lock,
+    /// after the files are written, and goes to the session's event log
+    /// ([`crate::store::event_log`]): `checkpoint` (one taken by hand: `checkpoint`, `name`),
+    /// `checkpoint restore` (the frontmatter's changes, `checkpoint`, `undo`) and `checkpoint
+    /// prune` (`checkpoints`: the ids removed). Automatic checkpoints are not logged one by
+    /// one: the change each precedes is, and `checkpoint list` shows them.
+    fn on_checkpoint_event(&self, root: &Root, session_id: &str, event: CheckpointEvent<'_>) {
+        use serde_json::json;
+        match event {
+            CheckpointEvent::Taken(m) if !m.automatic => self.record(
+                root,
+                session_id,
+                "checkpoint",
+                None,
+                None,
+                &[("checkpoint", json!(m.id)), ("name", json!(m.name))],
+            ),
+            CheckpointEvent::Taken(_) => {}
+            CheckpointEvent::Restored {
+                from,
+                undo,
+                before,
+                after,
+            } => self.record(
+                root,
+                session_id,
+                "checkpoint restore",
+                Some(before),
+                Some(after),
+                &[("checkpoint", json!(from.id)), ("undo", json!(undo.id))],
+            ),
+            CheckpointEvent::Pruned(ids) => self.record(
+                root,
+                session_id,
+                "checkpoint prune",
+                None,
+                None,
+                &[("checkpoints", json!(ids))],
+            ),
+        }
+    }
 
     /// The state dir for reading and the session `prefix` names: (root, id, file, location).
     fn checkpoint_reader(&self, prefix: &str) -> Result<(Root, String, PathBuf, Location)> {
@@ -763,6 +805,8 @@ impl Store {
             CheckpointEvent::Restored {
                 from: &target,
                 undo: &undo,
+                before: &session.meta,
+                after: &restored.meta,
             },
         );
         let note = (target.location != session.location).then(|| {

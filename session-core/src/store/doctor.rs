@@ -47,6 +47,8 @@ pub enum ProblemKind {
     IndexDrift,
     /// A lock that is not a regular file (a symlink, a folder, a FIFO).
     UnusableLock,
+    /// An event log line that is not a JSON object (a torn append); reads skip it.
+    TornEvent,
 }
 
 impl ProblemKind {
@@ -60,6 +62,7 @@ impl ProblemKind {
             ProblemKind::PendingIntent => "pending_intent",
             ProblemKind::IndexDrift => "index_drift",
             ProblemKind::UnusableLock => "unusable_lock",
+            ProblemKind::TornEvent => "torn_event",
         }
     }
 }
@@ -361,6 +364,36 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Event logs with lines reads skip (see [`super::event_log`]); `--fix` moves the log to
+    /// quarantine and writes it back without them. The state lock is held, so no command
+    /// appends meanwhile; a hook appending between the two steps would lose its line.
+    fn event_logs(&mut self) -> Result<()> {
+        for (rel, id, lines) in super::event_log::damaged(self.root)? {
+            let shown: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            let detail = format!(
+                "event log of session {id}: line {} is not a JSON object (a torn append); reads skip it",
+                shown.join(", ")
+            );
+            self.found(ProblemKind::TornEvent, &rel, detail.clone());
+            if self.fix {
+                let kept = super::event_log::without_lines(self.root, &rel, &lines)?;
+                self.quarantine(ProblemKind::TornEvent, &rel, &detail)?;
+                self.root
+                    .replace(&rel, &kept, durable::STATE_FILE_MODE, true)?;
+                self.repaired(
+                    ProblemKind::TornEvent,
+                    &rel,
+                    format!(
+                        "rewrote {} without line {}",
+                        rel.display(),
+                        shown.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
         let fresh: HashMap<String, SessionSummary> = sessions
             .iter()
@@ -428,6 +461,7 @@ impl Store {
         }
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
+        doctor.event_logs()?;
         Ok(doctor.report)
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod checkpoint;
 mod doctor;
+pub mod event_log;
 pub mod index;
 pub mod intent;
 pub mod listing;
@@ -18,6 +19,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::clock;
 use crate::error::{Error, Result};
@@ -45,6 +47,7 @@ pub const ACTIVE_KEYWORD: &str = "active";
 pub struct Store {
     ws: Workspace,
     env: Env,
+    actor: event_log::Actor,
 }
 
 /// A phase to create: name, agents, and the phases it waits for.
@@ -207,7 +210,11 @@ impl Store {
     /// The store of workspace `ws`; `env` supplies `MAESTRO_MAX_RETRIES` and
     /// `MAESTRO_LOCK_TIMEOUT_MS`.
     pub fn new(ws: Workspace, env: Env) -> Store {
-        Store { ws, env }
+        Store {
+            ws,
+            env,
+            actor: event_log::Actor::default(),
+        }
     }
 
     /// The workspace.
@@ -323,9 +330,18 @@ impl Store {
         let mut meta = session.meta.clone();
         let mut body = session.doc.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
-        session.meta = meta;
+        let before = std::mem::replace(&mut session.meta, meta);
         session.doc.body = body;
         session.write_in(&l.root, &rel)?;
+        let op = event_log::op_name(std::slice::from_ref(op));
+        self.record(
+            &l.root,
+            session.id(),
+            &op,
+            Some(&before),
+            Some(&session.meta),
+            &[],
+        );
         Ok(session)
     }
 
@@ -348,9 +364,18 @@ impl Store {
         for op in &ops {
             operations::apply(&mut meta, &mut body, op, &ctx)?;
         }
-        session.meta = meta;
+        let before = std::mem::replace(&mut session.meta, meta);
         session.doc.body = body;
         session.write_in(&l.root, &rel)?;
+        let op = event_log::op_name(&ops);
+        self.record(
+            &l.root,
+            session.id(),
+            &op,
+            Some(&before),
+            Some(&session.meta),
+            &[],
+        );
         Ok(session)
     }
 
@@ -412,7 +437,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        self.make_room(&l.root, req.park, None, &mut steps)?;
+        let displaced = self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let session_id = match &req.session_id {
@@ -485,6 +510,8 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
+        self.record_displaced(&l.root, displaced.as_ref());
+        self.record_new(&l.root, "create", &session, displaced.as_ref(), &[]);
         Ok(session)
     }
 
@@ -497,16 +524,21 @@ impl Store {
         park: bool,
         incoming: Option<&str>,
         steps: &mut Vec<Step>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<event_log::Displaced>> {
         let Some(mut active) = active_in(root).map_err(doctor_hint)? else {
             return Ok(None);
         };
         if Some(active.id()) == incoming {
             return Ok(None);
         }
+        let before = active.meta.clone();
         if active.meta.status.is_terminal() {
             self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
-            return Ok(None);
+            return Ok(Some(event_log::Displaced::new(
+                "archive",
+                before,
+                active.meta,
+            )));
         }
         if !park {
             return Err(Error::refused(
@@ -517,7 +549,6 @@ impl Store {
                 ),
             ));
         }
-        let id = active.id().to_string();
         let mut body = active.doc.body.clone();
         if active.meta.status.can_go(SessionStatus::Paused) {
             operations::apply(
@@ -529,7 +560,7 @@ impl Store {
         }
         active.doc.body = body;
         self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
-        Ok(Some(id))
+        Ok(Some(event_log::Displaced::new("park", before, active.meta)))
     }
 
     /// Archives the session named by `prefix`, or the active one: moves it to
@@ -551,6 +582,7 @@ impl Store {
     ) -> Result<ArchiveReport> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        let before = session.meta.clone();
         let ops = plan(&session)?;
         if !ops.is_empty() {
             let ctx = self.op_context()?;
@@ -566,6 +598,16 @@ impl Store {
         let target = archive_rel(session.id())?;
         if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
+            let file = Value::from(target.to_string_lossy());
+            let (id, after) = (session.id(), Some(&session.meta));
+            self.record(
+                &l.root,
+                id,
+                "archive",
+                Some(&before),
+                after,
+                &[("file", file)],
+            );
         }
         // Verify: the active slot no longer holds this session and the archive copy reads back.
         if let Ok(Some(active)) = active_in(&l.root)
@@ -729,7 +771,9 @@ impl Store {
             ));
         }
         let mut steps = Vec::new();
-        let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
+        let before = session.meta.clone();
+        let displaced = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
+        let parked = event_log::parked_id(displaced.as_ref());
         let ctx = self.op_context()?;
         if session.meta.status != SessionStatus::InProgress {
             let mut body = session.doc.body.clone();
@@ -763,6 +807,11 @@ impl Store {
         }
         self.checkpoint_before(&l.root, &session, &rel, checkpoint::Reason::Resume)?;
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
+        self.record_displaced(&l.root, displaced.as_ref());
+        let mut extra = event_log::parked_extra(displaced.as_ref());
+        extra.push(("file", Value::from(ACTIVE_REL)));
+        let (id, after) = (session.id(), Some(&session.meta));
+        self.record(&l.root, id, "resume", Some(&before), after, &extra);
         let meta = &session.meta;
         let named = |p: &Phase| (p.id.clone(), p.name.clone());
         Ok(ResumeReport {
@@ -898,11 +947,11 @@ impl Store {
             };
             *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
         }
-        let rel = if activate {
-            self.make_room(&l.root, park, None, &mut steps)?;
-            PathBuf::from(ACTIVE_REL)
+        let (rel, displaced) = if activate {
+            let displaced = self.make_room(&l.root, park, None, &mut steps)?;
+            (PathBuf::from(ACTIVE_REL), displaced)
         } else {
-            archive_rel(&id)?
+            (archive_rel(&id)?, None)
         };
         let session = SessionFile {
             meta,
@@ -919,6 +968,9 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;
+        self.record_displaced(&l.root, displaced.as_ref());
+        let parent = [("parent", Value::from(source.id()))];
+        self.record_new(&l.root, "fork", &session, displaced.as_ref(), &parent);
         Ok(session)
     }
 
@@ -946,7 +998,8 @@ impl Store {
                 "it is the active session; archive it first or pass --force",
             ));
         }
-        let unreadable = match SessionFile::read_in(&l.root, &rel, location) {
+        let read = SessionFile::read_in(&l.root, &rel, location);
+        let unreadable = match &read {
             Ok(s) if s.id() == id => None,
             Ok(s) => Some(format!("it holds session {} instead", s.id())),
             Err(e) => Some(e.to_string()),
@@ -954,6 +1007,8 @@ impl Store {
         let quarantined = match unreadable {
             None => {
                 l.root.remove(&rel)?;
+                let before = read.as_ref().ok().map(|s| &s.meta);
+                self.record(&l.root, &id, "delete", before, None, &[]);
                 None
             }
             Some(why) => Some(l.root.join(doctor::quarantine(
@@ -1036,6 +1091,7 @@ impl Store {
             }
             if !req.dry_run {
                 l.root.remove(&rel)?;
+                self.forget_log(&l.root, &id);
             }
             removed.push((id, l.root.join(&rel)));
         }

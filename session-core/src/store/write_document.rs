@@ -17,7 +17,7 @@
 
 use std::path::{Component, Path};
 
-use super::{Store, active_in, archive_rel, doctor_hint};
+use super::{Store, active_in, archive_rel, doctor_hint, event_log};
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::session::lifecycle::State;
@@ -114,6 +114,8 @@ impl Store {
         let id = incoming.id().to_string();
         let l = self.locked()?;
         let current = active_in(&l.root).map_err(doctor_hint)?;
+        let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
+        let mut displaced = None;
         let mut steps = Vec::new();
         match kind {
             Kind::Active => {
@@ -130,7 +132,9 @@ impl Store {
                             ),
                         ));
                     }
+                    let was = active.meta.clone();
                     self.archive_steps(&l.root, &mut active, Path::new(ACTIVE_REL), &mut steps)?;
+                    displaced = Some(event_log::Displaced::new("archive", was, active.meta));
                 }
                 if l.root.metadata(&archive_rel(&id)?)?.is_some() {
                     return Err(Error::refused(
@@ -166,6 +170,16 @@ impl Store {
             content: String::from_utf8_lossy(content).into_owned(),
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
+        self.record_displaced(&l.root, displaced.as_ref());
+        let file = [("file", serde_json::Value::from(rel.to_string_lossy()))];
+        self.record(
+            &l.root,
+            &id,
+            "write",
+            before.as_ref(),
+            Some(&incoming.meta),
+            &file,
+        );
         Ok(())
     }
 }

@@ -174,6 +174,8 @@ pub const ARCHIVE_REL: &str = "state/archive";
 pub const CHECKPOINTS_REL: &str = "state/checkpoints";
 /// The sidecar lock, relative to the state dir.
 pub const LOCK_REL: &str = "state/.lock";
+/// The event logs, one `<session_id>.jsonl` per session, relative to the state dir.
+pub const EVENTS_REL: &str = "state/events";
 /// Where `doctor --fix` moves what it cannot keep in place, relative to the state dir.
 pub const QUARANTINE_REL: &str = "state/quarantine";
 /// The plans folder, relative to the state dir.

@@ -326,7 +326,8 @@ impl Tools {
     }
 
     fn store(&self, tool: &'static str) -> Result<Store, ToolError> {
-        Ok(Store::new(self.workspace(tool)?, self.env.clone()))
+        let store = Store::new(self.workspace(tool)?, self.env.clone());
+        Ok(store.with_actor(crate::store::event_log::Actor::Mcp))
     }
 
     fn remember_state_dir(&self, rel: PathBuf) {
