@@ -527,7 +527,11 @@ impl Store {
         } else {
             Location::Archive
         };
-        let Ok(current) = SessionFile::read_in(root, rel, location) else {
+        // Only the frontmatter decides; the whole file is read only when a checkpoint is taken.
+        let Ok(front) = root.read_frontmatter(rel, durable::MAX_SESSION_BYTES) else {
+            return Ok(());
+        };
+        let Ok(current) = SessionFile::from_bytes(&front, &root.join(rel), location) else {
             return Ok(());
         };
         if current.id() != incoming.id() || statuses(&current.meta) == statuses(&incoming.meta) {
