@@ -77,6 +77,10 @@ impl EnvVars {
     /// leaves). Set only by tests. Ours.
     pub const MAESTRO_CRASH_MID_APPEND: &'static str = "MAESTRO_CRASH_MID_APPEND";
 
+    /// How many automatic checkpoints each session keeps, 1 to 100000 (default 20); also read
+    /// from the project's `.env`. Checkpoints taken by hand are always kept. Set by people. Ours.
+    pub const MAESTRO_CHECKPOINTS_KEEP: &'static str = "MAESTRO_CHECKPOINTS_KEEP";
+
     // --- the runtimes': set by Gemini CLI, Claude Code and Codex ---
 
     /// The project folder, set by Gemini CLI for the hooks it runs (Gemini CLI 0.61 hooks
@@ -114,7 +118,7 @@ impl EnvVars {
     pub const GIT_OPTIONAL_LOCKS: &'static str = "GIT_OPTIONAL_LOCKS";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
-    pub const MAESTRO: [&'static str; 13] = [
+    pub const MAESTRO: [&'static str; 14] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -128,6 +132,7 @@ impl EnvVars {
         Self::MAESTRO_MAX_RETRIES,
         Self::MAESTRO_LOCK_TIMEOUT_MS,
         Self::MAESTRO_CRASH_MID_APPEND,
+        Self::MAESTRO_CHECKPOINTS_KEEP,
     ];
 }
 

@@ -400,7 +400,7 @@ impl Store {
             },
         };
         let usable = doctor.lock_usable()?;
-        let _guard = if usable {
+        let guard = if usable {
             let timeout = lock::timeout_from(&self.env)?;
             match doctor.root.lock_file(Path::new(LOCK_REL), timeout) {
                 Ok(guard) => Some(guard),
@@ -414,6 +414,16 @@ impl Store {
         doctor.intents()?;
         doctor.temp_files()?;
         let sessions = doctor.sessions()?;
+        // Held (when usable) until the report is done; with --fix the checkpoints before the
+        // repairs are taken, and logged, under it.
+        let held = super::Locked {
+            root: root.open_dir(Path::new("."))?,
+            _guard: guard,
+            logs: super::event_log::PendingSyncs::default(),
+        };
+        if fix {
+            self.checkpoint_before_doctor_fix(&held, &sessions)?;
+        }
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
         doctor.event_logs()?;

@@ -12,6 +12,7 @@
 //! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
 //! and so depend on this module, which only declares them and re-exports their types.
 
+pub mod checkpoint;
 pub mod doctor;
 pub mod event_log;
 pub mod index;
@@ -187,7 +188,9 @@ pub struct CleanupReport {
 /// The state dir opened for a change: created if missing, locked, pending moves completed.
 struct Locked {
     root: Root,
-    _guard: LockGuard,
+    /// The lock; `None` only for `doctor --fix` when the lock file itself was unusable (it
+    /// repairs without the lock then, as it always did).
+    _guard: Option<LockGuard>,
     /// Declared after the guard: dropped after the lock is released (see its type).
     logs: event_log::PendingSyncs,
 }
@@ -249,7 +252,7 @@ impl Store {
         }
         Ok(Locked {
             root,
-            _guard: guard,
+            _guard: Some(guard),
             logs: event_log::PendingSyncs::default(),
         })
     }
@@ -315,6 +318,7 @@ impl Store {
     pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        self.checkpoint_before_ops(&l, &rel, &session, std::slice::from_ref(op))?;
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
@@ -345,6 +349,7 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let ops = plan(&session)?;
+        self.checkpoint_before_ops(&l, &rel, &session, &ops)?;
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
         let ctx = self.op_context()?;
@@ -744,6 +749,7 @@ impl Store {
                 session_id: session.id().to_string(),
             });
         }
+        self.checkpoint_before(&l, &session, &rel, checkpoint::Reason::Resume)?;
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         self.record_displaced(&l, displaced.as_ref());
         let mut extra = event_log::parked_extra(displaced.as_ref());

@@ -174,6 +174,7 @@ impl Store {
             }
             Kind::Plan => {}
         }
+        self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
             content: String::from_utf8_lossy(content).into_owned(),

@@ -171,6 +171,8 @@ impl Workspace {
 pub const ACTIVE_REL: &str = "state/active-session.md";
 /// The archive folder, relative to the state dir.
 pub const ARCHIVE_REL: &str = "state/archive";
+/// The checkpoints folder (`<session_id>/<seq>.md` + `<seq>.json`), relative to the state dir.
+pub const CHECKPOINTS_REL: &str = "state/checkpoints";
 /// The sidecar lock, relative to the state dir.
 pub const LOCK_REL: &str = "state/.lock";
 /// The event logs, one `<session_id>.jsonl` per session, relative to the state dir.
