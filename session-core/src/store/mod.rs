@@ -318,25 +318,7 @@ impl Store {
     /// Applies `op` to the session named by `prefix` (or the active one) under the lock and
     /// durably writes the result. A refused operation changes nothing.
     pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
-        let l = self.locked()?;
-        let (mut session, rel) = get_in(&l.root, prefix)?;
-        self.checkpoint_before_ops(&l, &rel, &session, std::slice::from_ref(op))?;
-        let mut meta = session.meta.clone();
-        let mut body = session.body.clone();
-        operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
-        let before = std::mem::replace(&mut session.meta, meta);
-        session.body = body;
-        session.write_in(&l.root, &rel)?;
-        let op = event_log::op_name(std::slice::from_ref(op));
-        self.record(
-            &l,
-            session.id(),
-            &op,
-            Some(&before),
-            Some(&session.meta),
-            &[],
-        );
-        Ok(session)
+        self.apply_with(prefix, |_| Ok(vec![op.clone()]))
     }
 
     /// Applies the operations `plan` returns for the session named by `prefix` (or the active
