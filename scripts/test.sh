@@ -9,6 +9,8 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo doc (the libraries' docs, broken links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p session-core -p hooks -p e2e-tests
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"

@@ -15,7 +15,7 @@
 //! | [`tools`] | the state tools and the MCP tools |
 //! | [`integration`] | installing into Gemini CLI, Claude Code and Codex |
 //!
-//! [`error`], [`clock`], the environment snapshot [`env`] and the variable names [`env_vars`]
+//! [`error`], [`clock`], the environment snapshot [`env`](mod@crate::env) and the variable names [`env_vars`]
 //! are used by all of them.
 
 pub mod clock;

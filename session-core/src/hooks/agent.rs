@@ -1,7 +1,7 @@
 //! Detecting which specialist agent a prompt delegates to (Maestro's agent roster).
 //!
 //! Order: a line `agent: <name>` in the prompt, then `$MAESTRO_CURRENT_AGENT`, then the first
-//! delegation phrase: `delegate|transfer|hand off|handoff|dispatch|invoke` [`to`] [`the`]
+//! delegation phrase: `delegate|transfer|hand off|handoff|dispatch|invoke` (`to`) (`the`)
 //! `<agent>`, or `@<agent>`. Matching is case-insensitive and treats `_` and `-` alike; a
 //! casual mention ("you are the tester") is not a delegation. Only known agents are detected:
 //! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).

@@ -32,7 +32,7 @@
 //! concurrent writers never interleave. Commands, MCP tools and `write-state` append while they
 //! still hold the state lock, right after the session file's durable replace (so the log's
 //! order is the order of the changes), and `fdatasync` the log as soon as the lock is released,
-//! before they return ([`PendingSyncs`]): a line is never logged for a change that did not
+//! before they return (`PendingSyncs`): a line is never logged for a change that did not
 //! happen, and a change is logged unless the process dies between the two (the change is kept;
 //! its line is lost). Hooks append
 //! without the lock and without a sync: they have a budget of about a millisecond, and an
