@@ -14,10 +14,10 @@ use std::str::FromStr;
 use clap::ValueEnum;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use session_core::operations::SETTABLE_FIELDS;
+use session_core::session::field_values as core;
 use session_core::session::lifecycle::State;
 use session_core::session::model::ERROR_KINDS;
 use session_core::session::phase_spec::PhaseSpec;
-use session_core::tools::mcp as core;
 
 /// Parser of a state of one of the core's state machines (session status, stage): the
 /// possible values are the machine's states, and what the core reads as a state (`active` for

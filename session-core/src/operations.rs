@@ -10,7 +10,7 @@ use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
 };
-use crate::session::{orchestration_log, progress};
+use crate::session::{field_values, orchestration_log, progress};
 
 /// One change to a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -357,6 +357,9 @@ pub fn apply(
                 }
             };
             if let Some(slot) = slot {
+                if let Some(v) = value {
+                    field_values::check(key, v).map_err(Error::Invalid)?;
+                }
                 *slot = value.clone();
             }
         }

@@ -591,3 +591,23 @@ fn maestro_1_6_session_with_string_phase_ids() {
         "{human}"
     );
 }
+
+#[test]
+fn set_refuses_a_value_outside_a_fields_closed_set_and_changes_nothing() {
+    let world = World::new();
+    maestro_ok(&world, &["create", "T"]);
+    let before = std::fs::read(world.state().join("active-session.md")).expect("read");
+    let message = maestro_refused(
+        &world,
+        &["set", "active", "workflow_mode", "bogus"],
+        2,
+        "workflow mode \"bogus\"",
+    );
+    assert!(message.contains("express, standard"), "{message}");
+    assert_eq!(
+        std::fs::read(world.state().join("active-session.md")).expect("read"),
+        before
+    );
+    let set = maestro_ok(&world, &["set", "active", "workflow_mode", "express"]);
+    assert_eq!(set["workflow_mode"], "express", "{set}");
+}

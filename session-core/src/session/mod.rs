@@ -11,6 +11,7 @@
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
 pub mod agent_name;
 pub mod document;
+pub mod field_values;
 pub mod frontmatter;
 pub mod handoff;
 pub mod lifecycle;

@@ -14,6 +14,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::session::field_values::{Complexity, ExecutionMode, WorkflowMode, lower_names};
 use crate::session::lifecycle::SessionStatus;
 use crate::session::model::PhaseId;
 
@@ -168,54 +169,6 @@ pub struct InitializeWorkspaceArgs {
     /// The state dir, relative to the project root and inside it (default: MAESTRO_STATE_DIR,
     /// the project's .env, or docs/maestro). Later calls of this server use it.
     pub state_dir: Option<String>,
-}
-
-/// Task complexity (Maestro 1.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Complexity {
-    /// A small change.
-    Simple,
-    /// A few files or components.
-    Medium,
-    /// Many components.
-    Complex,
-}
-
-/// Workflow mode (Maestro 1.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkflowMode {
-    /// The short workflow.
-    Express,
-    /// The full workflow (default).
-    Standard,
-}
-
-/// Execution mode (Maestro 1.6 `update_session`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExecutionMode {
-    /// Phases of a batch run at once.
-    Parallel,
-    /// One phase at a time.
-    Sequential,
-}
-
-macro_rules! lower_names {
-    ($($t:ident { $($v:ident => $s:literal),+ })+) => {$(
-        impl $t {
-            /// The value as written in session files.
-            pub fn as_str(self) -> &'static str {
-                match self { $($t::$v => $s),+ }
-            }
-        }
-    )+};
-}
-lower_names! {
-    Complexity { Simple => "simple", Medium => "medium", Complex => "complex" }
-    WorkflowMode { Express => "express", Standard => "standard" }
-    ExecutionMode { Parallel => "parallel", Sequential => "sequential" }
 }
 
 /// One phase of a new session (Maestro 1.6 plan-schema phase item).

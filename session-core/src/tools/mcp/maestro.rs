@@ -8,6 +8,7 @@ use super::args::*;
 use super::{ToolError, Tools};
 use crate::error::Error;
 use crate::operations::Operation;
+use crate::session::field_values::WorkflowMode;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
 use crate::session::phase_spec::PhaseSpec;
