@@ -16,7 +16,9 @@ mod doctor;
 pub mod index;
 pub mod intent;
 pub mod listing;
+pub mod owner;
 mod quarantine;
+pub mod usage;
 mod write_document;
 
 use std::collections::BTreeSet;
