@@ -46,6 +46,9 @@ pub enum ProblemKind {
     IndexDrift,
     /// A lock that is not a regular file (a symlink, a folder, a FIFO).
     UnusableLock,
+    /// The in-progress active session's runtime process ended without a SessionEnd
+    /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
+    InterruptedRun,
 }
 
 impl ProblemKind {
@@ -59,6 +62,7 @@ impl ProblemKind {
             ProblemKind::PendingIntent => "pending_intent",
             ProblemKind::IndexDrift => "index_drift",
             ProblemKind::UnusableLock => "unusable_lock",
+            ProblemKind::InterruptedRun => "interrupted_run",
         }
     }
 }
@@ -383,6 +387,14 @@ impl Store {
         let sessions = doctor.sessions()?;
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
+        // Reported only: what to do with an interrupted run is the user's call.
+        if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
+            doctor.found(
+                ProblemKind::InterruptedRun,
+                crate::workspace::paths::OWNER_REL,
+                format!("{} (doctor --fix leaves it as it is)", run.describe()),
+            );
+        }
         Ok(doctor.report)
     }
 }

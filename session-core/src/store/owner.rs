@@ -194,13 +194,19 @@ impl Store {
 ///
 /// Errors: the active session or the owner file cannot be read, or `/proc` cannot.
 pub fn interrupted(store: &Store) -> Result<Option<Interrupted>> {
-    let Some(root) = store.reader()? else {
+    match store.reader()? {
+        Some(root) => interrupted_in(&root),
+        None => Ok(None),
+    }
+}
+
+/// [`interrupted`] for the state dir `root` as it is (no pending move is completed first; for
+/// `doctor`, which holds the lock).
+pub fn interrupted_in(root: &Root) -> Result<Option<Interrupted>> {
+    let Some(owner) = read(root)? else {
         return Ok(None);
     };
-    let Some(owner) = read(&root)? else {
-        return Ok(None);
-    };
-    let Some(active) = super::active_in(&root)? else {
+    let Some(active) = super::active_in(root)? else {
         return Ok(None);
     };
     if active.meta.status != SessionStatus::InProgress {
