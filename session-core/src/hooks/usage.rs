@@ -30,7 +30,8 @@ pub fn transcript(runtime: Runtime, input: &HookInput) -> Option<&Path> {
 }
 
 /// Counts the finishing agent's transcript into the active session (the caller checked there
-/// is one). `Ok(None)` when the payload names no transcript or nothing is new.
+/// is one). `Ok(None)` when the payload names no transcript, it does not exist, or nothing is
+/// new.
 ///
 /// Errors: as [`Store::count_transcript`].
 pub fn after_agent(
@@ -43,5 +44,13 @@ pub fn after_agent(
     let Some(path) = transcript(runtime, input) else {
         return Ok(None);
     };
-    Store::new(ws.clone(), env.clone()).count_transcript(path, agent)
+    // A transcript the runtime has not written (or has removed) holds nothing to count; the
+    // lock is not taken for it.
+    if !path.exists() {
+        return Ok(None);
+    }
+    match Store::new(ws.clone(), env.clone()).count_transcript(path, agent) {
+        Err(e) if e.is_not_found() => Ok(None),
+        other => other,
+    }
 }
