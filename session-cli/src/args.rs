@@ -19,10 +19,11 @@ EXIT CODES:
   3  I/O failure, lock timeout, or a session file that does not parse
 
 ENVIRONMENT:
-  MAESTRO_STATE_DIR        state dir (else <project>/.env, else docs/maestro)
-  MAESTRO_MAX_RETRIES      phase retry bound (default 2)
-  MAESTRO_LOCK_TIMEOUT_MS  wait for the state lock (default 10000)
-  NO_COLOR                 no colour even on a terminal";
+  MAESTRO_STATE_DIR         state dir (else <project>/.env, else docs/maestro)
+  MAESTRO_MAX_RETRIES       phase retry bound (default 2)
+  MAESTRO_LOCK_TIMEOUT_MS   wait for the state lock (default 10000)
+  MAESTRO_CHECKPOINTS_KEEP  automatic checkpoints kept per session (default 20)
+  NO_COLOR                  no colour even on a terminal";
 
 /// Keep, inspect and steer Maestro orchestration sessions.
 #[derive(Debug, Parser)]
@@ -215,6 +216,12 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Checkpoints of a session: create, list, restore, diff.
+    #[command(subcommand)]
+    Checkpoint(crate::commands::checkpoint::CheckpointCommand),
+    /// Print a session's event log (state/events/<id>.jsonl): every change, who made it
+    /// (cli, mcp, write-state, hook:<event>) and what changed.
+    Log(crate::commands::events::LogArgs),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

@@ -11,10 +11,9 @@ use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::session::model::{Phase, PhaseId};
 use session_core::session::session_file::{Location, SessionFile};
+use session_core::store::doctor::DoctorReport;
 use session_core::store::listing::SessionSummary;
-use session_core::store::{
-    ArchiveReport, CleanupReport, Conflict, DeleteReport, DoctorReport, ResumeReport,
-};
+use session_core::store::{ArchiveReport, CleanupReport, Conflict, DeleteReport, ResumeReport};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Appends one formatted line to a `String` (writing to a `String` cannot fail).

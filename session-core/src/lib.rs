@@ -6,19 +6,21 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | [`fs`] | beneath-root resolution, durable replace, the lock, bounded reads |
-//! | [`workspace`] | project root, state dir, `.env`, environment, git |
+//! | [`fs`] | beneath-root resolution, durable replace, `O_APPEND` records, the lock, bounded reads |
+//! | [`workspace`] | project root, state dir, `.env`, git |
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
 //! | [`operations`] | what each command does to a session |
-//! | [`store`] | active and archived sessions, the index, listing, move intents, doctor |
+//! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
 //! | [`integration`] | installing into Gemini CLI, Claude Code and Codex |
 //!
-//! [`error`], [`clock`] and the environment snapshot [`workspace::env`] are used by all of
-//! them.
+//! [`error`], [`clock`], the environment snapshot [`env`] and the variable names [`env_vars`]
+//! are used by all of them.
 
 pub mod clock;
+pub mod env;
+pub mod env_vars;
 pub mod error;
 pub mod fs;
 pub mod hooks;
@@ -29,6 +31,6 @@ pub mod store;
 pub mod tools;
 pub mod workspace;
 
+pub use env::Env;
+pub use env_vars::EnvVars;
 pub use error::{Error, ErrorKind, Result};
-pub use workspace::env::Env;
-pub use workspace::env_vars::EnvVars;

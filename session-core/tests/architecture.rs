@@ -22,7 +22,7 @@ const LAYERS: [&str; 8] = [
 
 /// Paths every layer may use: the error type, the clock, the environment snapshot and the
 /// names of the environment variables.
-const FOUNDATION: [&str; 4] = ["error", "clock", "workspace::env", "workspace::env_vars"];
+const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
 const STORE_MODULES: [&str; 9] = [
@@ -292,10 +292,7 @@ fn the_checks_catch_what_they_guard_against() {
             "session/x.rs",
             "use crate::store::Store;\nuse crate::error::Error;\n",
         ),
-        file(
-            "fs/y.rs",
-            "use crate::{session::model, workspace::env::Env};\n",
-        ),
+        file("fs/y.rs", "use crate::{session::model, env::Env};\n"),
         file(
             "store/z.rs",
             "// use crate::tools::x; in a comment\nuse crate::operations::apply;\n",

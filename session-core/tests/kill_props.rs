@@ -39,7 +39,8 @@ use session_core::session::lifecycle::{SessionStatus as S, State};
 use session_core::session::model::PhaseId;
 use session_core::session::phase_spec::PhaseSpec;
 use session_core::session::session_file::{Location, SessionFile};
-use session_core::store::{CleanupRequest, CreateRequest, ProblemKind, Store};
+use session_core::store::doctor::ProblemKind;
+use session_core::store::{CleanupRequest, CreateRequest, Store};
 use session_core::workspace::paths::Workspace;
 use session_core::{Env, EnvVars};
 
@@ -50,9 +51,12 @@ const TASKS: [&str; 2] = ["Add login", "Fix the cache"];
 /// A name no session ever has (ids start with today's date).
 const MISSING: &str = "1999-01-01-no-such-session";
 /// The most durable mutations an operation here makes, bar cleanups (resume parking a session
-/// with a plan document: record, plan move, two writes, two removals, record removal); a crash
-/// is armed at a step in `0..MAX_STEP`.
-const MAX_STEP: u32 = 7;
+/// with a plan document: its checkpoint's copy and record, then the intent record, plan move,
+/// two writes, two removals, record removal); a crash is armed at a step in `0..MAX_STEP`.
+const MAX_STEP: u32 = 9;
+/// The durable mutations of the checkpoint `resume` takes before its intent record (the copy,
+/// then the record; see `store/checkpoint.rs`).
+const RESUME_CHECKPOINT_STEPS: u32 = 2;
 
 /// Where a session lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -775,6 +779,10 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
         ".lock",
         "active-session.md",
         "archive",
+        // Checkpoints taken before resume and phase transitions (store/checkpoint.rs).
+        "checkpoints",
+        // The per-session event logs (store/event_log.rs).
+        "events",
         "intents",
     ];
     let extra: Vec<String> = names(&state)
@@ -895,9 +903,11 @@ fn after_crash(
     let after = locations(&observe(world)?);
     let outcome = crash_outcome(before, cmd, &after)?;
     // The first mutation is the intent record (or the only step): a crash before it undoes,
-    // after it the move is completed. A cleanup removes one session per mutation.
+    // after it the move is completed. Resume first writes its checkpoint, which moves nothing.
+    // A cleanup removes one session per mutation.
     let expected = match (cmd, k) {
         (Cmd::Cleanup(_), k) => Outcome::Removed(k as usize),
+        (Cmd::Resume { .. }, k) if k <= RESUME_CHECKPOINT_STEPS => Outcome::Nothing,
         (_, 0) => Outcome::Nothing,
         _ => Outcome::Happened,
     };

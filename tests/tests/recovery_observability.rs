@@ -85,6 +85,18 @@ fn claude_subagent_stop_counts_the_transcript_once() {
         s["token_usage"]["total_input"], 15200,
         "totals stay the sums"
     );
+    // The event log has one `tokens` event from the hook, saying where the counts came from.
+    let log = maestro_ok(&world, &["log", "active"]);
+    let tokens: Vec<&Value> = log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["op"] == "tokens")
+        .collect();
+    assert_eq!(tokens.len(), 1, "{log}");
+    assert_eq!(tokens[0]["actor"], "hook:SubagentStop");
+    assert_eq!(tokens[0]["source"], "transcript");
+    assert_eq!(tokens[0]["agent"], "coder");
     let text = human(&world, "show");
     assert!(
         text.contains("coder: 200 in / 40 out / 0 cached from transcripts (2 replies)"),

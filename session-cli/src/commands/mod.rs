@@ -2,6 +2,8 @@
 //! and a [`Report`] (both renderings of the result). Nothing here decides a rule.
 
 mod changes;
+pub mod checkpoint;
+pub mod events;
 mod lifecycle;
 mod sessions;
 mod tools;
@@ -43,6 +45,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::Delete { .. }
         | Command::Cleanup(_)
         | Command::Doctor { .. } => lifecycle::run(&store, command),
+        Command::Checkpoint(c) => checkpoint::run(&store, c),
+        Command::Log(a) => events::run(&store, a, json),
         command => changes::run(&store, command),
     }
 }

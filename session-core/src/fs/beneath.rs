@@ -285,6 +285,28 @@ impl Root {
         }
     }
 
+    /// Appends `record` to the file `rel` beneath the root (its folder must exist), creating it
+    /// with `mode`; a final symlink is refused. One `O_APPEND` write: see
+    /// [`crate::fs::append::append_in`] (here because it needs the root's folder handle).
+    pub fn append(
+        &self,
+        rel: &Path,
+        record: &[u8],
+        mode: u32,
+        sync: bool,
+    ) -> Result<crate::fs::append::Appended> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = self.folder(&parent)?;
+        crate::fs::append::append_in(
+            &folder,
+            Path::new(&name),
+            &self.join(rel),
+            record,
+            mode,
+            sync,
+        )
+    }
+
     /// Durably moves `from` to `to` beneath the root (both folders fsynced). With `overwrite`
     /// off an existing `to` is never replaced (`RENAME_NOREPLACE`).
     ///
@@ -306,6 +328,22 @@ impl Root {
         let (parent, name) = durable::split_parent(rel)?;
         let folder = self.folder(&parent)?;
         durable::durable_remove_in(&folder, &self.join(&parent), &name)
+    }
+
+    /// Removes the file `rel` beneath the root without fsyncing its folder and without
+    /// counting as a step of [`durable::fault`]: for files whose return after a power loss is
+    /// harmless (the event log of a session `cleanup` removed), so the kill tests' model of
+    /// session mutations stays exact. A missing file is fine.
+    pub fn remove_unsynced(&self, rel: &Path) -> Result<()> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = match self.folder(&parent) {
+            Err(e) if e.is_not_found() => return Ok(()),
+            other => other?,
+        };
+        match folder.remove_file(&name) {
+            Err(e) if is_missing(&e) => Ok(()),
+            other => other.map_err(|e| self.open_err("remove", rel, e)),
+        }
     }
 
     /// The names in the folder `rel` (empty when it does not exist), sorted. Names that are

@@ -19,9 +19,9 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::durable;
-use crate::workspace::env_vars::EnvVars;
 
 /// Default bounded wait for the lock, in ms (`MAESTRO_LOCK_TIMEOUT_MS` overrides).
 pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 10_000;
@@ -149,7 +149,7 @@ fn flock_holder(dev: u64, ino: u64) -> Option<i32> {
 /// The lock timeout from `MAESTRO_LOCK_TIMEOUT_MS` in `env`, else [`DEFAULT_LOCK_TIMEOUT_MS`].
 ///
 /// Errors: [`Error::Invalid`] when the variable is not a number.
-pub fn timeout_from(env: &crate::workspace::env::Env) -> Result<Duration> {
+pub fn timeout_from(env: &crate::env::Env) -> Result<Duration> {
     env.parse_or(EnvVars::MAESTRO_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TIMEOUT_MS)
         .map(Duration::from_millis)
 }

@@ -7,6 +7,8 @@
 //! - [`lock`]: the state dir's advisory lock that names its holder.
 //! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
 //! - [`appended`]: what was appended to a file since an offset (runtime transcripts).
+//! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
+pub mod append;
 pub mod appended;
 pub mod beneath;
 pub mod durable;

@@ -19,11 +19,11 @@ use std::borrow::Cow;
 
 use std::path::Path;
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::session::agent_name::is_valid as is_name;
 use crate::session::agent_name::normalize;
 use crate::workspace::dotenv;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 
 /// The tags around a session file that a command injected into a prompt.
 const STATE_OPEN: &str = "<session-state>";

@@ -280,6 +280,8 @@ fn downstream(phase: &Value) -> String {
 /// (normalized) and, when asked for, one agent's context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionView {
+    /// The session's `session_id` (empty when it has none), for its event log.
+    pub session_id: String,
     /// [`summarize`]'s line.
     pub summary: String,
     /// [`session_agents`].
@@ -298,6 +300,8 @@ pub struct SessionView {
 pub struct ContextCache {
     /// Identity of the session file.
     pub key: String,
+    /// The session's `session_id` (required, so a cache written before it was kept is a miss).
+    pub session_id: String,
     /// [`summarize`]'s line.
     pub summary: String,
     /// [`session_agents`].
@@ -321,6 +325,7 @@ impl ContextCache {
     pub fn build(key: &str, front: &Map<String, Value>) -> ContextCache {
         ContextCache {
             key: key.to_string(),
+            session_id: text(front.get("session_id")).unwrap_or_default(),
             summary: summarize(front),
             agents: session_agents(front),
             contexts: BTreeMap::new(),
@@ -340,6 +345,7 @@ impl ContextCache {
             Some(a) => Some(self.contexts.get(&a)?.clone()),
         };
         Some(SessionView {
+            session_id: self.session_id.clone(),
             summary: self.summary.clone(),
             agents: self.agents.clone(),
             context,
@@ -356,6 +362,7 @@ impl ContextCache {
             Some(context)
         });
         SessionView {
+            session_id: self.session_id.clone(),
             summary: self.summary.clone(),
             agents: self.agents.clone(),
             context,

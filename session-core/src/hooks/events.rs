@@ -10,6 +10,8 @@
 use std::path::Path;
 use std::time::SystemTime;
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::hooks::agent::{self, Roster};
@@ -20,8 +22,6 @@ use crate::hooks::{owner, usage};
 use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 use crate::workspace::paths::{self, Workspace};
 
 /// What a hook run produced: the decision for stdout and the lines for stderr.
@@ -164,6 +164,9 @@ pub fn handle(
         HookEvent::AfterAgent => after_agent(&mut ctx, &input),
         HookEvent::SessionEnd => session_end(&mut ctx),
     };
+    if let Ok(decision) = &result {
+        ctx.log_agent_event(event, decision);
+    }
     let mut outcome = Outcome {
         decision: Decision::Allow,
         diagnostics: std::mem::take(&mut ctx.diagnostics),
@@ -274,6 +277,36 @@ impl<'a> Ctx<'a> {
         let view = cache.fill(&doc.frontmatter, agent);
         self.folder.store_context_cache(&cache);
         Ok(Some(view))
+    }
+
+    /// Appends `agent started` (BeforeAgent), `agent blocked` or `agent allowed` (AfterAgent)
+    /// for the agent this run recorded or checked to the active session's event log, without
+    /// the lock or a sync ([`crate::store::event_log::record_hook`]); a failure is a diagnostic.
+    fn log_agent_event(&mut self, event: HookEvent, decision: &Decision) {
+        let op = match (event, decision) {
+            (HookEvent::BeforeAgent, _) => "agent started",
+            (HookEvent::AfterAgent, Decision::Deny(_)) => "agent blocked",
+            (HookEvent::AfterAgent, _) => "agent allowed",
+            _ => return,
+        };
+        let Some(agent) = self.agent.clone() else {
+            return;
+        };
+        let session = match self.session_view(None) {
+            Ok(Some(view)) if !view.session_id.is_empty() => view.session_id,
+            _ => return,
+        };
+        let mut extra = vec![("agent", serde_json::Value::from(agent))];
+        if let Decision::Deny(reason) = decision {
+            extra.push(("reason", serde_json::Value::from(reason.as_str())));
+        }
+        let name = event.name(self.runtime);
+        if let Err(e) =
+            crate::store::event_log::record_hook(&self.workspace, name, op, &session, &extra)
+        {
+            self.diagnostics
+                .push(format!("[WARN] maestro: cannot log the event: {e}"));
+        }
     }
 
     /// [`agent::is_specialist`] with this workspace's configured list, read only when needed.

@@ -15,12 +15,12 @@
 //!    recorded, and the run cannot be reported as interrupted.
 
 use crate::clock;
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::Result;
 use crate::fs::process::{self, ProcStat};
 use crate::hooks::payload::Runtime;
 use crate::store::owner::{self, OWNER_VERSION, Owner};
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 use crate::workspace::paths::Workspace;
 
 /// How many ancestors are looked at.

@@ -22,12 +22,12 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
 use crate::hooks::context::ContextCache;
 use crate::session::session_id::SessionId;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 
 /// The default base.
 pub const DEFAULT_BASE: &str = "/tmp/maestro-hooks";
@@ -551,6 +551,7 @@ mod tests {
         let f = base.session(&id("s"));
         let cache = ContextCache {
             key: "k".into(),
+            session_id: "s".into(),
             summary: "line".into(),
             agents: vec!["coder".into()],
             contexts: [("coder".to_string(), "phase 2".to_string())].into(),

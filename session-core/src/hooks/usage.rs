@@ -12,11 +12,12 @@
 
 use std::path::Path;
 
+use crate::env::Env;
 use crate::error::Result;
-use crate::hooks::payload::{HookInput, Runtime};
+use crate::hooks::payload::{HookEvent, HookInput, Runtime};
 use crate::store::Store;
+use crate::store::event_log::Actor;
 use crate::store::usage::Counted;
-use crate::workspace::env::Env;
 use crate::workspace::paths::Workspace;
 
 /// The transcript whose usage belongs to the finishing agent, by the module's rule: an
@@ -49,7 +50,9 @@ pub fn after_agent(
     if !path.exists() {
         return Ok(None);
     }
-    match Store::new(ws.clone(), env.clone()).count_transcript(path, agent) {
+    let actor = Actor::Hook(HookEvent::AfterAgent.name(runtime).to_string());
+    let store = Store::new(ws.clone(), env.clone()).with_actor(actor);
+    match store.count_transcript(path, agent) {
         Err(e) if e.is_not_found() => Ok(None),
         other => other,
     }

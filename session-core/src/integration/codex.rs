@@ -43,8 +43,8 @@ use serde_json::{Map, Value, json};
 
 use super::shell::shell_word;
 use super::{CLAUDE_EVENTS, pretty};
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
-use crate::workspace::env_vars::EnvVars;
 
 /// File name of the hooks file in the Codex home.
 pub const HOOKS_FILE: &str = "hooks.json";

@@ -30,11 +30,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
 use crate::integration::gemini_commands::{GROUP, ShellPath};
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 
 /// The policy file's name in the user policies folder.
 pub const FILE_NAME: &str = "maestro-session.toml";

@@ -24,9 +24,9 @@ pub mod shell;
 
 use serde_json::{Map, Value, json};
 
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::hooks::payload::{HookEvent, Runtime};
-use crate::workspace::env_vars::EnvVars;
 use shell::shell_word;
 
 /// Timeout of each hook in Gemini CLI, in ms.

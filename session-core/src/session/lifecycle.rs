@@ -232,7 +232,7 @@ state_enum! {
     }
 }
 
-use crate::workspace::env_vars::EnvVars;
+use crate::env_vars::EnvVars;
 use PhaseStatus as P;
 
 /// Phase status transitions (`failed -> in_progress` is a retry).
@@ -250,7 +250,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The retry bound from `MAESTRO_MAX_RETRIES` in `env`, else [`DEFAULT_MAX_RETRIES`].
 ///
 /// Errors: [`crate::Error::Invalid`] when the variable is not a number.
-pub fn max_retries(env: &crate::workspace::env::Env) -> crate::Result<u32> {
+pub fn max_retries(env: &crate::env::Env) -> crate::Result<u32> {
     env.parse_or(EnvVars::MAESTRO_MAX_RETRIES, DEFAULT_MAX_RETRIES)
 }
 

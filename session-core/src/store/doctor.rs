@@ -46,6 +46,8 @@ pub enum ProblemKind {
     IndexDrift,
     /// A lock that is not a regular file (a symlink, a folder, a FIFO).
     UnusableLock,
+    /// An event log line that is not a JSON object (a torn append); reads skip it.
+    TornEvent,
     /// The in-progress active session's runtime process ended without a SessionEnd
     /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
     InterruptedRun,
@@ -62,6 +64,7 @@ impl ProblemKind {
             ProblemKind::PendingIntent => "pending_intent",
             ProblemKind::IndexDrift => "index_drift",
             ProblemKind::UnusableLock => "unusable_lock",
+            ProblemKind::TornEvent => "torn_event",
             ProblemKind::InterruptedRun => "interrupted_run",
         }
     }
@@ -323,6 +326,36 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Event logs with lines reads skip (see [`super::event_log`]); `--fix` moves the log to
+    /// quarantine and writes it back without them. The state lock is held, so no command
+    /// appends meanwhile; a hook appending between the two steps would lose its line.
+    fn event_logs(&mut self) -> Result<()> {
+        for (rel, id, lines) in super::event_log::damaged(self.root)? {
+            let shown: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            let detail = format!(
+                "event log of session {id}: line {} is not a JSON object (a torn append); reads skip it",
+                shown.join(", ")
+            );
+            self.found(ProblemKind::TornEvent, &rel, detail.clone());
+            if self.fix {
+                let kept = super::event_log::without_lines(self.root, &rel, &lines)?;
+                self.quarantine(ProblemKind::TornEvent, &rel, &detail)?;
+                self.root
+                    .replace(&rel, &kept, durable::STATE_FILE_MODE, true)?;
+                self.repaired(
+                    ProblemKind::TornEvent,
+                    &rel,
+                    format!(
+                        "rewrote {} without line {}",
+                        rel.display(),
+                        shown.join(", ")
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
         let fresh: HashMap<String, SessionSummary> = sessions
             .iter()
@@ -371,7 +404,7 @@ impl Store {
             },
         };
         let usable = doctor.lock_usable()?;
-        let _guard = if usable {
+        let guard = if usable {
             let timeout = lock::timeout_from(&self.env)?;
             match doctor.root.lock_file(Path::new(LOCK_REL), timeout) {
                 Ok(guard) => Some(guard),
@@ -385,8 +418,19 @@ impl Store {
         doctor.intents()?;
         doctor.temp_files()?;
         let sessions = doctor.sessions()?;
+        // Held (when usable) until the report is done; with --fix the checkpoints before the
+        // repairs are taken, and logged, under it.
+        let held = super::Locked {
+            root: root.open_dir(Path::new("."))?,
+            _guard: guard,
+            logs: super::event_log::PendingSyncs::default(),
+        };
+        if fix {
+            self.checkpoint_before_doctor_fix(&held, &sessions)?;
+        }
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
+        doctor.event_logs()?;
         // Reported only: what to do with an interrupted run is the user's call.
         if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
             doctor.found(

@@ -12,7 +12,9 @@
 //! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
 //! and so depend on this module, which only declares them and re-exports their types.
 
-mod doctor;
+pub mod checkpoint;
+pub mod doctor;
+pub mod event_log;
 pub mod index;
 pub mod intent;
 pub mod listing;
@@ -25,8 +27,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::clock;
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
@@ -39,11 +43,9 @@ use crate::session::session_file::{Location, SessionFile};
 use crate::session::{orchestration_log, progress};
 use crate::store::intent::{Intent, Step};
 use crate::store::listing::SessionSummary;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{
     ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL, Workspace,
 };
-pub use doctor::{DoctorReport, Fixed, Problem, ProblemKind};
 
 /// The name that always means the active session, wherever a session id is taken.
 pub const ACTIVE_KEYWORD: &str = "active";
@@ -53,6 +55,7 @@ pub const ACTIVE_KEYWORD: &str = "active";
 pub struct Store {
     ws: Workspace,
     env: Env,
+    actor: event_log::Actor,
 }
 
 /// An implementation plan given as text (Maestro 1.6 `create_session`'s
@@ -187,14 +190,22 @@ pub struct CleanupReport {
 /// The state dir opened for a change: created if missing, locked, pending moves completed.
 struct Locked {
     root: Root,
-    _guard: LockGuard,
+    /// The lock; `None` only for `doctor --fix` when the lock file itself was unusable (it
+    /// repairs without the lock then, as it always did).
+    _guard: Option<LockGuard>,
+    /// Declared after the guard: dropped after the lock is released (see its type).
+    logs: event_log::PendingSyncs,
 }
 
 impl Store {
     /// The store of workspace `ws`; `env` supplies `MAESTRO_MAX_RETRIES` and
     /// `MAESTRO_LOCK_TIMEOUT_MS`.
     pub fn new(ws: Workspace, env: Env) -> Store {
-        Store { ws, env }
+        Store {
+            ws,
+            env,
+            actor: event_log::Actor::default(),
+        }
     }
 
     /// The workspace.
@@ -243,7 +254,8 @@ impl Store {
         }
         Ok(Locked {
             root,
-            _guard: guard,
+            _guard: Some(guard),
+            logs: event_log::PendingSyncs::default(),
         })
     }
 
@@ -308,12 +320,22 @@ impl Store {
     pub fn apply(&self, prefix: Option<&str>, op: &Operation) -> Result<SessionFile> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        self.checkpoint_before_ops(&l, &rel, &session, std::slice::from_ref(op))?;
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
         operations::apply(&mut meta, &mut body, op, &self.op_context()?)?;
-        session.meta = meta;
+        let before = std::mem::replace(&mut session.meta, meta);
         session.body = body;
         session.write_in(&l.root, &rel)?;
+        let op = event_log::op_name(std::slice::from_ref(op));
+        self.record(
+            &l,
+            session.id(),
+            &op,
+            Some(&before),
+            Some(&session.meta),
+            &[],
+        );
         Ok(session)
     }
 
@@ -329,15 +351,25 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
         let ops = plan(&session)?;
+        self.checkpoint_before_ops(&l, &rel, &session, &ops)?;
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
         let ctx = self.op_context()?;
         for op in &ops {
             operations::apply(&mut meta, &mut body, op, &ctx)?;
         }
-        session.meta = meta;
+        let before = std::mem::replace(&mut session.meta, meta);
         session.body = body;
         session.write_in(&l.root, &rel)?;
+        let op = event_log::op_name(&ops);
+        self.record(
+            &l,
+            session.id(),
+            &op,
+            Some(&before),
+            Some(&session.meta),
+            &[],
+        );
         Ok(session)
     }
 
@@ -399,7 +431,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        self.make_room(&l.root, req.park, None, &mut steps)?;
+        let displaced = self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let session_id = match &req.session_id {
@@ -462,6 +494,8 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
+        self.record_displaced(&l, displaced.as_ref());
+        self.record_new(&l, "create", &session, displaced.as_ref(), &[]);
         Ok(session)
     }
 
@@ -474,16 +508,21 @@ impl Store {
         park: bool,
         incoming: Option<&str>,
         steps: &mut Vec<Step>,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<event_log::Displaced>> {
         let Some(mut active) = active_in(root).map_err(doctor_hint)? else {
             return Ok(None);
         };
         if Some(active.id()) == incoming {
             return Ok(None);
         }
+        let before = active.meta.clone();
         if active.meta.status.is_terminal() {
             self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
-            return Ok(None);
+            return Ok(Some(event_log::Displaced::new(
+                "archive",
+                before,
+                active.meta,
+            )));
         }
         if !park {
             return Err(Error::refused(
@@ -494,7 +533,6 @@ impl Store {
                 ),
             ));
         }
-        let id = active.id().to_string();
         if active.meta.status.can_go(SessionStatus::Paused) {
             operations::apply(
                 &mut active.meta,
@@ -504,7 +542,7 @@ impl Store {
             )?;
         }
         self.archive_steps(root, &mut active, Path::new(ACTIVE_REL), steps)?;
-        Ok(Some(id))
+        Ok(Some(event_log::Displaced::new("park", before, active.meta)))
     }
 
     /// Archives the session named by `prefix`, or the active one: moves it to
@@ -526,6 +564,7 @@ impl Store {
     ) -> Result<ArchiveReport> {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, prefix)?;
+        let before = session.meta.clone();
         let ops = plan(&session)?;
         if !ops.is_empty() {
             let ctx = self.op_context()?;
@@ -539,6 +578,9 @@ impl Store {
         let target = archive_rel(session.id())?;
         if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
+            let file = Value::from(target.to_string_lossy());
+            let (id, after) = (session.id(), Some(&session.meta));
+            self.record(&l, id, "archive", Some(&before), after, &[("file", file)]);
         }
         // Verify: the active slot no longer holds this session and the archive copy reads back.
         if let Ok(Some(active)) = active_in(&l.root)
@@ -693,10 +735,12 @@ impl Store {
         let l = self.locked()?;
         let (mut session, rel) = get_in(&l.root, Some(prefix))?;
         let ctx = self.op_context()?;
+        let before = session.meta.clone();
         // Refuses a finished session before anything else is planned.
         operations::resume(&mut session.meta, &ctx)?;
         let mut steps = Vec::new();
-        let parked = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
+        let displaced = self.make_room(&l.root, park, Some(session.id()), &mut steps)?;
+        let parked = event_log::parked_id(displaced.as_ref());
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.render(),
@@ -707,7 +751,13 @@ impl Store {
                 session_id: session.id().to_string(),
             });
         }
+        self.checkpoint_before(&l, &session, &rel, checkpoint::Reason::Resume)?;
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
+        self.record_displaced(&l, displaced.as_ref());
+        let mut extra = event_log::parked_extra(displaced.as_ref());
+        extra.push(("file", Value::from(ACTIVE_REL)));
+        let (id, after) = (session.id(), Some(&session.meta));
+        self.record(&l, id, "resume", Some(&before), after, &extra);
         let meta = &session.meta;
         let named = |p: &Phase| (p.id.clone(), p.name.clone());
         Ok(ResumeReport {
@@ -831,13 +881,14 @@ impl Store {
             };
             *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
         }
-        let rel = if activate {
-            self.make_room(&l.root, park, None, &mut steps)?;
-            PathBuf::from(ACTIVE_REL)
+        let (rel, displaced) = if activate {
+            let displaced = self.make_room(&l.root, park, None, &mut steps)?;
+            (PathBuf::from(ACTIVE_REL), displaced)
         } else {
-            archive_rel(&id)?
+            (archive_rel(&id)?, None)
         };
         // The fork keeps the source's layout (unknown keys, key order, flavour).
+        let parent_id = source.id().to_string();
         let mut session = source;
         session.meta = meta;
         session.body = body;
@@ -852,6 +903,9 @@ impl Store {
             content: session.render(),
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;
+        self.record_displaced(&l, displaced.as_ref());
+        let parent = [("parent", Value::from(parent_id))];
+        self.record_new(&l, "fork", &session, displaced.as_ref(), &parent);
         Ok(session)
     }
 
@@ -879,7 +933,8 @@ impl Store {
                 "it is the active session; archive it first or pass --force",
             ));
         }
-        let unreadable = match SessionFile::read_in(&l.root, &rel, location) {
+        let read = SessionFile::read_in(&l.root, &rel, location);
+        let unreadable = match &read {
             Ok(s) if s.id() == id => None,
             Ok(s) => Some(format!("it holds session {} instead", s.id())),
             Err(e) => Some(e.to_string()),
@@ -887,6 +942,8 @@ impl Store {
         let quarantined = match unreadable {
             None => {
                 l.root.remove(&rel)?;
+                let before = read.as_ref().ok().map(|s| &s.meta);
+                self.record(&l, &id, "delete", before, None, &[]);
                 None
             }
             Some(why) => Some(l.root.join(quarantine::quarantine(
@@ -969,6 +1026,7 @@ impl Store {
             }
             if !req.dry_run {
                 l.root.remove(&rel)?;
+                self.forget_log(&l.root, &id);
             }
             removed.push((id, l.root.join(&rel)));
         }

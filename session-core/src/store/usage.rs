@@ -76,6 +76,7 @@ impl Store {
         if mark == old {
             return Ok(None);
         }
+        let before = session.meta.clone();
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
         if let Some(agent) = agent.filter(|_| !added.is_empty()) {
@@ -90,7 +91,7 @@ impl Store {
             *entry = entry.plus(added);
         }
         let offset = mark.offset;
-        tu.transcripts.insert(key, mark);
+        tu.transcripts.insert(key.clone(), mark);
         meta.transcript_usage = Some(tu);
         session.meta = meta;
         session.body = body;
@@ -102,23 +103,35 @@ impl Store {
             added,
             offset,
         };
-        record_tokens_event(self, &counted);
+        // The event log: a `tokens` event with the frontmatter's changes (the counts and the
+        // offset), saying where they came from.
+        let mut extra = vec![
+            ("source", serde_json::Value::from("transcript")),
+            ("transcript", serde_json::Value::from(key)),
+            ("offset", serde_json::Value::from(offset)),
+        ];
+        if let Some(agent) = agent {
+            extra.push(("agent", serde_json::Value::from(agent)));
+        }
+        self.record(
+            &l,
+            &counted.session_id,
+            "tokens",
+            Some(&before),
+            Some(&session.meta),
+            &extra,
+        );
         Ok(Some(counted))
     }
 }
 
-/// The event-log call site for transcript usage: when the event log (branch `eventlog`,
-/// `Store::record`) is on main, a `"tokens"` event (session, agent, counts, offset) is appended
-/// here. Until then it does nothing.
-fn record_tokens_event(_store: &Store, _counted: &Counted) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env::Env;
     use crate::fs::durable;
     use crate::session::lifecycle::SessionStatus;
     use crate::store::CreateRequest;
-    use crate::workspace::env::Env;
     use crate::workspace::paths::Workspace;
 
     fn store(t: &Path) -> Store {

@@ -22,7 +22,7 @@
 
 use std::path::{Component, Path};
 
-use super::{Store, active_in, archive_rel, doctor_hint};
+use super::{Store, active_in, archive_rel, doctor_hint, event_log};
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::session::lifecycle::{self, State};
@@ -124,6 +124,8 @@ impl Store {
         let id = incoming.id().to_string();
         let l = self.locked()?;
         let current = active_in(&l.root).map_err(doctor_hint)?;
+        let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
+        let mut displaced = None;
         let mut steps = Vec::new();
         match kind {
             Kind::Active => {
@@ -140,7 +142,9 @@ impl Store {
                             ),
                         ));
                     }
+                    let was = active.meta.clone();
                     self.archive_steps(&l.root, &mut active, Path::new(ACTIVE_REL), &mut steps)?;
+                    displaced = Some(event_log::Displaced::new("archive", was, active.meta));
                 }
                 if l.root.metadata(&archive_rel(&id)?)?.is_some() {
                     return Err(Error::refused(
@@ -170,11 +174,22 @@ impl Store {
             }
             Kind::Plan => {}
         }
+        self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
             content: String::from_utf8_lossy(content).into_owned(),
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
+        self.record_displaced(&l, displaced.as_ref());
+        let file = [("file", serde_json::Value::from(rel.to_string_lossy()))];
+        self.record(
+            &l,
+            &id,
+            "write",
+            before.as_ref(),
+            Some(&incoming.meta),
+            &file,
+        );
         Ok(())
     }
 }

@@ -8,11 +8,11 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::fs::durable;
 use crate::store::Store;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{self, Workspace};
 
 /// What `read-active-session` prints when there is no active session (prompts test for it).
@@ -47,7 +47,9 @@ pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: b
     let state_dir = landing_ambient(&ws.state_dir);
     if let Ok(inside) = target.strip_prefix(&state_dir) {
         let inside = inside.to_path_buf();
-        return Store::new(ws, env.clone()).write_document(&inside, content, validate);
+        return Store::new(ws, env.clone())
+            .with_actor(crate::store::event_log::Actor::WriteState)
+            .write_document(&inside, content, validate);
     }
     root.write(rel, content, durable::STATE_FILE_MODE)
 }

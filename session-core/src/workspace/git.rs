@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::workspace::env_vars::EnvVars;
+use crate::env_vars::EnvVars;
 
 /// Git context of the project when the session was created.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -82,6 +82,22 @@ pub fn capture(dir: &Path) -> Option<GitContext> {
             .flatten(),
         extra: Default::default(),
     })
+}
+
+/// The commit `HEAD` of `dir`'s work tree points at (40 hex digits), or `None` outside git,
+/// before the first commit, or without a `git` program. One `git` process, for checkpoints.
+pub fn head_commit(dir: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let commit = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !commit.is_empty() && commit.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then_some(commit)
 }
 
 #[cfg(test)]

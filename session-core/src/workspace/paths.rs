@@ -12,11 +12,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::env::Env;
+use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::workspace::dotenv;
-use crate::workspace::env::Env;
-use crate::workspace::env_vars::EnvVars;
 
 /// The state dir when nothing sets one, relative to the project root.
 pub const DEFAULT_STATE_DIR: &str = "docs/maestro";
@@ -173,8 +173,12 @@ pub const ACTIVE_REL: &str = "state/active-session.md";
 pub const OWNER_REL: &str = "state/owner.json";
 /// The archive folder, relative to the state dir.
 pub const ARCHIVE_REL: &str = "state/archive";
+/// The checkpoints folder (`<session_id>/<seq>.md` + `<seq>.json`), relative to the state dir.
+pub const CHECKPOINTS_REL: &str = "state/checkpoints";
 /// The sidecar lock, relative to the state dir.
 pub const LOCK_REL: &str = "state/.lock";
+/// The event logs, one `<session_id>.jsonl` per session, relative to the state dir.
+pub const EVENTS_REL: &str = "state/events";
 /// Where `doctor --fix` moves what it cannot keep in place, relative to the state dir.
 pub const QUARANTINE_REL: &str = "state/quarantine";
 /// The plans folder, relative to the state dir.

@@ -62,9 +62,9 @@ use serde_json::{Map, Value};
 
 pub use args::*;
 
+use crate::env::Env;
 use crate::error::Error;
 use crate::store::Store;
-use crate::workspace::env::Env;
 use crate::workspace::paths::{self, StateDirSource, Workspace};
 
 /// One tool as `tools/list` shows it.
@@ -326,7 +326,8 @@ impl Tools {
     }
 
     fn store(&self, tool: &'static str) -> Result<Store, ToolError> {
-        Ok(Store::new(self.workspace(tool)?, self.env.clone()))
+        let store = Store::new(self.workspace(tool)?, self.env.clone());
+        Ok(store.with_actor(crate::store::event_log::Actor::Mcp))
     }
 
     fn remember_state_dir(&self, rel: PathBuf) {

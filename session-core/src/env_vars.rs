@@ -72,6 +72,15 @@ impl EnvVars {
     /// people and the tests. Ours.
     pub const MAESTRO_LOCK_TIMEOUT_MS: &'static str = "MAESTRO_LOCK_TIMEOUT_MS";
 
+    /// Crash injection for the tests: the next event-log append writes only this many bytes,
+    /// then the process kills itself with SIGKILL (a torn last line, as a crash mid-append
+    /// leaves). Set only by tests. Ours.
+    pub const MAESTRO_CRASH_MID_APPEND: &'static str = "MAESTRO_CRASH_MID_APPEND";
+
+    /// How many automatic checkpoints each session keeps, 1 to 100000 (default 20); also read
+    /// from the project's `.env`. Checkpoints taken by hand are always kept. Set by people. Ours.
+    pub const MAESTRO_CHECKPOINTS_KEEP: &'static str = "MAESTRO_CHECKPOINTS_KEEP";
+
     // --- the runtimes': set by Gemini CLI, Claude Code and Codex ---
 
     /// The project folder, set by Gemini CLI for the hooks it runs (Gemini CLI 0.61 hooks
@@ -115,7 +124,7 @@ impl EnvVars {
     pub const GIT_OPTIONAL_LOCKS: &'static str = "GIT_OPTIONAL_LOCKS";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
-    pub const MAESTRO: [&'static str; 12] = [
+    pub const MAESTRO: [&'static str; 14] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -128,6 +137,8 @@ impl EnvVars {
         Self::MAESTRO_HOOK_LOG,
         Self::MAESTRO_MAX_RETRIES,
         Self::MAESTRO_LOCK_TIMEOUT_MS,
+        Self::MAESTRO_CRASH_MID_APPEND,
+        Self::MAESTRO_CHECKPOINTS_KEEP,
     ];
 }
 
@@ -137,7 +148,7 @@ mod tests {
 
     /// The README's "Environment" section: from its heading to the next one.
     fn readme_environment() -> &'static str {
-        let readme = include_str!("../../../README.md");
+        let readme = include_str!("../../README.md");
         let start = readme
             .find("\n## Environment\n")
             .expect("README has ## Environment");
