@@ -25,14 +25,18 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 9] = [
+const STORE_MODULES: [&str; 13] = [
     "mod",
     "listing",
     "index",
     "intent",
     "quarantine",
+    "event_log",
+    "checkpoint",
     "doctor",
     "write_document",
+    "recording",
+    "checkpointing",
     "owner",
     "usage",
 ];
@@ -155,6 +159,10 @@ fn store_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>>
         let Some(file) = rel.strip_prefix("store/") else {
             continue;
         };
+        // A test module's file (`checkpointing/tests.rs`) is part of its parent's tests.
+        if file.ends_with("/tests.rs") {
+            continue;
+        }
         let me = file.trim_end_matches(".rs").to_string();
         let code: String = code(text)
             .lines()
@@ -278,7 +286,9 @@ fn store_modules_import_each_other_without_a_cycle() {
         "every store module is known to this test"
     );
     assert_eq!(find_cycle(&graph), None, "{graph:?}");
-    for leaf in ["listing", "intent", "quarantine"] {
+    // The file formats know nothing of the store; the `impl Store` halves (`recording`,
+    // `checkpointing`, `doctor`, `write_document`) use them and the store.
+    for leaf in ["listing", "intent", "quarantine", "event_log", "checkpoint"] {
         assert!(graph[leaf].is_empty(), "{leaf} uses {:?}", graph[leaf]);
     }
     assert_eq!(graph["index"], BTreeSet::from(["listing".to_string()]));

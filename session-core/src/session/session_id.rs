@@ -48,6 +48,26 @@ impl std::fmt::Display for SessionId {
     }
 }
 
+/// A session id usable as a file name: no separators, no leading dot, no `..`.
+///
+/// # Errors
+/// [`Error::Invalid`] naming the id.
+pub fn check_file_id(id: &str) -> crate::Result<()> {
+    let ok = !id.is_empty()
+        && !id.starts_with('.')
+        && !id.contains("..")
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::Error::Invalid(format!(
+            "session id {id:?} cannot name a file"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,12 +49,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::{Locked, Store, check_file_id};
 use crate::error::{Error, IoContext, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
 use crate::operations::Operation;
 use crate::session::model::SessionMetadata;
+use crate::session::session_id::check_file_id;
 use crate::workspace::paths::{EVENTS_REL, Workspace};
 
 /// Version of the line format (`"v"`).
@@ -423,144 +423,6 @@ pub fn append(root: &Root, event: &Event, sync: bool) -> Result<crate::fs::appen
     }
 }
 
-impl Store {
-    /// Logs a change this store made to session `id`, from frontmatter `before` to `after`
-    /// (`None`: it did not exist / no longer exists), under the lock `l` the change was made
-    /// with; the log is `fdatasync`ed when `l` is released. `extra` adds keys (see the module docs). No line is written when the
-    /// frontmatter did not change and there is no `extra` (an operation that changed nothing);
-    /// a move (`archive`, `resume`, `park`: `extra` names the file) is always logged.
-    ///
-    /// The change is already durable when this runs, so a failure to log cannot undo it or
-    /// make the caller retry it: it is reported on stderr (`[WARN] maestro-session: ...`) and
-    /// otherwise ignored.
-    pub(super) fn record(
-        &self,
-        l: &Locked,
-        id: &str,
-        op: &str,
-        before: Option<&SessionMetadata>,
-        after: Option<&SessionMetadata>,
-        extra: &[(&str, Value)],
-    ) {
-        let as_json = |m: Option<&SessionMetadata>| m.and_then(|m| serde_json::to_value(m).ok());
-        let changes = diff(as_json(before).as_ref(), as_json(after).as_ref());
-        if changes.is_empty() && before.is_some() && after.is_some() && extra.is_empty() {
-            return;
-        }
-        let mut event = Event::new(&self.actor, op, id, changes);
-        for (k, v) in extra {
-            event = event.with(k, v.clone());
-        }
-        let appended = append(&l.root, &event, false)
-            .and_then(|a| l.logs.defer(&l.root, &log_rel(id)?, a.was_empty));
-        if let Err(e) = appended {
-            eprintln!(
-                "[WARN] maestro-session: {op} of session {id} was made, but its event could not be logged: {e}"
-            );
-        }
-    }
-
-    /// This store, its changes logged as made by `actor` (the default is [`Actor::Cli`]: the
-    /// command line's store; the MCP tools and `write-state` say who they are).
-    pub fn with_actor(mut self, actor: Actor) -> Store {
-        self.actor = actor;
-        self
-    }
-
-    /// Who this store's changes are logged as made by.
-    pub fn actor(&self) -> &Actor {
-        &self.actor
-    }
-
-    /// Logs the session a command moved out of the active slot (see [`Displaced`]).
-    pub(super) fn record_displaced(&self, l: &Locked, displaced: Option<&Displaced>) {
-        if let Some(d) = displaced {
-            let file = Value::from(format!(
-                "{}/{}.md",
-                crate::workspace::paths::ARCHIVE_REL,
-                d.after.session_id
-            ));
-            self.record(
-                l,
-                &d.after.session_id,
-                d.op,
-                Some(&d.before),
-                Some(&d.after),
-                &[("file", file)],
-            );
-        }
-    }
-
-    /// Logs a session that did not exist before (`create`, `fork`), naming its file and the
-    /// session parked to make room.
-    pub(super) fn record_new(
-        &self,
-        l: &Locked,
-        op: &str,
-        session: &crate::session::session_file::SessionFile,
-        displaced: Option<&Displaced>,
-        extra: &[(&str, Value)],
-    ) {
-        let mut all: Vec<(&str, Value)> = extra.to_vec();
-        if let Ok(rel) = session.path.strip_prefix(l.root.path()) {
-            all.push(("file", Value::from(rel.to_string_lossy())));
-        }
-        all.extend(parked_extra(displaced));
-        self.record(l, session.id(), op, None, Some(&session.meta), &all);
-    }
-
-    /// Removes the log of session `id` (for `cleanup`, after the session file went); a missing
-    /// log is fine, and a failure is reported on stderr (the session is already removed).
-    pub(super) fn forget_log(&self, root: &Root, id: &str) {
-        let removed = log_rel(id).and_then(|rel| root.remove_unsynced(&rel));
-        if let Err(e) = removed {
-            eprintln!(
-                "[WARN] maestro-session: session {id} was removed, but not its event log: {e}"
-            );
-        }
-    }
-
-    /// The events of the session named by `prefix` (resolved like `show`: id, unique prefix, or
-    /// `active`, active or archived). A session that no longer exists is found by its exact id
-    /// when its log is left (after `delete`).
-    ///
-    /// Errors: those of [`Store::resolve`] when no log has that exact id; those of [`read`].
-    pub fn events(&self, prefix: &str) -> Result<(String, EventLog)> {
-        let id = match self.resolve(prefix) {
-            Ok((id, _, _)) => id,
-            Err(e) => match self.log_path(prefix) {
-                Ok(Some(_)) => prefix.to_string(),
-                _ => return Err(e),
-            },
-        };
-        let log = match self.ws.open_state_dir(false)? {
-            Some(root) => read(&root, &id)?,
-            None => EventLog::default(),
-        };
-        Ok((id, log))
-    }
-
-    /// The path of session `id`'s log when it exists.
-    pub fn log_path(&self, id: &str) -> Result<Option<PathBuf>> {
-        let rel = log_rel(id)?;
-        let Some(root) = self.ws.open_state_dir(false)? else {
-            return Ok(None);
-        };
-        Ok(root.metadata(&rel)?.map(|_| root.join(&rel)))
-    }
-
-    /// A follower of session `id`'s log from `offset` (0: from the start); see [`Tail`].
-    pub fn tail(&self, id: &str, offset: u64) -> Result<Tail> {
-        Ok(Tail {
-            ws: self.ws.clone(),
-            rel: log_rel(id)?,
-            offset,
-            line: 0,
-            pending: Vec::new(),
-        })
-    }
-}
-
 /// The logs a locked change appended to, `fdatasync`ed when dropped: [`Locked`] holds this
 /// after its lock guard, so the syncs run right after the lock is released and before the
 /// command returns. Syncing under the lock made 32 concurrent `write-state`s wait past the
@@ -572,7 +434,7 @@ pub(super) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>
 impl PendingSyncs {
     /// Remembers the log `rel` beneath `root` (and its folder, when the log is new) for the
     /// sync.
-    fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
+    pub(super) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
         let mut files = self.0.borrow_mut();
         files.push((root.join(rel), root.open_read(rel, false)?));
         if new {
@@ -787,6 +649,19 @@ pub struct Tail {
 }
 
 impl Tail {
+    /// A follower of session `id`'s log in workspace `ws`, from byte `offset` (0: the start).
+    ///
+    /// Errors: [`Error::Invalid`] when `id` cannot name a file.
+    pub fn new(ws: Workspace, id: &str, offset: u64) -> Result<Tail> {
+        Ok(Tail {
+            ws,
+            rel: log_rel(id)?,
+            offset,
+            line: 0,
+            pending: Vec::new(),
+        })
+    }
+
     /// The folder to watch for changes (`<state dir>/state/events`; it may not exist yet).
     pub fn folder(&self) -> PathBuf {
         self.ws.state_dir.join(EVENTS_REL)
@@ -965,7 +840,7 @@ mod tests {
         let env = crate::Env::default();
         let ws = Workspace::with_state_dir(&env, t.path(), Path::new("st")).expect("ws");
         let root = ws.open_state_dir(true).expect("open").expect("some");
-        let store = Store::new(ws, env);
+        let store = crate::store::Store::new(ws, env);
         let mut tail = store.tail("s1", 0).expect("tail");
         assert!(tail.poll().expect("poll").events.is_empty());
         let e = Event::new(&Actor::Mcp, "tokens", "s1", Vec::new());

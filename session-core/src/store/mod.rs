@@ -13,6 +13,7 @@
 //! and so depend on this module, which only declares them and re-exports their types.
 
 pub mod checkpoint;
+mod checkpointing;
 pub mod doctor;
 pub mod event_log;
 pub mod index;
@@ -20,6 +21,7 @@ pub mod intent;
 pub mod listing;
 pub mod owner;
 mod quarantine;
+mod recording;
 pub mod usage;
 mod write_document;
 
@@ -40,7 +42,7 @@ use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
 use crate::session::phase_spec::PhaseSpec;
 use crate::session::session_file::{Location, SessionFile};
-use crate::session::{orchestration_log, progress};
+use crate::session::{orchestration_log, progress, session_id};
 use crate::store::intent::{Intent, Step};
 use crate::store::listing::SessionSummary;
 use crate::workspace::paths::{
@@ -751,7 +753,7 @@ impl Store {
                 session_id: session.id().to_string(),
             });
         }
-        self.checkpoint_before(&l, &session, &rel, checkpoint::Reason::Resume)?;
+        self.checkpoint_before_resume(&l, &session, &rel)?;
         intent::run(&l.root, &Intent::new("resume", session.id(), steps))?;
         self.record_displaced(&l, displaced.as_ref());
         let mut extra = event_log::parked_extra(displaced.as_ref());
@@ -1124,7 +1126,7 @@ pub fn did_you_mean(typed: &str, known: &[String]) -> Vec<String> {
 
 /// `state/archive/<id>.md`.
 fn archive_rel(id: &str) -> Result<PathBuf> {
-    check_file_id(id)?;
+    session_id::check_file_id(id)?;
     Ok(Path::new(ARCHIVE_REL).join(format!("{id}.md")))
 }
 
@@ -1306,23 +1308,6 @@ fn verify_failed(path: &Path, what: &str) -> Error {
     )
 }
 
-/// A session id usable as a file name: no separators, no leading dot, no `..`.
-fn check_file_id(id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && !id.starts_with('.')
-        && !id.contains("..")
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Invalid(format!(
-            "session id {id:?} cannot name a file"
-        )))
-    }
-}
-
 /// The slug of a task: lower-case ASCII letters and digits joined by `-`, at most 48
 /// characters; `session` when nothing is left.
 pub fn slug(task: &str) -> String {
@@ -1466,9 +1451,9 @@ mod tests {
 
     #[test]
     fn file_ids() {
-        assert!(check_file_id("2026-11-20-x").is_ok());
+        assert!(session_id::check_file_id("2026-11-20-x").is_ok());
         for bad in ["", "../x", ".hidden", "a/b", "a..b"] {
-            assert!(check_file_id(bad).is_err(), "{bad}");
+            assert!(session_id::check_file_id(bad).is_err(), "{bad}");
         }
     }
 

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::Env;
-use crate::store::{CreateRequest, PhaseSpec};
+use crate::session::model::PhaseId;
+use crate::session::phase_spec::PhaseSpec;
+use crate::store::CreateRequest;
+use crate::workspace::paths::CHECKPOINTS_REL;
 use crate::workspace::paths::Workspace;
 
 struct Fixture {
