@@ -10,6 +10,7 @@ mod completions;
 mod failure;
 mod json;
 mod mcp;
+mod observe;
 mod output;
 mod render;
 mod setup;

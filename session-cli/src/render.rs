@@ -39,7 +39,7 @@ fn status_style(status: &str) -> Style {
     match status {
         "in_progress" => colour(AnsiColor::Cyan),
         "completed" => colour(AnsiColor::Green),
-        "failed" | "timeout" => colour(AnsiColor::Red),
+        "failed" | "timeout" | "interrupted" => colour(AnsiColor::Red),
         "paused" | "pending" => colour(AnsiColor::Yellow),
         _ => DIM,
     }
@@ -153,7 +153,9 @@ const MIN_TASK_COLUMNS: usize = 16;
 
 /// `list`: one row per session in the order given; without `wide` the table fits
 /// [`LIST_COLUMNS`], long tasks (then long ids) cut with `…` by display width.
-pub fn list(rows: &[SessionSummary], wide: bool) -> String {
+/// `interrupted` names the active session whose run was interrupted: its status reads
+/// `interrupted`.
+pub fn list(rows: &[SessionSummary], wide: bool, interrupted: Option<&str>) -> String {
     let mut out = String::new();
     if rows.is_empty() {
         out!(out, "no sessions");
@@ -171,8 +173,14 @@ pub fn list(rows: &[SessionSummary], wide: bool) -> String {
     let rest: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
+            let interrupted =
+                r.location == Location::Active && interrupted == Some(r.session_id.as_str());
             [
-                r.status.to_string(),
+                if interrupted {
+                    "interrupted".to_string()
+                } else {
+                    r.status.to_string()
+                },
                 r.stage.clone().unwrap_or_else(|| "-".into()),
                 format!("{}/{}", r.phases_done, r.total_phases),
                 r.tokens.to_string(),
@@ -225,7 +233,18 @@ pub fn list(rows: &[SessionSummary], wide: bool) -> String {
     out!(
         out,
         "{}",
-        paint(DIM, &format!("{} session(s); * = active", rows.len()))
+        paint(
+            DIM,
+            &format!(
+                "{} session(s); * = active{}",
+                rows.len(),
+                if interrupted.is_some() {
+                    "; interrupted = in progress, but its runtime ended without a SessionEnd"
+                } else {
+                    ""
+                }
+            )
+        )
     );
     out
 }
@@ -387,6 +406,7 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
             (usage.total_cached.to_string(), BOLD),
         ]);
         table(&mut out, &["AGENT", "INPUT", "OUTPUT", "CACHED"], &rows);
+        out.push_str(&crate::observe::transcript_lines(s));
     }
     let unresolved = m.unresolved_errors();
     if !unresolved.is_empty() {

@@ -96,6 +96,12 @@ impl EnvVars {
     /// `.mcp.json`); a project root after [`EnvVars::GEMINI_PROJECT_DIR`].
     pub const CLAUDE_PROJECT_DIR: &'static str = "CLAUDE_PROJECT_DIR";
 
+    /// The pid of the Claude Code process, set by Claude Code 2.1.330 in the environment of
+    /// the hooks it runs; SessionStart records that process as the active session's owner
+    /// (`crate::hooks::owner`). Absent under Codex and Gemini CLI, whose process is found in
+    /// the hook's ancestry instead.
+    pub const CLAUDE_PID: &'static str = "CLAUDE_PID";
+
     /// Codex's home folder (default `$HOME/.codex`), holding `hooks.json` and `config.toml`
     /// (Codex CLI docs: `CODEX_HOME`); read by `maestro-session setup codex`.
     pub const CODEX_HOME: &'static str = "CODEX_HOME";

@@ -118,6 +118,31 @@ fn main() {
             std::fs::write(&agent_file, "coder").expect("seed agent");
         });
         if others == 1 {
+            // Issue 11: SessionStart records the owner (CLAUDE_PID, here this process) in
+            // state/owner.json: an unchanged record is only read; a new one is written durably.
+            let owner_file = world.state().join("owner.json");
+            let me = std::process::id().to_string();
+            for (label, fresh) in [("owner unchanged", false), ("owner written", true)] {
+                let samples = measure(
+                    || {
+                        let mut c = world.cmd("session-start");
+                        c.args(["--runtime", "claude"]).env("CLAUDE_PID", &me);
+                        c
+                    },
+                    &start_payload,
+                    warmup,
+                    runs,
+                    || {
+                        if fresh {
+                            let _ = std::fs::remove_file(&owner_file);
+                        }
+                    },
+                );
+                cases.push(Case {
+                    label: format!("`session-start --runtime claude` ({label})"),
+                    samples,
+                });
+            }
             let samples = measure(
                 || {
                     let mut c = world.cmd("read-state");

@@ -6,7 +6,7 @@ use session_core::store::{CleanupRequest, Store};
 
 use crate::args::Command;
 use crate::output::Report;
-use crate::{json, render};
+use crate::{json, observe, render};
 
 /// Runs one of this module's commands.
 pub fn run(store: &Store, command: Command) -> anyhow::Result<Report> {
@@ -16,8 +16,16 @@ pub fn run(store: &Store, command: Command) -> anyhow::Result<Report> {
             Report::new(json::archive(&r), render::archived(&r))
         }
         Command::Resume { session, park } => {
+            // Asked before the resume, which makes the session active and in progress.
+            let run = observe::interrupted(store);
             let r = store.resume(&session, park)?;
-            Report::new(json::resume(&r), render::resumed(&r))
+            let run = run.filter(|i| i.session_id == r.session_id);
+            let mut value = json::resume(&r);
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("interrupted".into(), serde_json::to_value(&run)?);
+            }
+            let human = render::resumed(&r) + &observe::interrupted_line(run.as_ref());
+            Report::new(value, human)
         }
         Command::Fork {
             session,

@@ -9,7 +9,7 @@ use session_core::store::{CreateRequest, Store};
 
 use crate::args::{Command, CreateArgs, ListArgs};
 use crate::output::Report;
-use crate::{json, render};
+use crate::{json, observe, render};
 
 /// Runs one of this module's commands.
 /// `json_mode` chooses how unreadable session files are warned about on stderr.
@@ -25,7 +25,12 @@ pub fn run(store: &Store, command: Command, json_mode: bool) -> anyhow::Result<R
         Command::Show { session, log } => {
             let s = store.get_or_active(session.as_deref())?;
             let conflicts = store.conflicts(&s.meta);
-            Report::new(json::session(&s, log), render::show(&s, &conflicts, log))
+            let mut value = json::session(&s, log);
+            observe::add_to_session_json(store, &s, &mut value);
+            let run = observe::interrupted_for(store, &s);
+            let human =
+                render::show(&s, &conflicts, log) + &observe::interrupted_line(run.as_ref());
+            Report::new(value, human)
         }
         Command::Status { session, new: None } => {
             let s = store.get(&session)?;
@@ -75,8 +80,9 @@ fn list(store: &Store, a: ListArgs, json_mode: bool) -> anyhow::Result<Report> {
     };
     let rows = listing::filter(rows, &filter)?;
     render::broken(&broken, json_mode);
-    Ok(Report::new(
-        json::list(&rows, &broken)?,
-        render::list(&rows, a.wide),
-    ))
+    let run = observe::interrupted(store);
+    let mut value = json::list(&rows, &broken)?;
+    observe::mark_list_json(&mut value, run.as_ref());
+    let interrupted = run.as_ref().map(|r| r.session_id.as_str());
+    Ok(Report::new(value, render::list(&rows, a.wide, interrupted)))
 }

@@ -5,8 +5,12 @@
 //! - [`durable`]: durable replace (temp file, fsync, rename, directory fsync), bounded reads and
 //!   the crash-injection points the kill tests use.
 //! - [`lock`]: the state dir's advisory lock that names its holder.
+//! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
+//! - [`appended`]: what was appended to a file since an offset (runtime transcripts).
 //! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
 pub mod append;
+pub mod appended;
 pub mod beneath;
 pub mod durable;
 pub mod lock;
+pub mod process;

@@ -18,6 +18,7 @@ use crate::hooks::agent::{self, Roster};
 use crate::hooks::context::{ContextCache, SessionView};
 use crate::hooks::payload::{Decision, HookEvent, HookInput, Runtime, render};
 use crate::hooks::state::{self, HookBase, SessionFolder};
+use crate::hooks::{owner, usage};
 use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
@@ -161,7 +162,7 @@ pub fn handle(
         HookEvent::SessionStart => session_start(&mut ctx, now),
         HookEvent::BeforeAgent => before_agent(&mut ctx, &input, now),
         HookEvent::AfterAgent => after_agent(&mut ctx, &input),
-        HookEvent::SessionEnd => ctx.folder.remove().map(|()| Decision::Allow),
+        HookEvent::SessionEnd => session_end(&mut ctx),
     };
     if let Ok(decision) = &result {
         ctx.log_agent_event(event, decision);
@@ -328,8 +329,25 @@ fn session_start(ctx: &mut Ctx, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
     if ctx.has_active_session() {
         ctx.folder.touch()?;
+        // Issue 11: which runtime process owns the active session (state/owner.json).
+        if let Err(e) =
+            owner::session_start(&ctx.workspace, ctx.runtime, ctx.env, &ctx.id.to_string())
+        {
+            ctx.diagnostics
+                .push(format!("[ERROR] maestro: session-start: {e}"));
+        }
     }
     Ok(Decision::Allow)
+}
+
+/// Removes the runtime session's hook-state folder and, when it names this runtime process,
+/// the active session's owner record (a SessionEnd is no interruption).
+fn session_end(ctx: &mut Ctx) -> Result<Decision> {
+    if let Err(e) = owner::session_end(&ctx.workspace, ctx.runtime, ctx.env, &ctx.id.to_string()) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: session-end: {e}"));
+    }
+    ctx.folder.remove().map(|()| Decision::Allow)
 }
 
 /// Records the agent and answers with context: the agent's own phase
@@ -424,7 +442,23 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
     } else {
         Ok(())
     };
-    for e in [forget, touched].into_iter().filter_map(Result::err) {
+    // Issue 11: the agent's usage, from the runtime's transcript, into the active session.
+    let counted = if ctx.has_active_session() {
+        usage::after_agent(
+            &ctx.workspace,
+            ctx.env,
+            ctx.runtime,
+            input,
+            ctx.agent.as_deref(),
+        )
+        .map(drop)
+    } else {
+        Ok(())
+    };
+    for e in [forget, touched, counted]
+        .into_iter()
+        .filter_map(Result::err)
+    {
         ctx.diagnostics
             .push(format!("[ERROR] maestro: after-agent: {e}"));
     }

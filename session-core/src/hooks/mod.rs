@@ -6,8 +6,12 @@
 //! - [`state`]: the per-session hook state under `MAESTRO_HOOKS_DIR`.
 //! - [`context`]: the downstream context given to each sub-agent.
 //! - [`agent`]: which agent names are specialists.
+//! - [`owner`]: which runtime process runs the hooks (the active session's owner).
+//! - [`usage`]: counting a finished agent's transcript into the active session.
 pub mod agent;
 pub mod context;
 pub mod events;
+pub mod owner;
 pub mod payload;
 pub mod state;
+pub mod usage;

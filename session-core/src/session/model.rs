@@ -68,6 +68,10 @@ pub struct SessionMetadata {
     /// Free-form configuration (ours).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration: Option<Value>,
+    /// Token usage the AfterAgent hook counted from the runtimes' own transcripts (already
+    /// included in `token_usage`), and how far each transcript was read (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript_usage: Option<crate::session::usage::TranscriptUsage>,
     /// Keys this tool does not know, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -48,6 +48,9 @@ pub enum ProblemKind {
     UnusableLock,
     /// An event log line that is not a JSON object (a torn append); reads skip it.
     TornEvent,
+    /// The in-progress active session's runtime process ended without a SessionEnd
+    /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
+    InterruptedRun,
 }
 
 impl ProblemKind {
@@ -62,6 +65,7 @@ impl ProblemKind {
             ProblemKind::IndexDrift => "index_drift",
             ProblemKind::UnusableLock => "unusable_lock",
             ProblemKind::TornEvent => "torn_event",
+            ProblemKind::InterruptedRun => "interrupted_run",
         }
     }
 }
@@ -427,6 +431,14 @@ impl Store {
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
         doctor.event_logs()?;
+        // Reported only: what to do with an interrupted run is the user's call.
+        if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
+            doctor.found(
+                ProblemKind::InterruptedRun,
+                crate::workspace::paths::OWNER_REL,
+                format!("{} (doctor --fix leaves it as it is)", run.describe()),
+            );
+        }
         Ok(doctor.report)
     }
 }

@@ -19,8 +19,10 @@ pub mod event_log;
 pub mod index;
 pub mod intent;
 pub mod listing;
+pub mod owner;
 mod quarantine;
 mod recording;
+pub mod usage;
 mod write_document;
 
 use std::collections::BTreeSet;

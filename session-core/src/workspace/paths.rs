@@ -169,6 +169,8 @@ impl Workspace {
 
 /// The active session, relative to the state dir.
 pub const ACTIVE_REL: &str = "state/active-session.md";
+/// Which runtime process owns the active session (`crate::store::owner`), beneath the state dir.
+pub const OWNER_REL: &str = "state/owner.json";
 /// The archive folder, relative to the state dir.
 pub const ARCHIVE_REL: &str = "state/archive";
 /// The checkpoints folder (`<session_id>/<seq>.md` + `<seq>.json`), relative to the state dir.

@@ -1,0 +1,59 @@
+//! AfterAgent (Claude Code and Codex: SubagentStop): the finished agent's usage, as the runtime
+//! recorded it in its transcript, added to the active session ([`Store::count_transcript`]).
+//!
+//! Which transcript (the outside contracts):
+//!
+//! - Claude Code 2.1.330 and Codex 0.169 (`--runtime claude`): the payload's
+//!   `agent_transcript_path`, the sub-agent's own JSONL (Claude Code's transcript, Codex's
+//!   rollout), counted under the sub-agent's name.
+//! - Gemini CLI 0.61: the payload's `transcript_path`, the session's chat record, which holds
+//!   every turn; its new bytes are counted under the agent of the turn (a turn with no detected
+//!   agent only moves the offset on, so no agent is charged for it).
+
+use std::path::Path;
+
+use crate::env::Env;
+use crate::error::Result;
+use crate::hooks::payload::{HookEvent, HookInput, Runtime};
+use crate::store::Store;
+use crate::store::event_log::Actor;
+use crate::store::usage::Counted;
+use crate::workspace::paths::Workspace;
+
+/// The transcript whose usage belongs to the finishing agent, by the module's rule: an
+/// absolute path, or `None`.
+pub fn transcript(runtime: Runtime, input: &HookInput) -> Option<&Path> {
+    let key = match runtime {
+        Runtime::Claude => "agent_transcript_path",
+        Runtime::Gemini => "transcript_path",
+    };
+    input.str(key).map(Path::new).filter(|p| p.is_absolute())
+}
+
+/// Counts the finishing agent's transcript into the active session (the caller checked there
+/// is one). `Ok(None)` when the payload names no transcript, it does not exist, or nothing is
+/// new.
+///
+/// Errors: as [`Store::count_transcript`].
+pub fn after_agent(
+    ws: &Workspace,
+    env: &Env,
+    runtime: Runtime,
+    input: &HookInput,
+    agent: Option<&str>,
+) -> Result<Option<Counted>> {
+    let Some(path) = transcript(runtime, input) else {
+        return Ok(None);
+    };
+    // A transcript the runtime has not written (or has removed) holds nothing to count; the
+    // lock is not taken for it.
+    if !path.exists() {
+        return Ok(None);
+    }
+    let actor = Actor::Hook(HookEvent::AfterAgent.name(runtime).to_string());
+    let store = Store::new(ws.clone(), env.clone()).with_actor(actor);
+    match store.count_transcript(path, agent) {
+        Err(e) if e.is_not_found() => Ok(None),
+        other => other,
+    }
+}
