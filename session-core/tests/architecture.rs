@@ -25,7 +25,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 11] = [
+const STORE_MODULES: [&str; 13] = [
     "mod",
     "listing",
     "index",
@@ -37,6 +37,8 @@ const STORE_MODULES: [&str; 11] = [
     "write_document",
     "recording",
     "checkpointing",
+    "export",
+    "exporting",
 ];
 
 fn src() -> PathBuf {

@@ -16,12 +16,16 @@ pub mod checkpoint;
 mod checkpointing;
 pub mod doctor;
 pub mod event_log;
+pub mod export;
+mod exporting;
 pub mod index;
 pub mod intent;
 pub mod listing;
 mod quarantine;
 mod recording;
 mod write_document;
+
+pub use exporting::{ImportOptions, ImportReport};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
