@@ -187,7 +187,7 @@ pub fn parse(bytes: &[u8], source: &Path) -> Result<ExportFile> {
     }
     let file: ExportFile = serde_json::from_slice(bytes)
         .map_err(|e| bad(format!("export file does not parse: {e}")))?;
-    file.validate().map_err(|why| bad(why))?;
+    file.validate().map_err(bad)?;
     Ok(file)
 }
 
@@ -374,9 +374,11 @@ mod tests {
         assert_eq!(parsed(&file()).expect("parse"), file());
     }
 
+    type Change = Box<dyn Fn(&mut ExportFile)>;
+
     #[test]
     fn refuses_what_it_cannot_trust() {
-        let cases: Vec<(Box<dyn Fn(&mut ExportFile)>, &str)> = vec![
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|f| f.version = 2), "version 2 is not supported"),
             (
                 Box::new(|f| f.format = "x".into()),
