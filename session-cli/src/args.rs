@@ -222,6 +222,10 @@ pub enum Command {
     /// Print a session's event log (state/events/<id>.jsonl): every change, who made it
     /// (cli, mcp, write-state, hook:<event>) and what changed.
     Log(crate::commands::events::LogArgs),
+    /// Write a session, its event log, checkpoints and plan documents as one JSON file.
+    Export(crate::commands::transfer::ExportArgs),
+    /// Recreate an exported session here (archived; --activate to make it active).
+    Import(crate::commands::transfer::ImportArgs),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

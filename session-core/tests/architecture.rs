@@ -25,7 +25,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 13] = [
+const STORE_MODULES: [&str; 15] = [
     "mod",
     "listing",
     "index",
@@ -39,6 +39,8 @@ const STORE_MODULES: [&str; 13] = [
     "checkpointing",
     "owner",
     "usage",
+    "export",
+    "exporting",
 ];
 
 fn src() -> PathBuf {

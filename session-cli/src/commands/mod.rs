@@ -7,6 +7,7 @@ pub mod events;
 mod lifecycle;
 mod sessions;
 mod tools;
+pub mod transfer;
 
 use session_core::Env;
 use session_core::store::Store;
@@ -47,6 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::Doctor { .. } => lifecycle::run(&store, command),
         Command::Checkpoint(c) => checkpoint::run(&store, c),
         Command::Log(a) => events::run(&store, a, json),
+        Command::Export(a) => transfer::export(&store, a),
+        Command::Import(a) => transfer::import(&store, a),
         command => changes::run(&store, command),
     }
 }

@@ -16,6 +16,8 @@ pub mod checkpoint;
 mod checkpointing;
 pub mod doctor;
 pub mod event_log;
+pub mod export;
+pub mod exporting;
 pub mod index;
 pub mod intent;
 pub mod listing;

@@ -1,0 +1,138 @@
+//! `export` and `import`: one self-contained, versioned JSON file per session, to move it to
+//! another project (the format and the rules live in `session_core::store::export` and the
+//! store's `exporting` half).
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use serde_json::json;
+use session_core::error::Error;
+use session_core::fs::durable;
+use session_core::store::Store;
+use session_core::store::export::{self, MAX_EXPORT_BYTES};
+use session_core::store::exporting::{ImportOptions, ImportReport};
+
+use crate::output::Report;
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Session id or prefix (`active`: the active session).
+    pub session: String,
+    /// Write the export to this file (`-` or none: stdout). An existing file is refused
+    /// unless --force.
+    #[arg(long, short, value_name = "FILE", value_parser = crate::args::utf8_path())]
+    pub output: Option<PathBuf>,
+    /// Replace an existing --output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The export file (`-`: stdin).
+    #[arg(value_parser = crate::args::utf8_path())]
+    pub file: PathBuf,
+    /// Import under this session id (the session file and its checkpoints are rewritten).
+    #[arg(long = "as", value_name = "ID")]
+    pub as_id: Option<String>,
+    /// Make it the active session (a finished active session is archived to make room).
+    #[arg(long)]
+    pub activate: bool,
+    /// With --activate: archive an unfinished active session as paused.
+    #[arg(long, requires = "activate")]
+    pub park: bool,
+}
+
+/// Runs `export`.
+pub fn export(store: &Store, args: ExportArgs) -> anyhow::Result<Report> {
+    let file = store.export(&args.session)?;
+    let mut text = serde_json::to_string(&file).context("encode the export")?;
+    text.push('\n');
+    match args.output.filter(|p| p != Path::new("-")) {
+        None => Ok(Report::new(serde_json::to_value(&file)?, text)),
+        Some(path) => {
+            if !args.force && std::fs::symlink_metadata(&path).is_ok() {
+                return Err(Error::refused(
+                    &file.session.id,
+                    format!(
+                        "{} already exists; pass --force to replace it",
+                        path.display()
+                    ),
+                )
+                .into());
+            }
+            durable::durable_replace(&path, text.as_bytes(), durable::STATE_FILE_MODE)?;
+            let bytes = text.len();
+            let mut human = format!(
+                "exported {} to {} ({bytes} bytes, {} events, {} checkpoints, {} plans)\n",
+                file.session.id,
+                path.display(),
+                file.event_count(),
+                file.checkpoints.len(),
+                file.plans.len()
+            );
+            for s in &file.skipped {
+                human.push_str(&format!("  skipped: {s}\n"));
+            }
+            Ok(Report::new(
+                json!({
+                    "exported": file.session.id,
+                    "output": path.display().to_string(),
+                    "bytes": bytes,
+                    "skipped": file.skipped,
+                }),
+                human,
+            ))
+        }
+    }
+}
+
+/// Runs `import`.
+pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<Report> {
+    let bytes = if args.file == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_EXPORT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .context("read stdin")?;
+        bytes
+    } else {
+        durable::read_regular(&args.file, MAX_EXPORT_BYTES, "an export file")?
+    };
+    let file = export::parse(&bytes, &args.file)?;
+    let report = store.import(
+        &file,
+        &ImportOptions {
+            as_id: args.as_id,
+            activate: args.activate,
+            park: args.park,
+        },
+    )?;
+    Ok(Report::new(
+        serde_json::to_value(&report)?,
+        imported(&report),
+    ))
+}
+
+fn imported(r: &ImportReport) -> String {
+    let mut out = format!("imported {}", r.imported);
+    if let Some(from) = &r.from {
+        out.push_str(&format!(" (exported as {from})"));
+    }
+    out.push_str(&format!(
+        " into {} ({} events, {} checkpoints)\n",
+        r.file, r.events, r.checkpoints
+    ));
+    for p in &r.plans {
+        out.push_str(&format!("  plan: {p}\n"));
+    }
+    if let Some(parked) = &r.parked {
+        out.push_str(&format!("  parked: {parked}\n"));
+    }
+    out
+}

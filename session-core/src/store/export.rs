@@ -1,0 +1,435 @@
+//! Export files (issue 11, item 5): one self-contained, versioned JSON document holding a
+//! session, its event log, its checkpoints and its plan documents, so that `import` can
+//! recreate it in another project. This module is the file format and its validation; it knows
+//! nothing of the store (the store's half is `exporting.rs`).
+//!
+//! ```json
+//! {"format":"maestro-session-export","version":1,
+//!  "exported":"2026-11-20T09:14:03Z","tool":"maestro-session 0.1.0",
+//!  "session":{"id":"2026-11-20-x","location":"active"|"archive","file":"---\nsession_id: ..."},
+//!  "events":"{\"v\":1,...}\n"|null,
+//!  "checkpoints":[{"record":{"v":1,"id":1,...,"bytes":812},"file":"---\n..."}],
+//!  "plans":[{"name":"design.md","slot":"design_document"|"implementation_plan",
+//!            "archived":false,"file":"# Design\n..."}],
+//!  "skipped":["implementation_plan docs/plan.md: outside the state dir's plans/; not exported"]}
+//! ```
+//!
+//! Every file is carried as JSON text holding its exact bytes: session files must be UTF-8 to
+//! parse at all ([`crate::session::document::Document::from_bytes`] refuses anything else), so
+//! text loses nothing and keeps the export readable and diffable; the event log and plan
+//! documents are exported only when they are UTF-8 (export says why not otherwise).
+//!
+//! An export file may come from anywhere, so [`parse`] trusts nothing in it: the whole file is
+//! capped at [`MAX_EXPORT_BYTES`], an unknown `format` or `version` is refused by name before
+//! anything else is read, the session id must be a valid id that can name a file, the session
+//! file (and every checkpoint copy) must parse as a session holding that id, checkpoint records
+//! must be well formed, and plan names must be bare file names. Names are never used as paths
+//! beyond that; the store writes only beneath its state dir.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::fs::durable;
+use crate::session::session_file::{Location, SessionFile};
+use crate::session::session_id::{SessionId, check_file_id};
+use crate::store::checkpoint::{self, CheckpointMeta};
+
+/// The `format` every export file names.
+pub const FORMAT: &str = "maestro-session-export";
+
+/// The export format version this build writes and reads.
+pub const VERSION: u64 = 1;
+
+/// The largest export file `import` reads, in bytes (48 MiB): it must still fit, with JSON
+/// escaping, in one intent record ([`crate::store::intent::MAX_INTENT_BYTES`]).
+pub const MAX_EXPORT_BYTES: u64 = 48 * 1024 * 1024;
+
+/// The largest event log `export` carries, in bytes (32 MiB).
+pub const MAX_EVENTS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most checkpoints one export file may carry.
+pub const MAX_CHECKPOINTS: usize = checkpoint::MAX_KEEP;
+
+/// The longest plan document name, in bytes.
+pub const MAX_PLAN_NAME_BYTES: usize = 200;
+
+/// A whole export file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportFile {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// [`VERSION`].
+    pub version: u64,
+    /// When it was written, RFC 3339 UTC.
+    pub exported: String,
+    /// What wrote it: `maestro-session <version>`.
+    pub tool: String,
+    /// The session file.
+    pub session: ExportedSession,
+    /// The event log's exact text (`state/events/<id>.jsonl`), `None` when it had none.
+    pub events: Option<String>,
+    /// Its complete checkpoints, oldest first.
+    #[serde(default)]
+    pub checkpoints: Vec<ExportedCheckpoint>,
+    /// The plan documents it names that lay in the state dir's `plans/` (or `plans/archive/`).
+    #[serde(default)]
+    pub plans: Vec<ExportedPlan>,
+    /// What was left out and why, one line each (plans outside the state dir, unreadable
+    /// checkpoints). Informational; `import` ignores it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// The session file of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedSession {
+    /// Its `session_id`.
+    pub id: String,
+    /// Where it lay in the exporting project.
+    pub location: Location,
+    /// Its exact bytes (UTF-8).
+    pub file: String,
+}
+
+/// One checkpoint of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedCheckpoint {
+    /// Its `.json` record.
+    pub record: CheckpointMeta,
+    /// Its `.md` copy's exact bytes (UTF-8; `record.bytes` long).
+    pub file: String,
+}
+
+/// Which frontmatter field names a plan document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanSlot {
+    /// `design_document`.
+    DesignDocument,
+    /// `implementation_plan`.
+    ImplementationPlan,
+}
+
+impl PlanSlot {
+    /// The frontmatter field's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanSlot::DesignDocument => "design_document",
+            PlanSlot::ImplementationPlan => "implementation_plan",
+        }
+    }
+}
+
+/// One plan document of an export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedPlan {
+    /// Its file name only (see [`validate_plan_name`]).
+    pub name: String,
+    /// The field that names it.
+    pub slot: PlanSlot,
+    /// Whether it lay in `plans/archive/` (else `plans/`).
+    #[serde(default)]
+    pub archived: bool,
+    /// Its exact bytes (UTF-8).
+    pub file: String,
+}
+
+/// Just enough of a file to tell whether it is an export this build reads.
+#[derive(Deserialize)]
+struct Header {
+    format: Option<Value>,
+    version: Option<Value>,
+}
+
+/// Parses and validates export file `bytes` read from `source` (for messages). Trusts nothing
+/// in it; see the module docs for the rules.
+///
+/// Errors: [`Error::TooLarge`] over [`MAX_EXPORT_BYTES`]; [`Error::Corrupt`] naming `source`
+/// and what is wrong (not JSON, truncated, another format, an unsupported version, a bad id,
+/// a session file that does not parse or holds another id, a bad checkpoint or plan name).
+pub fn parse(bytes: &[u8], source: &Path) -> Result<ExportFile> {
+    if bytes.len() as u64 > MAX_EXPORT_BYTES {
+        return Err(Error::TooLarge {
+            path: source.to_path_buf(),
+            size: bytes.len() as u64,
+            cap: MAX_EXPORT_BYTES,
+            kind: "an export file",
+        });
+    }
+    let bad = |reason: String| Error::Corrupt {
+        path: source.to_path_buf(),
+        line: None,
+        reason,
+    };
+    let header: Header = serde_json::from_slice(bytes)
+        .map_err(|e| bad(format!("not a maestro-session export file (JSON: {e})")))?;
+    match header.format {
+        Some(Value::String(f)) if f == FORMAT => {}
+        other => {
+            return Err(bad(format!(
+                "not a maestro-session export file: \"format\" is {}, not {FORMAT:?}",
+                shown(other.as_ref())
+            )));
+        }
+    }
+    match header.version.as_ref().and_then(Value::as_u64) {
+        Some(VERSION) => {}
+        _ => {
+            return Err(bad(format!(
+                "export format version {} is not supported: this maestro-session reads version {VERSION}",
+                shown(header.version.as_ref())
+            )));
+        }
+    }
+    let file: ExportFile = serde_json::from_slice(bytes)
+        .map_err(|e| bad(format!("export file does not parse: {e}")))?;
+    file.validate().map_err(bad)?;
+    Ok(file)
+}
+
+/// A JSON value for a message, cut to 40 characters (`absent` for none).
+fn shown(v: Option<&Value>) -> String {
+    match v {
+        None => "absent".into(),
+        Some(v) => v.to_string().chars().take(40).collect(),
+    }
+}
+
+/// Checks a plan document name from an export: a bare file name of 1 to
+/// [`MAX_PLAN_NAME_BYTES`] bytes of ASCII letters, digits, `.`, `_` and `-`, without `..` and
+/// not starting with `.` (so never a folder, a way up, or a hidden file).
+///
+/// Errors: why not, in words.
+pub fn validate_plan_name(name: &str) -> std::result::Result<(), String> {
+    let why = if name.is_empty() {
+        "it is empty"
+    } else if name.len() > MAX_PLAN_NAME_BYTES {
+        "it is too long"
+    } else if name.contains(['/', '\\']) {
+        "it must be a file name only, without folders"
+    } else if name.contains("..") {
+        "it must not contain `..`"
+    } else if name.starts_with('.') {
+        "it must not start with `.`"
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        "only letters, digits, `.`, `_` and `-` are allowed"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "plan name {:?} refused: {why}",
+        name.chars().take(64).collect::<String>()
+    ))
+}
+
+/// Checks that `id` is a session id that can name a file.
+///
+/// Errors: [`Error::Invalid`] naming the rule.
+pub fn validate_id(id: &str) -> Result<()> {
+    SessionId::parse(id)?;
+    check_file_id(id)
+}
+
+/// Parses session file `text` (from the export `what`) and checks it holds session `id`.
+fn session_holding(text: &str, id: &str, what: &str) -> std::result::Result<(), String> {
+    if text.len() as u64 > durable::MAX_SESSION_BYTES {
+        return Err(format!(
+            "{what} is {} bytes, over the {}-byte limit of a session file",
+            text.len(),
+            durable::MAX_SESSION_BYTES
+        ));
+    }
+    let session = SessionFile::from_bytes(text.as_bytes(), Path::new(what), Location::Archive)
+        .map_err(|e| format!("{what} is not a session file: {e}"))?;
+    if session.id() != id {
+        return Err(format!(
+            "{what} holds session {:?}, not {id:?} as the export says",
+            session.id().chars().take(64).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
+impl ExportFile {
+    /// Checks everything [`parse`] promises beyond the JSON shape. Errors: why not, in words.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let id = &self.session.id;
+        validate_id(id).map_err(|e| format!("the export's session id: {e}"))?;
+        session_holding(&self.session.file, id, "the session file")?;
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            return Err(format!(
+                "{} checkpoints; at most {MAX_CHECKPOINTS} are accepted",
+                self.checkpoints.len()
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for c in &self.checkpoints {
+            let r = &c.record;
+            let what = format!("checkpoint {}", r.id);
+            if r.v != checkpoint::FORMAT_VERSION {
+                return Err(format!(
+                    "{what}: record version {} is not {}",
+                    r.v,
+                    checkpoint::FORMAT_VERSION
+                ));
+            }
+            if r.id == 0 || !seen.insert(r.id) {
+                return Err(format!("{what}: its number is 0 or used twice"));
+            }
+            if let Some(name) = &r.name {
+                checkpoint::validate_name(name).map_err(|e| format!("{what}: {e}"))?;
+            }
+            if r.bytes != c.file.len() as u64 {
+                return Err(format!(
+                    "{what}: its copy is {} bytes, its record says {}",
+                    c.file.len(),
+                    r.bytes
+                ));
+            }
+            session_holding(&c.file, id, &what)?;
+        }
+        let mut slots = BTreeSet::new();
+        for p in &self.plans {
+            validate_plan_name(&p.name)?;
+            if !slots.insert(p.slot) {
+                return Err(format!("two plans fill {}", p.slot.as_str()));
+            }
+            if p.file.len() as u64 > durable::MAX_SESSION_BYTES {
+                return Err(format!(
+                    "plan {} is {} bytes, over the {}-byte limit",
+                    p.name,
+                    p.file.len(),
+                    durable::MAX_SESSION_BYTES
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of events in [`ExportFile::events`]: its non-blank lines.
+    pub fn event_count(&self) -> usize {
+        self.events
+            .as_deref()
+            .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str) -> String {
+        format!("---\nsession_id: \"{id}\"\ntask: \"t\"\nstatus: \"in_progress\"\n---\nbody\n")
+    }
+
+    fn file() -> ExportFile {
+        ExportFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported: "2026-01-01T00:00:00Z".into(),
+            tool: "maestro-session test".into(),
+            session: ExportedSession {
+                id: "s1".into(),
+                location: Location::Archive,
+                file: session("s1"),
+            },
+            events: None,
+            checkpoints: vec![ExportedCheckpoint {
+                record: CheckpointMeta {
+                    v: 1,
+                    id: 1,
+                    name: None,
+                    automatic: true,
+                    reason: "resume".into(),
+                    time: "2026-01-01T00:00:00Z".into(),
+                    git_commit: None,
+                    location: Location::Active,
+                    bytes: session("s1").len() as u64,
+                },
+                file: session("s1"),
+            }],
+            plans: vec![ExportedPlan {
+                name: "design.md".into(),
+                slot: PlanSlot::DesignDocument,
+                archived: false,
+                file: "# d\n".into(),
+            }],
+            skipped: Vec::new(),
+        }
+    }
+
+    fn parsed(f: &ExportFile) -> Result<ExportFile> {
+        parse(&serde_json::to_vec(f).expect("encode"), Path::new("x.json"))
+    }
+
+    #[test]
+    fn round_trips() {
+        assert_eq!(parsed(&file()).expect("parse"), file());
+    }
+
+    type Change = Box<dyn Fn(&mut ExportFile)>;
+
+    #[test]
+    fn refuses_what_it_cannot_trust() {
+        let cases: Vec<(Change, &str)> = vec![
+            (Box::new(|f| f.version = 2), "version 2 is not supported"),
+            (
+                Box::new(|f| f.format = "x".into()),
+                "not a maestro-session export",
+            ),
+            (Box::new(|f| f.session.id = "../x".into()), "session id"),
+            (Box::new(|f| f.session.id = "s2".into()), "holds session"),
+            (
+                Box::new(|f| f.session.file = "nope".into()),
+                "not a session file",
+            ),
+            (
+                Box::new(|f| f.plans[0].name = "../../evil".into()),
+                "without folders",
+            ),
+            (
+                Box::new(|f| f.plans[0].name = "/abs".into()),
+                "without folders",
+            ),
+            (
+                Box::new(|f| f.plans[0].name = ".hidden".into()),
+                "start with `.`",
+            ),
+            (Box::new(|f| f.plans[0].name = "a..b".into()), "`..`"),
+            (
+                Box::new(|f| f.checkpoints[0].record.bytes = 1),
+                "record says",
+            ),
+            (
+                Box::new(|f| f.checkpoints[0].file = session("zz")),
+                "holds session",
+            ),
+            (
+                Box::new(|f| {
+                    let other = f.checkpoints[0].clone();
+                    f.checkpoints.push(other);
+                }),
+                "used twice",
+            ),
+        ];
+        for (change, expected) in cases {
+            let mut f = file();
+            change(&mut f);
+            let err = parsed(&f).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{err} lacks {expected}");
+            assert!(err.contains("x.json"), "{err} names the file");
+        }
+        let whole = serde_json::to_vec(&file()).expect("encode");
+        let err = parse(&whole[..whole.len() / 2], Path::new("x.json")).expect_err("truncated");
+        assert!(err.to_string().contains("EOF"), "{err}");
+        assert!(parse(b"[]", Path::new("x")).is_err());
+        assert!(parse(b"", Path::new("x")).is_err());
+    }
+}
