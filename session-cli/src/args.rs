@@ -222,6 +222,12 @@ pub enum Command {
     /// Print a session's event log (state/events/<id>.jsonl): every change, who made it
     /// (cli, mcp, write-state, hook:<event>) and what changed.
     Log(crate::commands::events::LogArgs),
+    /// Watch a session live: phases with a progress bar, active agents, tokens by agent and
+    /// the latest events, redrawn on every change (--json: a stream of JSON Lines).
+    Watch(crate::commands::watch::WatchArgs),
+    /// Write one self-contained HTML page of a session: a timeline of its phases (start, end,
+    /// retries, errors), tokens by agent, event counts.
+    Report(crate::commands::report::ReportArgs),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

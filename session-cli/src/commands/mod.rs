@@ -5,8 +5,10 @@ mod changes;
 pub mod checkpoint;
 pub mod events;
 mod lifecycle;
+pub mod report;
 mod sessions;
 mod tools;
+pub mod watch;
 
 use session_core::Env;
 use session_core::store::Store;
@@ -47,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::Doctor { .. } => lifecycle::run(&store, command),
         Command::Checkpoint(c) => checkpoint::run(&store, c),
         Command::Log(a) => events::run(&store, a, json),
+        Command::Watch(a) => watch::run(&store, a, json),
+        Command::Report(a) => report::run(&store, a, json),
         command => changes::run(&store, command),
     }
 }

@@ -9,5 +9,6 @@
 pub mod agent;
 pub mod context;
 pub mod events;
+pub mod live;
 pub mod payload;
 pub mod state;

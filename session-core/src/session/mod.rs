@@ -22,3 +22,4 @@ pub mod progress;
 pub mod schema;
 pub mod session_file;
 pub mod session_id;
+pub mod timeline;
