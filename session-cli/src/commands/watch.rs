@@ -4,8 +4,8 @@
 //! A frame shows the session's header, its phases with a progress bar, the agents the hooks see
 //! running ([`session_core::hooks::live`]), tokens by agent and the latest events of its event
 //! log. The view is redrawn when the session's folders, the event log's folder or the hook state
-//! change (`notify`: inotify on Linux, no polling; a change burst is taken as one after
-//! [`DEBOUNCE_MS`]), and when the terminal is resized.
+//! change (`notify`: inotify on Linux, no polling; a burst of changes is one redraw once the
+//! files are quiet for [`DEBOUNCE_MS`]), and when the terminal is resized.
 //!
 //! - On a terminal each frame replaces the last (`ESC[H ESC[2J`; the cursor is hidden while
 //!   watching and shown again on exit), fitted to the terminal's width.
@@ -42,8 +42,11 @@ use crate::render::{truncate, width};
 
 /// Columns of a frame when the terminal's width is unknown (stdout is not a terminal).
 pub const DEFAULT_COLUMNS: usize = 100;
-/// How long a burst of file changes is gathered before one redraw, in ms.
+/// How long the files must stay quiet after a change before the view is redrawn, in ms.
 const DEBOUNCE_MS: u64 = 50;
+/// The longest a redraw waits for the files to stay quiet, in ms (under a stream of changes
+/// the view still moves).
+const MAX_SETTLE_MS: u64 = 500;
 /// How often the loop wakes without a change, to notice Ctrl-C, a closed reader and folders
 /// created later, in ms (nothing is redrawn on these wake-ups).
 const TICK_MS: u64 = 200;
@@ -228,8 +231,7 @@ fn follow(
         if !changed && !out.winch.load(Ordering::Relaxed) {
             continue;
         }
-        std::thread::sleep(Duration::from_millis(DEBOUNCE_MS));
-        while rx.try_recv().is_ok() {}
+        settle(&rx);
         if !step(view, out)? {
             return Ok(Report::silent());
         }
@@ -240,6 +242,18 @@ fn follow(
             folders = now;
         }
     }
+}
+
+/// Waits until no change has come for [`DEBOUNCE_MS`] (at most [`MAX_SETTLE_MS`]), so a
+/// command's burst (its session file's replace, then its event line) makes one frame.
+fn settle(rx: &std::sync::mpsc::Receiver<()>) {
+    let start = std::time::Instant::now();
+    while rx.recv_timeout(Duration::from_millis(DEBOUNCE_MS)).is_ok() {
+        if start.elapsed() > Duration::from_millis(MAX_SETTLE_MS) {
+            break;
+        }
+    }
+    while rx.try_recv().is_ok() {}
 }
 
 /// The folders whose changes redraw the view: the session file's folder (and the state
