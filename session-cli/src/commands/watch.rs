@@ -329,6 +329,11 @@ impl Out {
             return Ok(false);
         }
         self.frames += 1;
+        let text = if self.tty {
+            clip_rows(text, out_rows())
+        } else {
+            text
+        };
         let mut out = anstream::stdout().lock();
         done(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
     }
@@ -391,6 +396,27 @@ fn out_columns(terminal: bool) -> usize {
         return usize::from(size.ws_col);
     }
     DEFAULT_COLUMNS
+}
+
+/// The terminal's height in rows, when known.
+fn out_rows() -> Option<usize> {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|size| usize::from(size.ws_row))
+        .filter(|&rows| rows > 0)
+}
+
+/// The first lines of `text` that fit `rows` terminal rows (one is left for the cursor), so a
+/// tall frame does not scroll its header away; all of it when the height is unknown.
+fn clip_rows(text: &str, rows: Option<usize>) -> &str {
+    let Some(rows) = rows else {
+        return text;
+    };
+    let keep = rows.saturating_sub(1).max(1);
+    match text.match_indices('\n').nth(keep - 1) {
+        Some((end, _)) => &text[..=end],
+        None => text,
+    }
 }
 
 /// The session object of `--json`: what a frame's header shows.
@@ -670,6 +696,36 @@ mod tests {
             let text = fit(&line, columns);
             let bare: String = anstream::adapter::strip_str(&text).to_string();
             assert!(width(&bare) <= columns, "{columns}: {bare}");
+        }
+    }
+
+    #[test]
+    fn clip_rows_keeps_what_fits() {
+        let text = "a\nb\nc\n";
+        assert_eq!(clip_rows(text, None), text);
+        assert_eq!(clip_rows(text, Some(3)), "a\nb\n");
+        assert_eq!(clip_rows(text, Some(1)), "a\n");
+        assert_eq!(clip_rows(text, Some(0)), "a\n");
+        assert_eq!(clip_rows(text, Some(10)), text);
+    }
+
+    #[test]
+    fn cells_and_lines_never_exceed_any_width() {
+        let texts = [
+            "",
+            "a",
+            "任务任务任务",
+            "\u{301}combining",
+            "x".repeat(300).leak(),
+        ];
+        for columns in 0..=120 {
+            for t in texts {
+                let c = cell(t, columns);
+                assert!(width(&c) <= columns.max(1), "{columns} {c:?}");
+                let line: Line = vec![(t.to_string(), BOLD), (t.to_string(), DIM)];
+                let fitted = anstream::adapter::strip_str(&fit(&line, columns.max(1))).to_string();
+                assert!(width(&fitted) <= columns.max(1), "{columns} {fitted:?}");
+            }
         }
     }
 
