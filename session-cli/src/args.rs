@@ -226,6 +226,12 @@ pub enum Command {
     Export(crate::commands::transfer::ExportArgs),
     /// Recreate an exported session here (archived; --activate to make it active).
     Import(crate::commands::transfer::ImportArgs),
+    /// Watch a session live: phases with a progress bar, active agents, tokens by agent and
+    /// the latest events, redrawn on every change (--json: a stream of JSON Lines).
+    Watch(crate::commands::watch::WatchArgs),
+    /// Write one self-contained HTML page of a session: a timeline of its phases (start, end,
+    /// retries, errors), tokens by agent, event counts.
+    Report(crate::commands::report::ReportArgs),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

@@ -181,7 +181,7 @@ fn warn_skipped(store: &Store, id: &str, log: &EventLog) {
 
 /// One event as one human line: `2026-11-20 10:14:03.123  cli  phase complete  phases/1/status:
 /// in_progress → completed`.
-fn line(e: &Event) -> String {
+pub(crate) fn line(e: &Event) -> String {
     let time = e
         .time
         .parse::<jiff::Timestamp>()

@@ -5,9 +5,11 @@ mod changes;
 pub mod checkpoint;
 pub mod events;
 mod lifecycle;
+pub mod report;
 mod sessions;
 mod tools;
 pub mod transfer;
+pub mod watch;
 
 use session_core::Env;
 use session_core::store::Store;
@@ -50,6 +52,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         Command::Log(a) => events::run(&store, a, json),
         Command::Export(a) => transfer::export(&store, a),
         Command::Import(a) => transfer::import(&store, a),
+        Command::Watch(a) => watch::run(&store, a, json),
+        Command::Report(a) => report::run(&store, a, json),
         command => changes::run(&store, command),
     }
 }

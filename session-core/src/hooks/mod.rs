@@ -11,6 +11,7 @@
 pub mod agent;
 pub mod context;
 pub mod events;
+pub mod live;
 pub mod owner;
 pub mod payload;
 pub mod state;

@@ -24,4 +24,5 @@ pub mod progress;
 pub mod schema;
 pub mod session_file;
 pub mod session_id;
+pub mod timeline;
 pub mod usage;
