@@ -128,7 +128,10 @@ fn upward_imports(files: &[(String, String)]) -> Vec<String> {
             let foundation = FOUNDATION
                 .iter()
                 .any(|f| path == *f || path.starts_with(&format!("{f}::")) || to == *f);
-            if to == from || foundation || matches!(to.as_str(), "Error" | "Result" | "Env" | "EnvVars") {
+            if to == from
+                || foundation
+                || matches!(to.as_str(), "Error" | "Result" | "Env" | "EnvVars")
+            {
                 continue;
             }
             let ok = rank(&to).is_some_and(|to_rank| to_rank < from_rank);

@@ -9,14 +9,15 @@
 //!
 //! Inside the store imports go one way: [`listing`] (the list row and its order) and [`intent`]
 //! (move records) depend on nothing here; [`index`] caches listing rows; `quarantine` sets files
-//! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
-//! and so depend on this module, which only declares them and re-exports their types.
+//! aside; this module uses them all. `doctor`, `write_document` and [`search`] add methods to
+//! [`Store`] and so depend on this module, which only declares them and re-exports their types.
 
 mod doctor;
 pub mod index;
 pub mod intent;
 pub mod listing;
 mod quarantine;
+pub mod search;
 mod write_document;
 
 use std::collections::BTreeSet;
