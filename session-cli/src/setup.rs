@@ -275,8 +275,11 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
 
     let home = || {
-        codex::home(std::env::var_os(EnvVars::CODEX_HOME), std::env::var_os(EnvVars::HOME))
-            .context("neither CODEX_HOME nor HOME is set; give --hooks and --config")
+        codex::home(
+            std::env::var_os(EnvVars::CODEX_HOME),
+            std::env::var_os(EnvVars::HOME),
+        )
+        .context("neither CODEX_HOME nor HOME is set; give --hooks and --config")
     };
     let hooks_path = match args.hooks {
         Some(path) => path,

@@ -3,6 +3,7 @@
 
 mod changes;
 mod lifecycle;
+mod search;
 mod sessions;
 mod tools;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::List(_)
         | Command::Show { .. }
         | Command::Status { new: None, .. } => sessions::run(&store, command, json),
+        Command::Search(a) => search::run(&store, a, json),
         Command::Archive { .. }
         | Command::Resume { .. }
         | Command::Fork { .. }

@@ -10,8 +10,9 @@
 //!
 //! **Fields** ([`fields`]), named as JSON paths into `show --json`: `task`,
 //! `phases[i].name`, `phases[i].downstream_context` (its five lists), `phases[i].errors`
-//! (messages and resolutions), `phases[i].files` (created, modified, deleted), `body` (the
-//! orchestration log), with `i` the phase's index in `phases` (0-based). Each field's text is
+//! (messages, and the resolutions of resolved ones), `phases[i].files` (created, modified,
+//! deleted), `body` (the orchestration log), with `i` the phase's index in `phases` (0-based;
+//! `show` numbers phases by their `id`, usually `i + 1`). Each field's text is
 //! whitespace-collapsed and bounded: [`FIELD_CHARS`] characters ([`BODY_CHARS`] for the body)
 //! and [`SESSION_CHARS`] per session, so a match past those bounds is not found.
 //!
@@ -181,11 +182,26 @@ pub fn weight(field: &str) -> u64 {
 /// `text` in lowercase, one character at a time (`char::to_lowercase`), so the query and the
 /// text fold alike and a position maps back to the original character by character.
 pub fn fold(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.chars().flat_map(char::to_lowercase).collect()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // ASCII runs are copied and lowered in place (a search folds megabytes of mostly ASCII
+    // text); each other character goes through `char::to_lowercase`.
+    while !rest.is_empty() {
+        let run = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let start = out.len();
+        out.push_str(&rest[..run]);
+        out[start..].make_ascii_lowercase();
+        rest = &rest[run..];
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_lowercase());
+            rest = chars.as_str();
+        }
     }
+    out
 }
 
 /// `text` with every run of whitespace and control characters as one space, trimmed, cut to
@@ -243,7 +259,12 @@ pub fn fields(session: &SessionFile) -> Vec<(String, String)> {
         let errors: Vec<&str> = p
             .errors
             .iter()
-            .flat_map(|e| [e.message.as_str(), e.resolution.as_str()])
+            .flat_map(|e| {
+                [
+                    e.message.as_str(),
+                    if e.resolved { &e.resolution } else { "" },
+                ]
+            })
             .filter(|t| !t.is_empty())
             .collect();
         raw.push((format!("phases[{i}].errors"), errors.join(" | ")));
@@ -512,6 +533,22 @@ mod tests {
         let many: Vec<String> = (0..=MAX_TERMS).map(|i| format!("w{i}")).collect();
         assert!(Query::parse(&many.join(" ")).is_err());
         assert!(Query::parse(&"x".repeat(100_000)).is_ok());
+    }
+
+    #[test]
+    fn fold_is_per_character_lowercase() {
+        for text in [
+            "",
+            "ABC",
+            "ÉCOLE ✅ Ab",
+            "İx",
+            "ΣΑΣ end",
+            "日本 A\tB",
+            "a\u{0}Ω",
+        ] {
+            let slow: String = text.chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(fold(text), slow, "{text:?}");
+        }
     }
 
     #[test]
