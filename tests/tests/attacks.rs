@@ -1321,7 +1321,7 @@ fn cleanup_decides_on_the_file_not_a_stale_index() {
         );
     }
     let index = index.join("\n") + "\n";
-    std::fs::write(&index_path, index.to_string()).expect("write stale index");
+    std::fs::write(&index_path, &index).expect("write stale index");
     let watch = world.watch();
     let ran = world.maestro(&["cleanup", "--older-than", "0s", "--yes"]);
     assert_ne!(ran.code, Some(101), "panicked: {ran}");

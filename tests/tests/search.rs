@@ -95,7 +95,7 @@ fn world_with_two() -> (World, String, String) {
 fn finds_every_field_in_active_and_archived_sessions() {
     let (world, auth, flaky) = world_with_two();
     let v = search(&world, &["flaky"]);
-    assert_eq!(ids(&v), [flaky.clone()]);
+    assert_eq!(ids(&v), [flaky.as_str()]);
     assert_eq!(v["hits"][0]["location"], "active");
     assert_eq!(fields(&v["hits"][0])[0], "task", "the task weighs most");
 
@@ -108,7 +108,7 @@ fn finds_every_field_in_active_and_archived_sessions() {
         ("token_store.rs", "phases[0].files"),
     ] {
         let v = search(&world, &[query]);
-        assert_eq!(ids(&v), [auth.clone()], "{query}: {v}");
+        assert_eq!(ids(&v), [auth.as_str()], "{query}: {v}");
         let hit = &v["hits"][0];
         assert_eq!(hit["location"], "archive", "{query}");
         assert_eq!(hit["status"], "paused");
@@ -116,18 +116,18 @@ fn finds_every_field_in_active_and_archived_sessions() {
     }
     // The orchestration log (body) is searched too.
     let v = search(&world, &["designed"]);
-    assert_eq!(ids(&v), [auth.clone()]);
+    assert_eq!(ids(&v), [auth.as_str()]);
     assert!(fields(&v["hits"][0]).contains(&"body".to_string()), "{v}");
 
     // Every word must match; a phrase must match as written.
     assert!(ids(&search(&world, &["token", "flaky"])).is_empty());
     assert!(ids(&search(&world, &["\"skew clock\""])).is_empty());
     // Filters.
-    assert_eq!(ids(&search(&world, &["--archived", "t"])), [auth.clone()]);
-    assert_eq!(ids(&search(&world, &["--active", "t"])), [flaky.clone()]);
+    assert_eq!(ids(&search(&world, &["--archived", "t"])), [auth.as_str()]);
+    assert_eq!(ids(&search(&world, &["--active", "t"])), [flaky.as_str()]);
     assert_eq!(
         ids(&search(&world, &["--status", "paused", "t"])),
-        [auth.clone()]
+        [auth.as_str()]
     );
     assert_eq!(ids(&search(&world, &["--limit", "1", "t"])).len(), 1);
 }
@@ -288,7 +288,7 @@ fn ranks_by_field_weight_then_newest_first() {
 fn a_stale_or_corrupt_search_index_never_hides_the_files() {
     let (world, auth, _) = world_with_two();
     let index = world.state().join(".search-index");
-    assert!(ids(&search(&world, &["middleware"])) == [auth.clone()]);
+    assert!(ids(&search(&world, &["middleware"])) == [auth.as_str()]);
     assert!(index.is_file(), "the search index is written");
 
     // Change the archived session after indexing (an edit in place, as an editor might).
@@ -303,12 +303,12 @@ fn a_stale_or_corrupt_search_index_never_hides_the_files() {
         ids(&search(&world, &["middleware"])).is_empty(),
         "stale entry not trusted"
     );
-    assert_eq!(ids(&search(&world, &["gateway"])), [auth.clone()]);
+    assert_eq!(ids(&search(&world, &["gateway"])), [auth.as_str()]);
 
     // A corrupt index is rebuilt; a lying one (same key, other text) only matters while the
     // file is unchanged, and garbage lines are ignored.
     std::fs::write(&index, b"\xff\xfe garbage\n\tno\tfields\n").expect("corrupt");
-    assert_eq!(ids(&search(&world, &["gateway"])), [auth.clone()]);
+    assert_eq!(ids(&search(&world, &["gateway"])), [auth.as_str()]);
     let rebuilt = std::fs::read_to_string(&index).expect("rebuilt");
     assert!(
         rebuilt.starts_with("maestro-session search index"),

@@ -305,11 +305,7 @@ pub fn rows_with(root: &Root, names: &[String], extra: Option<&Extra<'_>>) -> Ar
     let archive_path = root.join(archive);
     let path_of = |name: &str| archive_path.join(name).display().to_string();
 
-    // Per name: the cached row (and payload), or a parse, with the key to cache it under.
-    enum Slot<'t> {
-        Cached(SessionSummary, Option<&'t str>),
-        Parse,
-    }
+    // Per name: the cached row (and payload), or `None`: parse it.
     let mut slots = Vec::with_capacity(names.len());
     let mut keys = Vec::with_capacity(names.len());
     let mut to_parse = Vec::new();
@@ -321,11 +317,11 @@ pub fn rows_with(root: &Root, names: &[String], extra: Option<&Extra<'_>>) -> Ar
             .as_ref()
             .map(|e| fresh(e, name, key.as_deref()));
         match (row, payload) {
-            (Some(row), None) => slots.push(Slot::Cached(row, None)),
-            (Some(row), Some(Some(p))) => slots.push(Slot::Cached(row, Some(p))),
+            (Some(row), None) => slots.push(Some((row, None))),
+            (Some(row), Some(Some(p))) => slots.push(Some((row, Some(p)))),
             _ => {
                 to_parse.push(i);
-                slots.push(Slot::Parse);
+                slots.push(None);
             }
         }
         keys.push(key);
@@ -344,8 +340,8 @@ pub fn rows_with(root: &Root, names: &[String], extra: Option<&Extra<'_>>) -> Ar
     let mut parsed = parsed.into_iter();
     for ((name, slot), key) in names.iter().zip(slots).zip(keys) {
         let (row, payload) = match slot {
-            Slot::Cached(row, payload) => (row, payload.map(str::to_string)),
-            Slot::Parse => match parsed.next() {
+            Some((row, payload)) => (row, payload.map(str::to_string)),
+            None => match parsed.next() {
                 Some(Ok(done)) => done,
                 Some(Err(e)) => {
                     found.errors.push(e);

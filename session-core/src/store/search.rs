@@ -309,10 +309,13 @@ pub fn document(session: &SessionFile) -> String {
     out
 }
 
-/// How `document` (a search index payload) matches `query`: the score and, per matching
-/// field (in document order), its index among the fields and the terms found; `None` unless
-/// every term occurs in some field.
-pub fn rank(document: &str, query: &Query) -> Option<(u64, Vec<(usize, Vec<usize>)>)> {
+/// Per matching field of a document, in document order: its index among the document's fields
+/// and the indices (in [`Query::terms`]) of the terms found in it.
+pub type Matched = Vec<(usize, Vec<usize>)>;
+
+/// How `document` (a search index payload) matches `query`: the score and the fields that
+/// matched; `None` unless every term occurs in some field.
+pub fn rank(document: &str, query: &Query) -> Option<(u64, Matched)> {
     let folded = fold(document);
     // Quick refusal: a term missing from the whole line is missing from every field.
     if !query.terms.iter().all(|t| folded.contains(t.as_str())) {
@@ -376,13 +379,7 @@ pub fn snippet(text: &str, terms: &[&str]) -> String {
 
 /// The hit of the session `row` whose search document is `document`, ranked as `score` with
 /// `matched` (see [`rank`]).
-fn hit(
-    row: &SessionSummary,
-    document: &str,
-    query: &Query,
-    score: u64,
-    matched: &[(usize, Vec<usize>)],
-) -> Hit {
+fn hit(row: &SessionSummary, document: &str, query: &Query, score: u64, matched: &Matched) -> Hit {
     let original: Vec<&str> = document.split('\t').collect();
     let mut matches: Vec<FieldMatch> = matched
         .iter()
@@ -420,7 +417,7 @@ pub fn search_rows(
     query: &Query,
     filter: &SearchFilter,
 ) -> (Vec<Hit>, usize) {
-    let mut ranked: Vec<(u64, usize, Vec<(usize, Vec<usize>)>)> = rows
+    let mut ranked: Vec<(u64, usize, Matched)> = rows
         .iter()
         .zip(documents)
         .enumerate()
