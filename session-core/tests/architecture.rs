@@ -25,7 +25,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "workspace::env", "workspace::env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 7] = [
+const STORE_MODULES: [&str; 8] = [
     "mod",
     "listing",
     "index",
@@ -33,6 +33,7 @@ const STORE_MODULES: [&str; 7] = [
     "quarantine",
     "doctor",
     "write_document",
+    "search",
 ];
 
 fn src() -> PathBuf {
