@@ -32,6 +32,24 @@ fn colour(c: AnsiColor) -> Style {
     Style::new().fg_color(Some(c.into()))
 }
 
+/// Whether stdout shows colour: anstream's decision (a terminal, `NO_COLOR` unset, …), made
+/// once. Tables skip their styles when it does not, so nothing needs stripping.
+fn stdout_colour() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    })
+}
+
+/// [`paint`] for text printed on stdout: plain when stdout shows no colour.
+fn paint_stdout(style: Style, text: &str) -> String {
+    if stdout_colour() {
+        paint(style, text)
+    } else {
+        text.to_string()
+    }
+}
+
 fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
@@ -120,6 +138,7 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
     let last = header.len() - 1;
     let header: Vec<(String, Style)> = header.iter().map(|h| (h.to_string(), BOLD)).collect();
     let header_widths: Vec<usize> = header.iter().map(|(h, _)| width(h)).collect();
+    let colour = stdout_colour();
     for (row, row_widths) in
         std::iter::once((&header, &header_widths)).chain(rows.iter().zip(&cell_widths))
     {
@@ -128,11 +147,16 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
             if i > 0 {
                 out.push_str("  ");
             }
-            let _ = write!(out, "{style}{cell}");
+            if colour {
+                let _ = write!(out, "{style}");
+            }
+            out.push_str(cell);
             if i != last {
                 out.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(*w)));
             }
-            let _ = write!(out, "{style:#}");
+            if colour {
+                let _ = write!(out, "{style:#}");
+            }
         }
         let kept = out[start..].trim_end().len();
         out.truncate(start + kept);
@@ -224,7 +248,7 @@ pub fn list(rows: &[SessionSummary], wide: bool) -> String {
     out!(
         out,
         "{}",
-        paint(DIM, &format!("{} session(s); * = active", rows.len()))
+        paint_stdout(DIM, &format!("{} session(s); * = active", rows.len()))
     );
     out
 }
