@@ -95,7 +95,11 @@ pub fn broken(errors: &[Error], json_mode: bool) {
 /// The display width of `text` in terminal columns (a CJK character takes two).
 pub fn width(text: &str) -> usize {
     // Printable ASCII is one column a byte: skip the table lookups for the common case.
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    // (A fold without early exit, so the check runs over whole vectors of bytes.)
+    if text
+        .bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f))
+    {
         return text.len();
     }
     UnicodeWidthStr::width(text)
@@ -756,4 +760,26 @@ pub fn cleaned(r: &CleanupReport) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_unicode_width() {
+        let printable: String = (0x20u8..0x7f).map(char::from).collect();
+        for text in [
+            "",
+            printable.as_str(),
+            "tab\there",
+            "nul\0",
+            "del\x7f",
+            "日本語",
+            "é",
+            "a…b",
+        ] {
+            assert_eq!(width(text), UnicodeWidthStr::width(text), "{text:?}");
+        }
+    }
 }
