@@ -58,6 +58,10 @@ pub enum Command {
     Create(CreateArgs),
     /// List sessions (newest first).
     List(ListArgs),
+    /// Search every session, active and archived: task, phase names, downstream context,
+    /// errors, file manifests and the orchestration log; ranked, each hit with the fields it
+    /// matched.
+    Search(SearchArgs),
     /// Show everything about a session.
     Show {
         /// Session id or prefix (default: the active session).
@@ -307,6 +311,26 @@ pub struct ListArgs {
     /// cut with `…`).
     #[arg(long)]
     pub wide: bool,
+}
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words (all must occur, in any field; case-insensitive) and "quoted phrases".
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// At most this many hits (the best).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Only sessions of this status.
+    #[arg(long, value_parser = values::state::<SessionStatus>())]
+    pub status: Option<SessionStatus>,
+    /// Only archived sessions.
+    #[arg(long, conflicts_with = "active")]
+    pub archived: bool,
+    /// Only the active session.
+    #[arg(long)]
+    pub active: bool,
 }
 
 /// `phase`.

@@ -31,6 +31,24 @@ fn colour(c: AnsiColor) -> Style {
     Style::new().fg_color(Some(c.into()))
 }
 
+/// Whether stdout shows colour: anstream's decision (a terminal, `NO_COLOR` unset, …), made
+/// once. Tables skip their styles when it does not, so nothing needs stripping.
+fn stdout_colour() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    })
+}
+
+/// [`paint`] for text printed on stdout: plain when stdout shows no colour.
+fn paint_stdout(style: Style, text: &str) -> String {
+    if stdout_colour() {
+        paint(style, text)
+    } else {
+        text.to_string()
+    }
+}
+
 fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
@@ -75,6 +93,14 @@ pub fn broken(errors: &[Error], json_mode: bool) {
 
 /// The display width of `text` in terminal columns (a CJK character takes two).
 pub fn width(text: &str) -> usize {
+    // Printable ASCII is one column a byte: skip the table lookups for the common case.
+    // (A fold without early exit, so the check runs over whole vectors of bytes.)
+    if text
+        .bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x20) < 0x5f))
+    {
+        return text.len();
+    }
     UnicodeWidthStr::width(text)
 }
 
@@ -97,47 +123,47 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
-/// `text` followed by spaces up to `columns` display columns.
-fn pad(text: &str, columns: usize) -> String {
-    let fill = columns.saturating_sub(width(text));
-    format!("{text}{}", " ".repeat(fill))
-}
-
 /// A table with a bold header; each column is as wide as its widest cell (in display
-/// columns). The last column is not padded.
+/// columns). The last column is not padded. Cells are written straight into `out` (a 10,000
+/// row `list` is one pass, no string per cell).
 fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
+    use std::fmt::Write as _;
+    let cell_widths: Vec<Vec<usize>> = rows
+        .iter()
+        .map(|row| row.iter().map(|(cell, _)| width(cell)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-    for row in rows {
-        for (i, (cell, _)) in row.iter().enumerate() {
-            widths[i] = widths[i].max(width(cell));
+    for row in &cell_widths {
+        for (i, w) in row.iter().enumerate() {
+            widths[i] = widths[i].max(*w);
         }
     }
     let last = header.len() - 1;
-    let line: Vec<String> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            if i == last {
-                paint(BOLD, h)
-            } else {
-                paint(BOLD, &pad(h, widths[i]))
+    let header: Vec<(String, Style)> = header.iter().map(|h| (h.to_string(), BOLD)).collect();
+    let header_widths: Vec<usize> = header.iter().map(|(h, _)| width(h)).collect();
+    let colour = stdout_colour();
+    for (row, row_widths) in
+        std::iter::once((&header, &header_widths)).chain(rows.iter().zip(&cell_widths))
+    {
+        let start = out.len();
+        for (i, ((cell, style), w)) in row.iter().zip(row_widths).enumerate() {
+            if i > 0 {
+                out.push_str("  ");
             }
-        })
-        .collect();
-    out!(out, "{}", line.join("  "));
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(i, (cell, style))| {
-                if i == last {
-                    paint(*style, cell)
-                } else {
-                    paint(*style, &pad(cell, widths[i]))
-                }
-            })
-            .collect();
-        out!(out, "{}", line.join("  ").trim_end());
+            if colour {
+                let _ = write!(out, "{style}");
+            }
+            out.push_str(cell);
+            if i != last {
+                out.extend(std::iter::repeat_n(' ', widths[i].saturating_sub(*w)));
+            }
+            if colour {
+                let _ = write!(out, "{style:#}");
+            }
+        }
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
+        out.push('\n');
     }
 }
 
@@ -233,7 +259,7 @@ pub fn list(rows: &[SessionSummary], wide: bool, interrupted: Option<&str>) -> S
     out!(
         out,
         "{}",
-        paint(
+        paint_stdout(
             DIM,
             &format!(
                 "{} session(s); * = active{}",
@@ -753,4 +779,26 @@ pub fn cleaned(r: &CleanupReport) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_unicode_width() {
+        let printable: String = (0x20u8..0x7f).map(char::from).collect();
+        for text in [
+            "",
+            printable.as_str(),
+            "tab\there",
+            "nul\0",
+            "del\x7f",
+            "日本語",
+            "é",
+            "a…b",
+        ] {
+            assert_eq!(width(text), UnicodeWidthStr::width(text), "{text:?}");
+        }
+    }
 }

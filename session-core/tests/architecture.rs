@@ -25,7 +25,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 15] = [
+const STORE_MODULES: [&str; 16] = [
     "mod",
     "listing",
     "index",
@@ -41,6 +41,7 @@ const STORE_MODULES: [&str; 15] = [
     "usage",
     "export",
     "exporting",
+    "search",
 ];
 
 fn src() -> PathBuf {

@@ -759,6 +759,8 @@ fn content(world: &World) -> BTreeMap<PathBuf, Vec<u8>> {
     let state = Path::new(STATE_DIR).join("state");
     all.remove(&state.join(".lock"));
     all.remove(&state.join(".index.json"));
+    all.remove(&state.join(".list-index"));
+    all.remove(&state.join(".search-index"));
     all
 }
 
@@ -776,6 +778,7 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
     }
     let allowed = [
         ".index.json",
+        ".list-index",
         ".lock",
         "active-session.md",
         "archive",

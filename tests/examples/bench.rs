@@ -271,7 +271,7 @@ fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) 
             );
             std::fs::write(archive.join(format!("{id}.md")), body).expect("write");
         }
-        let index = world.state().join(".index.json");
+        let index = world.state().join(".list-index");
         let list = || {
             let mut c = world.cmd("maestro-session");
             c.arg("list");
@@ -289,6 +289,38 @@ fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) 
         let samples = measure(list, b"", 1, warm_runs, || {});
         cases.push(Case {
             label: format!("`maestro-session list`, {count} archived, index current"),
+            samples,
+        });
+        // Search: two words every session holds (all 10,000 are hits, ranked; 20 printed),
+        // and one word none holds (every document scanned, no hit).
+        let search_index = world.state().join(".search-index");
+        for (what, words) in [
+            ("every session matches", ["middleware", "failures"]),
+            ("no session matches", ["nowhere", "absent"]),
+        ] {
+            let search = || {
+                let mut c = world.cmd("maestro-session");
+                c.arg("search").args(words);
+                c
+            };
+            let samples = measure(search, b"", 1, warm_runs, || {});
+            cases.push(Case {
+                label: format!(
+                    "`maestro-session search`, {count} archived, {what}, indexes current"
+                ),
+                samples,
+            });
+        }
+        let search = || {
+            let mut c = world.cmd("maestro-session");
+            c.args(["search", "middleware"]);
+            c
+        };
+        let samples = measure(search, b"", 0, cold_runs, || {
+            let _ = std::fs::remove_file(&search_index);
+        });
+        cases.push(Case {
+            label: format!("`maestro-session search`, {count} archived, no search index (cold)"),
             samples,
         });
     }

@@ -273,6 +273,8 @@ fn write_state_refuses_files_the_tools_own() {
     for target in [
         ".lock",
         ".index.json",
+        ".list-index",
+        ".search-index",
         ".active-session.md.123-0-1.maestro-tmp",
         "intents/x.json",
         "notes.txt",
@@ -280,7 +282,7 @@ fn write_state_refuses_files_the_tools_own() {
         let world = World::new();
         world.create("Owned files", &[]);
         world.maestro(&["list"]).assert_ok();
-        std::fs::write(world.state().join(".index.json"), b"{}").expect("seed index");
+        std::fs::write(world.state().join(".list-index"), b"x").expect("seed index");
         let watch = world.watch();
         // The lock file's text may change with every lock taken; only its replacement counts.
         let without_lock = |mut t: Tree| {
@@ -1296,28 +1298,30 @@ fn cleanup_decides_on_the_file_not_a_stale_index() {
     world.create("Current work", &["--park"]);
     assert_eq!(world.show(&parked)["status"], "paused");
     world.maestro(&["list"]).assert_ok();
-    let index_path = world.state().join(".index.json");
-    let mut index: Value = std::fs::read(&index_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
+    // The list index: one line per file, `name\tkey\tid\ttask\tstatus\tstage\tcreated\tupdated…`.
+    let index_path = world.state().join(".list-index");
+    let index = std::fs::read_to_string(&index_path).unwrap_or_default();
     let mut staled = 0;
-    if let Some(entries) = index["entries"].as_object_mut() {
-        for entry in entries.values_mut() {
-            if let Some(row) = entry["row"].as_object_mut() {
-                row.insert("status".into(), "completed".into());
-                row.insert("updated".into(), "2020-01-01T00:00:00Z".into());
+    let index: Vec<String> = index
+        .lines()
+        .map(|line| {
+            let mut fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() > 7 {
+                fields[4] = "completed";
+                fields[7] = "2020-01-01T00:00:00Z";
                 staled += 1;
             }
-        }
-    }
+            fields.join("\t")
+        })
+        .collect();
     if staled == 0 {
         eprintln!(
             "no list index rows found in {}: nothing to stale",
             index_path.display()
         );
     }
-    std::fs::write(&index_path, index.to_string()).expect("write stale index");
+    let index = index.join("\n") + "\n";
+    std::fs::write(&index_path, &index).expect("write stale index");
     let watch = world.watch();
     let ran = world.maestro(&["cleanup", "--older-than", "0s", "--yes"]);
     assert_ne!(ran.code, Some(101), "panicked: {ran}");

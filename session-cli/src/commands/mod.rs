@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod events;
 mod lifecycle;
 pub mod report;
+mod search;
 mod sessions;
 mod tools;
 pub mod transfer;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         | Command::List(_)
         | Command::Show { .. }
         | Command::Status { new: None, .. } => sessions::run(&store, command, json),
+        Command::Search(a) => search::run(&store, a, json),
         Command::Archive { .. }
         | Command::Resume { .. }
         | Command::Fork { .. }

@@ -59,6 +59,32 @@ pub fn validate_relative(raw: &str) -> Result<PathBuf> {
     Ok(clean)
 }
 
+/// What identifies one version of a file on disk for a cache: inode, size in bytes and
+/// modification time (s and ns since the Unix epoch). A durable replace makes a new inode and
+/// an edit in place moves the mtime, so a changed file never keeps its stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// Inode number.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, whole seconds.
+    pub mtime_s: i64,
+    /// Modification time, nanoseconds within the second.
+    pub mtime_ns: i64,
+}
+
+impl std::fmt::Display for FileStamp {
+    /// `ino:size:mtime_s.mtime_ns`, the key caches store.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}.{}",
+            self.ino, self.size, self.mtime_s, self.mtime_ns
+        )
+    }
+}
+
 /// A folder that untrusted relative paths are resolved beneath.
 #[derive(Debug)]
 pub struct Root {
@@ -359,6 +385,38 @@ impl Root {
             .collect();
         names.sort();
         Ok(names)
+    }
+
+    /// The identity of each entry `names` of the folder `rel` (symlinks not followed): one
+    /// `statx` per name on the folder opened once, for caches keyed by file identity (the
+    /// list index). A name that is not a single plain component (`/`, `.`, `..`, empty, NUL),
+    /// is missing or cannot be inspected gets `None`. The folder is opened beneath the root.
+    ///
+    /// Errors: [`Error::PathRefused`] or [`Error::Io`] ("open folder") for the folder only.
+    pub fn entry_stamps(&self, rel: &Path, names: &[String]) -> Result<Vec<Option<FileStamp>>> {
+        let folder = self.folder(rel)?;
+        Ok(names
+            .iter()
+            .map(|name| {
+                let plain =
+                    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\0']);
+                if !plain {
+                    return None;
+                }
+                let st = rustix::fs::statat(
+                    &folder,
+                    name.as_str(),
+                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+                )
+                .ok()?;
+                Some(FileStamp {
+                    ino: st.st_ino,
+                    size: u64::try_from(st.st_size).unwrap_or(0),
+                    mtime_s: st.st_mtime,
+                    mtime_ns: st.st_mtime_nsec as i64,
+                })
+            })
+            .collect())
     }
 
     /// The metadata of `rel` itself (a symlink is not followed), or `None` when it does not

@@ -1,66 +1,239 @@
 //! The list index: a cache of the `list` row of each archived session file, in
-//! `state/.index.json`, so listing thousands of sessions parses only the files that changed.
+//! `state/.list-index`, so listing thousands of sessions parses only the files that changed;
+//! and the same rule for a second cache beside it whose payload the caller derives from the
+//! parsed session ([`Extra`]: the search index of [`crate::store::search`]).
 //!
-//! An entry is keyed by the file's name and its identity on disk (inode, size, mtime in ns).
-//! Every write of a session is a durable replace, which makes a new inode, and an edit in place
-//! changes the mtime, so a changed file always misses the cache and is parsed again. Files that
-//! do not parse are never cached: every listing parses and reports them. The index is written
-//! atomically and only when it changed; when it cannot be read or written it is simply rebuilt
-//! or skipped, never an error.
+//! An entry is keyed by the file's name and its identity on disk ([`FileStamp`]: inode, size,
+//! mtime in ns). Every write of a session is a durable replace, which makes a new inode, and an
+//! edit in place changes the mtime, so a changed file always misses the cache and is parsed
+//! again. Files that do not parse are never cached: every listing parses and reports them. The
+//! index is written with a fast replace (no fsync: it is a cache) and only when it changed;
+//! when it cannot be read or written it is simply rebuilt or skipped, never an error, and an
+//! entry that does not decode is a miss.
+//!
+//! Format (UTF-8, one line per file, read without a parser library so that 10,000 entries load
+//! in a few ms):
+//!
+//! ```text
+//! maestro-session list index 3
+//! <file name>\t<ino>:<size>:<mtime_s>.<mtime_ns>\t<payload>
+//! ```
+//!
+//! The list payload is the row's fields joined by tabs: `session_id`, `task`, `status`,
+//! `stage`, `created`, `updated`, `current_phase` (as JSON), `total_phases`, `phases_done`,
+//! `tokens`, `branch`; text escaped (`\\`, `\t`, `\n`, `\r`), an absent value `\-`. A file
+//! name holding a tab, a newline or a carriage return is never cached.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::session::lifecycle::SessionStatus;
+use crate::session::model::PhaseId;
 use crate::session::session_file::{Location, SessionFile};
 use crate::store::listing::SessionSummary;
+use crate::workspace::paths::ARCHIVE_REL;
 
 /// The index, relative to the state dir.
-pub const INDEX_REL: &str = "state/.index.json";
+pub const INDEX_REL: &str = "state/.list-index";
 /// File name of the index, in the `state/` folder.
-pub const INDEX_FILE: &str = ".index.json";
-/// The most bytes the index may hold (64 MiB, far above the ~5 MB of 10,000 sessions); a larger
-/// one is ignored and rebuilt.
+pub const INDEX_FILE: &str = ".list-index";
+/// The JSON index of earlier versions, removed when the new one is written.
+pub const LEGACY_INDEX_REL: &str = "state/.index.json";
+/// The most bytes the index may hold (64 MiB, far above the ~2.5 MB of 10,000 sessions); a
+/// larger one is ignored and rebuilt.
 pub const MAX_INDEX_BYTES: u64 = 64 * 1024 * 1024;
-const VERSION: u32 = 2;
+const MAGIC: &str = "maestro-session list index 3";
+/// The encoding of an absent value.
+const NONE: &str = "\\-";
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Index {
-    version: u32,
-    entries: HashMap<String, Entry>,
+/// A second cache kept by the list index's rule: one payload per archived file, derived from
+/// the parsed session by `derive` (called on listing threads), stored beside the list index
+/// in `rel` (beneath the state dir) with first line `magic`, at most `max_bytes`.
+pub struct Extra<'a> {
+    /// The cache file, relative to the state dir.
+    pub rel: &'a str,
+    /// Its first line; a file starting otherwise is rebuilt.
+    pub magic: &'a str,
+    /// Its size cap in bytes; a larger file is rebuilt.
+    pub max_bytes: u64,
+    /// The payload of one session: one line of text, no `\n` and no `\r`.
+    pub derive: &'a (dyn Fn(&SessionFile) -> String + Sync),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
-    key: String,
-    row: SessionSummary,
+/// What [`rows_with`] found in the archive.
+#[derive(Debug, Default)]
+pub struct Archived {
+    /// The rows of the files that parse (in the order of the names given, less those).
+    pub rows: Vec<SessionSummary>,
+    /// With an [`Extra`], each row's payload (same order as `rows`); else empty.
+    pub extra: Vec<String>,
+    /// The files that cannot be read or parsed.
+    pub errors: Vec<Error>,
 }
 
-/// The identity of the entry `rel` (not following a symlink): inode, size, mtime in ns.
-fn identity(root: &Root, rel: &Path) -> Option<String> {
-    use cap_std::fs::MetadataExt;
-    let m = root.metadata(rel).ok()??;
-    Some(format!(
-        "{}:{}:{}.{}",
-        m.ino(),
-        m.size(),
-        m.mtime(),
-        m.mtime_nsec()
-    ))
+/// One cache file as loaded: entries by file name, `(key, payload)` borrowed from `text`.
+struct Loaded {
+    text: String,
 }
 
-/// The index as stored, or an empty one when it is missing, not a regular file, too large or
-/// does not parse (it is a cache: it is then rebuilt).
-fn load(root: &Root) -> Index {
-    root.read_file(Path::new(INDEX_REL), MAX_INDEX_BYTES, false)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|i: &Index| i.version == VERSION)
-        .unwrap_or_default()
+impl Loaded {
+    /// The cache `rel` as stored, or an empty one when it is missing, not a regular file, too
+    /// large, not UTF-8 or of another version (it is a cache: it is then rebuilt).
+    fn read(root: &Root, rel: &str, magic: &str, cap: u64) -> Loaded {
+        let text = root
+            .read_file(Path::new(rel), cap, false)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .filter(|t| t.lines().next() == Some(magic))
+            .unwrap_or_default();
+        Loaded { text }
+    }
+
+    /// The entries: file name → (key, payload). Malformed lines are skipped (misses).
+    fn entries(&self) -> HashMap<&str, (&str, &str)> {
+        let mut out = HashMap::new();
+        for line in self.text.split('\n').skip(1) {
+            let mut parts = line.splitn(3, '\t');
+            if let (Some(name), Some(key), Some(payload)) =
+                (parts.next(), parts.next(), parts.next())
+            {
+                out.insert(name, (key, payload));
+            }
+        }
+        out
+    }
+
+    fn exists(&self) -> bool {
+        !self.text.is_empty()
+    }
+}
+
+/// Whether `name` can be a key of a line-oriented cache.
+fn cacheable(name: &str) -> bool {
+    !name.contains(['\t', '\n', '\r'])
+}
+
+/// Appends `text` escaped: `\` `\t` `\n` `\r` as two characters each.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The text `field` encodes (see [`push_escaped`]), `None` for a bad escape.
+fn unescape(field: &str) -> Option<String> {
+    if !field.contains('\\') {
+        return Some(field.to_string());
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+fn unescape_opt(field: &str) -> Option<Option<String>> {
+    if field == NONE {
+        Some(None)
+    } else {
+        unescape(field).map(Some)
+    }
+}
+
+fn push_opt(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => push_escaped(out, v),
+        None => out.push_str(NONE),
+    }
+}
+
+/// The list payload of `row` (see the module docs).
+fn encode_row(row: &SessionSummary) -> String {
+    let mut out = String::with_capacity(256);
+    push_escaped(&mut out, &row.session_id);
+    out.push('\t');
+    push_escaped(&mut out, &row.task);
+    out.push('\t');
+    out.push_str(row.status.as_str());
+    out.push('\t');
+    push_opt(&mut out, row.stage.as_deref());
+    out.push('\t');
+    push_escaped(&mut out, &row.created);
+    out.push('\t');
+    push_escaped(&mut out, &row.updated);
+    out.push('\t');
+    let phase = row
+        .current_phase
+        .as_ref()
+        .and_then(|p| serde_json::to_string(p).ok());
+    push_opt(&mut out, phase.as_deref());
+    for n in [row.total_phases as u64, row.phases_done as u64, row.tokens] {
+        out.push('\t');
+        out.push_str(&n.to_string());
+    }
+    out.push('\t');
+    push_opt(&mut out, row.branch.as_deref());
+    out
+}
+
+/// The row a list payload encodes, at `path`; `None` when it does not decode.
+fn decode_row(payload: &str, path: String) -> Option<SessionSummary> {
+    let f: Vec<&str> = payload.split('\t').collect();
+    let [
+        id,
+        task,
+        status,
+        stage,
+        created,
+        updated,
+        phase,
+        total,
+        done,
+        tokens,
+        branch,
+    ] = f.as_slice()
+    else {
+        return None;
+    };
+    let current_phase = match unescape_opt(phase)? {
+        Some(json) => Some(serde_json::from_str::<PhaseId>(&json).ok()?),
+        None => None,
+    };
+    Some(SessionSummary {
+        session_id: unescape(id)?,
+        task: unescape(task)?,
+        status: status.parse::<SessionStatus>().ok()?,
+        stage: unescape_opt(stage)?,
+        created: unescape(created)?,
+        updated: unescape(updated)?,
+        current_phase,
+        total_phases: total.parse().ok()?,
+        phases_done: done.parse().ok()?,
+        tokens: tokens.parse().ok()?,
+        branch: unescape_opt(branch)?,
+        location: Location::Archive,
+        path,
+    })
 }
 
 /// Why the stored index disagrees with the archive, for `doctor`: entries whose file is
@@ -76,28 +249,33 @@ pub fn drift(root: &Root, fresh: &HashMap<String, SessionSummary>) -> Vec<String
         }
         _ => {}
     }
-    let parsed = root
-        .read_file(rel, MAX_INDEX_BYTES, false)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Index>(&b).ok());
-    let Some(index) = parsed else {
+    let loaded = Loaded::read(root, INDEX_REL, MAGIC, MAX_INDEX_BYTES);
+    if !loaded.exists() {
         return vec!["the index cannot be read or parsed".into()];
-    };
+    }
+    let entries = loaded.entries();
+    let mut names: Vec<String> = entries.keys().map(|n| n.to_string()).collect();
+    names.sort();
+    let stamps = root
+        .entry_stamps(Path::new(ARCHIVE_REL), &names)
+        .unwrap_or_else(|_| vec![None; names.len()]);
     let mut out = Vec::new();
-    for (name, entry) in &index.entries {
-        let file = Path::new(crate::workspace::paths::ARCHIVE_REL).join(name);
-        if identity(root, &file).as_deref() != Some(entry.key.as_str()) {
+    for (name, stamp) in names.iter().zip(stamps) {
+        let Some(&(key, payload)) = entries.get(name.as_str()) else {
+            continue;
+        };
+        if stamp.map(|s| s.to_string()).as_deref() != Some(key) {
             continue;
         }
-        let mut cached = entry.row.clone();
-        match fresh.get(name) {
-            Some(row) => {
+        match (fresh.get(name), decode_row(payload, String::new())) {
+            (Some(row), Some(mut cached)) => {
                 cached.path.clone_from(&row.path);
                 if &cached != row {
                     out.push(format!("the cached row of {name} differs from the file"));
                 }
             }
-            None => out.push(format!("{name} is cached but does not parse")),
+            (Some(_), None) => out.push(format!("the cached row of {name} does not decode")),
+            (None, _) => out.push(format!("{name} is cached but does not parse")),
         }
     }
     out.sort();
@@ -108,90 +286,168 @@ pub fn drift(root: &Root, fresh: &HashMap<String, SessionSummary>) -> Vec<String
 /// `root`), from the index where unchanged, parsed (in parallel) otherwise; plus the errors of
 /// files that cannot be read or parsed.
 pub fn rows(root: &Root, names: &[String]) -> (Vec<SessionSummary>, Vec<Error>) {
-    let old = load(root);
-    let mut fresh = Index {
-        version: VERSION,
-        entries: HashMap::with_capacity(names.len()),
-    };
-    let mut rows = Vec::with_capacity(names.len());
+    let found = rows_with(root, names, None);
+    (found.rows, found.errors)
+}
+
+/// [`rows`], and with `extra` each row's payload of that second cache: a file changed since
+/// either cache saw it is parsed once (in parallel, [`std::thread::available_parallelism`]
+/// threads, at most 8) and both are brought up to date and rewritten when they changed.
+pub fn rows_with(root: &Root, names: &[String], extra: Option<&Extra<'_>>) -> Archived {
+    let archive = Path::new(ARCHIVE_REL);
+    let stamps = root
+        .entry_stamps(archive, names)
+        .unwrap_or_else(|_| vec![None; names.len()]);
+    let list = Loaded::read(root, INDEX_REL, MAGIC, MAX_INDEX_BYTES);
+    let list_entries = list.entries();
+    let more = extra.map(|x| Loaded::read(root, x.rel, x.magic, x.max_bytes));
+    let more_entries = more.as_ref().map(Loaded::entries);
+    let archive_path = root.join(archive);
+    let path_of = |name: &str| archive_path.join(name).display().to_string();
+
+    // Per name: the cached row (and payload), or `None`: parse it.
+    let mut slots = Vec::with_capacity(names.len());
+    let mut keys = Vec::with_capacity(names.len());
     let mut to_parse = Vec::new();
-    let archive = Path::new(crate::workspace::paths::ARCHIVE_REL);
-    for name in names {
-        let rel = archive.join(name);
-        let key = identity(root, &rel);
-        match (key, old.entries.get(name)) {
-            (Some(key), Some(entry)) if entry.key == key => {
-                let mut row = entry.row.clone();
-                row.path = root.join(&rel).display().to_string();
-                rows.push(row);
-                fresh.entries.insert(name.clone(), entry.clone());
+    for (i, (name, stamp)) in names.iter().zip(&stamps).enumerate() {
+        let key = stamp.filter(|_| cacheable(name)).map(|s| s.to_string());
+        let row =
+            fresh(&list_entries, name, key.as_deref()).and_then(|p| decode_row(p, path_of(name)));
+        let payload = more_entries
+            .as_ref()
+            .map(|e| fresh(e, name, key.as_deref()));
+        match (row, payload) {
+            (Some(row), None) => slots.push(Some((row, None))),
+            (Some(row), Some(Some(p))) => slots.push(Some((row, Some(p)))),
+            _ => {
+                to_parse.push(i);
+                slots.push(None);
             }
-            (key, _) => to_parse.push((name.clone(), key, rel)),
         }
+        keys.push(key);
     }
-    let parsed = parse_all(root, &to_parse);
-    let mut errors = Vec::new();
-    for ((name, key, _), result) in to_parse.iter().zip(parsed) {
-        match result {
-            Ok(row) => {
-                if let Some(key) = key {
-                    // The path is known from the file name; the index does not repeat it.
-                    let cached = SessionSummary {
-                        path: String::new(),
-                        ..row.clone()
-                    };
-                    fresh.entries.insert(
-                        name.clone(),
-                        Entry {
-                            key: key.clone(),
-                            row: cached,
-                        },
-                    );
+    let parsed = parse_all(root, names, &to_parse, extra.map(|x| x.derive));
+    // Rewrite only when something was parsed or an entry is gone (then both caches differ).
+    let dirty = !to_parse.is_empty()
+        || list_entries.len() != names.len()
+        || more_entries
+            .as_ref()
+            .is_some_and(|e| e.len() != names.len());
+
+    let mut found = Archived::default();
+    let mut list_out = String::from(MAGIC);
+    let mut more_out = extra.map(|x| String::from(x.magic));
+    let mut parsed = parsed.into_iter();
+    for ((name, slot), key) in names.iter().zip(slots).zip(keys) {
+        let (row, payload) = match slot {
+            Some((row, payload)) => (row, payload.map(str::to_string)),
+            None => match parsed.next() {
+                Some(Ok(done)) => done,
+                Some(Err(e)) => {
+                    found.errors.push(e);
+                    continue;
                 }
-                rows.push(row);
+                None => continue,
+            },
+        };
+        if dirty && let Some(k) = key.as_deref() {
+            push_line(&mut list_out, name, k, &encode_row(&row));
+            if let (Some(out), Some(p)) = (more_out.as_mut(), payload.as_deref()) {
+                push_line(out, name, k, p);
             }
-            Err(e) => errors.push(e),
         }
+        if extra.is_some() {
+            found.extra.push(payload.unwrap_or_default());
+        }
+        found.rows.push(row);
     }
-    let changed = !to_parse.is_empty() || fresh.entries.len() != old.entries.len();
-    if changed && let Ok(bytes) = serde_json::to_vec(&fresh) {
-        // Best effort: a read-only state dir only costs the next listing a parse.
+    if !dirty {
+        return found;
+    }
+    list_out.push('\n');
+    // Best effort: a read-only state dir only costs the next listing a parse.
+    if list_out != list.text {
         let _ = root.replace(
             Path::new(INDEX_REL),
-            &bytes,
+            list_out.as_bytes(),
             durable::STATE_FILE_MODE,
             false,
         );
+        if matches!(root.metadata(Path::new(LEGACY_INDEX_REL)), Ok(Some(_))) {
+            let _ = root.remove(Path::new(LEGACY_INDEX_REL));
+        }
     }
-    (rows, errors)
+    if let (Some(x), Some(mut out), Some(old)) = (extra, more_out, more) {
+        out.push('\n');
+        if out != old.text {
+            let _ = root.replace(
+                Path::new(x.rel),
+                out.as_bytes(),
+                durable::STATE_FILE_MODE,
+                false,
+            );
+        }
+    }
+    found
+}
+
+/// The payload of `name` in `entries` when it was cached under `key`.
+fn fresh<'t>(
+    entries: &HashMap<&str, (&str, &'t str)>,
+    name: &str,
+    key: Option<&str>,
+) -> Option<&'t str> {
+    entries
+        .get(name)
+        .filter(|(k, _)| Some(*k) == key)
+        .map(|(_, payload)| *payload)
+}
+
+fn push_line(out: &mut String, name: &str, key: &str, payload: &str) {
+    out.push('\n');
+    out.push_str(name);
+    out.push('\t');
+    out.push_str(key);
+    out.push('\t');
+    out.push_str(payload);
 }
 
 /// Removes the index (it is rebuilt by the next listing).
 pub fn forget(root: &Root) -> Result<()> {
-    match root.remove(Path::new(INDEX_REL)) {
-        Err(e) if e.is_not_found() => Ok(()),
-        other => other,
+    for rel in [INDEX_REL, LEGACY_INDEX_REL] {
+        match root.remove(Path::new(rel)) {
+            Err(e) if e.is_not_found() => {}
+            other => other?,
+        }
     }
+    Ok(())
 }
 
+type Parsed = Result<(SessionSummary, Option<String>)>;
+
+/// Parses `names[i]` for each `i` of `which` on up to 8 threads, in that order.
 fn parse_all(
     root: &Root,
-    items: &[(String, Option<String>, PathBuf)],
-) -> Vec<Result<SessionSummary>> {
+    names: &[String],
+    which: &[usize],
+    derive: Option<&(dyn Fn(&SessionFile) -> String + Sync)>,
+) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(8);
-    let chunk = items.len().div_ceil(threads).max(1);
+    let chunk = which.len().div_ceil(threads).max(1);
+    let archive = Path::new(ARCHIVE_REL);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
+        let handles: Vec<_> = which
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(_, _, rel)| {
-                            SessionFile::read_in(root, rel, Location::Archive)
-                                .map(|s| SessionSummary::of(&s))
+                        .map(|&i| {
+                            let rel = archive.join(&names[i]);
+                            SessionFile::read_in(root, &rel, Location::Archive)
+                                .map(|s| (SessionSummary::of(&s), derive.map(|d| d(&s))))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -199,9 +455,12 @@ fn parse_all(
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| {
+            .zip(which.chunks(chunk))
+            .flat_map(|(h, part)| {
                 h.join().unwrap_or_else(|_| {
-                    vec![Err(Error::Invalid("a listing thread panicked".into()))]
+                    part.iter()
+                        .map(|_| Err(Error::Invalid("a listing thread panicked".into())))
+                        .collect()
                 })
             })
             .collect()
@@ -216,6 +475,24 @@ mod tests {
     const YAML: &str = include_str!("../../../tests/fixtures/maestro-state/active-session.yaml.md");
 
     #[test]
+    fn rows_round_trip_through_the_line_format() {
+        let file = SessionFile::from_bytes(YAML.as_bytes(), Path::new("x.md"), Location::Archive)
+            .expect("fixture");
+        let mut row = SessionSummary::of(&file);
+        row.task = "tab\there\nnew \\line\r \\- ✓".into();
+        row.branch = Some(String::new());
+        row.stage = None;
+        row.current_phase = Some(PhaseId::Name("2\t\"a\"".into()));
+        let encoded = encode_row(&row);
+        assert!(!encoded.contains(['\n', '\r']), "{encoded}");
+        let back = decode_row(&encoded, row.path.clone()).expect("decodes");
+        assert_eq!(back, row);
+        assert_eq!(decode_row("too\tfew", String::new()), None);
+        assert_eq!(unescape("bad\\q"), None);
+        assert_eq!(unescape("trailing\\"), None);
+    }
+
+    #[test]
     fn cached_rows_follow_changes_and_broken_files_are_always_reported() {
         let t = tempfile::tempdir().expect("tmp");
         let archive = t.path().join("state/archive");
@@ -223,6 +500,7 @@ mod tests {
         let a = archive.join("a.md");
         std::fs::write(&a, YAML).expect("write");
         std::fs::write(archive.join("b.md"), "---\nstatus: [broken\n---\n").expect("write");
+        std::fs::write(t.path().join(LEGACY_INDEX_REL), "{}").expect("legacy");
         let root = Root::open(t.path()).expect("root");
         let index = t.path().join(INDEX_REL);
         let names = vec!["a.md".to_string(), "b.md".to_string()];
@@ -230,8 +508,15 @@ mod tests {
         let (rows, errors) = rows(&root, &names);
         assert_eq!((rows.len(), errors.len()), (1, 1));
         assert!(index.is_file());
+        assert!(!t.path().join(LEGACY_INDEX_REL).exists(), "legacy removed");
+        let written = std::fs::read_to_string(&index).expect("read");
         let (again, errors) = super::rows(&root, &names);
         assert_eq!(again, rows, "served from the index");
+        assert_eq!(
+            std::fs::read_to_string(&index).expect("read"),
+            written,
+            "unchanged"
+        );
         assert_eq!(
             errors.len(),
             1,
@@ -240,13 +525,8 @@ mod tests {
         let fresh: HashMap<String, SessionSummary> = [("a.md".to_string(), rows[0].clone())].into();
         assert!(drift(&root, &fresh).is_empty());
 
-        // A cached row that lies about an unchanged file is drift.
-        let mut stored: Index =
-            serde_json::from_slice(&std::fs::read(&index).expect("read")).expect("json");
-        if let Some(entry) = stored.entries.get_mut("a.md") {
-            entry.row.task = "lie".into();
-        }
-        std::fs::write(&index, serde_json::to_vec(&stored).expect("json")).expect("write");
+        // A cached row that lies about an unchanged file is drift, and is what the index serves.
+        std::fs::write(&index, written.replace("Add token", "Lie about")).expect("write");
         assert_eq!(drift(&root, &fresh).len(), 1);
 
         // Replace a.md (new inode) with a different status: the row follows.
@@ -265,11 +545,52 @@ mod tests {
             rows[0].status,
             crate::session::lifecycle::SessionStatus::Failed
         );
+        assert_eq!(rows[0].task, "Add token authentication to the REST API");
 
         // A corrupt index is rebuilt, and reported as drift until then.
-        std::fs::write(&index, "not json").expect("write");
+        std::fs::write(&index, "not an index").expect("write");
         assert_eq!(drift(&root, &fresh).len(), 1);
         let (rows, _) = super::rows(&root, &names);
         assert_eq!(rows.len(), 1);
+        assert!(
+            std::fs::read_to_string(&index)
+                .expect("read")
+                .starts_with(MAGIC)
+        );
+    }
+
+    #[test]
+    fn an_extra_cache_follows_the_same_rule() {
+        let t = tempfile::tempdir().expect("tmp");
+        let archive = t.path().join("state/archive");
+        std::fs::create_dir_all(&archive).expect("mkdir");
+        std::fs::write(archive.join("a.md"), YAML).expect("write");
+        let root = Root::open(t.path()).expect("root");
+        let names = vec!["a.md".to_string()];
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let derive = |s: &SessionFile| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            format!("task={}", s.meta.task)
+        };
+        let extra = Extra {
+            rel: "state/.extra",
+            magic: "extra 1",
+            max_bytes: 1 << 20,
+            derive: &derive,
+        };
+        // The list index alone is current: the extra cache still gets its parse.
+        let _ = rows(&root, &names);
+        let found = rows_with(&root, &names, Some(&extra));
+        assert_eq!(
+            found.extra,
+            ["task=Add token authentication to the REST API"]
+        );
+        let again = rows_with(&root, &names, Some(&extra));
+        assert_eq!(again.extra, found.extra);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1, "cached");
+        std::fs::write(t.path().join("state/.extra"), "garbage").expect("write");
+        let rebuilt = rows_with(&root, &names, Some(&extra));
+        assert_eq!(rebuilt.extra, found.extra);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

@@ -77,9 +77,45 @@ pub fn newest_first(a: &SessionSummary, b: &SessionSummary) -> Ordering {
         .then_with(|| a.session_id.cmp(&b.session_id))
 }
 
-/// Sorts `rows` in [`newest_first`] order.
+/// Sorts `rows` in [`newest_first`] order, each row's times parsed once (10,000 rows: about
+/// 20,000 parses instead of one per comparison).
 pub fn sort_newest_first(rows: &mut [SessionSummary]) {
-    rows.sort_by(newest_first);
+    rows.sort_by_cached_key(newest_first_key);
+}
+
+/// A key whose ascending order is [`newest_first`]'s: compare keys instead of rows to parse
+/// each row's times once.
+pub fn newest_first_key(row: &SessionSummary) -> NewestFirstKey {
+    NewestFirstKey {
+        updated: TimeKey::of(&row.updated),
+        created: TimeKey::of(&row.created),
+        session_id: row.session_id.clone(),
+    }
+}
+
+/// See [`newest_first_key`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NewestFirstKey {
+    updated: TimeKey,
+    created: TimeKey,
+    session_id: String,
+}
+
+/// A time in [`later_first`] order: parsed instants, latest first, then unparsable text,
+/// greatest first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum TimeKey {
+    Instant(std::cmp::Reverse<jiff::Timestamp>),
+    Text(std::cmp::Reverse<String>),
+}
+
+impl TimeKey {
+    fn of(text: &str) -> TimeKey {
+        match clock::parse_iso(text) {
+            Some(t) => TimeKey::Instant(std::cmp::Reverse(t)),
+            None => TimeKey::Text(std::cmp::Reverse(text.to_string())),
+        }
+    }
 }
 
 /// `a` before `b` when `a` is the later time.
@@ -229,6 +265,17 @@ mod tests {
             "a-old",
             "z-unparsable",
         ];
+        for a in &rows {
+            for b in &rows {
+                assert_eq!(
+                    newest_first_key(a).cmp(&newest_first_key(b)),
+                    newest_first(a, b),
+                    "{} vs {}",
+                    a.session_id,
+                    b.session_id
+                );
+            }
+        }
         for rotation in 0..rows.len() {
             let mut input = rows.clone();
             input.rotate_left(rotation);

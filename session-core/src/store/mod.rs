@@ -9,8 +9,8 @@
 //!
 //! Inside the store imports go one way: [`listing`] (the list row and its order) and [`intent`]
 //! (move records) depend on nothing here; [`index`] caches listing rows; `quarantine` sets files
-//! aside; this module uses them all. `doctor` and `write_document` add methods to [`Store`]
-//! and so depend on this module, which only declares them and re-exports their types.
+//! aside; this module uses them all. `doctor`, `write_document` and [`search`] add methods to
+//! [`Store`] and so depend on this module, which only declares them and re-exports their types.
 
 pub mod checkpoint;
 mod checkpointing;
@@ -24,6 +24,7 @@ pub mod listing;
 pub mod owner;
 mod quarantine;
 mod recording;
+pub mod search;
 pub mod usage;
 mod write_document;
 

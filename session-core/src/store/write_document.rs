@@ -216,6 +216,8 @@ mod tests {
         for refused in [
             "state/.lock",
             "state/.index.json",
+            "state/.list-index",
+            "state/.search-index",
             "state/.active-session.md.1-0-1.maestro-tmp",
             "state/intents/1-archive-x.json",
             "state/intents/x.md",

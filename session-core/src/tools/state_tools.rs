@@ -167,6 +167,8 @@ mod tests {
         for owned in [
             "docs/maestro/state/.lock",
             "docs/maestro/state/.index.json",
+            "docs/maestro/state/.list-index",
+            "docs/maestro/state/.search-index",
             "docs/maestro/state/intents/1-x-y.json",
             "docs/maestro/state/notes.txt",
         ] {
