@@ -12,7 +12,7 @@ use session_core::error::Error;
 use session_core::fs::durable;
 use session_core::store::Store;
 use session_core::store::export::{self, MAX_EXPORT_BYTES};
-use session_core::store::exporting::{ImportOptions, ImportReport};
+use session_core::store::export::{ImportOptions, ImportReport};
 
 use crate::output::Report;
 

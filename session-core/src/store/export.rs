@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::fs::beneath::Root;
 use crate::fs::durable;
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::{SessionId, check_file_id};
@@ -319,6 +320,58 @@ impl ExportFile {
             .as_deref()
             .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count())
     }
+}
+
+/// How `import` places the session.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Import under this id instead of the exported one.
+    pub as_id: Option<String>,
+    /// Make it the active session (see the module docs).
+    pub activate: bool,
+    /// With `activate`: park a non-terminal active session (archive it as paused).
+    pub park: bool,
+}
+
+/// What `import` did; the `--json` shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The session id it now has.
+    pub imported: String,
+    /// The id it was exported with, when `as_id` changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `active` or `archive`.
+    pub location: Location,
+    /// The session file, state-dir relative.
+    pub file: String,
+    /// Events imported (lines of the exported log, without the `import` event added).
+    pub events: usize,
+    /// Checkpoints imported.
+    pub checkpoints: usize,
+    /// Plan documents written or reused, project-relative.
+    pub plans: Vec<String>,
+    /// The session parked to make room (`activate` with `park`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parked: Option<String>,
+}
+
+/// `bytes` of the file `rel` beneath `root` as text, or [`Error::Corrupt`] saying it is not
+/// UTF-8 and so cannot be exported (`what`: what the file is, and what to do).
+pub(super) fn utf8(bytes: Vec<u8>, root: &Root, rel: &Path, what: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| Error::Corrupt {
+        path: root.join(rel),
+        line: None,
+        reason: format!(
+            "not valid UTF-8 (at byte {}), so it cannot be exported as {what}",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// A state-dir relative path as intent records and reports hold it.
+pub(super) fn path_text(rel: &Path) -> String {
+    rel.to_string_lossy().into_owned()
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod checkpointing;
 pub mod doctor;
 pub mod event_log;
 pub mod export;
-pub mod exporting;
+mod exporting;
 pub mod index;
 pub mod intent;
 pub mod listing;
@@ -25,6 +25,7 @@ pub mod owner;
 mod quarantine;
 mod recording;
 pub mod search;
+mod searching;
 pub mod usage;
 mod write_document;
 

@@ -30,12 +30,10 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::fs::beneath::Root;
 use crate::session::lifecycle::SessionStatus;
 use crate::session::session_file::{Location, SessionFile};
-use crate::store::index::{self, Extra};
+
 use crate::store::listing::{self, SessionSummary};
-use crate::store::{Store, active_in, archive_names};
 
 /// The search index, relative to the state dir.
 pub const SEARCH_INDEX_REL: &str = "state/.search-index";
@@ -44,7 +42,7 @@ pub const SEARCH_INDEX_FILE: &str = ".search-index";
 /// The most bytes the search index may hold (256 MiB; 10,000 sessions of the fixture's size
 /// take ~8 MB); a larger one is ignored and rebuilt.
 pub const MAX_SEARCH_INDEX_BYTES: u64 = 256 * 1024 * 1024;
-const MAGIC: &str = "maestro-session search index 1";
+pub(super) const MAGIC: &str = "maestro-session search index 1";
 /// The characters of one field that are searched (the rest is not).
 pub const FIELD_CHARS: usize = 2048;
 /// The characters of the body (orchestration log) that are searched.
@@ -440,62 +438,6 @@ pub fn search_rows(
         .map(|(score, i, matched)| hit(&rows[*i], &documents[*i], query, *score, matched))
         .collect();
     (hits, total)
-}
-
-/// Searches every session beneath the state dir `root`.
-fn search_in(root: &Root, query: Query, filter: &SearchFilter) -> Result<SearchReport> {
-    let mut rows = Vec::new();
-    let mut documents = Vec::new();
-    let mut unreadable = Vec::new();
-    if filter.location != Some(Location::Archive) {
-        match active_in(root) {
-            Ok(Some(s)) => {
-                rows.push(SessionSummary::of(&s));
-                documents.push(document(&s));
-            }
-            Ok(None) => {}
-            Err(e) => unreadable.push(e),
-        }
-    }
-    if filter.location != Some(Location::Active) {
-        let extra = Extra {
-            rel: SEARCH_INDEX_REL,
-            magic: MAGIC,
-            max_bytes: MAX_SEARCH_INDEX_BYTES,
-            derive: &document,
-        };
-        let found = index::rows_with(root, &archive_names(root)?, Some(&extra));
-        rows.extend(found.rows);
-        documents.extend(found.extra);
-        unreadable.extend(found.errors);
-    }
-    let (hits, total) = search_rows(&rows, &documents, &query, filter);
-    Ok(SearchReport {
-        query,
-        hits,
-        total,
-        unreadable,
-    })
-}
-
-impl Store {
-    /// Searches every session, active and archived, for `query` (see the module docs).
-    ///
-    /// Errors: [`Error::Invalid`] for a query without a term or with too many; I/O errors of
-    /// the state dir or the archive folder. Session files that do not parse are reported in
-    /// [`SearchReport::unreadable`].
-    pub fn search(&self, query: &str, filter: &SearchFilter) -> Result<SearchReport> {
-        let query = Query::parse(query)?;
-        match self.reader()? {
-            Some(root) => search_in(&root, query, filter),
-            None => Ok(SearchReport {
-                query,
-                hits: Vec::new(),
-                total: 0,
-                unreadable: Vec::new(),
-            }),
-        }
-    }
 }
 
 #[cfg(test)]
