@@ -292,7 +292,7 @@ fn store_modules_import_each_other_without_a_cycle() {
     assert_eq!(find_cycle(&graph), None, "{graph:?}");
     // The file formats know nothing of the store; the `impl Store` halves (`recording`,
     // `checkpointing`, `doctor`, `write_document`) use them and the store.
-    for leaf in ["listing", "intent", "quarantine", "event_log", "checkpoint", "export"] {
+    for leaf in ["listing", "intent", "quarantine", "event_log", "checkpoint"] {
         assert!(graph[leaf].is_empty(), "{leaf} uses {:?}", graph[leaf]);
     }
     assert_eq!(graph["index"], BTreeSet::from(["listing".to_string()]));
