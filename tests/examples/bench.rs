@@ -177,6 +177,7 @@ fn main() {
     }
 
     cli_cases(&mut cases, &session, warmup, runs);
+    event_log_cases(&mut cases, warmup, runs);
 
     let node_median = ms(percentile(&cases[0].samples, 0.5));
     println!("Runs per row: {runs} after {warmup} warm-up runs; whole-process wall time in ms.\n");
@@ -321,6 +322,37 @@ fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) 
         });
         cases.push(Case {
             label: format!("`maestro-session search`, {count} archived, no search index (cold)"),
+            samples,
+        });
+    }
+}
+
+/// The event log's cost per change, in-process: one `phase complete`-sized line appended to a
+/// session's log beneath the state dir, with the `fdatasync` a locked change pays (after the
+/// lock is released) and without it, as the hooks append.
+fn event_log_cases(cases: &mut Vec<Case>, warmup: usize, runs: usize) {
+    use session_core::fs::beneath::Root;
+    use session_core::store::event_log::{Actor, Change, Event, append, diff};
+    let world = World::new().with_active_session();
+    let root = Root::open(&world.project().join("docs/maestro")).expect("state dir");
+    let before = serde_json::json!({"phases": [{"status": "in_progress"}]});
+    let after = serde_json::json!({"phases": [{"status": "completed"}]});
+    let changes: Vec<Change> = diff(Some(&before), Some(&after));
+    let event = Event::new(&Actor::Cli, "phase complete", "bench-session", changes);
+    for (label, sync) in [
+        ("with fdatasync, as a locked change", true),
+        ("without, as a hook", false),
+    ] {
+        let mut samples = Vec::with_capacity(runs);
+        for i in 0..warmup + runs {
+            let started = Instant::now();
+            append(&root, &event, sync).expect("append");
+            if i >= warmup {
+                samples.push(started.elapsed());
+            }
+        }
+        cases.push(Case {
+            label: format!("event log: one change's line appended ({label}; in-process)"),
             samples,
         });
     }

@@ -3,7 +3,7 @@
 //! and the same rule for a second cache beside it whose payload the caller derives from the
 //! parsed session ([`Extra`]: the search index of [`crate::store::search`]).
 //!
-//! An entry is keyed by the file's name and its identity on disk ([`FileStamp`]: inode, size,
+//! An entry is keyed by the file's name and its identity on disk (`FileStamp`: inode, size,
 //! mtime in ns). Every write of a session is a durable replace, which makes a new inode, and an
 //! edit in place changes the mtime, so a changed file always misses the cache and is parsed
 //! again. Files that do not parse are never cached: every listing parses and reports them. The

@@ -22,7 +22,7 @@
 //! first; equal scores in `list` order ([`listing::newest_first`]).
 //!
 //! **Speed**: the searchable text of each archived session is cached in the search index,
-//! `state/.search-index`, by the list index's rule ([`index::rows_with`]): keyed by the file's
+//! `state/.search-index`, by the list index's rule ([`super::index::rows_with`]): keyed by the file's
 //! identity, a changed file parsed again, a corrupt or missing index rebuilt, never trusted
 //! over the session files. One line per session, `<file name>\t<key>\t<field>=<text>\t…`
 //! (texts hold no tab or newline: whitespace is collapsed to spaces).
@@ -293,7 +293,7 @@ pub fn fields(session: &SessionFile) -> Vec<(String, String)> {
 }
 
 /// The search index payload of `session`: `<field>=<text>` joined by tabs (no tab or
-/// newline inside: see [`collapse`]).
+/// newline inside: see `collapse`).
 pub fn document(session: &SessionFile) -> String {
     let mut out = String::new();
     for (field, text) in fields(session) {
@@ -343,7 +343,7 @@ pub fn rank(document: &str, query: &Query) -> Option<(u64, Matched)> {
     found.iter().all(|f| *f).then_some((score, matched))
 }
 
-/// Up to [`SNIPPET_CHARS`] characters of `text` around the first occurrence of a folded term
+/// Up to `SNIPPET_CHARS` characters of `text` around the first occurrence of a folded term
 /// in its fold ([`fold`]), counted in characters; `…` marks a cut. The whole start when no
 /// term occurs.
 pub fn snippet(text: &str, terms: &[&str]) -> String {

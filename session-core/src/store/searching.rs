@@ -52,7 +52,7 @@ impl Store {
 
     /// Searches every session, active and archived, for `query` (see the module docs).
     ///
-    /// Errors: [`Error::Invalid`] for a query without a term or with too many; I/O errors of
+    /// Errors: [`crate::Error::Invalid`] for a query without a term or with too many; I/O errors of
     /// the state dir or the archive folder. Session files that do not parse are reported in
     /// [`SearchReport::unreadable`].
     pub fn search(&self, query: &str, filter: &SearchFilter) -> Result<SearchReport> {
