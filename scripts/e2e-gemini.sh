@@ -109,8 +109,15 @@ session="$PROJECT/docs/maestro/state/active-session.md"
 run_gemini "$(printf 'agent: coder\npause the session')" "$FIXTURES/fake-responses-state-tools.jsonl" > "$world/out2.txt" 2> "$world/err2.txt" \
     || fail "gemini exited non-zero: $(tail -5 "$world/err2.txt")"
 grep -qx 'status: "paused"' "$session" || fail "write-state did not pause the session: $(head -8 "$session")"
-cmp -s "$session" "$PROJECT/readback.md" || fail "read-state did not print the file back"
+# read-state printed the file as write-state left it; AfterAgent then added the turn's tokens
+# from Gemini's chat record (transcript_usage), so compare with the token lines left out.
+notokens() { grep -v -e '^updated:' -e 'total_input:' -e 'total_output:' -e '^      input:' -e '^      output:' "$1" | sed '/^transcript_usage:/,/^[a-z]/{/^transcript_usage:/d;/^ /d}'; }
+notokens "$session" > "$world/session.cmp"; notokens "$PROJECT/readback.md" > "$world/readback.cmp"
+cmp -s "$world/session.cmp" "$world/readback.cmp" || fail "read-state did not print the file back: $(diff "$world/readback.cmp" "$world/session.cmp" | head -20)"
 ok "write-state replaced the session file and read-state printed it back"
+grep -q '^transcript_usage:' "$session" && grep -qF '/.gemini/tmp/' "$session" \
+    || fail "AfterAgent did not count the turn's tokens from Gemini's chat record: $(sed -n '/^token_usage:/,/^[a-z]/p' "$session")"
+ok "AfterAgent counted the turn's tokens from Gemini's chat record (transcript_usage)"
 grep -q '^ERROR: .*active-session.md:2: invalid YAML frontmatter' "$PROJECT/refused.txt" || fail "broken write not refused: $(cat "$PROJECT/refused.txt")"
 head -2 "$session" | grep -q '^session_id: "2026-11-20-rest-api-auth"' || fail "refused write damaged the session"
 ok "a broken frontmatter from the shell was refused naming line 2, the session intact"
@@ -182,11 +189,13 @@ echo "scenario 7: /maestro:status with an active session, in default approval mo
 # The log quotes an agent the way an error record can: the hooks must not take the session
 # state in the prompt for a delegation and hold the status reply to a handoff report.
 printf '\nagent: coder\n' >> "$session"
+# The model sees the file as it is now; AfterAgent then records the turn's transcript offset.
+cp "$session" "$world/status-session.md"
 : > "$MAESTRO_HOOK_LOG"; fresh_chats
 GEMINI_APPROVAL=default run_gemini "/maestro:status" "$FIXTURES/fake-responses-status.jsonl" > "$world/out7.txt" 2> "$world/err7.txt" \
     || fail "gemini exited non-zero: $(tail -5 "$world/err7.txt")"
 sent_prompt /maestro:status > "$world/sent7.txt" || fail "no recorded /maestro:status message"
-state_is "$world/sent7.txt" "$session" || fail "the session file did not reach the model"
+state_is "$world/sent7.txt" "$world/status-session.md" || fail "the session file did not reach the model"
 has_text "$world/sent7.txt" "$(printf '<session-state>\n---\nsession_id: "2026-11-20-rest-api-auth"\n')" || fail "the frontmatter does not open the session state"
 log_has before-agent '"agent":null' || fail "before-agent took the session state for a delegation"
 log_has after-agent '"answer":{"decision":"allow"}' || fail "after-agent did not allow the status reply"

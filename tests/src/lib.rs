@@ -955,3 +955,52 @@ pub fn doctor_problems<'v>(
         .map(|a| a.iter().filter(|p| p["kind"] == kind).collect())
         .unwrap_or_default()
 }
+
+/// The lines a spawned `child` writes on stdout, as they come (a reader thread; the child's
+/// stdout must be piped). For commands that stream: `log --follow`, `watch`.
+pub fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("the child's stdout is piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The next line from [`lines_of`], failing the test after [`HANG_GUARD`].
+pub fn next_line(lines: &std::sync::mpsc::Receiver<String>) -> String {
+    lines
+        .recv_timeout(HANG_GUARD)
+        .unwrap_or_else(|e| panic!("no line within {HANG_GUARD:?}: {e}"))
+}
+
+/// Waits for `child` to end; after [`HANG_GUARD`] kills it and fails the test with `what`.
+pub fn wait_child(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("{what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Sends SIGINT (Ctrl-C) to `child` and waits for it to end (see [`wait_child`]).
+pub fn interrupt(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success(), "kill -INT {}", child.id());
+    wait_child(child, what)
+}

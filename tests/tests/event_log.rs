@@ -5,13 +5,13 @@
 //! on a line of its own.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Instant;
+use std::process::Stdio;
 
-use e2e_tests::{HANG_GUARD, Ran, World, fixture, json_out, run, session_doc, stderr_lines};
+use e2e_tests::{
+    Ran, World, fixture, interrupt, json_out, lines_of, next_line, run, session_doc, stderr_lines,
+};
 use serde_json::{Value, json};
 
 /// The session of `fixtures/maestro-state/active-session.yaml.md`.
@@ -365,46 +365,6 @@ fn a_kill_mid_append_leaves_a_torn_line_that_is_skipped_reported_and_fixed() {
     );
 }
 
-/// The lines `child` writes on stdout, as they come.
-fn lines_of(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_line(lines: &Receiver<String>) -> String {
-    lines
-        .recv_timeout(HANG_GUARD)
-        .unwrap_or_else(|e| panic!("no line within {HANG_GUARD:?}: {e}"))
-}
-
-fn interrupt(child: &mut Child) -> std::process::ExitStatus {
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
-    let deadline = Instant::now() + HANG_GUARD;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "log --follow did not end on Ctrl-C"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn follow_prints_appended_events_and_ends_on_ctrl_c() {
     // A session without a log yet (written before the log existed): the file is created later.
@@ -442,6 +402,6 @@ fn follow_prints_appended_events_and_ends_on_ctrl_c() {
     let second: Value = serde_json::from_str(&next_line(&lines)).expect("json line");
     assert_eq!(second["op"], "error add");
     assert_eq!(second["session"], FIXTURE_SESSION);
-    let status = interrupt(&mut child);
+    let status = interrupt(&mut child, "log --follow did not end on Ctrl-C");
     assert_eq!(status.code(), Some(0), "{status:?}");
 }

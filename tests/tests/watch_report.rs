@@ -5,12 +5,11 @@
 //! phase, escapes everything a session holds, loads nothing, and is written only where asked.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use e2e_tests::{HANG_GUARD, Ran, Tree, World};
+use e2e_tests::{HANG_GUARD, Ran, Tree, World, interrupt, lines_of, next_line, wait_child};
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
@@ -173,7 +172,7 @@ fn watch_json_streams_events_and_ends_on_ctrl_c() {
             saw_session = true;
         }
     }
-    let status = interrupt(&mut child);
+    let status = interrupt(&mut child, "watch did not end on Ctrl-C");
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
 
@@ -188,7 +187,7 @@ fn watch_into_a_pipe_whose_reader_goes_away_exits_0() {
     assert!(n > 0);
     drop(stdout);
     // The next change would find the pipe closed too; without one, watch must notice anyway.
-    let status = wait(&mut child, "watch did not end when its reader went away");
+    let status = wait_child(&mut child, "watch did not end when its reader went away");
     let mut stderr = String::new();
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut stderr);
@@ -286,48 +285,4 @@ fn spawn(world: &World, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .stdin(Stdio::null());
     cmd.spawn().expect("spawn watch")
-}
-
-/// The lines `child` writes on stdout, as they come.
-fn lines_of(child: &mut Child) -> Receiver<String> {
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_line(lines: &Receiver<String>) -> String {
-    lines
-        .recv_timeout(HANG_GUARD)
-        .unwrap_or_else(|e| panic!("no line within {HANG_GUARD:?}: {e}"))
-}
-
-fn interrupt(child: &mut Child) -> std::process::ExitStatus {
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill -INT");
-    assert!(status.success());
-    wait(child, "watch did not end on Ctrl-C")
-}
-
-fn wait(child: &mut Child, what: &str) -> std::process::ExitStatus {
-    let deadline = Instant::now() + HANG_GUARD;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("{what}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::env::Env;
-use crate::env_vars::EnvVars;
 use crate::hooks::context::ContextCache;
-use crate::hooks::state::{ACTIVE_AGENT, AGENTS_DIR, CONTEXT_CACHE, DEFAULT_BASE, ttl_from};
+use crate::hooks::state::{ACTIVE_AGENT, AGENTS_DIR, CONTEXT_CACHE, ttl_from};
 
 /// Largest file read here, in bytes (an agent name is short; the cache is capped at 1 MiB by
 /// its writer).
@@ -36,23 +35,14 @@ pub struct LiveAgent {
     pub active: bool,
 }
 
-/// The hook base as configured (`$MAESTRO_HOOKS_DIR`, else [`DEFAULT_BASE`]), or the fallback
+/// The hook base as configured (`$MAESTRO_HOOKS_DIR`, else `DEFAULT_BASE`), or the fallback
 /// `<TMPDIR>/maestro-hooks-<uid>` when the configured one is not a real folder; `None` when
 /// neither is. Nothing is created.
 pub fn base(env: &Env) -> Option<PathBuf> {
-    let configured = env
-        .get(EnvVars::MAESTRO_HOOKS_DIR)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE));
+    let (configured, fallback) = super::state::base_candidates(env);
     if is_real_dir(&configured) {
         return Some(configured);
     }
-    let uid = rustix::process::getuid().as_raw();
-    let tmp = env
-        .get(EnvVars::TMPDIR)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp"));
-    let fallback = tmp.join(format!("maestro-hooks-{uid}"));
     is_real_dir(&fallback).then_some(fallback)
 }
 
@@ -156,6 +146,7 @@ fn read_name(path: &Path) -> Option<String> {
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
+    use crate::env_vars::EnvVars;
 
     fn env_with(base: &Path) -> Env {
         Env::from_pairs([(

@@ -31,6 +31,22 @@ use crate::session::session_id::SessionId;
 
 /// The default base.
 pub const DEFAULT_BASE: &str = "/tmp/maestro-hooks";
+
+/// Where the hook base is, in order: `$MAESTRO_HOOKS_DIR`, else [`DEFAULT_BASE`]; and the
+/// fallback used when that one is not a usable private folder,
+/// `<$TMPDIR, else /tmp>/maestro-hooks-<uid>`. Nothing is checked or created.
+pub fn base_candidates(env: &Env) -> (PathBuf, PathBuf) {
+    let configured = env
+        .get(EnvVars::MAESTRO_HOOKS_DIR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE));
+    let uid = rustix::process::getuid().as_raw();
+    let tmp = env
+        .get(EnvVars::TMPDIR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    (configured, tmp.join(format!("maestro-hooks-{uid}")))
+}
 /// Default idle time after which a session folder is pruned, in s.
 pub const DEFAULT_TTL_SECS: u64 = 2 * 60 * 60;
 /// Least time between two prunes, in s.
@@ -61,27 +77,19 @@ pub struct HookBase {
 }
 
 impl HookBase {
-    /// Resolves and checks the base from `env`, creating it 0700 if missing.
+    /// Resolves and checks the base from `env` ([`base_candidates`]), creating it 0700 if
+    /// missing.
     ///
     /// Errors: [`Error::Io`] / [`Error::Refused`] when neither the configured base nor the
     /// fallback is usable.
     pub fn resolve(env: &Env) -> Result<HookBase> {
-        let configured = env
-            .get(EnvVars::MAESTRO_HOOKS_DIR)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE));
+        let (configured, fallback) = base_candidates(env);
         match ensure_private_dir(&configured) {
             Ok(()) => Ok(HookBase {
                 path: configured,
                 fallback_notice: None,
             }),
             Err(why) => {
-                let uid = rustix::process::getuid().as_raw();
-                let tmp = env
-                    .get(EnvVars::TMPDIR)
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| PathBuf::from("/tmp"));
-                let fallback = tmp.join(format!("maestro-hooks-{uid}"));
                 ensure_private_dir(&fallback).map_err(|e| {
                     Error::Invalid(format!(
                         "hook base {} is not usable ({why}) and neither is the fallback {} ({e})",
