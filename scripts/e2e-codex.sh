@@ -209,7 +209,13 @@ ok "the --json stream has no hook error; the sub-agent got our context and our b
 if [ "$mcp" = 1 ]; then
     ok "Codex started maestro-session mcp, offered its tools and the lead's get_session_status call reached it"
 fi
-cmp -s "$PROJECT/docs/maestro/state/active-session.md" "$world/session.before" || fail "the hooks changed the session file"
+notokens "$PROJECT/docs/maestro/state/active-session.md" > "$world/session.after.cmp"
+notokens "$world/session.before" > "$world/session.before.cmp"
+cmp -s "$world/session.after.cmp" "$world/session.before.cmp" \
+    || fail "the hooks changed the session file beyond token accounting: $(diff "$world/session.before.cmp" "$world/session.after.cmp" | head -20)"
+sed -n '/^transcript_usage:/,/^  transcripts:/p' "$PROJECT/docs/maestro/state/active-session.md" | grep -q '^    coder:' \
+    || fail "SubagentStop did not count the coder's tokens from its Codex rollout"
+ok "the hooks changed the session only to count the coder's tokens from its real Codex rollout"
 
 if [ "$record" = 1 ]; then
     fixtures="$ROOT/tests/fixtures/codex"

@@ -88,3 +88,11 @@ e2e_cleanup() {
     if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
     if [ "$keep" = 1 ]; then echo "scratch world: $world"; else rm -rf "$world"; fi
 }
+
+# A session file without what automatic token accounting changes (`updated`, the token counts
+# and our `transcript_usage` block), for comparing a file before and after a turn whose
+# sub-agent's transcript the hooks counted: notokens FILE.
+notokens() {
+    grep -v '^updated:' "$1" \
+        | sed -e '/^token_usage:/,/^[a-z]/{/^ /d}' -e '/^transcript_usage:/,/^[a-z]/{/^transcript_usage:/d;/^ /d}'
+}
