@@ -18,6 +18,10 @@ mod values;
 
 use clap::Parser;
 
+/// mimalloc: listing 10,000 sessions is mostly small allocations (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Arguments are OsString: a non-UTF-8 one where text is expected is clap's usage error.
     let code = match args::Cli::try_parse_from(std::env::args_os()) {
