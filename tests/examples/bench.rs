@@ -351,6 +351,7 @@ fn event_log_cases(cases: &mut Vec<Case>, warmup: usize, runs: usize) {
                 samples.push(started.elapsed());
             }
         }
+        samples.sort();
         cases.push(Case {
             label: format!("event log: one change's line appended ({label}; in-process)"),
             samples,
