@@ -1,6 +1,6 @@
 //! `maestro-session setup`: write the Gemini CLI extension files and user policy, print or
 //! merge the Claude Code settings block, write the Claude Code plugin folder, merge the Codex
-//! hooks and MCP server. The content is `session_core::integration`'s, `gemini_commands`' and
+//! hooks and MCP server, write the Qwen Code extension. The content is `session_core::integration`'s, `gemini_commands`' and
 //! `gemini_policy`'s.
 
 use std::path::{Path, PathBuf};
@@ -65,6 +65,31 @@ pub enum Setup {
     /// again changes nothing. A file that does not parse is left as it is (exit 3, naming the
     /// file and line). Codex runs the new hooks only after you trust them (printed below).
     Codex(CodexArgs),
+    /// Write the Qwen Code extension maestro-session: its qwen-extension.json registers the
+    /// hooks and the MCP server.
+    ///
+    /// The folder defaults to $QWEN_HOME, else ~/.qwen, then extensions/maestro-session. What
+    /// else the manifest holds is kept; running this again changes nothing. A manifest that
+    /// does not parse, or is another extension's, is left as it is (exit 3).
+    Qwen(QwenArgs),
+}
+
+/// `setup qwen`.
+#[derive(Debug, clap::Args)]
+pub struct QwenArgs {
+    /// Folder holding the hook executables (valid UTF-8, no `$`: it is written into JSON that
+    /// Qwen Code expands).
+    #[arg(long, value_parser = crate::args::utf8_path())]
+    pub bin_dir: PathBuf,
+    /// The extension folder [default: <qwen home>/extensions/maestro-session].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Absolute path of the maestro-session that serves MCP [default: this executable].
+    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    pub mcp_command: Option<PathBuf>,
+    /// Register the hooks only (an MCP server entry of ours is removed).
+    #[arg(long)]
+    pub no_mcp: bool,
 }
 
 /// `setup codex`.
@@ -105,6 +130,7 @@ impl Setup {
             Setup::Claude { .. } => "claude",
             Setup::ClaudePlugin { .. } => "claude-plugin",
             Setup::Codex(_) => "codex",
+            Setup::Qwen(_) => "qwen",
         }
     }
 }
@@ -191,6 +217,7 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             }
         }
         Setup::Codex(args) => out = run_codex(args)?,
+        Setup::Qwen(args) => out = run_qwen(args)?,
         Setup::ClaudePlugin {
             dir,
             bin_dir,
@@ -340,6 +367,71 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
         }
     }
     let _ = writeln!(out, "{}", codex::trust_notice(&hooks_path, hooks.changed));
+    Ok(out)
+}
+
+/// `setup qwen`: merges the manifest (nothing is written when it does not parse), writes it
+/// when it changed, and says what it did.
+fn run_qwen(args: QwenArgs) -> anyhow::Result<String> {
+    use session_core::integration::qwen;
+    use std::fmt::Write as _;
+
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => qwen::extension_dir(
+            &qwen::home(
+                std::env::var_os(EnvVars::QWEN_HOME),
+                std::env::var_os(EnvVars::HOME),
+            )
+            .context("neither QWEN_HOME nor HOME is set; give --dir")?,
+        ),
+    };
+    let bin_dir = absolute(&args.bin_dir)?;
+    let bin_dir = bin_dir.to_string_lossy();
+    let command = match (args.no_mcp, args.mcp_command) {
+        (true, _) => None,
+        (false, Some(path)) => Some(absolute(&path)?),
+        (false, None) => {
+            Some(std::env::current_exe().context("find this executable for --mcp-command")?)
+        }
+    };
+    let command = command.map(|c| c.to_string_lossy().into_owned());
+    let install = qwen::Install {
+        bin_dir: &bin_dir,
+        mcp_command: command.as_deref(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let (path, existing) = read_config_file(
+        &dir.join(qwen::MANIFEST_FILE),
+        "a Qwen Code extension manifest",
+    )?;
+    let merged = qwen::merge_manifest(&existing, &path, &install)?;
+    write_if_changed(&path, &merged)?;
+    let events: Vec<&str> = qwen::EVENTS.iter().map(|(event, _)| *event).collect();
+    let mut what = format!(
+        "hooks {} ({}/<hook> --runtime qwen)",
+        events.join(", "),
+        bin_dir.trim_end_matches('/')
+    );
+    if let Some(command) = &command {
+        let _ = write!(
+            what,
+            " and MCP server {} ({command} mcp)",
+            qwen::MCP_SERVER_NAME
+        );
+    }
+    let mut out = String::new();
+    if merged.changed {
+        let _ = writeln!(out, "qwen: wrote {what} into {}", path.display());
+    } else {
+        let _ = writeln!(out, "qwen: {} already has {what}", path.display());
+    }
+    let _ = writeln!(
+        out,
+        "Qwen Code loads the extension {} at its next start (`qwen extensions list`). A \
+         sub-agent gets its phase's context only where its agent file's body has ${{hook_context}}.",
+        qwen::EXTENSION_NAME
+    );
     Ok(out)
 }
 

@@ -8,11 +8,13 @@
 //! - [`agent`]: which agent names are specialists.
 //! - [`owner`]: which runtime process runs the hooks (the active session's owner).
 //! - [`usage`]: counting a finished agent's transcript into the active session.
+//! - [`qwen`]: where Qwen Code's contract differs from Claude Code's.
 pub mod agent;
 pub mod context;
 pub mod events;
 pub mod live;
 pub mod owner;
 pub mod payload;
+pub mod qwen;
 pub mod state;
 pub mod usage;

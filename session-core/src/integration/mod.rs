@@ -15,11 +15,12 @@
 //! front matter's `allowed-tools: Bash(<command>)`; Claude Code refuses a `$VARIABLE` there).
 //! Paths are written absolute at install time, so the plugin works from wherever Claude Code
 //! copies it (a marketplace install copies it into `~/.claude/plugins/cache/`).
-//! OpenAI Codex: see [`codex`].
+//! OpenAI Codex: see [`codex`]. Qwen Code: see [`qwen`].
 
 pub mod codex;
 pub mod gemini_commands;
 pub mod gemini_policy;
+pub mod qwen;
 pub mod shell;
 
 use serde_json::{Map, Value, json};

@@ -28,6 +28,12 @@
 //!   `total_token_usage` is cumulative and the event repeats (rate-limit updates), so what is
 //!   added is the growth of the total since the last one counted (`codex_total`). `input` is
 //!   `input_tokens` (which includes `cached_input_tokens`), `output` is `output_tokens`.
+//! - Qwen Code 0.24.4 (the sub-agent's `subagents/<session>/agent-<agent_id>.jsonl`): a line
+//!   `{"type":"assistant","message":{"role":"model",…},"usageMetadata":{"promptTokenCount",
+//!   "candidatesTokenCount","thoughtsTokenCount","totalTokenCount","cachedContentTokenCount"}}`
+//!   per model reply (from the OpenAI API's `prompt_tokens`, `completion_tokens` and
+//!   `prompt_tokens_details.cached_tokens`). `input` is `promptTokenCount` (cached included),
+//!   `cached` is `cachedContentTokenCount`, `output` as Qwen Code counts it (`qwen_reply`).
 //! - Gemini CLI 0.61 (`transcript_path` of AfterAgent, the session's chat record): a line
 //!   `{"type":"gemini","tokens":{"input","output","cached","thoughts","tool","total"}}` per
 //!   model reply.
@@ -129,6 +135,9 @@ fn n(v: &Value, key: &str) -> u64 {
 fn count_line(v: &Value, mark: &mut TranscriptMark) -> UsageCounts {
     match v.get("type").and_then(Value::as_str) {
         Some("assistant") => {
+            if let Some(meta) = v.get("usageMetadata").filter(|u| u.is_object()) {
+                return qwen_reply(meta);
+            }
             let Some(message) = v.get("message") else {
                 return UsageCounts::default();
             };
@@ -201,6 +210,30 @@ fn count_line(v: &Value, mark: &mut TranscriptMark) -> UsageCounts {
     }
 }
 
+/// One Qwen Code reply's `usageMetadata` (see the module documentation). The output is what
+/// Qwen Code itself takes it to be (`getUsageOutputTokenCountForPromptEstimate`):
+/// `totalTokenCount - promptTokenCount` when both are given, else `candidatesTokenCount`, plus
+/// `thoughtsTokenCount` unless the candidates already exceed it.
+fn qwen_reply(meta: &Value) -> UsageCounts {
+    let prompt = n(meta, "promptTokenCount");
+    let (candidates, thoughts) = (
+        n(meta, "candidatesTokenCount"),
+        n(meta, "thoughtsTokenCount"),
+    );
+    let output = match meta.get("totalTokenCount").and_then(Value::as_u64) {
+        Some(total) if meta.get("promptTokenCount").is_some() => total.saturating_sub(prompt),
+        _ if candidates > thoughts => candidates,
+        _ => candidates.saturating_add(thoughts),
+    };
+    UsageCounts {
+        input: prompt,
+        output,
+        cached: n(meta, "cachedContentTokenCount"),
+        cache_creation: 0,
+        replies: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +298,36 @@ mod tests {
         let (c, used) = count_lines(text.as_bytes(), &mut mark);
         assert_eq!((c.input, c.output, c.cached, c.replies), (1200, 40, 300, 1));
         assert_eq!(used as usize, text.len());
+    }
+
+    #[test]
+    fn qwen_replies_count_as_qwen_counts_them() {
+        let text = include_str!(
+            "../../../tests/fixtures/qwen-code/captured/block-json/qwen-home/projects/-home-dev-proj/subagents/fcce7c4c-b385-428d-b2f2-9e5bf8d848e0/agent-coder-call_2e2750f6a6ff42afb58bdc2d.jsonl"
+        );
+        let mut mark = TranscriptMark::default();
+        let (c, used) = count_lines(text.as_bytes(), &mut mark);
+        // The coder's first reply (700 in, 40 out) and its retry after the block (760, 60).
+        assert_eq!((c.input, c.output, c.cached, c.replies), (1460, 100, 0, 2));
+        assert_eq!(used as usize, text.len());
+        let line = |meta: &str| {
+            let text = format!("{{\"type\":\"assistant\",\"usageMetadata\":{meta}}}\n");
+            count_lines(text.as_bytes(), &mut TranscriptMark::default()).0
+        };
+        // Reasoning inside the completion: the total says what the output was.
+        let c = line(
+            r#"{"promptTokenCount":100,"candidatesTokenCount":30,"thoughtsTokenCount":20,"totalTokenCount":130,"cachedContentTokenCount":40}"#,
+        );
+        assert_eq!((c.input, c.output, c.cached), (100, 30, 40));
+        // Without a total: thoughts count on top of fewer candidates, not of more.
+        let c =
+            line(r#"{"promptTokenCount":100,"candidatesTokenCount":5,"thoughtsTokenCount":20}"#);
+        assert_eq!(c.output, 25);
+        let c =
+            line(r#"{"promptTokenCount":100,"candidatesTokenCount":50,"thoughtsTokenCount":20}"#);
+        assert_eq!(c.output, 50);
+        // Nonsense counts cannot underflow or count as a number.
+        let c = line(r#"{"promptTokenCount":100,"totalTokenCount":10,"candidatesTokenCount":"x"}"#);
+        assert_eq!((c.input, c.output, c.replies), (100, 0, 1));
     }
 }
