@@ -443,26 +443,52 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
         Ok(())
     };
     // Issue 11: the agent's usage, from the runtime's transcript, into the active session.
-    let counted = if ctx.has_active_session() {
-        usage::after_agent(
-            &ctx.workspace,
-            ctx.env,
-            ctx.runtime,
-            input,
-            ctx.agent.as_deref(),
-        )
-        .map(drop)
-    } else {
-        Ok(())
-    };
-    for e in [forget, touched, counted]
-        .into_iter()
-        .filter_map(Result::err)
-    {
+    if ctx.has_active_session() {
+        count_usage(ctx, input);
+    }
+    for e in [forget, touched].into_iter().filter_map(Result::err) {
         ctx.diagnostics
             .push(format!("[ERROR] maestro: after-agent: {e}"));
     }
     Ok(decision)
+}
+
+/// Counts the finished agent's transcript ([`usage::after_agent`]) and reports on stderr what
+/// could not be counted: each skipped line (where and why, never its text), or that the state
+/// lock stayed busy past the hook's budget ([`crate::hooks::budget`]: nothing recorded, the
+/// tokens wait for the next SubagentStop of the transcript).
+fn count_usage(ctx: &mut Ctx, input: &HookInput) {
+    let counted = usage::after_agent(
+        &ctx.workspace,
+        ctx.env,
+        ctx.runtime,
+        input,
+        ctx.agent.as_deref(),
+    );
+    let transcript = usage::transcript(ctx.runtime, input)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match counted {
+        Ok(Some(c)) => {
+            for s in c.skipped {
+                ctx.diagnostics.push(format!(
+                    "[WARN] maestro: after-agent: {transcript}: skipped the line at byte {} ({}); \
+                     later lines are counted",
+                    s.at,
+                    s.why.describe()
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(e @ Error::LockTimeout { .. }) => ctx.diagnostics.push(format!(
+            "[WARN] maestro: after-agent: tokens not counted this time, within the hook's \
+             {} ms budget: {e}; they are counted at the next SubagentStop of this transcript",
+            crate::hooks::budget::HOOK_LOCK_BUDGET_MS
+        )),
+        Err(e) => ctx
+            .diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}")),
+    }
 }
 
 /// The handoff check of `agent`'s response: a deny naming the missing sections when the report

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use crate::env::Env;
 use crate::error::Result;
+use crate::hooks::budget;
 use crate::hooks::payload::{HookEvent, HookInput, Runtime};
 use crate::store::Store;
 use crate::store::event_log::Actor;
@@ -32,9 +33,9 @@ pub fn transcript(runtime: Runtime, input: &HookInput) -> Option<&Path> {
 
 /// Counts the finishing agent's transcript into the active session (the caller checked there
 /// is one). `Ok(None)` when the payload names no transcript, it does not exist, or nothing is
-/// new.
+/// new. The state lock is waited for at most [`budget::HOOK_LOCK_BUDGET`].
 ///
-/// Errors: as [`Store::count_transcript`].
+/// Errors: as [`Store::count_transcript`] ([`crate::Error::LockTimeout`] past the budget).
 pub fn after_agent(
     ws: &Workspace,
     env: &Env,
@@ -51,7 +52,9 @@ pub fn after_agent(
         return Ok(None);
     }
     let actor = Actor::Hook(HookEvent::AfterAgent.name(runtime).to_string());
-    let store = Store::new(ws.clone(), env.clone()).with_actor(actor);
+    let store = Store::new(ws.clone(), env.clone())
+        .with_actor(actor)
+        .with_lock_wait(budget::HOOK_LOCK_BUDGET);
     match store.count_transcript(path, agent) {
         Err(e) if e.is_not_found() => Ok(None),
         other => other,
