@@ -25,8 +25,8 @@
 //!    `import_and_plan_files_that_are_not_regular_files_are_refused`,
 //!    `a_checkpoint_symlinked_out_is_never_read`)
 //! 4. Hook budget (case 14): while another process holds `state/.lock`, after-agent answers
-//!    within its budget, records nothing and says so; once the lock is free the tokens are
-//!    counted, once. (`after_agent_answers_within_its_budget_while_the_lock_is_held`)
+//!    within its budget, records nothing in the session and says so; the next sub-agent's stop,
+//!    once the lock is free, counts the owed transcript and its own, each once. (`after_agent_answers_within_its_budget_while_the_lock_is_held`)
 //! 5. Transcript counts (case 20): a line with a count near 2^64, a negative or fractional
 //!    count, or longer than the read window is skipped with a warning naming its byte offset;
 //!    later lines are counted, and nothing is counted twice.
@@ -561,15 +561,28 @@ fn after_agent_answers_within_its_budget_while_the_lock_is_held() {
     ran.assert_ok();
     assert_eq!(ran.stdout_text().trim(), "{}", "the normal answer: {ran}");
     assert!(
-        ran.stderr.contains("not counted") && ran.stderr.contains("500 ms"),
+        ran.stderr.contains("tokens not counted") && ran.stderr.contains("500 ms"),
         "says what it did not record and why: {ran}"
     );
     watch.assert_sessions_unchanged(&world);
+    let pending = world.hooks().join("s1/pending");
+    assert_eq!(std::fs::read_dir(&pending).expect("noted").count(), 1);
     drop(lock);
+    // The next sub-agent's stop counts the owed transcript, then its own.
+    let next = world.outside().join("t2.jsonl");
+    std::fs::write(&next, reply("m2", "3", "2")).expect("write");
+    let ran = after_agent(&world, &next);
+    ran.assert_ok();
+    assert!(ran.stderr.is_empty(), "{ran}");
+    assert_eq!(
+        tokens(&world),
+        (10, 3),
+        "both counted once the lock is free"
+    );
+    assert_eq!(std::fs::read_dir(&pending).expect("ls").count(), 0);
     after_agent(&world, &transcript).assert_ok();
-    assert_eq!(tokens(&world), (7, 1), "counted once the lock is free");
-    after_agent(&world, &transcript).assert_ok();
-    assert_eq!(tokens(&world), (7, 1), "and never twice");
+    after_agent(&world, &next).assert_ok();
+    assert_eq!(tokens(&world), (10, 3), "and never twice");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -73,6 +73,9 @@ impl ReadKind {
     pub const AGENT_RECORD: ReadKind = ReadKind::new("a hook-state agent record", 4 * KIB);
     /// A hook-state marker (`<base>/<id>/.maestro-hook-state`): 4 KiB.
     pub const HOOK_MARKER: ReadKind = ReadKind::new("a hook-state marker", 4 * KIB);
+    /// A transcript the hooks still owe a count (`<base>/<id>/pending/<dev>-<ino>`): its path
+    /// and agent, 16 KiB.
+    pub const PENDING_COUNT: ReadKind = ReadKind::new("a pending-count record", 16 * KIB);
     /// The hooks' context cache (`<base>/<id>/context-cache`): 1 MiB.
     pub const CONTEXT_CACHE: ReadKind = ReadKind::new("a hook context cache", MIB);
     /// One window of a runtime transcript (the new bytes since the last count are read window

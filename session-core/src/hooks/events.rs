@@ -453,38 +453,86 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
     Ok(decision)
 }
 
-/// Counts the finished agent's transcript ([`usage::after_agent`]) and reports on stderr what
-/// could not be counted: each skipped line (where and why, never its text), or that the state
-/// lock stayed busy past the hook's budget ([`crate::hooks::budget`]: nothing recorded, the
-/// tokens wait for the next SubagentStop of the transcript).
+/// Counts the finished agent's transcript ([`usage::after_agent`]), first the transcripts an
+/// earlier run of this runtime session could not count within its lock budget
+/// ([`SessionFolder::pending`]), and reports on stderr what could not be counted: each skipped
+/// line (where and why, never its text), or that the state lock stayed busy past the hook's
+/// budget ([`crate::hooks::budget`]): then nothing is recorded in the session, the transcript
+/// is noted in the hook state, and the next AfterAgent of the runtime session counts it.
 fn count_usage(ctx: &mut Ctx, input: &HookInput) {
-    let counted = usage::after_agent(
-        &ctx.workspace,
-        ctx.env,
-        ctx.runtime,
-        input,
-        ctx.agent.as_deref(),
-    );
-    let transcript = usage::transcript(ctx.runtime, input)
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+    let mut busy = None;
+    for (name, path, agent) in ctx.folder.pending() {
+        match usage::count(
+            &ctx.workspace,
+            ctx.env,
+            ctx.runtime,
+            &path,
+            agent.as_deref(),
+        ) {
+            Err(e @ Error::LockTimeout { .. }) => {
+                busy = Some(e);
+                break;
+            }
+            done => {
+                report_count(ctx, &path, done);
+                if let Err(e) = ctx.folder.remove_pending(&name) {
+                    ctx.diagnostics
+                        .push(format!("[WARN] maestro: after-agent: {e}"));
+                }
+            }
+        }
+    }
+    let Some(path) = usage::transcript(ctx.runtime, input).map(Path::to_path_buf) else {
+        return;
+    };
+    let counted = match busy {
+        // The lock stayed busy for the owed counts: this one waits with them, so a hook spends
+        // one budget at most.
+        Some(e) => Err(e),
+        None => usage::after_agent(
+            &ctx.workspace,
+            ctx.env,
+            ctx.runtime,
+            input,
+            ctx.agent.as_deref(),
+        ),
+    };
+    match counted {
+        Err(e @ Error::LockTimeout { .. }) => {
+            let noted = crate::fs::reader::open_path(&path).and_then(|f| {
+                ctx.folder
+                    .add_pending(f.identity(), &path, ctx.agent.as_deref())
+            });
+            let later = match noted {
+                Ok(()) => "noted; the next AfterAgent of this runtime session counts them".into(),
+                Err(why) => format!("and they cannot be noted for later ({why})"),
+            };
+            ctx.diagnostics.push(format!(
+                "[WARN] maestro: after-agent: {}: tokens not counted within the hook's {} ms \
+                 lock budget ({e}); {later}",
+                path.display(),
+                crate::hooks::budget::HOOK_LOCK_BUDGET_MS
+            ));
+        }
+        other => report_count(ctx, &path, other),
+    }
+}
+
+/// Diagnostics of one transcript count: a line per skipped line, or the error.
+fn report_count(ctx: &mut Ctx, path: &Path, counted: Result<Option<crate::store::usage::Counted>>) {
     match counted {
         Ok(Some(c)) => {
             for s in c.skipped {
                 ctx.diagnostics.push(format!(
-                    "[WARN] maestro: after-agent: {transcript}: skipped the line at byte {} ({}); \
+                    "[WARN] maestro: after-agent: {}: skipped the line at byte {} ({}); \
                      later lines are counted",
+                    path.display(),
                     s.at,
                     s.why.describe()
                 ));
             }
         }
         Ok(None) => {}
-        Err(e @ Error::LockTimeout { .. }) => ctx.diagnostics.push(format!(
-            "[WARN] maestro: after-agent: tokens not counted this time, within the hook's \
-             {} ms budget: {e}; they are counted at the next SubagentStop of this transcript",
-            crate::hooks::budget::HOOK_LOCK_BUDGET_MS
-        )),
         Err(e) => ctx
             .diagnostics
             .push(format!("[ERROR] maestro: after-agent: {e}")),

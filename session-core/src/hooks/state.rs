@@ -74,6 +74,10 @@ pub const MARKER_TEXT: &[u8] =
 pub const ACTIVE_AGENT: &str = "active-agent";
 /// Folder of per-sub-agent files.
 pub const AGENTS_DIR: &str = "agents";
+/// Folder of the transcripts whose tokens a hook could not count within its lock budget
+/// (`crate::hooks::budget`): one `<dev>-<ino>` file each, `{"transcript", "agent"}`, counted
+/// by the next AfterAgent of the runtime session.
+pub const PENDING_DIR: &str = "pending";
 /// File caching what BeforeAgent and AfterAgent read of the active session: a
 /// [`ContextCache`] as JSON, keyed by the identity of the session file it was made from (path,
 /// device, inode, size, mtime in ns), holding the summary, the agents the phases name and each
@@ -392,6 +396,65 @@ impl SessionFolder {
             Some(agent) => self.set_active_agent(&agent),
             None => self.clear_active_agent(),
         }
+    }
+
+    /// Records that the transcript `transcript` (of the file identity `(dev, ino)`) is owed a
+    /// count under `agent` ([`PENDING_DIR`]); recording it again replaces the record.
+    ///
+    /// Errors: [`Error::Io`] when the folder or the record cannot be written.
+    pub fn add_pending(
+        &self,
+        (dev, ino): (u64, u64),
+        transcript: &Path,
+        agent: Option<&str>,
+    ) -> Result<()> {
+        self.ensure()?;
+        let dir = self.path.join(PENDING_DIR);
+        match durable::create_private_dir(&dir, false) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                return Err(Error::io("create folder", &dir, e));
+            }
+            _ => {}
+        }
+        let record = serde_json::json!({
+            "transcript": transcript.to_string_lossy(),
+            "agent": agent,
+        });
+        durable::atomic_replace(
+            &dir.join(format!("{dev}-{ino}")),
+            record.to_string().as_bytes(),
+            durable::PRIVATE_FILE_MODE,
+        )
+    }
+
+    /// The transcripts owed a count ([`PENDING_DIR`]): `(record name, transcript, agent)`.
+    /// Records that cannot be read (a link, a FIFO, over [`ReadKind::PENDING_COUNT`]'s cap, not
+    /// our shape) are left out.
+    pub fn pending(&self) -> Vec<(String, PathBuf, Option<String>)> {
+        let rel = Path::new(&self.name).join(PENDING_DIR);
+        let Ok(root) = Root::open(&self.base) else {
+            return Vec::new();
+        };
+        let names = root.names(&rel).unwrap_or_default();
+        names
+            .into_iter()
+            .filter(|n| SessionId::parse(n).is_ok())
+            .filter_map(|n| {
+                let bytes = root
+                    .read_file(&rel.join(&n), ReadKind::PENDING_COUNT, false)
+                    .ok()?;
+                let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                let transcript = PathBuf::from(v.get("transcript")?.as_str()?);
+                let agent = v.get("agent")?.as_str().map(str::to_string);
+                transcript.is_absolute().then_some((n, transcript, agent))
+            })
+            .collect()
+    }
+
+    /// Forgets the pending record `name` (see [`SessionFolder::pending`]); a missing one is
+    /// fine.
+    pub fn remove_pending(&self, name: &str) -> Result<()> {
+        durable::remove_if_present(&self.path.join(PENDING_DIR).join(name))
     }
 
     /// The context cache ([`CONTEXT_CACHE`]), if there is a readable one (a regular file of at

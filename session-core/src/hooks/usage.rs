@@ -51,6 +51,21 @@ pub fn after_agent(
     if !path.exists() {
         return Ok(None);
     }
+    count(ws, env, runtime, path, agent)
+}
+
+/// Counts the transcript at `path` into the active session under `agent`, as the AfterAgent
+/// hook of `runtime` (waiting at most [`budget::HOOK_LOCK_BUDGET`] for the lock). `Ok(None)`
+/// when it does not exist or nothing is new.
+///
+/// Errors: as [`Store::count_transcript`] ([`crate::Error::LockTimeout`] past the budget).
+pub fn count(
+    ws: &Workspace,
+    env: &Env,
+    runtime: Runtime,
+    path: &Path,
+    agent: Option<&str>,
+) -> Result<Option<Counted>> {
     let actor = Actor::Hook(HookEvent::AfterAgent.name(runtime).to_string());
     let store = Store::new(ws.clone(), env.clone())
         .with_actor(actor)

@@ -256,6 +256,60 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // a hard link as a fixture
+    fn marks_are_keyed_by_identity_and_a_legacy_path_key_moves_over() {
+        use std::os::unix::fs::MetadataExt as _;
+        let t = tempfile::tempdir().expect("tmp");
+        let store = store(t.path());
+        let path = t.path().join("agent.jsonl");
+        let line = r#"{"type":"gemini","tokens":{"input":4,"output":1}}"#;
+        durable::atomic_replace(&path, format!("{line}\n").as_bytes(), 0o600).expect("write");
+        let c = store
+            .count_transcript(&path, Some("coder"))
+            .expect("count")
+            .expect("counted");
+        assert_eq!(c.added.input, 4);
+        let meta = reader::lstat(&path).expect("stat");
+        let key = TranscriptUsage::key(meta.dev(), meta.ino());
+        let s = store.active().expect("read").expect("active");
+        let tu = s.meta.transcript_usage.expect("kept");
+        assert_eq!(tu.transcripts.keys().collect::<Vec<_>>(), vec![&key]);
+        assert_eq!(
+            tu.transcripts[&key].path.as_deref(),
+            Some(path.to_string_lossy().as_ref())
+        );
+        // The same file under another name (a hard link) is not counted again.
+        let link = t.path().join("link.jsonl");
+        std::fs::hard_link(&path, &link).expect("link");
+        let via_link = store.count_transcript(&link, Some("coder")).expect("count");
+        assert!(via_link.is_none_or(|c| c.added.is_empty()));
+        let s = store.active().expect("read").expect("active");
+        assert_eq!(s.meta.token_usage.total_input, 4, "never counted twice");
+        // A mark an older version keyed by path is found by dev/ino and moved to the key.
+        let mut session = store.active().expect("read").expect("active");
+        let mut tu = session.meta.transcript_usage.clone().expect("kept");
+        let mut mark = tu.transcripts.shift_remove(&key).expect("mark");
+        mark.path = None;
+        tu.transcripts
+            .insert(path.to_string_lossy().into_owned(), mark);
+        session.meta.transcript_usage = Some(tu);
+        let root = store
+            .ws
+            .open_state_dir(false)
+            .expect("open")
+            .expect("exists");
+        session
+            .write_in(&root, Path::new(crate::workspace::paths::ACTIVE_REL))
+            .expect("write legacy");
+        let moved = store.count_transcript(&path, Some("coder")).expect("count");
+        assert_eq!(moved.map(|c| c.added), Some(UsageCounts::default()));
+        let s = store.active().expect("read").expect("active");
+        let tu = s.meta.transcript_usage.expect("kept");
+        assert_eq!(tu.transcripts.keys().collect::<Vec<_>>(), vec![&key]);
+        assert_eq!(s.meta.token_usage.total_input, 4);
+    }
+
+    #[test]
     fn appended_bytes_are_read_from_the_offset() {
         use std::io::Write as _;
         let t = tempfile::tempdir().expect("tmp");
