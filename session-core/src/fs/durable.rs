@@ -415,7 +415,7 @@ fn temp_name(name: &str) -> String {
 }
 
 /// The writer pid recorded in a temp file name made by [`durable_replace_in`]: the name must
-/// have exactly the shape [`temp_name`] gives, `.<name>.<pid>-<n>-<nanos>.maestro-tmp` (each
+/// have exactly the shape temp files are given, `.<name>.<pid>-<n>-<nanos>.maestro-tmp` (each
 /// number decimal digits), so a sweep never takes a file of someone else's for one of ours.
 pub fn temp_owner(file_name: &str) -> Option<i32> {
     let stem = file_name.strip_suffix(TEMP_SUFFIX)?;
