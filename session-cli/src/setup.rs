@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use session_core::fs::reader::{self, ReadKind};
 use session_core::integration::gemini_commands::{self, ShellPath, Tools};
 use session_core::integration::gemini_policy::{self, PolicyOutcome};
 use session_core::{Env, EnvVars, fs::durable, integration};
@@ -193,12 +194,16 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             match settings {
                 None => out = integration::claude_settings_block(&bin_dir),
                 Some(path) => {
-                    let existing = match std::fs::read_to_string(&path) {
-                        Ok(text) => text,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                        Err(e) => {
-                            return Err(e).with_context(|| format!("read {}", path.display()));
+                    let existing = match reader::read_path(&path, ReadKind::RUNTIME_CONFIG) {
+                        Ok(bytes) => {
+                            String::from_utf8(bytes).map_err(|e| session_core::Error::Corrupt {
+                                path: path.clone(),
+                                line: None,
+                                reason: format!("not UTF-8 ({e}); left unchanged"),
+                            })?
                         }
+                        Err(e) if e.is_not_found() => String::new(),
+                        Err(e) => return Err(e.into()),
                     };
                     // A settings file that does not parse is a broken file (exit 3), as for Codex.
                     let merged =
@@ -448,10 +453,9 @@ fn read_config_file(
     kind: &'static str,
 ) -> anyhow::Result<(PathBuf, String)> {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let bytes = match durable::read_regular(
+    let bytes = match reader::read_path(
         &path,
-        session_core::integration::codex::MAX_FILE_BYTES,
-        kind,
+        ReadKind::new(kind, session_core::integration::codex::MAX_FILE_BYTES),
     ) {
         Ok(bytes) => bytes,
         Err(e) if e.is_not_found() => Vec::new(),

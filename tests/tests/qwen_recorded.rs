@@ -191,9 +191,14 @@ fn tokens(world: &World, agent: &str) -> ((u64, u64), Vec<String>) {
         by["input"].as_u64().unwrap_or(0),
         by["output"].as_u64().unwrap_or(0),
     );
+    // Marks are keyed by the file's identity (dev:ino) and name the path they counted.
     let counted = s["transcript_usage"]["transcripts"]
         .as_object()
-        .map(|m| m.keys().cloned().collect())
+        .map(|m| {
+            m.values()
+                .filter_map(|mark| mark["path"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     (counts, counted)
 }

@@ -10,6 +10,7 @@ use clap::Args;
 use serde_json::json;
 use session_core::error::Error;
 use session_core::fs::durable;
+use session_core::fs::reader::{self, ReadKind};
 use session_core::store::Store;
 use session_core::store::export::{self, MAX_EXPORT_BYTES};
 use session_core::store::export::{ImportOptions, ImportReport};
@@ -55,7 +56,7 @@ pub fn export(store: &Store, args: ExportArgs) -> anyhow::Result<Report> {
     match args.output.filter(|p| p != Path::new("-")) {
         None => Ok(Report::new(serde_json::to_value(&file)?, text)),
         Some(path) => {
-            if !args.force && std::fs::symlink_metadata(&path).is_ok() {
+            if !args.force && reader::lstat(&path).is_ok() {
                 return Err(Error::refused(
                     &file.session.id,
                     format!(
@@ -102,7 +103,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<Report> {
             .context("read stdin")?;
         bytes
     } else {
-        durable::read_regular(&args.file, MAX_EXPORT_BYTES, "an export file")?
+        reader::read_path(&args.file, ReadKind::EXPORT)?
     };
     let file = export::parse(&bytes, &args.file)?;
     let report = store.import(

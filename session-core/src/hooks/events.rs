@@ -466,26 +466,100 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
         Ok(())
     };
     // Issue 11: the agent's usage, from the runtime's transcript, into the active session.
-    let counted = if ctx.has_active_session() {
-        usage::after_agent(
+    if ctx.has_active_session() {
+        count_usage(ctx, input);
+    }
+    for e in [forget, touched].into_iter().filter_map(Result::err) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    }
+    Ok(decision)
+}
+
+/// Counts the finished agent's transcript ([`usage::after_agent`]), first the transcripts an
+/// earlier run of this runtime session could not count within its lock budget
+/// ([`SessionFolder::pending`]), and reports on stderr what could not be counted: each skipped
+/// line (where and why, never its text), or that the state lock stayed busy past the hook's
+/// budget ([`crate::hooks::budget`]): then nothing is recorded in the session, the transcript
+/// is noted in the hook state, and the next AfterAgent of the runtime session counts it.
+fn count_usage(ctx: &mut Ctx, input: &HookInput) {
+    let mut busy = None;
+    for (name, path, agent) in ctx.folder.pending() {
+        match usage::count(
+            &ctx.workspace,
+            ctx.env,
+            ctx.runtime,
+            &path,
+            agent.as_deref(),
+        ) {
+            Err(e @ Error::LockTimeout { .. }) => {
+                busy = Some(e);
+                break;
+            }
+            done => {
+                report_count(ctx, &path, done);
+                if let Err(e) = ctx.folder.remove_pending(&name) {
+                    ctx.diagnostics
+                        .push(format!("[WARN] maestro: after-agent: {e}"));
+                }
+            }
+        }
+    }
+    let Some(path) = usage::transcript(ctx.runtime, input) else {
+        return;
+    };
+    let counted = match busy {
+        // The lock stayed busy for the owed counts: this one waits with them, so a hook spends
+        // one budget at most.
+        Some(e) => Err(e),
+        None => usage::after_agent(
             &ctx.workspace,
             ctx.env,
             ctx.runtime,
             input,
             ctx.agent.as_deref(),
-        )
-        .map(drop)
-    } else {
-        Ok(())
+        ),
     };
-    for e in [forget, touched, counted]
-        .into_iter()
-        .filter_map(Result::err)
-    {
-        ctx.diagnostics
-            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    match counted {
+        Err(e @ Error::LockTimeout { .. }) => {
+            let noted = crate::fs::reader::open_path(&path).and_then(|f| {
+                ctx.folder
+                    .add_pending(f.identity(), &path, ctx.agent.as_deref())
+            });
+            let later = match noted {
+                Ok(()) => "noted; the next AfterAgent of this runtime session counts them".into(),
+                Err(why) => format!("and they cannot be noted for later ({why})"),
+            };
+            ctx.diagnostics.push(format!(
+                "[WARN] maestro: after-agent: {}: tokens not counted within the hook's {} ms \
+                 lock budget ({e}); {later}",
+                path.display(),
+                crate::hooks::budget::HOOK_LOCK_BUDGET_MS
+            ));
+        }
+        other => report_count(ctx, &path, other),
     }
-    Ok(decision)
+}
+
+/// Diagnostics of one transcript count: a line per skipped line, or the error.
+fn report_count(ctx: &mut Ctx, path: &Path, counted: Result<Option<crate::store::usage::Counted>>) {
+    match counted {
+        Ok(Some(c)) => {
+            for s in c.skipped {
+                ctx.diagnostics.push(format!(
+                    "[WARN] maestro: after-agent: {}: skipped the line at byte {} ({}); \
+                     later lines are counted",
+                    path.display(),
+                    s.at,
+                    s.why.describe()
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => ctx
+            .diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}")),
+    }
 }
 
 /// The handoff check of `agent`'s response: a deny naming the missing sections when the report

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::Env;
 use crate::error::Result;
+use crate::hooks::budget;
 use crate::hooks::payload::{HookEvent, HookInput, Runtime};
 use crate::store::Store;
 use crate::store::event_log::Actor;
@@ -40,9 +41,9 @@ pub fn transcript(runtime: Runtime, input: &HookInput) -> Option<PathBuf> {
 
 /// Counts the finishing agent's transcript into the active session (the caller checked there
 /// is one). `Ok(None)` when the payload names no transcript, it does not exist, or nothing is
-/// new.
+/// new. The state lock is waited for at most [`budget::HOOK_LOCK_BUDGET`].
 ///
-/// Errors: as [`Store::count_transcript`].
+/// Errors: as [`Store::count_transcript`] ([`crate::Error::LockTimeout`] past the budget).
 pub fn after_agent(
     ws: &Workspace,
     env: &Env,
@@ -59,8 +60,25 @@ pub fn after_agent(
     if !path.exists() {
         return Ok(None);
     }
+    count(ws, env, runtime, path, agent)
+}
+
+/// Counts the transcript at `path` into the active session under `agent`, as the AfterAgent
+/// hook of `runtime` (waiting at most [`budget::HOOK_LOCK_BUDGET`] for the lock). `Ok(None)`
+/// when it does not exist or nothing is new.
+///
+/// Errors: as [`Store::count_transcript`] ([`crate::Error::LockTimeout`] past the budget).
+pub fn count(
+    ws: &Workspace,
+    env: &Env,
+    runtime: Runtime,
+    path: &Path,
+    agent: Option<&str>,
+) -> Result<Option<Counted>> {
     let actor = Actor::Hook(HookEvent::AfterAgent.name(runtime).to_string());
-    let store = Store::new(ws.clone(), env.clone()).with_actor(actor);
+    let store = Store::new(ws.clone(), env.clone())
+        .with_actor(actor)
+        .with_lock_wait(budget::HOOK_LOCK_BUDGET);
     match store.count_transcript(path, agent) {
         Err(e) if e.is_not_found() => Ok(None),
         other => other,

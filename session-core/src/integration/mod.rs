@@ -260,6 +260,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_hooks_lock_budget_is_well_under_every_timeout_we_register() {
+        use crate::hooks::budget::HOOK_LOCK_BUDGET_MS;
+        let registered_ms = [
+            GEMINI_TIMEOUT_MS,
+            CLAUDE_TIMEOUT_S * 1000,
+            codex::TIMEOUT_S * 1000,
+            codex::SESSION_END_TIMEOUT_S * 1000,
+        ];
+        for timeout in registered_ms {
+            // Well under: a hook spends its budget once, plus about a millisecond of its own.
+            assert!(
+                HOOK_LOCK_BUDGET_MS * 4 <= timeout,
+                "{HOOK_LOCK_BUDGET_MS} ms of {timeout} ms"
+            );
+        }
+    }
+
+    #[test]
     fn gemini_hooks_name_each_event_in_ms() {
         let v: Value = serde_json::from_str(&gemini_hooks()).expect("json");
         for (event, exe) in GEMINI_EVENTS {

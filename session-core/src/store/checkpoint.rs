@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
-use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::operations::Operation;
 use crate::session::lifecycle::PhaseStatus;
 use crate::session::model::{PhaseId, SessionMetadata};
@@ -54,9 +54,6 @@ pub const MAX_KEEP: usize = 100_000;
 
 /// The longest checkpoint name, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
-
-/// The most bytes a `.json` record may hold (a record is ~250 bytes).
-const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
 /// One complete checkpoint, as its `.json` record holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,7 +300,7 @@ pub(super) fn read_record(
     has_md: bool,
 ) -> std::result::Result<CheckpointMeta, String> {
     let bytes = root
-        .read_file(&json_rel(folder, seq), MAX_RECORD_BYTES, false)
+        .read_file(&json_rel(folder, seq), ReadKind::CHECKPOINT_RECORD, false)
         .map_err(|e| e.to_string())?;
     let meta: CheckpointMeta =
         serde_json::from_slice(&bytes).map_err(|e| format!("does not parse: {e}"))?;
@@ -365,7 +362,7 @@ pub(super) fn find<'a>(
 /// Reads checkpoint `meta`'s copy and checks its size against the record.
 pub(super) fn read_copy(root: &Root, folder: &Path, meta: &CheckpointMeta) -> Result<Vec<u8>> {
     let rel = md_rel(folder, meta.id);
-    let bytes = root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?;
+    let bytes = root.read_file(&rel, ReadKind::CHECKPOINT, false)?;
     if bytes.len() as u64 != meta.bytes {
         return Err(Error::Corrupt {
             path: root.join(&rel),

@@ -35,6 +35,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::{SessionId, check_file_id};
 use crate::store::checkpoint::{self, CheckpointMeta};
@@ -47,10 +48,10 @@ pub const VERSION: u64 = 1;
 
 /// The largest export file `import` reads, in bytes (48 MiB): it must still fit, with JSON
 /// escaping, in one intent record ([`crate::store::intent::MAX_INTENT_BYTES`]).
-pub const MAX_EXPORT_BYTES: u64 = 48 * 1024 * 1024;
+pub const MAX_EXPORT_BYTES: u64 = ReadKind::EXPORT.cap;
 
 /// The largest event log `export` carries, in bytes (32 MiB).
-pub const MAX_EVENTS_BYTES: u64 = 32 * 1024 * 1024;
+pub const MAX_EVENTS_BYTES: u64 = ReadKind::EVENT_LOG.cap;
 
 /// The most checkpoints one export file may carry.
 pub const MAX_CHECKPOINTS: usize = checkpoint::MAX_KEEP;

@@ -24,14 +24,14 @@ use super::checkpoint::{FORMAT_VERSION, folder_rel, json_rel, md_rel, read_copy,
 use super::event_log::{self, Event, log_rel};
 use super::export::{
     ExportFile, ExportedCheckpoint, ExportedPlan, ExportedSession, FORMAT, ImportOptions,
-    ImportReport, MAX_EVENTS_BYTES, PlanSlot, VERSION, path_text, utf8, validate_id,
+    ImportReport, PlanSlot, VERSION, path_text, utf8, validate_id,
 };
 use super::intent::{self, Intent, Step};
 use super::{Store, archive_rel, free_plan_name, ids_in, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
-use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 use crate::workspace::paths::{ACTIVE_REL, EVENTS_REL, PLANS_ARCHIVE_REL, PLANS_REL};
 
@@ -43,17 +43,17 @@ impl Store {
     ///
     /// Errors: those of resolving and reading the session; [`Error::Corrupt`] when its event log
     /// is not UTF-8 (`doctor --fix` rewrites it without its broken lines);
-    /// [`Error::TooLarge`] for a log over [`MAX_EVENTS_BYTES`].
+    /// [`Error::TooLarge`] for a log over [`ReadKind::EVENT_LOG`]'s cap.
     pub fn export(&self, prefix: &str) -> Result<ExportFile> {
         let l = self.locked()?;
         let root = &l.root;
         let (id, rel, location) = resolve_in(root, prefix)?;
-        let bytes = root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?;
+        let bytes = root.read_file(&rel, ReadKind::SESSION, false)?;
         let session = SessionFile::from_bytes(&bytes, &root.join(&rel), location)?;
         let file = utf8(bytes, root, &rel, "a session file")?;
         let mut skipped = Vec::new();
         let log = log_rel(&id)?;
-        let events = match root.read_file(&log, MAX_EVENTS_BYTES, false) {
+        let events = match root.read_file(&log, ReadKind::EVENT_LOG, false) {
             Ok(bytes) => Some(utf8(
                 bytes,
                 root,
@@ -91,7 +91,7 @@ impl Store {
             let Some(value) = value else { continue };
             match self.plan_in_state(root, value)? {
                 Some((rel, name, archived)) => {
-                    let bytes = root.read_file(Path::new(&rel), durable::MAX_SESSION_BYTES, false)?;
+                    let bytes = root.read_file(Path::new(&rel), ReadKind::PLAN, false)?;
                     plans.push(ExportedPlan {
                         name,
                         slot,
@@ -375,7 +375,7 @@ impl Store {
         }
         let taken_by_plan = planned.iter().any(|(_, to)| *to == own);
         if !taken_by_plan {
-            match root.read_file(Path::new(&own), durable::MAX_SESSION_BYTES, false) {
+            match root.read_file(Path::new(&own), ReadKind::SESSION, false) {
                 Ok(bytes) if bytes == plan.file.as_bytes() => return Ok(own),
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {
