@@ -538,15 +538,31 @@ impl Store {
         }
     }
 
-    /// [`Store::design_gate_admission`] under the lock `l`, for [`Store::create`]: a refusal
-    /// is an error ([`Error::Refused`], or [`Error::NotFound`] for a missing document).
+    /// [`Store::design_gate_admission`] for `req` in the state dir `root` (locked), for
+    /// [`Store::create`]: nothing unless `req.design_gate` is set and `req` names its session
+    /// id; a refusal is an error ([`Error::Refused`], or [`Error::NotFound`] for a missing
+    /// document).
     pub(super) fn design_gate_admit(
         &self,
         root: &Root,
-        id: &str,
-        given: Option<&str>,
+        req: &super::CreateRequest,
     ) -> Result<Admission> {
-        admit(root, &self.ws.project_root, id, given)?.map_err(|r| r.as_error())
+        match (&req.session_id, req.design_gate) {
+            (Some(id), true) => admit(
+                root,
+                &self.ws.project_root,
+                id,
+                req.design_document.as_deref(),
+            )?
+            .map_err(|r| r.as_error()),
+            _ => Ok(Admission::default()),
+        }
+    }
+
+    /// Removes session `id`'s gate after its archive, under the archive's lock (see
+    /// `forget`).
+    pub(super) fn forget_design_gate(&self, root: &Root, id: &str) {
+        forget(root, id);
     }
 
     /// `get_design_gate_status` of session `id`: the gate when it counts (see [`Standing`]),
@@ -692,7 +708,7 @@ impl Store {
 /// Removes session `id`'s gate after its archive (under the archive's lock): the gate did its
 /// work. A file that is not a readable gate of `id` is left for `doctor`. A failure is
 /// reported on stderr: the archive is already done, and a gate left behind is stale.
-pub(super) fn forget(root: &Root, id: &str) {
+fn forget(root: &Root, id: &str) {
     let Ok(rel) = gate_rel(id) else {
         return;
     };

@@ -424,12 +424,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        let admission = match (&req.session_id, req.design_gate) {
-            (Some(id), true) => {
-                self.design_gate_admit(&l.root, id, req.design_document.as_deref())?
-            }
-            _ => design_gate::Admission::default(),
-        };
+        let admission = self.design_gate_admit(&l.root, req)?;
         let displaced = self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
@@ -586,7 +581,7 @@ impl Store {
         let target = archive_rel(session.id())?;
         if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
-            design_gate::forget(&l.root, session.id());
+            self.forget_design_gate(&l.root, session.id());
             let file = Value::from(target.to_string_lossy());
             let (id, after) = (session.id(), Some(&session.meta));
             self.record(&l, id, "archive", Some(&before), after, &[("file", file)]);

@@ -31,7 +31,7 @@ use crate::store::{ACTIVE_KEYWORD, plan_file_rel};
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignGateArgs {
-    /// The session id the orchestrator will pass to create_session (YYYY-MM-DD-<slug>:
+    /// The session id the orchestrator will pass to create_session (`YYYY-MM-DD-<slug>`:
     /// letters, digits, `_` and `-`), or "active" for the active session.
     pub session_id: String,
 }

@@ -46,8 +46,8 @@
 //!   move from `plans/` to `plans/archive/` (here under collision-free names, as `archive`).
 //!
 //! - The design gate (`enter_design_gate`, `record_design_approval`, `get_design_gate_status`)
-//!   and reconciliation (`scan_phase_changes`, `reconcile_phase`): see [`design_gate`] and
-//!   [`reconciliation`]; `create_session` applies the gate, `transition_phase` marks a phase
+//!   and reconciliation (`scan_phase_changes`, `reconcile_phase`): see
+//!   [`crate::store::design_gate`] and [`crate::session::reconciliation`]; `create_session` applies the gate, `transition_phase` marks a phase
 //!   completed with an empty handoff `requires_reconciliation`, `archive_session` refuses
 //!   while one is marked.
 //!
