@@ -186,6 +186,46 @@ fn a_huge_or_fifo_sidecar_is_refused_without_reading_it() {
 }
 
 #[test]
+fn an_approval_by_content_never_writes_through_a_symlink_in_plans() {
+    let w = World::new();
+    let outside = w.outside();
+    std::fs::write(outside.join("victim.md"), "outside bytes").expect("write");
+    let plans = w.project().join("docs/maestro/plans");
+    std::fs::create_dir_all(&plans).expect("mkdir");
+    std::os::unix::fs::symlink(outside.join("victim.md"), plans.join("design.md")).expect("link");
+    let watch = w.watch();
+    let mut c = server(&w);
+    let e = c.err(
+        "record_design_approval",
+        json!({"session_id": "s1", "design_document_content": "# Mine\n",
+               "design_document_filename": "design.md"}),
+    );
+    assert_eq!(e["code"], "IO_ERROR", "{e}");
+    assert!(!gate_path(&w, "s1").exists(), "no approval recorded");
+    drop(c);
+    // The whole plans folder symlinked out of the project: refused as a way out.
+    std::fs::remove_file(plans.join("design.md")).expect("rm");
+    std::fs::remove_dir_all(&plans).expect("rm -r");
+    std::os::unix::fs::symlink(&outside, &plans).expect("link");
+    let mut c = server(&w);
+    let e = c.err(
+        "record_design_approval",
+        json!({"session_id": "s1", "design_document_content": "# Mine\n",
+               "design_document_filename": "other.md"}),
+    );
+    assert!(
+        ["PATH_REFUSED", "IO_ERROR"].contains(&e["code"].as_str().unwrap_or_default()),
+        "{e}"
+    );
+    drop(c);
+    assert!(
+        !outside.join("other.md").exists(),
+        "written through the link"
+    );
+    watch.check(&w);
+}
+
+#[test]
 fn ids_that_could_name_paths_never_reach_the_file_system() {
     let w = World::new();
     let outside = w.outside();
