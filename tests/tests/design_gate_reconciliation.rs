@@ -549,4 +549,15 @@ fn doctor_reports_and_quarantines_every_unusable_gate() {
     assert_eq!(quarantine.len(), 3, "moved, never deleted: {quarantine:?}");
     let (code, _, _) = maestro(&w, &["doctor"]);
     assert_eq!(code, 0, "healthy after --fix");
+    // A checkpoints folder of the gate's id linked out of the project: the gate check cannot
+    // tell whether the id is used, and never aborts doctor for it.
+    let outside = w.outside();
+    std::fs::create_dir_all(w.state().join("checkpoints")).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, w.state().join("checkpoints/pending")).expect("link");
+    let (code, report, err) = maestro(&w, &["doctor"]);
+    assert!(
+        code == 0 || code == 1,
+        "doctor aborted ({code}): {err} {report}"
+    );
+    assert!(report["problems"].is_array(), "{report}");
 }

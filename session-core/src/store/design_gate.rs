@@ -762,7 +762,9 @@ pub(super) fn problems(
             .iter()
             .find(|(_, s)| s.location == Location::Active && s.id() == id)
             .map(|(_, s)| &s.meta);
-        let used = active.is_none() && used_elsewhere(root, &id)?;
+        // What cannot be inspected (a symlinked checkpoints folder) is other checks' problem:
+        // this one never aborts doctor.
+        let used = active.is_none() && used_elsewhere(root, &id).unwrap_or(false);
         if let Standing::Stale(why) = standing(&gate, active, used) {
             let parked = sessions.iter().any(|(r, s)| {
                 r.starts_with(ARCHIVE_REL)
