@@ -593,6 +593,8 @@ pub fn changed(s: &SessionFile, op: &Operation) -> String {
             format!("downstream context of phase {phase} updated")
         }
         Operation::SetField { key, .. } => format!("{key} set"),
+        Operation::RequireReconciliation(id) => format!("phase {id} needs reconciliation"),
+        Operation::Reconcile(r) => format!("phase {} reconciled", r.phase),
     };
     out!(out, "{}: {what}", m.session_id);
     out

@@ -81,6 +81,15 @@ impl EnvVars {
     /// from the project's `.env`. Checkpoints taken by hand are always kept. Set by people. Ours.
     pub const MAESTRO_CHECKPOINTS_KEEP: &'static str = "MAESTRO_CHECKPOINTS_KEEP";
 
+    /// How many files `scan_phase_changes` examines at most, 1 to 1000000 (default 5000). Set
+    /// by people. Contract: Maestro 1.6.4's `MAESTRO_SCAN_MAX_FILES`
+    /// (`src/mcp/handlers/reconciliation.js`, same default).
+    pub const MAESTRO_SCAN_MAX_FILES: &'static str = "MAESTRO_SCAN_MAX_FILES";
+
+    /// Project-relative path prefixes `scan_phase_changes` skips, colon-separated. Set by
+    /// people. Contract: Maestro 1.6.4's `MAESTRO_SCAN_IGNORE`.
+    pub const MAESTRO_SCAN_IGNORE: &'static str = "MAESTRO_SCAN_IGNORE";
+
     // --- the runtimes': set by Gemini CLI, Claude Code and Codex ---
 
     /// The project folder, set by Gemini CLI for the hooks it runs (Gemini CLI 0.61 hooks
@@ -129,7 +138,7 @@ impl EnvVars {
     pub const GIT_OPTIONAL_LOCKS: &'static str = "GIT_OPTIONAL_LOCKS";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
-    pub const MAESTRO: [&'static str; 14] = [
+    pub const MAESTRO: [&'static str; 16] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -144,6 +153,8 @@ impl EnvVars {
         Self::MAESTRO_LOCK_TIMEOUT_MS,
         Self::MAESTRO_CRASH_MID_APPEND,
         Self::MAESTRO_CHECKPOINTS_KEEP,
+        Self::MAESTRO_SCAN_MAX_FILES,
+        Self::MAESTRO_SCAN_IGNORE,
     ];
 }
 

@@ -10,7 +10,7 @@ use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
 };
-use crate::session::{field_values, orchestration_log, progress};
+use crate::session::{field_values, orchestration_log, progress, reconciliation};
 
 /// One change to a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +103,13 @@ pub enum Operation {
         /// New value.
         value: Option<String>,
     },
+    /// Mark a completed phase `requires_reconciliation: true` (Maestro 1.6 `transition_phase`
+    /// of a phase whose handoff recorded no files and no downstream context).
+    RequireReconciliation(PhaseId),
+    /// Record a phase's files and downstream context after the fact and clear its
+    /// `requires_reconciliation` (Maestro 1.6 `reconcile_phase`; see
+    /// [`crate::session::reconciliation`]).
+    Reconcile(reconciliation::Reconciliation),
     /// Pause: status `paused`, stage `paused` (remembering the stage).
     Pause,
     /// Cancel: status `cancelled`, stage `failed`.
@@ -320,6 +327,12 @@ pub fn apply(
                 ))
             })?;
             extend_unique(list, values);
+        }
+        Operation::RequireReconciliation(id) => {
+            reconciliation::require(&sid, phase_mut(meta, id)?)?;
+        }
+        Operation::Reconcile(r) => {
+            reconciliation::apply(&sid, phase_mut(meta, &r.phase)?, r, &ctx.now)?;
         }
         Operation::SetField { key, value } => {
             let slot = match key.as_str() {

@@ -11,6 +11,8 @@
 //! measures its peak RSS.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
+pub mod mcp_client;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fmt;

@@ -7,6 +7,7 @@
 //! - [`lifecycle`]: the session, stage and phase state machines, and the one rule that keeps
 //!   stage and status consistent.
 //! - [`progress`]: which phases are done and which comes next.
+//! - [`reconciliation`]: phases whose handoff recorded nothing, and how they are reconciled.
 //! - [`agent_name`]: what an agent name is.
 //! - [`session_id`], [`session_file`], [`phase_spec`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
@@ -21,6 +22,7 @@ pub mod orchestration_log;
 pub mod phase_spec;
 pub mod plan;
 pub mod progress;
+pub mod reconciliation;
 pub mod schema;
 pub mod session_file;
 pub mod session_id;

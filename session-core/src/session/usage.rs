@@ -604,8 +604,12 @@ mod tests {
         let c =
             line(r#"{"promptTokenCount":100,"candidatesTokenCount":50,"thoughtsTokenCount":20}"#);
         assert_eq!(c.output, 50);
-        // Nonsense counts cannot underflow or count as a number.
-        let c = line(r#"{"promptTokenCount":100,"totalTokenCount":10,"candidatesTokenCount":"x"}"#);
+        // A total below the prompt cannot underflow.
+        let c = line(r#"{"promptTokenCount":100,"totalTokenCount":10}"#);
         assert_eq!((c.input, c.output, c.replies), (100, 0, 1));
+        // A count that is not a whole number poisons the line: skipped whole, as every
+        // runtime's lines are.
+        let c = line(r#"{"promptTokenCount":100,"totalTokenCount":10,"candidatesTokenCount":"x"}"#);
+        assert_eq!((c.input, c.output, c.replies), (0, 0, 0));
     }
 }

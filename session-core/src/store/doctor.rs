@@ -4,7 +4,8 @@
 //! It reports sessions in two places (the same `session_id` in more than one file), session
 //! files that cannot be read or parsed, archive files named after another id, temp files of
 //! writers that are gone, intent records not completed, a list index that disagrees with the
-//! files, and a lock that is not a regular file. `--fix` completes pending moves, keeps the
+//! files, a lock that is not a regular file, and design gate sidecars that cannot be read or
+//! count for nothing. `--fix` completes pending moves, keeps the
 //! newest copy of a duplicated session (by `updated`; the active slot wins a tie), renames a
 //! misnamed archive file, rebuilds the index, and moves everything it cannot keep in place to
 //! `state/quarantine/<time>-<name>`, with a `<time>-<name>.why` beside it saying why: it never
@@ -51,6 +52,9 @@ pub enum ProblemKind {
     /// The in-progress active session's runtime process ended without a SessionEnd
     /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
     InterruptedRun,
+    /// A design gate sidecar (`state/<id>.design-gate.json`) that cannot be read or counts
+    /// for nothing (see [`crate::store::design_gate`]).
+    DesignGate,
 }
 
 impl ProblemKind {
@@ -66,6 +70,7 @@ impl ProblemKind {
             ProblemKind::UnusableLock => "unusable_lock",
             ProblemKind::TornEvent => "torn_event",
             ProblemKind::InterruptedRun => "interrupted_run",
+            ProblemKind::DesignGate => "design_gate",
         }
     }
 }
@@ -356,6 +361,18 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Design gate sidecars that cannot be read or are stale; `--fix` moves them to
+    /// quarantine (a gate is never rewritten).
+    fn design_gates(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
+        for p in super::design_gate::problems(self.root, sessions)? {
+            self.found(ProblemKind::DesignGate, &p.rel, p.detail.clone());
+            if self.fix {
+                self.quarantine(ProblemKind::DesignGate, &p.rel, &p.detail)?;
+            }
+        }
+        Ok(())
+    }
+
     fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
         let fresh: HashMap<String, SessionSummary> = sessions
             .iter()
@@ -431,6 +448,7 @@ impl Store {
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
         doctor.event_logs()?;
+        doctor.design_gates(&sessions)?;
         // Reported only: what to do with an interrupted run is the user's call.
         if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
             doctor.found(

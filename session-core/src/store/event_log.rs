@@ -365,8 +365,8 @@ fn diff_into(
 
 /// The `op` of a change made by `ops` (in order, each named once): `status`, `transition`,
 /// `phase start`, `phase complete`, `phase fail`, `phase retry`, `phase skip`, `tokens`,
-/// `error add`, `error resolve`, `files`, `context`, `set`, `pause`, `cancel`; `update` when
-/// there are none.
+/// `error add`, `error resolve`, `files`, `context`, `set`, `reconciliation needed`,
+/// `phase reconcile`, `pause`, `cancel`; `update` when there are none.
 pub fn op_name(ops: &[Operation]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for op in ops {
@@ -384,6 +384,8 @@ pub fn op_name(ops: &[Operation]) -> String {
             Operation::AddFiles { .. } => "files",
             Operation::AddContext { .. } => "context",
             Operation::SetField { .. } => "set",
+            Operation::RequireReconciliation(_) => "reconciliation needed",
+            Operation::Reconcile(_) => "phase reconcile",
             Operation::Pause => "pause",
             Operation::Cancel => "cancel",
         };

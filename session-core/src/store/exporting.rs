@@ -105,6 +105,13 @@ impl Store {
                 )),
             }
         }
+        let gate = super::design_gate::gate_rel(&id)?;
+        if root.metadata(&gate)?.is_some() {
+            skipped.push(format!(
+                "design gate {}: not exported; it only admits create_session, which an imported session never goes through (its approval is in the session's design_document and its create event)",
+                gate.display()
+            ));
+        }
         Ok(ExportFile {
             format: FORMAT.into(),
             version: VERSION,

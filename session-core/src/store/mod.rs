@@ -14,6 +14,7 @@
 
 pub mod checkpoint;
 mod checkpointing;
+pub mod design_gate;
 pub mod doctor;
 pub mod event_log;
 pub mod export;
@@ -110,6 +111,10 @@ pub struct CreateRequest {
     pub maestro_create: bool,
     /// An implementation plan to write into `plans/` (excludes `implementation_plan`).
     pub plan_content: Option<PlanContent>,
+    /// Apply Maestro 1.6's design gate to `session_id` under the lock (see
+    /// [`design_gate`]): refuse as it says, take the gate's design document when
+    /// `design_document` is `None`, and bind the gate to the new session in its intent.
+    pub design_gate: bool,
 }
 
 /// What `delete` did.
@@ -436,6 +441,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        let admission = self.design_gate_admit(&l.root, req)?;
         let displaced = self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
@@ -461,7 +467,10 @@ impl Store {
                     .clone()
                     .unwrap_or_else(|| "standard".into()),
             ),
-            design_document: req.design_document.clone(),
+            design_document: req
+                .design_document
+                .clone()
+                .or_else(|| admission.design_document.clone()),
             implementation_plan,
             current_phase: phases.first().map(|p| p.id.clone()),
             total_phases: u32::try_from(phases.len()).unwrap_or(u32::MAX),
@@ -498,9 +507,15 @@ impl Store {
             path: ACTIVE_REL.into(),
             content: session.render(),
         });
+        steps.extend(admission.step(&session.meta.created)?);
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
-        self.record_new(&l, "create", &session, displaced.as_ref(), &[]);
+        let gate: Vec<(&str, Value)> = admission
+            .event()
+            .map(|g| ("design_gate", g))
+            .into_iter()
+            .collect();
+        self.record_new(&l, "create", &session, displaced.as_ref(), &gate);
         Ok(session)
     }
 
@@ -583,6 +598,7 @@ impl Store {
         let target = archive_rel(session.id())?;
         if !already_archived || !moved.is_empty() || rel != target || !ops.is_empty() {
             intent::run(&l.root, &Intent::new("archive", session.id(), steps))?;
+            self.forget_design_gate(&l.root, session.id());
             let file = Value::from(target.to_string_lossy());
             let (id, after) = (session.id(), Some(&session.meta));
             self.record(&l, id, "archive", Some(&before), after, &[("file", file)]);
@@ -1275,7 +1291,7 @@ fn free_plan_name(
 /// of letters, digits, `.`, `_` and `-`, not hidden, at most 128 characters.
 ///
 /// Errors: [`Error::Invalid`] saying which rule the name breaks.
-fn plan_file_rel(name: &str) -> Result<PathBuf> {
+pub(crate) fn plan_file_rel(name: &str) -> Result<PathBuf> {
     let why = if name.is_empty() {
         Some("it is empty")
     } else if name.len() > 128 {
@@ -1296,7 +1312,7 @@ fn plan_file_rel(name: &str) -> Result<PathBuf> {
     };
     match why {
         Some(why) => Err(Error::Invalid(format!(
-            "plan file name {:?} refused: {why}",
+            "file name {:?} refused: {why}",
             name.chars().take(64).collect::<String>()
         ))),
         None => Ok(Path::new(PLANS_REL).join(name)),

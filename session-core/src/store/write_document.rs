@@ -221,6 +221,8 @@ mod tests {
             "state/.active-session.md.1-0-1.maestro-tmp",
             "state/intents/1-archive-x.json",
             "state/intents/x.md",
+            "state/2026-x.design-gate.json",
+            "state/2026-x.design-gate.md",
             "state/quarantine/x.md",
             "state/notes.txt",
             "state/archive/.hidden.md",

@@ -4,6 +4,8 @@
 //!   `MAESTRO_STATE_DIR`, `.env`), refusing anything outside the project.
 //! - [`dotenv`]: the project's `.env` file.
 //! - [`git`]: the git facts a session records (branch, commit).
+//! - [`phase_changes`]: what changed in the project since a phase started (from git).
 pub mod dotenv;
 pub mod git;
 pub mod paths;
+pub mod phase_changes;

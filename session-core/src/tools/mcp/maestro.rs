@@ -1,4 +1,5 @@
-//! Maestro 1.6's six session tools (see the contract notes in [`super`]).
+//! Maestro 1.6's six session tools (see the contract notes in [`super`]); the design gate and
+//! reconciliation they apply are [`super::design_gate`] and [`super::reconciliation`].
 
 use std::path::Path;
 
@@ -153,6 +154,17 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
     let design_document = doc_path("design_document", a.design_document)?;
     let implementation_plan = doc_path("implementation_plan", a.implementation_plan)?;
     let store = t.store(TOOL)?;
+    if let Err(refusal) = store
+        .design_gate_admission(&a.session_id, design_document.as_deref())
+        .map_err(|e| t.fail(TOOL, e))?
+    {
+        return Err(ToolError::new(
+            t.sanitize(&refusal.to_string()),
+            refusal.hint(),
+            refusal.code(),
+        )
+        .with_details(refusal.details()));
+    }
     let before = store.active().map_err(|e| t.fail(TOOL, e))?;
     if let Some(active) = &before
         && active.meta.status == SessionStatus::InProgress
@@ -213,6 +225,7 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
             }
             _ => None,
         },
+        design_gate: true,
     };
     let wrote_plan = req.plan_content.is_some();
     let session = store.create(&req).map_err(|e| t.fail(TOOL, e))?;
@@ -375,6 +388,8 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
         }
         _ => {}
     }
+    // Maestro 1.6.3+: a phase completed with no files and no context must be reconciled.
+    let empty_handoff = !has_files && context.is_empty();
     let [created, modified, deleted] = files;
     let (sid, batch, tokens) = (a.session_id, a.batch_id, a.token_usage);
     let store = t.store(TOOL)?;
@@ -421,6 +436,9 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
                     output: None,
                     validation: None,
                 });
+                if empty_handoff {
+                    ops.push(Operation::RequireReconciliation(c.clone()));
+                }
             }
             if let Some(n) = &next_id {
                 let phase = find(n, "next_phase_id")?;
@@ -509,6 +527,7 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
 pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value, ToolError> {
     const TOOL: &str = "archive_session";
     session_id(t, TOOL, &a.session_id)?;
+    super::reconciliation::check_archive(t, TOOL, &a.session_id)?;
     let store = t.store(TOOL)?;
     let mut status = None;
     let report = store
@@ -521,6 +540,11 @@ pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value,
                         s.id()
                     ),
                 });
+            }
+            if s.location == Location::Active
+                && let Some(refused) = super::reconciliation::archive_refusal(&s.meta)
+            {
+                return Err(refused);
             }
             let finish =
                 s.location == Location::Active && s.meta.status == SessionStatus::InProgress;

@@ -1,4 +1,4 @@
-//! The tools `maestro-session mcp` serves over MCP (DESIGN 4): Maestro 1.6's six session
+//! The tools `maestro-session mcp` serves over MCP (DESIGN 4): Maestro 1.6's eleven session
 //! tools under their names, argument shapes and result fields, and five of ours. Sync: the
 //! server glue (rmcp, tokio, stdio) lives in `session-cli`; everything here is plain calls
 //! into the [`Store`], so a tool goes through the same resolver ([`Workspace`]), lock, intent
@@ -45,12 +45,22 @@
 //!   `in_progress` session is marked completed, the design document and implementation plan
 //!   move from `plans/` to `plans/archive/` (here under collision-free names, as `archive`).
 //!
+//! - The design gate (`enter_design_gate`, `record_design_approval`, `get_design_gate_status`)
+//!   and reconciliation (`scan_phase_changes`, `reconcile_phase`): see
+//!   [`crate::store::design_gate`] and [`crate::session::reconciliation`]; `create_session` applies the gate, `transition_phase` marks a phase
+//!   completed with an empty handoff `requires_reconciliation`, `archive_session` refuses
+//!   while one is marked.
+//!
 //! Ours: `list_sessions`, `show_session`, `resume_session`, `record_error`, `record_tokens`
 //! (the command line's `list`, `show`, `resume`, `error add`, `tokens`).
 
 mod args;
+mod design_gate;
+#[cfg(test)]
+mod gate_tests;
 mod maestro;
 mod ours;
+mod reconciliation;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +71,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use args::*;
+pub use design_gate::{DesignGateArgs, RecordDesignApprovalArgs};
+pub use reconciliation::{ReconcilePhaseArgs, ScanPhaseChangesArgs};
 
 use crate::env::Env;
 use crate::error::Error;
@@ -89,9 +101,16 @@ pub struct ToolError {
     /// What to do about it.
     pub recovery_hint: String,
     /// Maestro's error codes (`VALIDATION_ERROR`, `NOT_FOUND`, `STATE_ERROR`,
-    /// `HANDOFF_INCOMPLETE`, `UNKNOWN_TOOL`, `INTERNAL_TOOL_ERROR`) and ours (`PATH_REFUSED`,
-    /// `LOCK_TIMEOUT`, `IO_ERROR`).
+    /// `HANDOFF_INCOMPLETE`, `DESIGN_GATE_UNAPPROVED`, `DESIGN_GATE_SESSION_MISMATCH`,
+    /// `RECONCILIATION_EMPTY_PAYLOAD`, `RECONCILIATION_PENDING`, `UNKNOWN_TOOL`,
+    /// `INTERNAL_TOOL_ERROR`) and ours (`PATH_REFUSED`, `LOCK_TIMEOUT`, `IO_ERROR`).
     pub code: &'static str,
+    /// Maestro's structured `details`, where its error carries them
+    /// (`DESIGN_GATE_SESSION_MISMATCH`: `{current_session_id, orphaned_session_ids}`;
+    /// `RECONCILIATION_PENDING`: `{phase_id}`); absent otherwise. Boxed: most failures have
+    /// none, and every tool returns this type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<Value>>,
 }
 
 impl ToolError {
@@ -105,7 +124,14 @@ impl ToolError {
             error: error.into(),
             recovery_hint: recovery_hint.into(),
             code,
+            details: None,
         }
+    }
+
+    /// This failure with Maestro's `details` object.
+    pub fn with_details(mut self, details: impl Into<Option<Value>>) -> Self {
+        self.details = details.into().map(Box::new);
+        self
     }
 
     /// The `{error, recovery_hint, code}` object as JSON text.
@@ -114,14 +140,19 @@ impl ToolError {
     }
 }
 
-/// The names of the tools, Maestro's six first.
-pub const TOOL_NAMES: [&str; 11] = [
+/// The names of the tools, Maestro's eleven first.
+pub const TOOL_NAMES: [&str; 16] = [
     "initialize_workspace",
     "create_session",
     "update_session",
     "transition_phase",
     "get_session_status",
     "archive_session",
+    "enter_design_gate",
+    "record_design_approval",
+    "get_design_gate_status",
+    "scan_phase_changes",
+    "reconcile_phase",
     "list_sessions",
     "show_session",
     "resume_session",
@@ -172,7 +203,32 @@ pub fn definitions() -> Vec<ToolDef> {
         def::<ArchiveSessionArgs>(
             "archive_session",
             false,
-            "Move the active session to the archive (an in_progress one is marked completed), and its design document and implementation plan from plans/ to plans/archive/.",
+            "Move the active session to the archive (an in_progress one is marked completed), and its design document and implementation plan from plans/ to plans/archive/. Refused while a phase requires reconciliation (RECONCILIATION_PENDING).",
+        ),
+        def::<DesignGateArgs>(
+            "enter_design_gate",
+            false,
+            "Mark a session id as having entered the design phase. Idempotent. Blocks create_session with this id until record_design_approval is called. Use the same session_id for every later call.",
+        ),
+        def::<RecordDesignApprovalArgs>(
+            "record_design_approval",
+            false,
+            "Record the user's approval of the design document, clearing the design gate for create_session. Give the document either by path inside the project (design_document_path) or by content (design_document_content + design_document_filename, written to <state_dir>/plans/); exactly one.",
+        ),
+        def::<DesignGateArgs>(
+            "get_design_gate_status",
+            true,
+            "Read the design gate of a session id: session_id, entered_at, approved_at, design_document_path (null when not entered).",
+        ),
+        def::<ScanPhaseChangesArgs>(
+            "scan_phase_changes",
+            true,
+            "List files created, modified or deleted in the project since a phase started (from git; a file walk without git), as candidates for reconcile_phase. Attributes nothing.",
+        ),
+        def::<ReconcilePhaseArgs>(
+            "reconcile_phase",
+            false,
+            "Record the user-confirmed files and downstream context of a phase whose handoff recorded nothing; clears requires_reconciliation. Needs at least one file or a populated downstream_context.",
         ),
         def::<ListSessionsArgs>(
             "list_sessions",
@@ -276,6 +332,21 @@ impl Tools {
             "transition_phase" => run!("transition_phase", maestro::transition_phase),
             "get_session_status" => run!("get_session_status", maestro::get_session_status),
             "archive_session" => run!("archive_session", maestro::archive_session),
+            "enter_design_gate" => run!("enter_design_gate", design_gate::enter_design_gate),
+            "record_design_approval" => {
+                run!(
+                    "record_design_approval",
+                    design_gate::record_design_approval
+                )
+            }
+            "get_design_gate_status" => {
+                run!(
+                    "get_design_gate_status",
+                    design_gate::get_design_gate_status
+                )
+            }
+            "scan_phase_changes" => run!("scan_phase_changes", reconciliation::scan_phase_changes),
+            "reconcile_phase" => run!("reconcile_phase", reconciliation::reconcile_phase),
             "list_sessions" => run!("list_sessions", ours::list_sessions),
             "show_session" => run!("show_session", ours::show_session),
             "resume_session" => run!("resume_session", ours::resume_session),
@@ -466,6 +537,18 @@ fn usage(tool: &str) -> String {
         }
         "get_session_status" => "Call it with no arguments (or session_id).",
         "archive_session" => "Give session_id: the active session's id.",
+        "enter_design_gate" | "get_design_gate_status" => {
+            "Give session_id: the id create_session will use (letters, digits, - and _)."
+        }
+        "record_design_approval" => {
+            "Give session_id and either design_document_path (inside the project) or design_document_content with design_document_filename (a bare name ending in .md), not both."
+        }
+        "scan_phase_changes" => {
+            "Give session_id (the active session's) and phase_id (an integer or a string) of a phase that has started."
+        }
+        "reconcile_phase" => {
+            "Give session_id, phase_id and at least one of files_created, files_modified, files_deleted (project-relative paths) or downstream_context (key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings); reason is optional."
+        }
         "list_sessions" => {
             "Give nothing, or status (in_progress, paused, completed, failed, timeout, cancelled) and limit."
         }
@@ -507,6 +590,8 @@ fn hint(tool: &str, e: &Error) -> (&'static str, String) {
                 "transition_phase" => format!("{status}: a phase goes pending -> in_progress -> completed, a failed one back to in_progress (a retry), and starts only when its blocked_by phases are completed or skipped."),
                 "update_session" | "archive_session" => format!("{status}; pass its session_id."),
                 "resume_session" => "Call list_sessions: only a paused, failed or timed-out session resumes; pass park: true to archive a live active session as paused first.".into(),
+                "enter_design_gate" | "record_design_approval" => "A session id is used once: enter the design gate with a new session_id (YYYY-MM-DD-<slug>) and pass the same id to record_design_approval and create_session.".into(),
+                "scan_phase_changes" | "reconcile_phase" => format!("{status}; pass the active session's session_id and the id of a phase that has run."),
                 _ => format!("{status}."),
             };
             ("STATE_ERROR", how)

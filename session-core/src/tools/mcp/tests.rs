@@ -814,6 +814,12 @@ fn definitions_cover_every_tool_with_an_object_schema() {
         .collect();
     assert_eq!(
         read_only,
-        ["get_session_status", "list_sessions", "show_session"]
+        [
+            "get_session_status",
+            "get_design_gate_status",
+            "scan_phase_changes",
+            "list_sessions",
+            "show_session"
+        ]
     );
 }
