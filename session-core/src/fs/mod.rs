@@ -8,9 +8,11 @@
 //! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
 //! - [`appended`]: what was appended to a file since an offset (runtime transcripts).
 //! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
+//! - [`in_place`]: byte ranges read, and overwritten in place without changing a file's length.
 pub mod append;
 pub mod appended;
 pub mod beneath;
 pub mod durable;
+pub mod in_place;
 pub mod lock;
 pub mod process;
