@@ -445,8 +445,11 @@ pub fn recover(root: &Root) -> Result<Vec<String>> {
 /// the record stays.
 pub fn complete(root: &Root, rel: &str, intent: &Intent) -> Result<Vec<String>> {
     let mut done = vec![format!("completed the interrupted {}", intent.describe())];
-    let replayed = Replay::new(root, intent, Mode::Replay)
+    // Every step is checked before the first is applied: a record that cannot complete
+    // changes nothing (bar a failure of the file system itself half-way).
+    let replayed = Replay::new(root, intent, Mode::Check)
         .run()
+        .and_then(|_| Replay::new(root, intent, Mode::Replay).run())
         .and_then(|notes| root.remove(Path::new(rel)).map(|()| notes));
     match replayed {
         Ok(notes) => done.extend(notes),
@@ -670,6 +673,31 @@ impl<'a> Replay<'a> {
         )))
     }
 
+    /// A replayed write of a session file replaces only a file holding that same session,
+    /// whatever the record says it found there.
+    fn same_session(&self, rel: &str, current: &[u8], content: &str) -> Result<()> {
+        if !shape::is_session_file(rel) {
+            return Ok(());
+        }
+        let id = |bytes: &[u8]| {
+            SessionFile::from_bytes(bytes, Path::new(rel), Location::Archive)
+                .map(|s| s.id().to_string())
+                .ok()
+        };
+        match (id(current), id(content.as_bytes())) {
+            (Some(held), Some(new)) if held == new => Ok(()),
+            (held, new) => Err(Error::Invalid(format!(
+                "{} holds {}, and the record would replace it with session {}",
+                self.root.join(rel).display(),
+                held.map_or("a file that is not a session".to_string(), |h| format!(
+                    "session {}",
+                    cut(&h)
+                )),
+                cut(&new.unwrap_or_default())
+            ))),
+        }
+    }
+
     /// Creates the folder of a file a step writes, when it is one the tools create on demand
     /// (a checkpoint's session folder, `state/events/`).
     fn prepare(&self, rel: &str) -> Result<()> {
@@ -712,6 +740,9 @@ impl<'a> Replay<'a> {
                     let current = self.current(path, prefix)?;
                     if self.verify(i, path, current.as_deref())? {
                         return Ok(None);
+                    }
+                    if let Some(bytes) = &current {
+                        self.same_session(path, bytes, content)?;
                     }
                 }
                 if self.checking() {

@@ -35,9 +35,11 @@ pub(crate) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBu
     let why = why_text(root, rel, reason);
     let why_rel = format!("{to}.why");
     let from = rel.to_string_lossy().into_owned();
-    if from == intent::INTENTS_REL {
-        // The folder of the records itself cannot hold a record of its own move: the note
-        // first, then one rename (a crash in between leaves a note without its file).
+    if from == intent::INTENTS_REL || Path::new(&from).starts_with(intent::INTENTS_REL) {
+        // The folder of the records, or a file in it: the record of this move would be written
+        // beside it (and that write sweeps the folder's dead temp files, the very file a temp
+        // file's set-aside moves). The note first, then one rename (a crash in between leaves
+        // a note without its file; the file stays where it was).
         root.replace(
             Path::new(&why_rel),
             why.as_bytes(),

@@ -25,8 +25,10 @@
 //! elsewhere; a file is written by one step at most; a file a `move` or `copy` names is named
 //! by no other step; at least one step writes S (bar `quarantine` and `repair-event-log`).
 //! A record read from disk ([`check_record`]) must also have this version's format and an
-//! `expect` entry for exactly the files its `write` and `remove` steps name (an event log or
-//! a `.why` note: `absent`).
+//! `expect` entry for exactly the files its `write` and `remove` steps name: `absent` for every
+//! file but the active slot, S's archive file and the files it removes (a record never replaces
+//! a file it did not find there: a plan, a checkpoint, an event log, a note, the archive copy of
+//! the session it moves out of the active slot).
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -188,7 +190,8 @@ pub fn check(intent: &Intent) -> Result<(), String> {
 
 /// [`check`], plus what a record read from disk must have: this [`VERSION`] and an `expect`
 /// entry for exactly the files its `write` and `remove` steps name, each [`ABSENT`] or
-/// `sha256:` and 64 lowercase hex digits ([`ABSENT`] for an event log and a `.why` note).
+/// `sha256:` and 64 lowercase hex digits; [`ABSENT`] for every file but the active slot, the
+/// session's own archive file and the files a `remove` names.
 ///
 /// Errors: one sentence naming what is wrong.
 pub fn check_record(intent: &Intent) -> Result<(), String> {
@@ -217,6 +220,18 @@ pub fn check_record(intent: &Intent) -> Result<(), String> {
             cut(extra)
         ));
     }
+    // Files a step may find there and change: the active slot, the own session's archive
+    // file, and any file a `remove` names. Everything else a record writes is new (a
+    // displaced session's archive copy, a plan, a checkpoint, an event log, a note).
+    let own_archive = format!("state/archive/{}.md", intent.session_id);
+    let removed: BTreeSet<&str> = intent
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Remove { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
     for (path, value) in &intent.expect {
         let digest = value.strip_prefix("sha256:").is_some_and(|hex| {
             hex.len() == 64
@@ -224,17 +239,24 @@ pub fn check_record(intent: &Intent) -> Result<(), String> {
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         });
-        let must_be_absent = is_event_log(path) || path.ends_with(".why");
-        if !(value == ABSENT || (digest && !must_be_absent)) {
+        let may_exist = path == "state/active-session.md"
+            || *path == own_archive
+            || removed.contains(path.as_str());
+        // A file a step removes was there: the command read the session from it.
+        let must_exist = removed.contains(path.as_str());
+        let (ok, want) = match (may_exist, must_exist) {
+            (_, true) => (digest, "\"sha256:<64 hex digits>\" (a removed file was there)"),
+            (true, false) => (
+                value == ABSENT || digest,
+                "\"absent\" or \"sha256:<64 hex digits>\"",
+            ),
+            (false, false) => (value == ABSENT, "\"absent\" (a record never replaces it)"),
+        };
+        if !ok {
             return Err(format!(
-                "expect of {} is {:?}, not {}",
+                "expect of {} is {:?}, not {want}",
                 cut(path),
-                cut(value),
-                if must_be_absent {
-                    "\"absent\""
-                } else {
-                    "\"absent\" or \"sha256:<64 hex digits>\""
-                }
+                cut(value)
             ));
         }
     }

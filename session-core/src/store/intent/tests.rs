@@ -164,8 +164,9 @@ fn a_replay_never_overwrites_a_file_changed_since_its_record() {
         theirs,
         "kept"
     );
-    // The plan move before it is done; the active slot is untouched.
-    assert!(t.path().join("plans/archive/s1--d.md").exists());
+    // Every step is checked before any is applied: nothing moved.
+    assert!(t.path().join("plans/d.md").exists());
+    assert!(!t.path().join("plans/archive/s1--d.md").exists());
     assert_eq!(std::fs::read_to_string(&active).expect("read"), session("s1"));
 }
 
