@@ -87,19 +87,34 @@ impl Stage {
         std::fs::create_dir_all(tmp.path().join("outside")).expect("mkdir");
         std::fs::write(tmp.path().join("outside/x.md"), "outside").expect("write");
         let w = |rel: &str, bytes: String| std::fs::write(st.join(rel), bytes).expect("write");
-        w("state/archive/victim.md", doc(VICTIM, "paused", "victim body"));
-        w("state/archive/bystander.md", doc(BYSTANDER, "completed", "b"));
-        w("state/events/victim.jsonl", "{\"v\":1}\n{\"v\":1,\"to\n".into());
+        w(
+            "state/archive/victim.md",
+            doc(VICTIM, "paused", "victim body"),
+        );
+        w(
+            "state/archive/bystander.md",
+            doc(BYSTANDER, "completed", "b"),
+        );
+        w(
+            "state/events/victim.jsonl",
+            "{\"v\":1}\n{\"v\":1,\"to\n".into(),
+        );
         w("state/checkpoints/victim/1.md", doc(VICTIM, "paused", "c1"));
         w("state/checkpoints/victim/1.json", "{\"v\":1}\n".into());
         w("plans/archive/victim--v.md", "victim plan".into());
         w("plans/v.md", "a plan".into());
         if own_archived {
             w("state/archive/own.md", doc(OWN, "paused", "own body"));
-            w("state/events/own.jsonl", "{\"v\":1}\n{\"v\":1,\"to\n{\"v\":2}\n".into());
+            w(
+                "state/events/own.jsonl",
+                "{\"v\":1}\n{\"v\":1,\"to\n{\"v\":2}\n".into(),
+            );
         }
         if active {
-            w("state/active-session.md", doc(ACTIVE_ID, "completed", "held"));
+            w(
+                "state/active-session.md",
+                doc(ACTIVE_ID, "completed", "held"),
+            );
         }
         Stage { tmp }
     }
@@ -122,8 +137,8 @@ fn files_of(id: &str, all: &BTreeMap<PathBuf, Vec<u8>>) -> BTreeMap<PathBuf, Vec
                 || r == format!("state/events/{id}.jsonl")
                 || r.starts_with(&format!("state/checkpoints/{id}/"))
                 || r.starts_with(&format!("plans/archive/{id}--"));
-            let active_holding =
-                r == "state/active-session.md" && String::from_utf8_lossy(bytes).contains(&format!("\"{id}\""));
+            let active_holding = r == "state/active-session.md"
+                && String::from_utf8_lossy(bytes).contains(&format!("\"{id}\""));
             named || active_holding
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -209,14 +224,18 @@ fn step_strategy() -> impl Strategy<Value = Step> {
             .prop_map(|(path, content)| Step::Write { path, content }),
         (path_strategy(), id_strategy())
             .prop_map(|(path, session_id)| Step::Remove { path, session_id }),
-        (path_strategy(), range.clone(), range.clone(), path_strategy()).prop_map(
-            |(from, offset, len, to)| Step::Excerpt {
+        (
+            path_strategy(),
+            range.clone(),
+            range.clone(),
+            path_strategy()
+        )
+            .prop_map(|(from, offset, len, to)| Step::Excerpt {
                 from,
                 offset,
                 len,
                 to
-            }
-        ),
+            }),
         (path_strategy(), range.clone(), range, path_strategy()).prop_map(
             |(path, offset, len, kept)| Step::Blank {
                 path,
@@ -254,7 +273,10 @@ fn templated(op: usize, s: &str, d: &str) -> (String, Vec<Step>) {
                     from: "plans/v.md".into(),
                     to: format!("plans/archive/{s}--v.md"),
                 },
-                w(format!("state/archive/{s}.md"), doc(s, "completed", "archived")),
+                w(
+                    format!("state/archive/{s}.md"),
+                    doc(s, "completed", "archived"),
+                ),
                 rm(active, s),
             ],
         ),
@@ -290,7 +312,10 @@ fn templated(op: usize, s: &str, d: &str) -> (String, Vec<Step>) {
                 w(format!("state/checkpoints/{s}/1.md"), doc(s, "paused", "c")),
                 w(format!("state/checkpoints/{s}/1.json"), "{}".into()),
                 w(format!("state/events/{s}.jsonl"), String::new()),
-                w(format!("state/archive/{s}.md"), doc(s, "paused", "imported")),
+                w(
+                    format!("state/archive/{s}.md"),
+                    doc(s, "paused", "imported"),
+                ),
             ],
         ),
         5 => (
@@ -359,7 +384,11 @@ type Case = (
 #[test]
 fn arbitrary_records_never_panic_or_touch_another_session() {
     let strategy = (
-        (op_strategy(), id_strategy(), prop::collection::vec(step_strategy(), 0..6)),
+        (
+            op_strategy(),
+            id_strategy(),
+            prop::collection::vec(step_strategy(), 0..6),
+        ),
         (
             prop::bool::weighted(0.7),
             0usize..7,
@@ -385,14 +414,33 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
         let (op, session_id, steps) = match template {
             (true, n, session_id, s, d) => {
                 let (op, steps) = templated(n, s, d);
-                (op, if session_id.is_empty() { OWN.to_string() } else { session_id }, steps)
+                (
+                    op,
+                    if session_id.is_empty() {
+                        OWN.to_string()
+                    } else {
+                        session_id
+                    },
+                    steps,
+                )
             }
             (false, ..) => random,
         };
         let stage = Stage::new(own_archived, active);
         let root = stage.root();
-        let expect = if honest_expect { true_expect(&root, &steps) } else { junk_expect };
-        let record = Intent { version, op, session_id, created: "2026-01-01T00:00:00Z".into(), steps, expect };
+        let expect = if honest_expect {
+            true_expect(&root, &steps)
+        } else {
+            junk_expect
+        };
+        let record = Intent {
+            version,
+            op,
+            session_id,
+            created: "2026-01-01T00:00:00Z".into(),
+            steps,
+            expect,
+        };
         let before = files(&stage.state_dir());
         let outside = files(&stage.tmp.path().join("outside"));
         let verdict = shape::check_record(&record);
@@ -401,7 +449,13 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
         }
         root.create_dirs(Path::new(INTENTS_REL)).expect("mkdir");
         let rel = format!("{INTENTS_REL}/00000000000000000001-x.json");
-        root.replace(Path::new(&rel), &serde_json::to_vec(&record).expect("json"), 0o644, true).expect("write");
+        root.replace(
+            Path::new(&rel),
+            &serde_json::to_vec(&record).expect("json"),
+            0o644,
+            true,
+        )
+        .expect("write");
         let replayed = panic::catch_unwind(AssertUnwindSafe(|| {
             let pending = intent::pending(&root);
             let recovered = intent::recover(&root);
@@ -410,7 +464,12 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
         let (pending, _recovered) = replayed.expect("reading and replaying never panics");
         let pending = pending.expect("the folder lists");
         prop_assert_eq!(pending.len(), 1);
-        prop_assert_eq!(pending[0].1.is_ok(), verdict.is_ok(), "pending and check_record agree: {:?}", verdict);
+        prop_assert_eq!(
+            pending[0].1.is_ok(),
+            verdict.is_ok(),
+            "pending and check_record agree: {:?}",
+            verdict
+        );
         // Accepted: every step is one its op takes over its own session's places.
         if verdict.is_ok() {
             let op = shape::Op::parse(&record.op).expect("a known op");
@@ -425,16 +484,32 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
                     continue; // bound to the session it names and the bytes it saw, not a name
                 }
                 for path in named {
-                    prop_assert!(!path.contains("..") && !path.starts_with('/') && !path.contains('\0'), "{path}");
-                    prop_assert!(path.starts_with("state/") || path.starts_with("plans/"), "{path}");
+                    prop_assert!(
+                        !path.contains("..") && !path.starts_with('/') && !path.contains('\0'),
+                        "{path}"
+                    );
+                    prop_assert!(
+                        path.starts_with("state/") || path.starts_with("plans/"),
+                        "{path}"
+                    );
                     for other in [VICTIM, BYSTANDER] {
                         let theirs = path == format!("state/archive/{other}.md")
                             || path == format!("state/events/{other}.jsonl")
                             || path.starts_with(&format!("state/checkpoints/{other}/"))
                             || path.starts_with(&format!("plans/archive/{other}--"));
-                        let displacing = displaced(&record) == Some(other) && matches!(step, Step::Write { .. } | Step::Move { .. });
-                        prop_assert!(!theirs || record.session_id == other || displacing || op == shape::Op::Quarantine,
-                            "{} of {} names {}'s {}", op.name(), record.session_id, other, path);
+                        let displacing = displaced(&record) == Some(other)
+                            && matches!(step, Step::Write { .. } | Step::Move { .. });
+                        prop_assert!(
+                            !theirs
+                                || record.session_id == other
+                                || displacing
+                                || op == shape::Op::Quarantine,
+                            "{} of {} names {}'s {}",
+                            op.name(),
+                            record.session_id,
+                            other,
+                            path
+                        );
                     }
                 }
             }
@@ -443,13 +518,21 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
         let after = files(&stage.state_dir());
         // The session the record moves out of the active slot is its to move only when it is
         // the one there.
-        let moved_out = displaced(&record).filter(|id| active && *id == ACTIVE_ID).unwrap_or("");
+        let moved_out = displaced(&record)
+            .filter(|id| active && *id == ACTIVE_ID)
+            .unwrap_or("");
         for other in [VICTIM, BYSTANDER, ACTIVE_ID] {
             if other == record.session_id || other == moved_out {
                 continue;
             }
             let (was, now) = (files_of(other, &before), files_of(other, &after));
-            prop_assert!(was == now, "the files of {} changed: {:?} -> {:?}", other, was.keys(), now.keys());
+            prop_assert!(
+                was == now,
+                "the files of {} changed: {:?} -> {:?}",
+                other,
+                was.keys(),
+                now.keys()
+            );
         }
         for (rel, bytes) in &before {
             let theirs = [record.session_id.as_str(), moved_out]
@@ -458,7 +541,11 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
             if theirs || rel.starts_with(INTENTS_REL) {
                 continue;
             }
-            prop_assert!(after.values().any(|b| b == bytes), "the bytes of {} are gone", rel.display());
+            prop_assert!(
+                after.values().any(|b| b == bytes),
+                "the bytes of {} are gone",
+                rel.display()
+            );
         }
         prop_assert_eq!(files(&stage.tmp.path().join("outside")), outside);
         Ok(())
@@ -468,7 +555,11 @@ fn arbitrary_records_never_panic_or_touch_another_session() {
     }
     println!("{} of 512 records accepted", accepted.get());
     // Enough well-shaped records were replayed for the property to mean something.
-    assert!(accepted.get() >= 80, "only {} of 512 records accepted", accepted.get());
+    assert!(
+        accepted.get() >= 80,
+        "only {} of 512 records accepted",
+        accepted.get()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -501,8 +592,11 @@ impl Project {
     fn create(&self, task: &str, park: bool, plan: Option<&str>) -> String {
         if let Some(name) = plan {
             std::fs::create_dir_all(self.state.join("plans")).expect("mkdir");
-            std::fs::write(self.state.join("plans").join(name), format!("plan of {task}"))
-                .expect("write");
+            std::fs::write(
+                self.state.join("plans").join(name),
+                format!("plan of {task}"),
+            )
+            .expect("write");
         }
         let req = CreateRequest {
             task: task.into(),
@@ -537,7 +631,12 @@ fn scenarios() -> Vec<Scenario> {
         ("archive with a plan document", |p| {
             p.create("first", false, Some("d.md"));
             p.store
-                .apply(None, &Operation::SetStatus(session_core::session::lifecycle::SessionStatus::Completed))
+                .apply(
+                    None,
+                    &Operation::SetStatus(
+                        session_core::session::lifecycle::SessionStatus::Completed,
+                    ),
+                )
                 .expect("complete");
             Box::new(|p: &Project| {
                 p.store.archive(None).expect("archive");
@@ -565,7 +664,12 @@ fn scenarios() -> Vec<Scenario> {
         ("write-state over a finished active session", |p| {
             p.create("first", false, None);
             p.store
-                .apply(None, &Operation::SetStatus(session_core::session::lifecycle::SessionStatus::Completed))
+                .apply(
+                    None,
+                    &Operation::SetStatus(
+                        session_core::session::lifecycle::SessionStatus::Completed,
+                    ),
+                )
                 .expect("complete");
             Box::new(|p: &Project| {
                 let doc = doc("2026-01-01-written", "in_progress", "# log");
@@ -607,10 +711,7 @@ fn scenarios() -> Vec<Scenario> {
 /// the same place, named after `victim`. `None` when the path names no session.
 fn foreign(path: &str, own: &str, moved: Option<&str>, victim: &str) -> Option<String> {
     for id in std::iter::once(own).chain(moved) {
-        for (prefix, suffix) in [
-            ("state/archive/", ".md"),
-            ("state/events/", ".jsonl"),
-        ] {
+        for (prefix, suffix) in [("state/archive/", ".md"), ("state/events/", ".jsonl")] {
             if path == format!("{prefix}{id}{suffix}") {
                 return Some(format!("{prefix}{victim}{suffix}"));
             }
@@ -622,7 +723,11 @@ fn foreign(path: &str, own: &str, moved: Option<&str>, victim: &str) -> Option<S
                 format!("{prefix}{id}--")
             };
             if let Some(rest) = path.strip_prefix(&marker) {
-                let sep = if prefix == "state/checkpoints/" { "/" } else { "--" };
+                let sep = if prefix == "state/checkpoints/" {
+                    "/"
+                } else {
+                    "--"
+                };
                 return Some(format!("{prefix}{victim}{sep}{rest}"));
             }
         }

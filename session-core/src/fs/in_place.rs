@@ -104,7 +104,8 @@ mod tests {
         let t = tempfile::tempdir().expect("tmp");
         std::fs::write(t.path().join("log"), b"one\nxx\nthree\n").expect("write");
         let root = Root::open(t.path()).expect("root");
-        root.overwrite_at(Path::new("log"), 4, b"  ").expect("overwrite");
+        root.overwrite_at(Path::new("log"), 4, b"  ")
+            .expect("overwrite");
         assert_eq!(
             std::fs::read(t.path().join("log")).expect("read"),
             b"one\n  \nthree\n"
@@ -133,7 +134,10 @@ mod tests {
             .overwrite_at(Path::new("link"), 0, b"x")
             .expect_err("symlink");
         assert!(matches!(err, Error::NotRegular { .. }), "{err}");
-        assert_eq!(std::fs::read(t.path().join("target")).expect("read"), b"keep");
+        assert_eq!(
+            std::fs::read(t.path().join("target")).expect("read"),
+            b"keep"
+        );
         let made = std::process::Command::new("mkfifo")
             .arg(t.path().join("fifo"))
             .status()

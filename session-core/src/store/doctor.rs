@@ -41,7 +41,7 @@ use crate::store::event_log::{Damage, TornLine};
 use crate::store::index;
 use crate::store::intent::{self, Intent, Step, shape};
 use crate::store::listing::SessionSummary;
-use crate::store::quarantine::{free_name, quarantine, why_text};
+use crate::store::quarantine::{self, free_name, quarantine, why_text};
 use crate::workspace::paths::{
     ACTIVE_REL, ARCHIVE_REL, CHECKPOINTS_REL, EVENTS_REL, LOCK_REL, OWNER_REL, PLANS_ARCHIVE_REL,
     PLANS_REL, QUARANTINE_REL,
@@ -251,7 +251,9 @@ impl Doctor<'_> {
             return Ok(None);
         }
         Ok(Some(
-            durable::DescribeType::describe(&kind).trim_start_matches("not ").to_string(),
+            durable::DescribeType::describe(&kind)
+                .trim_start_matches("not ")
+                .to_string(),
         ))
     }
 
@@ -278,7 +280,10 @@ impl Doctor<'_> {
                 Ok(()) => self.repaired(
                     ProblemKind::UnusablePlace,
                     rel,
-                    format!("renamed to {}; remove it when you no longer need it", to.display()),
+                    format!(
+                        "renamed to {}; remove it when you no longer need it",
+                        to.display()
+                    ),
                 ),
                 Err(e) => self.failed(
                     ProblemKind::UnusablePlace,
@@ -327,7 +332,9 @@ impl Doctor<'_> {
             index::LEGACY_INDEX_REL,
             crate::store::search::SEARCH_INDEX_REL,
         ] {
-            self.examine(file, |d| d.owned_place(Path::new(file), false, "a cache or record"));
+            self.examine(file, |d| {
+                d.owned_place(Path::new(file), false, "a cache or record")
+            });
         }
         for folder in [ARCHIVE_REL, PLANS_REL, PLANS_ARCHIVE_REL] {
             self.examine(folder, |d| d.session_place(Path::new(folder)));
@@ -369,7 +376,11 @@ impl Doctor<'_> {
         let Some(what) = self.wrong_kind(rel, want_dir)? else {
             return Ok(());
         };
-        let should = if want_dir { "a folder" } else { "a regular file" };
+        let should = if want_dir {
+            "a folder"
+        } else {
+            "a regular file"
+        };
         let detail = format!(
             "{} ({holds}) is {what}, not {should}; commands refuse it or cannot use it",
             rel.display()
@@ -466,6 +477,12 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Temp files of dead writers in `state/intents/`: before any repair writes a record
+    /// there (a durable replace sweeps its folder's dead temp files).
+    fn record_temp_files(&mut self) -> Result<()> {
+        self.temp_files_in(vec![PathBuf::from(intent::INTENTS_REL)])
+    }
+
     fn temp_files(&mut self) -> Result<()> {
         let mut folders: Vec<PathBuf> = [
             "state",
@@ -486,6 +503,10 @@ impl Doctor<'_> {
                 }
             }
         }
+        self.temp_files_in(folders)
+    }
+
+    fn temp_files_in(&mut self, folders: Vec<PathBuf>) -> Result<()> {
         for folder in folders {
             // A folder commands cannot use is reported by `places`.
             let Ok(names) = self.root.names(&folder) else {
@@ -537,7 +558,12 @@ impl Doctor<'_> {
                     continue;
                 }
             };
-            self.found(ProblemKind::CorruptSession, &rel, problem.clone(), SETS_ASIDE);
+            self.found(
+                ProblemKind::CorruptSession,
+                &rel,
+                problem.clone(),
+                SETS_ASIDE,
+            );
             if self.fix {
                 self.quarantine(ProblemKind::CorruptSession, &rel, &problem);
             }
@@ -669,14 +695,14 @@ impl Doctor<'_> {
         if damage.unterminated {
             // Close the torn last line as the next append would; a line appended since is
             // already closed and gets nothing.
-            self.root
-                .append(rel, b"", durable::STATE_FILE_MODE, true)?;
+            self.root.append(rel, b"", durable::STATE_FILE_MODE, true)?;
             damage = super::event_log::torn_lines(self.root, rel)?;
         }
         let (fixable, too_long): (Vec<TornLine>, Vec<TornLine>) = damage
             .lines
             .into_iter()
             .partition(|l| l.len <= shape::MAX_EXCERPT_BYTES);
+        quarantine::prepare(self.root)?;
         let path = rel.to_string_lossy().into_owned();
         let mut steps = Vec::new();
         let mut taken = Vec::new();
@@ -826,6 +852,10 @@ impl Store {
         } else {
             None
         };
+        doctor.examine(
+            "the temp files of intent records",
+            Doctor::record_temp_files,
+        );
         doctor.places();
         doctor.examine("the intent records", Doctor::intents);
         doctor.examine("the temp files", Doctor::temp_files);
@@ -858,7 +888,9 @@ impl Store {
                 doctor.fix = false;
             }
         }
-        doctor.examine("sessions in two places", |d| d.duplicates_and_names(&sessions));
+        doctor.examine("sessions in two places", |d| {
+            d.duplicates_and_names(&sessions)
+        });
         doctor.fix = fixing;
         doctor.examine("the list index", |d| d.index(&sessions));
         doctor.examine("the event logs", Doctor::event_logs);

@@ -621,9 +621,7 @@ impl<'a> Replay<'a> {
                     .map_err(|e| Error::io("read", &shown, e))?;
                 Ok(bytes)
             }),
-            None => self
-                .root
-                .read_file(path, durable::MAX_SESSION_BYTES, false),
+            None => self.root.read_file(path, durable::MAX_SESSION_BYTES, false),
         };
         match read {
             Ok(bytes) => Ok(Some(bytes)),
@@ -661,11 +659,12 @@ impl<'a> Replay<'a> {
         }
         let what = match current {
             None => "it is gone".to_string(),
-            Some(bytes) => match SessionFile::from_bytes(bytes, Path::new(rel), Location::Archive)
-            {
-                Ok(s) => format!("it holds another version of session {}", cut(s.id())),
-                Err(_) => format!("it holds {} other bytes", bytes.len()),
-            },
+            Some(bytes) => {
+                match SessionFile::from_bytes(bytes, Path::new(rel), Location::Archive) {
+                    Ok(s) => format!("it holds another version of session {}", cut(s.id())),
+                    Err(_) => format!("it holds {} other bytes", bytes.len()),
+                }
+            }
         };
         Err(Error::Invalid(format!(
             "{} changed since the record was written ({what}); completing the record would overwrite it",

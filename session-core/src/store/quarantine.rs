@@ -25,8 +25,7 @@ use crate::workspace::paths::QUARANTINE_REL;
 /// Errors: [`Error::Refused`] when `state/quarantine` is not a real folder (a symlink, a FIFO);
 /// those of the intent (see [`intent::run`]).
 pub(crate) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBuf> {
-    usable(root)?;
-    root.create_dirs(Path::new(QUARANTINE_REL))?;
+    prepare(root)?;
     let name = rel
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -60,8 +59,20 @@ pub(crate) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBu
         },
     ];
     let owner = shape::owner_of(&from);
-    intent::run(root, &Intent::new(shape::Op::Quarantine.name(), &owner, steps))?;
+    intent::run(
+        root,
+        &Intent::new(shape::Op::Quarantine.name(), &owner, steps),
+    )?;
     Ok(PathBuf::from(to))
+}
+
+/// Makes `state/quarantine/` when missing, so something can be set aside in it.
+///
+/// Errors: [`Error::Refused`] when it is not a real folder (a symlink, a FIFO); those of
+/// creating it.
+pub(crate) fn prepare(root: &Root) -> Result<()> {
+    usable(root)?;
+    root.create_dirs(Path::new(QUARANTINE_REL))
 }
 
 /// Refuses to set anything aside while `state/quarantine` is not a real folder.

@@ -33,9 +33,9 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use crate::store::intent::{ABSENT, Intent, MAX_STEPS, Step, VERSION, cut};
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::check_file_id;
+use crate::store::intent::{ABSENT, Intent, MAX_STEPS, Step, VERSION, cut};
 use crate::workspace::paths::{LOCK_REL, OWNER_REL};
 
 /// The longest path a record may name, in bytes.
@@ -202,11 +202,7 @@ pub fn check_record(intent: &Intent) -> Result<(), String> {
         ));
     }
     check(intent)?;
-    let changed: BTreeSet<&str> = intent
-        .steps
-        .iter()
-        .filter_map(Step::changed_path)
-        .collect();
+    let changed: BTreeSet<&str> = intent.steps.iter().filter_map(Step::changed_path).collect();
     let listed: BTreeSet<&str> = intent.expect.keys().map(String::as_str).collect();
     if let Some(missing) = changed.difference(&listed).next() {
         return Err(format!(
@@ -245,7 +241,10 @@ pub fn check_record(intent: &Intent) -> Result<(), String> {
         // A file a step removes was there: the command read the session from it.
         let must_exist = removed.contains(path.as_str());
         let (ok, want) = match (may_exist, must_exist) {
-            (_, true) => (digest, "\"sha256:<64 hex digits>\" (a removed file was there)"),
+            (_, true) => (
+                digest,
+                "\"sha256:<64 hex digits>\" (a removed file was there)",
+            ),
             (true, false) => (
                 value == ABSENT || digest,
                 "\"absent\" or \"sha256:<64 hex digits>\"",
@@ -297,12 +296,7 @@ pub fn owner_of(rel: &str) -> String {
 
 /// The session id rule of file names ([`check_file_id`]), as a sentence.
 fn session(id: &str) -> Result<(), String> {
-    check_file_id(id).map_err(|_| {
-        format!(
-            "{:?} is not a session id that can name a file",
-            cut(id)
-        )
-    })
+    check_file_id(id).map_err(|_| format!("{:?} is not a session id that can name a file", cut(id)))
 }
 
 /// Whether `name` is a temp file name of a durable replace.
@@ -384,7 +378,12 @@ fn holds(content: &str, path: &str) -> Result<String, String> {
     };
     SessionFile::from_bytes(content.as_bytes(), Path::new(path), location)
         .map(|s| s.id().to_string())
-        .map_err(|_| format!("its content is not a session file that parses ({} bytes)", content.len()))
+        .map_err(|_| {
+            format!(
+                "its content is not a session file that parses ({} bytes)",
+                content.len()
+            )
+        })
 }
 
 fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Result<(), String> {
@@ -434,11 +433,16 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
                             return Err(never());
                         }
                         if displaced.is_some() && !active_removed {
-                            return Err(at("it writes the active slot before moving its session out".into()));
+                            return Err(at(
+                                "it writes the active slot before moving its session out".into(),
+                            ));
                         }
                         let id = holds(content, path).map_err(at)?;
                         if id != own {
-                            return Err(at(format!("the active slot would hold session {}, not {own}", cut(&id))));
+                            return Err(at(format!(
+                                "the active slot would hold session {}, not {own}",
+                                cut(&id)
+                            )));
                         }
                         wrote_own = true;
                         written.push((id, path));
@@ -455,7 +459,11 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
                         }
                         let id = holds(content, path).map_err(at)?;
                         if id != stem {
-                            return Err(at(format!("{} would hold session {}", cut(path), cut(&id))));
+                            return Err(at(format!(
+                                "{} would hold session {}",
+                                cut(path),
+                                cut(&id)
+                            )));
                         }
                         wrote_own |= stem == own;
                         written.push((id, path));
@@ -464,28 +472,44 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
                     Place::PlanArchive(_) if op == Op::Import => {}
                     Place::Checkpoint(id, file) if op == Op::Import => {
                         if id != own {
-                            return Err(at(format!("a checkpoint of session {}, not {own}", cut(id))));
+                            return Err(at(format!(
+                                "a checkpoint of session {}, not {own}",
+                                cut(id)
+                            )));
                         }
                         match file.split_once('.') {
                             Some((seq, "md")) if seq.parse::<u64>().is_ok() => {
                                 let held = holds(content, path).map_err(at)?;
                                 if held != own {
-                                    return Err(at(format!("the checkpoint holds session {}", cut(&held))));
+                                    return Err(at(format!(
+                                        "the checkpoint holds session {}",
+                                        cut(&held)
+                                    )));
                                 }
                             }
                             Some((seq, "json")) if seq.parse::<u64>().is_ok() => {
                                 if !serde_json::from_str::<serde_json::Value>(content)
                                     .is_ok_and(|v| v.is_object())
                                 {
-                                    return Err(at("a checkpoint record that is not a JSON object".into()));
+                                    return Err(at(
+                                        "a checkpoint record that is not a JSON object".into(),
+                                    ));
                                 }
                             }
-                            _ => return Err(at(format!("{} is not `<number>.md` or `<number>.json`", cut(file)))),
+                            _ => {
+                                return Err(at(format!(
+                                    "{} is not `<number>.md` or `<number>.json`",
+                                    cut(file)
+                                )));
+                            }
                         }
                     }
                     Place::EventLog(name) if op == Op::Import => {
                         if name.strip_suffix(".jsonl") != Some(own) {
-                            return Err(at(format!("{} is not the event log of session {own}", cut(path))));
+                            return Err(at(format!(
+                                "{} is not the event log of session {own}",
+                                cut(path)
+                            )));
                         }
                     }
                     _ => return Err(never()),
@@ -494,8 +518,11 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
             Step::Remove { path, session_id } => {
                 match *a {
                     Place::Active if session_id == own && op == Op::Archive => {}
-                    Place::Active if displaced == Some(session_id.as_str()) => active_removed = true,
-                    Place::Archive(_) if session_id == own && matches!(op, Op::Archive | Op::Resume) => {}
+                    Place::Active if displaced == Some(session_id.as_str()) => {
+                        active_removed = true
+                    }
+                    Place::Archive(_)
+                        if session_id == own && matches!(op, Op::Archive | Op::Resume) => {}
                     _ => return Err(never()),
                 }
                 if !written
@@ -510,7 +537,9 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
             }
             Step::Move { from, to } => {
                 let (Place::Plan(_), Some(Place::PlanArchive(name))) = (*a, *b) else {
-                    return Err(at("only a plan document moves, from plans/ to plans/archive/".into()));
+                    return Err(at(
+                        "only a plan document moves, from plans/ to plans/archive/".into(),
+                    ));
                 };
                 if !movers.iter().any(|id| name.starts_with(&format!("{id}--"))) {
                     return Err(at(format!(
@@ -521,11 +550,15 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
                 named_by_moves.extend([from.as_str(), to.as_str()]);
             }
             Step::Copy { from, to } => {
-                let (true, Place::Plan(_), Some(Place::Plan(name))) = (op == Op::Fork, *a, *b) else {
+                let (true, Place::Plan(_), Some(Place::Plan(name))) = (op == Op::Fork, *a, *b)
+                else {
                     return Err(never());
                 };
                 if !name.starts_with(&format!("{own}--")) {
-                    return Err(at(format!("the copy {} is not named `{own}--<name>`", cut(to))));
+                    return Err(at(format!(
+                        "the copy {} is not named `{own}--<name>`",
+                        cut(to)
+                    )));
                 }
                 named_by_moves.extend([from.as_str(), to.as_str()]);
             }
@@ -538,7 +571,10 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
         .filter_map(Step::changed_path)
         .find(|p| named_by_moves.contains(p));
     if let Some(path) = crossing {
-        return Err(format!("{} is both moved and written or removed", cut(path)));
+        return Err(format!(
+            "{} is both moved and written or removed",
+            cut(path)
+        ));
     }
     if !wrote_own {
         return Err(format!("no step writes session {own}"));
@@ -550,11 +586,11 @@ fn move_shape(op: Op, intent: &Intent, places: &[(Place, Option<Place>)]) -> Res
 fn set_aside_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result<(), String> {
     let own = intent.session_id.as_str();
     let (
+        [Step::Write { path: why, .. }, Step::Move { from, to }],
         [
-            Step::Write { path: why, .. },
-            Step::Move { from, to },
+            (Place::Quarantine(why_name), None),
+            (source, Some(Place::Quarantine(name))),
         ],
-        [(Place::Quarantine(why_name), None), (source, Some(Place::Quarantine(name)))],
     ) = (intent.steps.as_slice(), places)
     else {
         return Err(
@@ -567,7 +603,11 @@ fn set_aside_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result
     }
     let file_name = from.rsplit('/').next().unwrap_or(from);
     if !name.ends_with(&format!("-{file_name}")) {
-        return Err(format!("{} does not keep the name of {}", cut(to), cut(from)));
+        return Err(format!(
+            "{} does not keep the name of {}",
+            cut(to),
+            cut(from)
+        ));
     }
     let of_session = match *source {
         Place::Active | Place::Archive(_) | Place::Record(_) | Place::Owned | Place::Temp => None,
@@ -575,7 +615,10 @@ fn set_aside_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result
         Place::CheckpointFolder(id) | Place::Checkpoint(id, _) => Some(id),
         Place::EventLog(n) => Some(n.strip_suffix(".jsonl").unwrap_or(n)),
         Place::Plan(_) | Place::PlanArchive(_) | Place::Quarantine(_) => {
-            return Err(format!("{} is not a file a quarantine sets aside", cut(from)));
+            return Err(format!(
+                "{} is not a file a quarantine sets aside",
+                cut(from)
+            ));
         }
     };
     if let Some(id) = of_session
@@ -618,23 +661,33 @@ fn repair_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result<()
                     kept,
                 },
             ],
-            [(_, Some(Place::Quarantine(_))), (Place::Quarantine(_), None), _],
+            [
+                (_, Some(Place::Quarantine(_))),
+                (Place::Quarantine(_), None),
+                _,
+            ],
         ) = (steps, places)
         else {
-            return Err(at("not excerpt to state/quarantine/, write its .why, blank".into()));
+            return Err(at(
+                "not excerpt to state/quarantine/, write its .why, blank".into(),
+            ));
         };
         if *from != log || *path != log {
             return Err(at(format!("it names {} instead of {log}", cut(from))));
         }
         if *why != format!("{to}.why") || kept != to {
-            return Err(at("the note and the kept bytes must be the excerpt's".into()));
+            return Err(at(
+                "the note and the kept bytes must be the excerpt's".into()
+            ));
         }
         if (offset, len) != (blank_offset, blank_len) || *len == 0 || *len > MAX_EXCERPT_BYTES {
             return Err(at(format!(
                 "the excerpt and the blank must be the same 1 to {MAX_EXCERPT_BYTES} bytes"
             )));
         }
-        let end = offset.checked_add(*len).ok_or_else(|| at("the range overflows".into()))?;
+        let end = offset
+            .checked_add(*len)
+            .ok_or_else(|| at("the range overflows".into()))?;
         if ranges.iter().any(|(a, b)| *offset < *b && *a < end) {
             return Err(at("its bytes overlap another line's".into()));
         }
@@ -761,9 +814,10 @@ mod tests {
         intent
             .expect
             .insert("state/active-session.md".into(), ABSENT.into());
-        intent
-            .expect
-            .insert("state/archive/s1.md".into(), crate::store::intent::digest(b"x"));
+        intent.expect.insert(
+            "state/archive/s1.md".into(),
+            crate::store::intent::digest(b"x"),
+        );
         assert_eq!(check_record(&intent), Ok(()));
         intent.version = 1;
         assert!(check_record(&intent).is_err_and(|w| w.contains("format 1")));

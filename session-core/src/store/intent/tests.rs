@@ -150,8 +150,16 @@ fn a_replay_never_overwrites_a_file_changed_since_its_record() {
     // Someone wrote another session's bytes where the archive copy goes.
     let theirs = session("s1").replace("body", "newer body");
     std::fs::write(t.path().join("state/archive/s1.md"), &theirs).expect("write");
-    let err = try_complete(&root, &rel, &pending(&root).expect("p")[0].1.as_ref().expect("ok").clone())
-        .expect_err("cannot complete");
+    let err = try_complete(
+        &root,
+        &rel,
+        &pending(&root).expect("p")[0]
+            .1
+            .as_ref()
+            .expect("ok")
+            .clone(),
+    )
+    .expect_err("cannot complete");
     let msg = err.to_string();
     assert!(
         msg.contains(&rel) && msg.contains("doctor --fix") && msg.contains("changed since"),
@@ -167,7 +175,10 @@ fn a_replay_never_overwrites_a_file_changed_since_its_record() {
     // Every step is checked before any is applied: nothing moved.
     assert!(t.path().join("plans/d.md").exists());
     assert!(!t.path().join("plans/archive/s1--d.md").exists());
-    assert_eq!(std::fs::read_to_string(&active).expect("read"), session("s1"));
+    assert_eq!(
+        std::fs::read_to_string(&active).expect("read"),
+        session("s1")
+    );
 }
 
 #[test]
@@ -222,7 +233,8 @@ fn a_torn_line_is_set_aside_and_blanked_in_place_and_never_twice() {
     std::fs::create_dir_all(t.path().join("state/events")).expect("mkdir");
     let log = "state/events/s1.jsonl";
     std::fs::write(t.path().join(log), "{\"v\":1}\n{\"v\":1,\"to\n{\"v\":2}\n").expect("write");
-    root.create_dirs(Path::new("state/quarantine")).expect("mkdir");
+    root.create_dirs(Path::new("state/quarantine"))
+        .expect("mkdir");
     let kept = "state/quarantine/t-s1.jsonl-line-2";
     let intent = Intent::new(
         "repair-event-log",
@@ -270,7 +282,11 @@ fn a_torn_line_is_set_aside_and_blanked_in_place_and_never_twice() {
         );
     }
     // Bytes that are neither the kept ones nor spaces are never blanked.
-    std::fs::write(t.path().join(log), "{\"v\":1}\n{\"v\":3,\"ok\"}\n{\"v\":2}\n").expect("write");
+    std::fs::write(
+        t.path().join(log),
+        "{\"v\":1}\n{\"v\":3,\"ok\"}\n{\"v\":2}\n",
+    )
+    .expect("write");
     let err = run(&root, &intent).expect_err("refused");
     assert!(err.to_string().contains("no longer"), "{err}");
 }
