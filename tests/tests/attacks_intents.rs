@@ -75,10 +75,6 @@ fn doc(id: &str, task: &str) -> String {
     format!("---\nsession_id: \"{id}\"\ntask: \"{task}\"\nstatus: \"paused\"\n---\n# {task}\n")
 }
 
-fn text(ran: &Ran) -> String {
-    format!("{}{}", String::from_utf8_lossy(&ran.stdout), ran.stderr)
-}
-
 fn hook_answered(ran: &Ran) -> bool {
     let answer: Option<Value> = serde_json::from_slice(&ran.stdout).ok();
     ran.code == Some(0) && answer.is_some_and(|a| a.is_object())

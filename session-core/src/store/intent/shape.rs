@@ -639,7 +639,7 @@ fn set_aside_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result
 fn repair_shape(intent: &Intent, places: &[(Place, Option<Place>)]) -> Result<(), String> {
     let own = intent.session_id.as_str();
     let log = format!("state/events/{own}.jsonl");
-    if intent.steps.len() % 3 != 0 {
+    if !intent.steps.len().is_multiple_of(3) {
         return Err("a repair of an event log is excerpt, write, blank per line".into());
     }
     let mut ranges: Vec<(u64, u64)> = Vec::new();
