@@ -722,3 +722,75 @@ fn case_26_doctor_reports_every_unusable_tool_place() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn doctor_reports_every_problem_at_once_before_its_exit_code() {
+    let world = World::new();
+    let id = world.create("Everything at once", &["--phase", "A=coder"]);
+    let st = world.state();
+    let target = world.outside().join("target");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    std::fs::write(target.join("keep"), "outside").expect("write");
+    std::fs::rename(st.join("events"), st.join("events-moved")).expect("move");
+    symlink(&target, st.join("events")).expect("symlink");
+    symlink(&target, st.join("intents")).expect("symlink");
+    std::fs::create_dir_all(st.join("checkpoints")).expect("mkdir");
+    symlink(&target, st.join(format!("checkpoints/{id}"))).expect("symlink");
+    std::fs::remove_file(st.join(".lock")).expect("rm");
+    mkfifo(&st.join(".lock"));
+    std::fs::write(st.join("archive/broken.md"), "not a session").expect("write");
+    let archive_elsewhere = world.outside().join("archive");
+    std::fs::create_dir_all(&archive_elsewhere).expect("mkdir");
+    std::fs::rename(st.join("archive"), st.join("archive-moved")).expect("move");
+    symlink(&archive_elsewhere, st.join("archive")).expect("symlink");
+    let watch = world.watch();
+    let outside = Tree::of(&world.outside());
+
+    let report = doctor(&world, false, 1);
+    let paths: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["path"].as_str())
+        .collect();
+    for want in [
+        "state/events".to_string(),
+        "state/intents".to_string(),
+        format!("state/checkpoints/{id}"),
+        "state/.lock".to_string(),
+        "state/archive".to_string(),
+    ] {
+        assert!(
+            paths.contains(&want.as_str()),
+            "{want} not reported: {report}"
+        );
+    }
+    assert!(
+        doctor_problems(&report, "problems", "unexamined").is_empty(),
+        "every place was examined: {report}"
+    );
+    // --fix repairs what is the tools' and says what the person must do about the archive.
+    let report = doctor(&world, true, 1);
+    let left = report["unrepaired"].as_array().expect("unrepaired");
+    assert!(
+        left.len() == 1
+            && left[0]["path"] == "state/archive"
+            && left[0]["remedy"]
+                .as_str()
+                .is_some_and(|r| r.contains("folder")),
+        "{report}"
+    );
+    std::fs::remove_file(st.join("archive")).expect("rm");
+    std::fs::rename(st.join("archive-moved"), st.join("archive")).expect("move back");
+    let report = doctor(&world, true, 0);
+    assert!(
+        !doctor_problems(&report, "fixed", "corrupt_session").is_empty(),
+        "{report}"
+    );
+    doctor(&world, false, 0);
+    world
+        .maestro(&["phase", "start", "active", "1"])
+        .assert_ok();
+    outside.assert_same(&Tree::of(&world.outside()), "outside the project");
+    watch.check(&world);
+}

@@ -257,6 +257,23 @@ impl Doctor<'_> {
         ))
     }
 
+    /// Whether commands can use the folder `rel`: absent, a folder, or a symlink to one inside
+    /// the project. One they cannot use is reported by [`Doctor::places`], and the checks of
+    /// its contents skip it.
+    fn usable_folder(&self, rel: &Path) -> Result<bool> {
+        Ok(match self.root.metadata(rel)? {
+            None => true,
+            Some(meta) if meta.is_dir() => true,
+            Some(meta) if meta.file_type().is_symlink() => self
+                .root
+                .canonical(rel)
+                .ok()
+                .flatten()
+                .is_some_and(|_| self.root.names(rel).is_ok()),
+            Some(_) => false,
+        })
+    }
+
     /// `state/quarantine`: a real folder, or nothing can be set aside. `--fix` renames what is
     /// there aside to `state/quarantine-set-aside-<time>` (one rename; a symlink's target is
     /// not touched), so the next set-aside makes a new folder.
@@ -317,13 +334,29 @@ impl Doctor<'_> {
         Ok(false)
     }
 
+    /// The state dir's lock; when `--fix` cannot take it, nothing is repaired (listed in
+    /// `unrepaired`) and doctor goes on reading: each file is replaced atomically.
+    fn take_lock(&mut self, timeout: std::time::Duration) -> Option<lock::LockGuard> {
+        match self.root.lock_file(Path::new(LOCK_REL), timeout) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                if self.fix {
+                    self.failed(
+                        ProblemKind::Unexamined,
+                        LOCK_REL,
+                        format!("could not take the lock, so nothing was repaired: {e}"),
+                        "run doctor --fix again when the lock is free",
+                    );
+                    self.fix = false;
+                }
+                None
+            }
+        }
+    }
+
     /// The folders and files the tools own, and the session folders (see the module docs).
     fn places(&mut self) {
-        for (folder, what) in [
-            (intent::INTENTS_REL, "intent records"),
-            (EVENTS_REL, "event logs"),
-            (CHECKPOINTS_REL, "checkpoints"),
-        ] {
+        for (folder, what) in [(EVENTS_REL, "event logs"), (CHECKPOINTS_REL, "checkpoints")] {
             self.examine(folder, |d| d.owned_place(Path::new(folder), true, what));
         }
         for file in [
@@ -340,6 +373,9 @@ impl Doctor<'_> {
             self.examine(folder, |d| d.session_place(Path::new(folder)));
         }
         self.examine("the event logs", |d| {
+            if !d.usable_folder(Path::new(EVENTS_REL))? {
+                return Ok(());
+            }
             for name in d.root.names(Path::new(EVENTS_REL))? {
                 if name.ends_with(".jsonl") && !name.starts_with('.') {
                     let rel = Path::new(EVENTS_REL).join(&name);
@@ -349,6 +385,9 @@ impl Doctor<'_> {
             Ok(())
         });
         self.examine("the checkpoint folders", |d| {
+            if !d.usable_folder(Path::new(CHECKPOINTS_REL))? {
+                return Ok(());
+            }
             for name in d.root.names(Path::new(CHECKPOINTS_REL))? {
                 let rel = Path::new(CHECKPOINTS_REL).join(&name);
                 if name.starts_with('.') {
@@ -427,6 +466,9 @@ impl Doctor<'_> {
     }
 
     fn intents(&mut self) -> Result<()> {
+        if !self.usable_folder(Path::new(intent::INTENTS_REL))? {
+            return Ok(());
+        }
         for (rel, parsed) in intent::pending(self.root)? {
             let intent = match parsed {
                 Ok(intent) => intent,
@@ -495,12 +537,9 @@ impl Doctor<'_> {
         .iter()
         .map(PathBuf::from)
         .collect();
-        if self.wrong_kind(Path::new(CHECKPOINTS_REL), true)?.is_none() {
+        if self.usable_folder(Path::new(CHECKPOINTS_REL))? {
             for name in self.root.names(Path::new(CHECKPOINTS_REL))? {
-                let rel = Path::new(CHECKPOINTS_REL).join(name);
-                if self.wrong_kind(&rel, true)?.is_none() {
-                    folders.push(rel);
-                }
+                folders.push(Path::new(CHECKPOINTS_REL).join(name));
             }
         }
         self.temp_files_in(folders)
@@ -509,6 +548,9 @@ impl Doctor<'_> {
     fn temp_files_in(&mut self, folders: Vec<PathBuf>) -> Result<()> {
         for folder in folders {
             // A folder commands cannot use is reported by `places`.
+            if !self.usable_folder(&folder)? {
+                continue;
+            }
             let Ok(names) = self.root.names(&folder) else {
                 continue;
             };
@@ -542,8 +584,11 @@ impl Doctor<'_> {
     /// Returns the readable ones with their files.
     fn sessions(&mut self) -> Result<Vec<(PathBuf, SessionFile)>> {
         let mut files = vec![(PathBuf::from(ACTIVE_REL), Location::Active)];
-        for name in archive_names(self.root)? {
-            files.push((Path::new(ARCHIVE_REL).join(name), Location::Archive));
+        // An archive commands cannot use is reported by `places`.
+        if self.usable_folder(Path::new(ARCHIVE_REL))? {
+            for name in archive_names(self.root)? {
+                files.push((Path::new(ARCHIVE_REL).join(name), Location::Archive));
+            }
         }
         let mut out = Vec::new();
         for (rel, location) in files {
@@ -657,6 +702,9 @@ impl Doctor<'_> {
     /// aside and blanks it in place, as one intent per log: the log is never rewritten, so no
     /// line a hook appends meanwhile is lost.
     fn event_logs(&mut self) -> Result<()> {
+        if !self.usable_folder(Path::new(EVENTS_REL))? {
+            return Ok(());
+        }
         for (rel, id, scanned) in super::event_log::damaged(self.root)? {
             // A log that is not a regular file is reported by `places`.
             let Ok(damage) = scanned else {
@@ -824,34 +872,28 @@ impl Store {
                 ..DoctorReport::default()
             },
         };
+        // The places every repair needs come first: quarantine/ (where things are set
+        // aside), intents/ (where a repair's record goes), then the lock.
         doctor.examine(QUARANTINE_REL, Doctor::quarantine_place);
-        let mut usable = false;
-        doctor.examine("the lock", |d| {
-            usable = d.lock_usable()?;
-            Ok(())
+        let lock_fine = matches!(doctor.wrong_kind(Path::new(LOCK_REL), false), Ok(None));
+        let timeout = lock::timeout_from(&self.env)?;
+        let mut guard = None;
+        if lock_fine {
+            guard = doctor.take_lock(timeout);
+        }
+        doctor.examine(intent::INTENTS_REL, |d| {
+            d.owned_place(Path::new(intent::INTENTS_REL), true, "intent records")
         });
-        let guard = if usable {
-            let timeout = lock::timeout_from(&self.env)?;
-            match doctor.root.lock_file(Path::new(LOCK_REL), timeout) {
-                Ok(guard) => Some(guard),
-                Err(e) => {
-                    if fix {
-                        // Repairing needs the lock; reading alone does not (each file is
-                        // replaced atomically).
-                        doctor.failed(
-                            ProblemKind::Unexamined,
-                            LOCK_REL,
-                            format!("could not take the lock, so nothing was repaired: {e}"),
-                            "run doctor --fix again when the lock is free",
-                        );
-                        doctor.fix = false;
-                    }
-                    None
-                }
+        if !lock_fine {
+            let mut usable = false;
+            doctor.examine("the lock", |d| {
+                usable = d.lock_usable()?;
+                Ok(())
+            });
+            if usable {
+                guard = doctor.take_lock(timeout);
             }
-        } else {
-            None
-        };
+        }
         doctor.examine(
             "the temp files of intent records",
             Doctor::record_temp_files,

@@ -50,7 +50,6 @@
 pub mod shape;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -421,10 +420,12 @@ pub fn any_pending(root: &Root) -> bool {
 /// the way and `maestro-session doctor --fix`; those of listing `state/intents/`.
 pub fn recover(root: &Root) -> Result<Vec<String>> {
     let mut done = Vec::new();
-    let records = pending(root).map_err(|e| {
-        Error::Invalid(format!(
+    let records = pending(root).map_err(|e| Error::Corrupt {
+        path: root.join(INTENTS_REL),
+        line: None,
+        reason: format!(
             "cannot list the pending intent records: {e}; run `maestro-session doctor` to see why and `maestro-session doctor --fix` to repair it"
-        ))
+        ),
     })?;
     for (rel, parsed) in records {
         match parsed {
@@ -604,23 +605,12 @@ impl<'a> Replay<'a> {
         }
         let path = Path::new(rel);
         let read = match prefix {
-            Some(n) => self.root.open_read(path, false).and_then(|file| {
-                let shown = self.root.join(path);
-                let meta = file
-                    .metadata()
-                    .map_err(|e| Error::io("inspect", &shown, e))?;
-                if !meta.is_file() {
-                    return Err(Error::NotRegular {
-                        path: shown,
-                        what: durable::DescribeType::describe(&meta.file_type()),
-                    });
-                }
-                let mut bytes = Vec::new();
-                file.take(n as u64)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| Error::io("read", &shown, e))?;
-                Ok(bytes)
-            }),
+            // Only whether it starts with the content matters: a shorter file cannot.
+            Some(n) => match self.root.metadata(path)? {
+                None => return Ok(None),
+                Some(meta) if meta.is_file() && meta.len() < n as u64 => Ok(Vec::new()),
+                Some(_) => self.root.read_range(path, 0, n as u64),
+            },
             None => self.root.read_file(path, durable::MAX_SESSION_BYTES, false),
         };
         match read {
