@@ -241,9 +241,7 @@ impl Doctor<'_> {
             let whither = match self.root.canonical(rel) {
                 Ok(Some(p)) => format!("a symlink to {} inside the project", p.display()),
                 Ok(None) => "a symlink to nothing".to_string(),
-                Err(_) => {
-                    "a symlink leading outside the project (commands refuse to use it)".to_string()
-                }
+                Err(_) => "a symlink leading outside the project".to_string(),
             };
             return Ok(Some(whither));
         }
