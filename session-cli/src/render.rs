@@ -745,6 +745,9 @@ pub fn doctor(r: &DoctorReport) -> String {
             p.path,
             p.detail
         );
+        if !r.fix && !p.remedy.is_empty() {
+            out!(out, "  {}", p.remedy);
+        }
     }
     for f in &r.fixed {
         out!(
@@ -754,6 +757,16 @@ pub fn doctor(r: &DoctorReport) -> String {
             f.path,
             f.action
         );
+    }
+    for u in &r.unrepaired {
+        out!(
+            out,
+            "{} {}: {}",
+            paint(colour(AnsiColor::Red).bold(), "not repaired:"),
+            u.path,
+            u.detail
+        );
+        out!(out, "  {}", u.remedy);
     }
     if !r.fix {
         out!(out, "run `maestro-session doctor --fix` to repair");

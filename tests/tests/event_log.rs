@@ -347,20 +347,35 @@ fn a_kill_mid_append_leaves_a_torn_line_that_is_skipped_reported_and_fixed() {
             .is_some_and(|l| l.starts_with("{\"v\":1"))
     );
 
-    // doctor --fix keeps the original in quarantine and rewrites the log without the line.
+    // doctor --fix copies the torn line to quarantine and blanks it in place: the log keeps
+    // its length (a hook appending meanwhile loses nothing).
+    let torn_line = text.lines().nth(1).expect("line 2").to_string();
     world.maestro(&["doctor", "--fix"]).assert_ok();
     world.maestro(&["doctor"]).assert_ok();
     let fixed = log(&world, &id);
     assert_eq!(fixed["skipped_lines"], json!([]));
     assert_eq!(fixed["events"].as_array().map(Vec::len), Some(2));
-    let quarantined: Vec<String> = std::fs::read_dir(world.state().join("quarantine"))
+    let now = std::fs::read_to_string(log_file(&world, &id)).expect("log");
+    assert_eq!(now.len(), text.len(), "the log is never rewritten");
+    assert_eq!(
+        now.lines().nth(1),
+        Some(" ".repeat(torn_line.len()).as_str())
+    );
+    let kept = world.state().join("quarantine");
+    let quarantined: Vec<(String, String)> = std::fs::read_dir(&kept)
         .expect("quarantine")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap_or_default(),
+            )
+        })
         .collect();
     assert!(
         quarantined
             .iter()
-            .any(|n| n.ends_with(&format!("{id}.jsonl"))),
+            .any(|(n, bytes)| n.ends_with(&format!("{id}.jsonl-line-2")) && *bytes == torn_line),
         "{quarantined:?}"
     );
 }

@@ -341,6 +341,28 @@ impl Root {
         )
     }
 
+    /// Overwrites bytes of the existing regular file `rel` beneath the root at `offset`, in
+    /// place, never changing its length (a final symlink is refused); see
+    /// [`crate::fs::in_place::overwrite_at_in`].
+    pub fn overwrite_at(&self, rel: &Path, offset: u64, bytes: &[u8]) -> Result<()> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = self.folder(&parent)?;
+        crate::fs::in_place::overwrite_at_in(
+            &folder,
+            Path::new(&name),
+            &self.join(rel),
+            offset,
+            bytes,
+        )
+    }
+
+    /// `len` bytes of the regular file `rel` beneath the root from `offset` (a final symlink is
+    /// refused; a FIFO is never waited on); see [`crate::fs::in_place::read_range`].
+    pub fn read_range(&self, rel: &Path, offset: u64, len: u64) -> Result<Vec<u8>> {
+        let file = self.open_read(rel, false)?;
+        crate::fs::in_place::read_range(&file, &self.join(rel), offset, len)
+    }
+
     /// Durably moves `from` to `to` beneath the root (both folders fsynced). With `overwrite`
     /// off an existing `to` is never replaced (`RENAME_NOREPLACE`).
     ///
@@ -452,6 +474,9 @@ impl Root {
     /// Removes the temp files of writers that are gone from the folder `rel` (see
     /// [`durable::remove_stale_temps`]); a missing folder is fine. Best effort.
     pub fn sweep_stale_temps(&self, rel: &Path) {
+        if !durable::sweepable(&self.join(rel)) {
+            return;
+        }
         if let Ok(folder) = self.folder(rel) {
             durable::remove_stale_temps(&folder);
         }

@@ -259,7 +259,9 @@ fn replace_in(
     if sync {
         fault::step();
     }
-    remove_stale_temps(dir);
+    if sweepable(dir_path) {
+        remove_stale_temps(dir);
+    }
     let target_path = dir_path.join(name);
     let mode = match dir.symlink_metadata(name) {
         Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o7777,
@@ -414,26 +416,40 @@ fn temp_name(name: &str) -> String {
     format!(".{name}.{}-{n}-{nanos}{TEMP_SUFFIX}", std::process::id())
 }
 
-/// The writer pid recorded in a temp file name made by [`durable_replace_in`]: the name must
-/// have exactly the shape temp files are given, `.<name>.<pid>-<n>-<nanos>.maestro-tmp` (each
-/// number decimal digits), so a sweep never takes a file of someone else's for one of ours.
+/// The writer pid recorded in a temp file name made by [`durable_replace_in`]: only a name of
+/// exactly that shape, `.<name>.<pid>-<n>-<nanos>.maestro-tmp` (a leading dot, a non-empty
+/// name, three decimal numbers), is one of ours. Anything else (a file a person named, a temp
+/// file `doctor --fix` set aside as `<time>-.<name>....maestro-tmp` in `quarantine/`) is not,
+/// so no sweep ever removes it.
 pub fn temp_owner(file_name: &str) -> Option<i32> {
-    let stem = file_name.strip_suffix(TEMP_SUFFIX)?;
-    let (target, tail) = stem.rsplit_once('.')?;
-    if target.len() < 2 || !target.starts_with('.') {
+    let stem = file_name.strip_suffix(TEMP_SUFFIX)?.strip_prefix('.')?;
+    let (name, tail) = stem.rsplit_once('.')?;
+    if name.is_empty() {
         return None;
     }
-    let parts: Vec<&str> = tail.split('-').collect();
-    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    if parts.len() != 3 || !parts.iter().all(digits) {
+    let mut parts = tail.split('-');
+    let pid = parts.next()?;
+    let numbers = [pid, parts.next()?, parts.next()?];
+    let decimal = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some() || !numbers.iter().all(|n| decimal(n)) {
         return None;
     }
-    parts[0].parse().ok().filter(|pid| *pid > 0)
+    pid.parse().ok().filter(|pid| *pid > 0)
 }
 
-/// Removes the temp files in `dir` left by writers that no longer run. Temp files of live
-/// processes (including this one) are in flight and left alone. Best effort: a failure to list
-/// or remove never fails the write that triggered it.
+/// The name of the folder that holds what was set aside (`state/quarantine/`, DESIGN 3): it
+/// is never swept, whatever its files are named.
+pub const NEVER_SWEPT: &str = "quarantine";
+
+/// Whether temp files in the folder at `dir_path` may be swept (see [`NEVER_SWEPT`]).
+pub fn sweepable(dir_path: &Path) -> bool {
+    dir_path.file_name().is_none_or(|n| n != NEVER_SWEPT)
+}
+
+/// Removes the temp files in `dir` left by writers that no longer run (names of the shape
+/// [`temp_owner`] accepts only). Temp files of live processes (including this one) are in
+/// flight and left alone. Best effort: a failure to list or remove never fails the write that
+/// triggered it. Callers never pass the quarantine folder ([`sweepable`]).
 pub fn remove_stale_temps(dir: &Dir) {
     let Ok(entries) = dir.entries() else { return };
     let me = std::process::id() as i32;
@@ -541,6 +557,29 @@ mod tests {
         ] {
             assert_eq!(temp_owner(foreign), None, "{foreign}");
         }
+        // Only our exact shape: a set-aside temp file, a person's file, odd numbers.
+        for other in [
+            "20261206T112105Z-.s1.md.123-0-1.maestro-tmp",
+            "notes.123-0-1.maestro-tmp",
+            "..123-0-1.maestro-tmp",
+            ".a.md.123-0.maestro-tmp",
+            ".a.md.123-0-1-2.maestro-tmp",
+            ".a.md.12x-0-1.maestro-tmp",
+            ".a.md.-0-1.maestro-tmp",
+        ] {
+            assert_eq!(temp_owner(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_write_in_quarantine_sweeps_nothing() {
+        let t = tempfile::tempdir().expect("tmp");
+        let q = t.path().join(NEVER_SWEPT);
+        std::fs::create_dir(&q).expect("mkdir");
+        let dead = format!(".f.{}-0-1{TEMP_SUFFIX}", i32::MAX - 1);
+        std::fs::write(q.join(&dead), "kept").expect("write");
+        durable_replace(&q.join("f.why"), b"x", STATE_FILE_MODE).expect("write");
+        assert_eq!(names(&q), vec![dead, "f.why".to_string()]);
     }
 
     #[test]

@@ -9,9 +9,11 @@
 //! - [`lock`]: the state dir's advisory lock that names its holder.
 //! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
 //! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
+//! - [`in_place`]: byte ranges read, and overwritten in place without changing a file's length.
 pub mod append;
 pub mod beneath;
 pub mod durable;
+pub mod in_place;
 pub mod lock;
 pub mod process;
 pub mod reader;

@@ -1,15 +1,30 @@
 //! `maestro-session doctor [--fix]`: finds what an interrupted or foreign write left behind in
 //! the state dir, and repairs it without destroying bytes.
 //!
-//! It reports sessions in two places (the same `session_id` in more than one file), session
-//! files that cannot be read or parsed, archive files named after another id, temp files of
-//! writers that are gone, intent records not completed, a list index that disagrees with the
-//! files, a lock that is not a regular file, and design gate sidecars that cannot be read or
-//! count for nothing. `--fix` completes pending moves, keeps the
-//! newest copy of a duplicated session (by `updated`; the active slot wins a tie), renames a
-//! misnamed archive file, rebuilds the index, and moves everything it cannot keep in place to
-//! `state/quarantine/<time>-<name>`, with a `<time>-<name>.why` beside it saying why: it never
-//! deletes a byte of session data.
+//! **It sees everything.** Every check runs, whatever the ones before it found; a check that
+//! cannot look (an I/O error) is itself a finding (`unexamined`), and the exit code comes after
+//! the whole report. It reports: a folder or file the tools own that is a symlink, a FIFO or of
+//! the wrong kind (`state/quarantine`, `intents/`, `events/`, `checkpoints/` and each session's
+//! checkpoint folder, each event log, the lock, the indexes, the owner record; `state/archive`,
+//! `plans/` and `plans/archive/` when they lead out of the project or are no folder);
+//! intent records not completed, ones this version does not replay, and ones that cannot
+//! complete; temp files of writers that are gone; sessions in two places (the same
+//! `session_id` in more than one file); session files that cannot be read or parsed; archive
+//! files named after another id; a list index that disagrees with the files; torn event-log
+//! lines; an interrupted run; design gate sidecars that cannot be read or count for nothing
+//! (`--fix` moves them to quarantine: a gate is never rewritten). Each finding says what `--fix` does, or what the person must do.
+//!
+//! **`--fix`.** Renames a `state/quarantine` that is not a real folder aside (its target is not
+//! touched), moves every other unusable place to `state/quarantine/<time>-<name>` with a
+//! `<time>-<name>.why` beside it saying why (a symlink is moved, never followed; the next
+//! command makes a new folder or file), completes pending intents (a record that cannot
+//! complete, or that this version does not replay, is set aside the same way: never replayed),
+//! keeps the newest copy of a duplicated session (by `updated`; the active slot wins a tie),
+//! renames a misnamed archive file, rebuilds the index, and sets torn event-log lines aside
+//! (see [`super::event_log`]: the log is never rewritten). Every repair of more than one step
+//! is an intent record ([`crate::store::intent`]), so a crash mid-repair is completed by the
+//! next command. It never deletes a byte of session data. What it could not repair is listed in
+//! `unrepaired` (the run then exits 1).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,16 +33,20 @@ use serde::Serialize;
 
 use super::{Store, archive_names, archive_rel};
 use crate::clock;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
 use crate::fs::lock;
 use crate::session::session_file::{Location, SessionFile};
+use crate::store::event_log::{Damage, TornLine};
 use crate::store::index;
-use crate::store::intent;
+use crate::store::intent::{self, Intent, Step, shape};
 use crate::store::listing::SessionSummary;
-use crate::store::quarantine::quarantine;
-use crate::workspace::paths::{ACTIVE_REL, ARCHIVE_REL, LOCK_REL, PLANS_ARCHIVE_REL, PLANS_REL};
+use crate::store::quarantine::{self, free_name, quarantine, why_text};
+use crate::workspace::paths::{
+    ACTIVE_REL, ARCHIVE_REL, CHECKPOINTS_REL, EVENTS_REL, LOCK_REL, OWNER_REL, PLANS_ARCHIVE_REL,
+    PLANS_REL, QUARANTINE_REL,
+};
 
 /// What kind of problem `doctor` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,12 +60,20 @@ pub enum ProblemKind {
     MisnamedSession,
     /// A temp file of a durable replace whose writer is gone.
     TempFile,
-    /// An intent record of a move that was not completed.
+    /// An intent record of a change that was not completed (and can be).
     PendingIntent,
+    /// An intent record whose change cannot complete (a file it would change changed since).
+    StuckIntent,
+    /// An intent record this version never replays: unreadable, not JSON, another format, or
+    /// a step its op may not take (another session's file, a path outside its places).
+    InvalidIntent,
     /// A list index that disagrees with the files it caches.
     IndexDrift,
     /// A lock that is not a regular file (a symlink, a folder, a FIFO).
     UnusableLock,
+    /// A folder or file the tools own (or a session folder) that is a symlink, a FIFO, a
+    /// device or of the wrong kind, so commands refuse it or read past it.
+    UnusablePlace,
     /// An event log line that is not a JSON object (a torn append); reads skip it.
     TornEvent,
     /// The in-progress active session's runtime process ended without a SessionEnd
@@ -55,6 +82,8 @@ pub enum ProblemKind {
     /// A design gate sidecar (`state/<id>.design-gate.json`) that cannot be read or counts
     /// for nothing (see [`crate::store::design_gate`]).
     DesignGate,
+    /// Something doctor could not examine (an I/O error); the other checks still ran.
+    Unexamined,
 }
 
 impl ProblemKind {
@@ -66,11 +95,15 @@ impl ProblemKind {
             ProblemKind::MisnamedSession => "misnamed_session",
             ProblemKind::TempFile => "temp_file",
             ProblemKind::PendingIntent => "pending_intent",
+            ProblemKind::StuckIntent => "stuck_intent",
+            ProblemKind::InvalidIntent => "invalid_intent",
             ProblemKind::IndexDrift => "index_drift",
             ProblemKind::UnusableLock => "unusable_lock",
+            ProblemKind::UnusablePlace => "unusable_place",
             ProblemKind::TornEvent => "torn_event",
             ProblemKind::InterruptedRun => "interrupted_run",
             ProblemKind::DesignGate => "design_gate",
+            ProblemKind::Unexamined => "unexamined",
         }
     }
 }
@@ -84,6 +117,8 @@ pub struct Problem {
     pub path: String,
     /// What is wrong, in words.
     pub detail: String,
+    /// What `--fix` does about it, or what the person must do.
+    pub remedy: String,
 }
 
 /// One repair `--fix` made.
@@ -106,16 +141,22 @@ pub struct DoctorReport {
     pub problems: Vec<Problem>,
     /// What `--fix` did.
     pub fixed: Vec<Fixed>,
+    /// What `--fix` could not repair: `detail` says why, `remedy` what the person must do.
+    pub unrepaired: Vec<Problem>,
     /// Whether `--fix` was given.
     pub fix: bool,
 }
 
 impl DoctorReport {
-    /// Whether nothing is left to repair: nothing was found, or `--fix` repaired it all.
+    /// Whether nothing is left to repair: nothing was found, or `--fix` repaired all it found
+    /// (an interrupted run is only reported).
     pub fn healthy(&self) -> bool {
-        self.problems.is_empty() || self.fix
+        self.problems.is_empty() || (self.fix && self.unrepaired.is_empty())
     }
 }
+
+/// What `--fix` does with a file it moves to quarantine, for [`Problem::remedy`].
+const SETS_ASIDE: &str = "--fix moves it to state/quarantine/ with a note saying why";
 
 struct Doctor<'a> {
     root: &'a Root,
@@ -124,11 +165,18 @@ struct Doctor<'a> {
 }
 
 impl Doctor<'_> {
-    fn found(&mut self, kind: ProblemKind, path: impl AsRef<Path>, detail: impl Into<String>) {
+    fn found(
+        &mut self,
+        kind: ProblemKind,
+        path: impl AsRef<Path>,
+        detail: impl Into<String>,
+        remedy: impl Into<String>,
+    ) {
         self.report.problems.push(Problem {
             kind,
             path: path.as_ref().to_string_lossy().into_owned(),
             detail: detail.into(),
+            remedy: remedy.into(),
         });
     }
 
@@ -140,59 +188,333 @@ impl Doctor<'_> {
         });
     }
 
-    fn quarantine(&mut self, kind: ProblemKind, rel: &Path, reason: &str) -> Result<()> {
-        let to = quarantine(self.root, rel, reason)?;
-        self.repaired(kind, rel, format!("moved to {}", to.display()));
+    fn failed(
+        &mut self,
+        kind: ProblemKind,
+        path: impl AsRef<Path>,
+        why: impl Into<String>,
+        remedy: impl Into<String>,
+    ) {
+        self.report.unrepaired.push(Problem {
+            kind,
+            path: path.as_ref().to_string_lossy().into_owned(),
+            detail: why.into(),
+            remedy: remedy.into(),
+        });
+    }
+
+    /// Runs one check; an error it returns becomes an `unexamined` finding, and doctor goes on.
+    fn examine(&mut self, what: &str, check: impl FnOnce(&mut Self) -> Result<()>) {
+        if let Err(e) = check(self) {
+            self.found(
+                ProblemKind::Unexamined,
+                ".",
+                format!("could not examine {what}: {e}"),
+                "repair what the error names (doctor --fix repairs the places it reports), then run doctor again",
+            );
+        }
+    }
+
+    /// Moves `rel` to quarantine (see [`quarantine`]); a failure is listed as unrepaired.
+    /// Returns whether it moved.
+    fn quarantine(&mut self, kind: ProblemKind, rel: &Path, reason: &str) -> bool {
+        match quarantine(self.root, rel, reason) {
+            Ok(to) => {
+                self.repaired(kind, rel, format!("moved to {}", to.display()));
+                true
+            }
+            Err(e) => {
+                self.failed(
+                    kind,
+                    rel,
+                    format!("could not move it to state/quarantine/: {e}"),
+                    "move it out of the state dir by hand",
+                );
+                false
+            }
+        }
+    }
+
+    /// What `rel` is when it is not what it should be: `None` when it is absent or of kind
+    /// `want_dir` (a folder, else a regular file) and no symlink.
+    fn wrong_kind(&self, rel: &Path, want_dir: bool) -> Result<Option<String>> {
+        let Some(meta) = self.root.metadata(rel)? else {
+            return Ok(None);
+        };
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let whither = match self.root.canonical(rel) {
+                Ok(Some(p)) => format!("a symlink to {} inside the project", p.display()),
+                Ok(None) => "a symlink to nothing".to_string(),
+                Err(_) => "a symlink leading outside the project".to_string(),
+            };
+            return Ok(Some(whither));
+        }
+        if (want_dir && meta.is_dir()) || (!want_dir && meta.is_file()) {
+            return Ok(None);
+        }
+        Ok(Some(
+            durable::DescribeType::describe(&kind)
+                .trim_start_matches("not ")
+                .to_string(),
+        ))
+    }
+
+    /// Whether commands can use the folder `rel`: absent, a folder, or a symlink to one inside
+    /// the project. One they cannot use is reported by [`Doctor::places`], and the checks of
+    /// its contents skip it.
+    fn usable_folder(&self, rel: &Path) -> Result<bool> {
+        Ok(match self.root.metadata(rel)? {
+            None => true,
+            Some(meta) if meta.is_dir() => true,
+            Some(meta) if meta.file_type().is_symlink() => self
+                .root
+                .canonical(rel)
+                .ok()
+                .flatten()
+                .is_some_and(|_| self.root.names(rel).is_ok()),
+            Some(_) => false,
+        })
+    }
+
+    /// `state/quarantine`: a real folder, or nothing can be set aside. `--fix` renames what is
+    /// there aside to `state/quarantine-set-aside-<time>` (one rename; a symlink's target is
+    /// not touched), so the next set-aside makes a new folder.
+    fn quarantine_place(&mut self) -> Result<()> {
+        let rel = Path::new(QUARANTINE_REL);
+        let Some(what) = self.wrong_kind(rel, true)? else {
+            return Ok(());
+        };
+        self.found(
+            ProblemKind::UnusablePlace,
+            rel,
+            format!("{QUARANTINE_REL} is {what}, not a folder: nothing can be set aside in it"),
+            format!(
+                "--fix renames it to {QUARANTINE_REL}-set-aside-<time> (a symlink's target is not touched) and makes a new folder"
+            ),
+        );
+        if self.fix {
+            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+            let to = PathBuf::from(format!("{QUARANTINE_REL}-set-aside-{stamp}"));
+            match self.root.rename(rel, &to, false) {
+                Ok(()) => self.repaired(
+                    ProblemKind::UnusablePlace,
+                    rel,
+                    format!(
+                        "renamed to {}; remove it when you no longer need it",
+                        to.display()
+                    ),
+                ),
+                Err(e) => self.failed(
+                    ProblemKind::UnusablePlace,
+                    rel,
+                    format!("could not rename it: {e}"),
+                    format!("rename or remove {QUARANTINE_REL} by hand"),
+                ),
+            }
+        }
         Ok(())
     }
 
     fn lock_usable(&mut self) -> Result<bool> {
         let rel = Path::new(LOCK_REL);
-        let Some(meta) = self.root.metadata(rel)? else {
+        let Some(what) = self.wrong_kind(rel, false)? else {
             return Ok(true);
         };
-        if meta.is_file() {
-            return Ok(true);
-        }
-        let what = durable::DescribeType::describe(&meta.file_type());
         self.found(
             ProblemKind::UnusableLock,
             rel,
             format!("the lock is {what}, not a regular file"),
+            SETS_ASIDE,
         );
         if self.fix {
-            self.quarantine(
+            return Ok(self.quarantine(
                 ProblemKind::UnusableLock,
                 rel,
                 &format!("the lock was {what}"),
-            )?;
-            return Ok(true);
+            ));
         }
         Ok(false)
     }
 
-    fn intents(&mut self) -> Result<()> {
-        for (rel, parsed) in intent::pending(self.root)? {
-            match parsed {
-                Ok(intent) => {
-                    self.found(ProblemKind::PendingIntent, &rel, intent.describe());
-                    if self.fix {
-                        let done = intent::complete(self.root, &rel, &intent)?;
-                        self.repaired(ProblemKind::PendingIntent, &rel, done.join("; "));
+    /// The state dir's lock; when `--fix` cannot take it, nothing is repaired (listed in
+    /// `unrepaired`) and doctor goes on reading: each file is replaced atomically.
+    fn take_lock(&mut self, timeout: std::time::Duration) -> Option<lock::LockGuard> {
+        match self.root.lock_file(Path::new(LOCK_REL), timeout) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                if self.fix {
+                    self.failed(
+                        ProblemKind::Unexamined,
+                        LOCK_REL,
+                        format!("could not take the lock, so nothing was repaired: {e}"),
+                        "run doctor --fix again when the lock is free",
+                    );
+                    self.fix = false;
+                }
+                None
+            }
+        }
+    }
+
+    /// The folders and files the tools own, and the session folders (see the module docs).
+    fn places(&mut self) {
+        for (folder, what) in [(EVENTS_REL, "event logs"), (CHECKPOINTS_REL, "checkpoints")] {
+            self.examine(folder, |d| d.owned_place(Path::new(folder), true, what));
+        }
+        for file in [
+            OWNER_REL,
+            index::INDEX_REL,
+            index::LEGACY_INDEX_REL,
+            crate::store::search::SEARCH_INDEX_REL,
+        ] {
+            self.examine(file, |d| {
+                d.owned_place(Path::new(file), false, "a cache or record")
+            });
+        }
+        for folder in [ARCHIVE_REL, PLANS_REL, PLANS_ARCHIVE_REL] {
+            self.examine(folder, |d| d.session_place(Path::new(folder)));
+        }
+        self.examine("the event logs", |d| {
+            if !d.usable_folder(Path::new(EVENTS_REL))? {
+                return Ok(());
+            }
+            for name in d.root.names(Path::new(EVENTS_REL))? {
+                if name.ends_with(".jsonl") && !name.starts_with('.') {
+                    let rel = Path::new(EVENTS_REL).join(&name);
+                    d.owned_place(&rel, false, "an event log")?;
+                }
+            }
+            Ok(())
+        });
+        self.examine("the checkpoint folders", |d| {
+            if !d.usable_folder(Path::new(CHECKPOINTS_REL))? {
+                return Ok(());
+            }
+            for name in d.root.names(Path::new(CHECKPOINTS_REL))? {
+                let rel = Path::new(CHECKPOINTS_REL).join(&name);
+                if name.starts_with('.') {
+                    continue;
+                }
+                d.owned_place(&rel, true, "a session's checkpoints")?;
+                if d.wrong_kind(&rel, true)?.is_some() {
+                    continue;
+                }
+                for file in d.root.names(&rel)? {
+                    let plain = !file.starts_with('.')
+                        && (file.ends_with(".md") || file.ends_with(".json"));
+                    if plain {
+                        d.owned_place(&rel.join(&file), false, "a checkpoint")?;
                     }
                 }
+            }
+            Ok(())
+        });
+    }
+
+    /// A place the tools own: reported when it is of the wrong kind; `--fix` moves it (the
+    /// entry itself, never a symlink's target) to quarantine.
+    fn owned_place(&mut self, rel: &Path, want_dir: bool, holds: &str) -> Result<()> {
+        let Some(what) = self.wrong_kind(rel, want_dir)? else {
+            return Ok(());
+        };
+        let should = if want_dir {
+            "a folder"
+        } else {
+            "a regular file"
+        };
+        let detail = format!(
+            "{} ({holds}) is {what}, not {should}; commands refuse it or cannot use it",
+            rel.display()
+        );
+        self.found(
+            ProblemKind::UnusablePlace,
+            rel,
+            detail.clone(),
+            format!("{SETS_ASIDE} (a symlink is moved, its target is not touched); the next command makes a new one"),
+        );
+        if self.fix {
+            self.quarantine(ProblemKind::UnusablePlace, rel, &detail);
+        }
+        Ok(())
+    }
+
+    /// A folder of session data: reported when commands cannot use it; never moved (the
+    /// sessions in it are the person's to put back).
+    fn session_place(&mut self, rel: &Path) -> Result<()> {
+        let Some(what) = self.wrong_kind(rel, true)? else {
+            return Ok(());
+        };
+        if what.contains("inside the project") {
+            return Ok(());
+        }
+        self.found(
+            ProblemKind::UnusablePlace,
+            rel,
+            format!("{} is {what}, not a folder", rel.display()),
+            format!(
+                "--fix does not move session data: replace {} with a folder holding its files",
+                rel.display()
+            ),
+        );
+        if self.fix {
+            self.failed(
+                ProblemKind::UnusablePlace,
+                rel,
+                format!("{} is {what}", rel.display()),
+                format!("replace {} with a folder holding its files", rel.display()),
+            );
+        }
+        Ok(())
+    }
+
+    fn intents(&mut self) -> Result<()> {
+        if !self.usable_folder(Path::new(intent::INTENTS_REL))? {
+            return Ok(());
+        }
+        for (rel, parsed) in intent::pending(self.root)? {
+            let intent = match parsed {
+                Ok(intent) => intent,
                 Err(e) => {
+                    let why = reason_of(&e);
                     self.found(
-                        ProblemKind::PendingIntent,
+                        ProblemKind::InvalidIntent,
                         &rel,
-                        format!("cannot be read: {e}"),
+                        format!("{why}; it is never replayed"),
+                        SETS_ASIDE,
                     );
                     if self.fix {
-                        self.quarantine(
-                            ProblemKind::PendingIntent,
-                            Path::new(&rel),
-                            &e.to_string(),
-                        )?;
+                        self.quarantine(ProblemKind::InvalidIntent, Path::new(&rel), &why);
+                    }
+                    continue;
+                }
+            };
+            let (kind, detail, remedy) = match intent::try_complete(self.root, &rel, &intent) {
+                Ok(()) => (
+                    ProblemKind::PendingIntent,
+                    intent.describe(),
+                    "--fix completes it".to_string(),
+                ),
+                Err(e) => (
+                    ProblemKind::StuckIntent,
+                    reason_of(&e),
+                    "--fix tries it once more, and otherwise moves the record to state/quarantine/ with why (steps already done stay done)".to_string(),
+                ),
+            };
+            self.found(kind, &rel, detail, remedy);
+            if !self.fix {
+                continue;
+            }
+            match intent::complete(self.root, &rel, &intent) {
+                Ok(done) => self.repaired(kind, &rel, done.join("; ")),
+                Err(e) => {
+                    let why = reason_of(&e);
+                    if self.quarantine(ProblemKind::StuckIntent, Path::new(&rel), &why) {
+                        self.repaired(
+                            ProblemKind::StuckIntent,
+                            &rel,
+                            format!("it could not complete ({why}); it was set aside, never to be replayed"),
+                        );
                     }
                 }
             }
@@ -200,33 +522,61 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Temp files of dead writers in `state/intents/`: before any repair writes a record
+    /// there (a durable replace sweeps its folder's dead temp files).
+    fn record_temp_files(&mut self) -> Result<()> {
+        self.temp_files_in(vec![PathBuf::from(intent::INTENTS_REL)])
+    }
+
     fn temp_files(&mut self) -> Result<()> {
-        for folder in [
+        let mut folders: Vec<PathBuf> = [
             "state",
             ARCHIVE_REL,
             PLANS_REL,
             PLANS_ARCHIVE_REL,
             intent::INTENTS_REL,
-        ] {
-            for name in self.root.names(Path::new(folder))? {
+            EVENTS_REL,
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        if self.usable_folder(Path::new(CHECKPOINTS_REL))? {
+            for name in self.root.names(Path::new(CHECKPOINTS_REL))? {
+                folders.push(Path::new(CHECKPOINTS_REL).join(name));
+            }
+        }
+        self.temp_files_in(folders)
+    }
+
+    fn temp_files_in(&mut self, folders: Vec<PathBuf>) -> Result<()> {
+        for folder in folders {
+            // A folder commands cannot use is reported by `places`.
+            if !self.usable_folder(&folder)? {
+                continue;
+            }
+            let Ok(names) = self.root.names(&folder) else {
+                continue;
+            };
+            for name in names {
                 let Some(pid) = durable::temp_owner(&name) else {
                     continue;
                 };
                 if durable::process_alive(pid) {
                     continue;
                 }
-                let rel = Path::new(folder).join(&name);
+                let rel = folder.join(&name);
                 self.found(
                     ProblemKind::TempFile,
                     &rel,
                     format!("temp file of process {pid}, which no longer runs"),
+                    SETS_ASIDE,
                 );
                 if self.fix {
                     self.quarantine(
                         ProblemKind::TempFile,
                         &rel,
                         "temp file of an interrupted write",
-                    )?;
+                    );
                 }
             }
         }
@@ -237,8 +587,11 @@ impl Doctor<'_> {
     /// Returns the readable ones with their files.
     fn sessions(&mut self) -> Result<Vec<(PathBuf, SessionFile)>> {
         let mut files = vec![(PathBuf::from(ACTIVE_REL), Location::Active)];
-        for name in archive_names(self.root)? {
-            files.push((Path::new(ARCHIVE_REL).join(name), Location::Archive));
+        // An archive commands cannot use is reported by `places`.
+        if self.usable_folder(Path::new(ARCHIVE_REL))? {
+            for name in archive_names(self.root)? {
+                files.push((Path::new(ARCHIVE_REL).join(name), Location::Archive));
+            }
         }
         let mut out = Vec::new();
         for (rel, location) in files {
@@ -253,9 +606,14 @@ impl Doctor<'_> {
                     continue;
                 }
             };
-            self.found(ProblemKind::CorruptSession, &rel, problem.clone());
+            self.found(
+                ProblemKind::CorruptSession,
+                &rel,
+                problem.clone(),
+                SETS_ASIDE,
+            );
             if self.fix {
-                self.quarantine(ProblemKind::CorruptSession, &rel, &problem)?;
+                self.quarantine(ProblemKind::CorruptSession, &rel, &problem);
             }
         }
         Ok(out)
@@ -293,6 +651,10 @@ impl Doctor<'_> {
                             copies.len(),
                             places.join(", ")
                         ),
+                        format!(
+                            "--fix keeps the newest copy ({}) and moves the others to state/quarantine/",
+                            keep.display()
+                        ),
                     );
                 }
                 if self.fix {
@@ -304,7 +666,7 @@ impl Doctor<'_> {
                                 "an older copy of session {id}; the newest is kept at {}",
                                 keep.display()
                             ),
-                        )?;
+                        );
                     }
                 }
             }
@@ -317,45 +679,64 @@ impl Doctor<'_> {
                         "holds session {id}, so it should be named {}",
                         proper.display()
                     ),
+                    format!("--fix renames it to {}", proper.display()),
                 );
                 if self.fix && self.root.metadata(&proper)?.is_none() {
-                    self.root.rename(rel, &proper, false)?;
-                    self.repaired(
-                        ProblemKind::MisnamedSession,
-                        rel,
-                        format!("renamed to {}", proper.display()),
-                    );
+                    match self.root.rename(rel, &proper, false) {
+                        Ok(()) => self.repaired(
+                            ProblemKind::MisnamedSession,
+                            rel,
+                            format!("renamed to {}", proper.display()),
+                        ),
+                        Err(e) => self.failed(
+                            ProblemKind::MisnamedSession,
+                            rel,
+                            format!("could not rename it: {e}"),
+                            format!("rename it to {} by hand", proper.display()),
+                        ),
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    /// Event logs with lines reads skip (see [`super::event_log`]); `--fix` moves the log to
-    /// quarantine and writes it back without them. The state lock is held, so no command
-    /// appends meanwhile; a hook appending between the two steps would lose its line.
+    /// Event logs with lines reads skip (see [`super::event_log`]); `--fix` sets each line
+    /// aside and blanks it in place, as one intent per log: the log is never rewritten, so no
+    /// line a hook appends meanwhile is lost.
     fn event_logs(&mut self) -> Result<()> {
-        for (rel, id, lines) in super::event_log::damaged(self.root)? {
-            let shown: Vec<String> = lines.iter().map(ToString::to_string).collect();
+        if !self.usable_folder(Path::new(EVENTS_REL))? {
+            return Ok(());
+        }
+        for (rel, id, scanned) in super::event_log::damaged(self.root)? {
+            // A log that is not a regular file is reported by `places`.
+            let Ok(damage) = scanned else {
+                continue;
+            };
+            if damage.lines.is_empty() {
+                continue;
+            }
+            let shown: Vec<String> = damage.lines.iter().map(|l| l.line.to_string()).collect();
             let detail = format!(
                 "event log of session {id}: line {} is not a JSON object (a torn append); reads skip it",
                 shown.join(", ")
             );
-            self.found(ProblemKind::TornEvent, &rel, detail.clone());
+            self.found(
+                ProblemKind::TornEvent,
+                &rel,
+                detail.clone(),
+                "--fix copies each such line to state/quarantine/ and blanks it in place; the log is never rewritten, so no line appended meanwhile is lost",
+            );
             if self.fix {
-                let kept = super::event_log::without_lines(self.root, &rel, &lines)?;
-                self.quarantine(ProblemKind::TornEvent, &rel, &detail)?;
-                self.root
-                    .replace(&rel, &kept, durable::STATE_FILE_MODE, true)?;
-                self.repaired(
-                    ProblemKind::TornEvent,
-                    &rel,
-                    format!(
-                        "rewrote {} without line {}",
-                        rel.display(),
-                        shown.join(", ")
+                match self.repair_log(&rel, &id, damage) {
+                    Ok(action) => self.repaired(ProblemKind::TornEvent, &rel, action),
+                    Err(e) => self.failed(
+                        ProblemKind::TornEvent,
+                        &rel,
+                        format!("could not set the torn lines aside: {e}"),
+                        "reads skip them meanwhile; run doctor --fix again once the error is gone",
                     ),
-                );
+                }
             }
         }
         Ok(())
@@ -365,12 +746,89 @@ impl Doctor<'_> {
     /// quarantine (a gate is never rewritten).
     fn design_gates(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
         for p in super::design_gate::problems(self.root, sessions)? {
-            self.found(ProblemKind::DesignGate, &p.rel, p.detail.clone());
+            self.found(
+                ProblemKind::DesignGate,
+                &p.rel,
+                p.detail.clone(),
+                "doctor --fix moves it to state/quarantine/ (a gate is never rewritten); enter the design gate again",
+            );
             if self.fix {
-                self.quarantine(ProblemKind::DesignGate, &p.rel, &p.detail)?;
+                self.quarantine(ProblemKind::DesignGate, &p.rel, &p.detail);
             }
         }
         Ok(())
+    }
+
+    fn repair_log(&mut self, rel: &Path, id: &str, mut damage: Damage) -> Result<String> {
+        if damage.unterminated {
+            // Close the torn last line as the next append would; a line appended since is
+            // already closed and gets nothing.
+            self.root.append(rel, b"", durable::STATE_FILE_MODE, true)?;
+            damage = super::event_log::torn_lines(self.root, rel)?;
+        }
+        let (fixable, too_long): (Vec<TornLine>, Vec<TornLine>) = damage
+            .lines
+            .into_iter()
+            .partition(|l| l.len <= shape::MAX_EXCERPT_BYTES);
+        quarantine::prepare(self.root)?;
+        let path = rel.to_string_lossy().into_owned();
+        let mut steps = Vec::new();
+        let mut taken = Vec::new();
+        for line in &fixable {
+            let to = free_name(self.root, &format!("{id}.jsonl-line-{}", line.line), &taken)?;
+            let why = why_text(
+                self.root,
+                rel,
+                &format!(
+                    "line {} (bytes {}..{}) of the event log of session {id} is not a JSON object (a torn append); doctor --fix copied it here and blanked it in the log",
+                    line.line,
+                    line.offset,
+                    line.offset.saturating_add(line.len)
+                ),
+            );
+            steps.push(Step::Excerpt {
+                from: path.clone(),
+                offset: line.offset,
+                len: line.len,
+                to: to.clone(),
+            });
+            steps.push(Step::Write {
+                path: format!("{to}.why"),
+                content: why,
+            });
+            steps.push(Step::Blank {
+                path: path.clone(),
+                offset: line.offset,
+                len: line.len,
+                kept: to.clone(),
+            });
+            taken.push(to);
+        }
+        if !steps.is_empty() {
+            intent::run(
+                self.root,
+                &Intent::new(shape::Op::RepairEventLog.name(), id, steps),
+            )?;
+        }
+        for line in &too_long {
+            self.failed(
+                ProblemKind::TornEvent,
+                rel,
+                format!(
+                    "line {} is {} bytes, over the {} bytes doctor --fix sets aside",
+                    line.line,
+                    line.len,
+                    shape::MAX_EXCERPT_BYTES
+                ),
+                "reads skip it; leave it, or move the log aside by hand",
+            );
+        }
+        let lines: Vec<String> = fixable.iter().map(|l| l.line.to_string()).collect();
+        Ok(format!(
+            "set line {} aside in {} and blanked it in place",
+            lines.join(", "),
+            taken.join(", ")
+        ))
     }
 
     fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
@@ -384,7 +842,12 @@ impl Doctor<'_> {
             .collect();
         let drift = index::drift(self.root, &fresh);
         for detail in &drift {
-            self.found(ProblemKind::IndexDrift, index::INDEX_REL, detail.clone());
+            self.found(
+                ProblemKind::IndexDrift,
+                index::INDEX_REL,
+                detail.clone(),
+                "--fix removes the list index; the next listing rebuilds it",
+            );
         }
         if self.fix && !drift.is_empty() {
             index::forget(self.root)?;
@@ -398,11 +861,20 @@ impl Doctor<'_> {
     }
 }
 
+/// An error's reason without the path it starts with (the finding names the path).
+fn reason_of(e: &Error) -> String {
+    match e {
+        Error::Corrupt { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl Store {
     /// Examines the state dir and, with `fix`, repairs it; see the module docs. Holds the
-    /// lock while it reads (and while it fixes) when the lock is usable.
+    /// lock while it reads (and while it fixes) when the lock is usable; when `fix` cannot take
+    /// it, nothing is repaired and that is listed in `unrepaired`.
     ///
-    /// Errors: those of reading the state dir; with `fix`, those of the repairs.
+    /// Errors: only those of opening the state dir; everything else is a finding.
     pub fn doctor(&self, fix: bool) -> Result<DoctorReport> {
         let Some(root) = self.ws.open_state_dir(false)? else {
             return Ok(DoctorReport {
@@ -420,43 +892,81 @@ impl Store {
                 ..DoctorReport::default()
             },
         };
-        let usable = doctor.lock_usable()?;
-        let guard = if usable {
-            let timeout = lock::timeout_from(&self.env)?;
-            match doctor.root.lock_file(Path::new(LOCK_REL), timeout) {
-                Ok(guard) => Some(guard),
-                Err(e) if fix => return Err(e),
-                // Reading alone needs no lock: each file is replaced atomically.
-                Err(_) => None,
+        // The places every repair needs come first: quarantine/ (where things are set
+        // aside), intents/ (where a repair's record goes), then the lock.
+        doctor.examine(QUARANTINE_REL, Doctor::quarantine_place);
+        let lock_fine = matches!(doctor.wrong_kind(Path::new(LOCK_REL), false), Ok(None));
+        let timeout = lock::timeout_from(&self.env)?;
+        let mut guard = None;
+        if lock_fine {
+            guard = doctor.take_lock(timeout);
+        }
+        doctor.examine(intent::INTENTS_REL, |d| {
+            d.owned_place(Path::new(intent::INTENTS_REL), true, "intent records")
+        });
+        if !lock_fine {
+            let mut usable = false;
+            doctor.examine("the lock", |d| {
+                usable = d.lock_usable()?;
+                Ok(())
+            });
+            if usable {
+                guard = doctor.take_lock(timeout);
             }
-        } else {
-            None
-        };
-        doctor.intents()?;
-        doctor.temp_files()?;
-        let sessions = doctor.sessions()?;
+        }
+        doctor.examine(
+            "the temp files of intent records",
+            Doctor::record_temp_files,
+        );
+        doctor.places();
+        doctor.examine("the intent records", Doctor::intents);
+        doctor.examine("the temp files", Doctor::temp_files);
+        let mut sessions = Vec::new();
+        doctor.examine("the session files", |d| {
+            sessions = d.sessions()?;
+            Ok(())
+        });
         // Held (when usable) until the report is done; with --fix the checkpoints before the
         // repairs are taken, and logged, under it.
-        let held = super::Locked {
-            root: root.open_dir(Path::new("."))?,
+        let held = root.open_dir(Path::new(".")).map(|root| super::Locked {
+            root,
             _guard: guard,
             logs: super::event_log::PendingSyncs::default(),
-        };
-        if fix {
-            self.checkpoint_before_doctor_fix(&held, &sessions)?;
+        });
+        let fixing = doctor.fix;
+        if doctor.fix {
+            let taken = held
+                .as_ref()
+                .map_err(|e| Error::Invalid(e.to_string()))
+                .and_then(|held| self.checkpoint_before_doctor_fix(held, &sessions));
+            if let Err(e) = taken {
+                // No session file is moved without its checkpoint.
+                doctor.failed(
+                    ProblemKind::Unexamined,
+                    CHECKPOINTS_REL,
+                    format!("could not take the checkpoints taken before session files are moved, so none was moved: {e}"),
+                    "repair what the error names, then run doctor --fix again",
+                );
+                doctor.fix = false;
+            }
         }
-        doctor.duplicates_and_names(&sessions)?;
-        doctor.index(&sessions)?;
-        doctor.event_logs()?;
-        doctor.design_gates(&sessions)?;
+        doctor.examine("sessions in two places", |d| {
+            d.duplicates_and_names(&sessions)
+        });
+        doctor.fix = fixing;
+        doctor.examine("the list index", |d| d.index(&sessions));
+        doctor.examine("the event logs", Doctor::event_logs);
+        doctor.examine("the design gates", |d| d.design_gates(&sessions));
         // Reported only: what to do with an interrupted run is the user's call.
         if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
             doctor.found(
                 ProblemKind::InterruptedRun,
-                crate::workspace::paths::OWNER_REL,
+                OWNER_REL,
                 format!("{} (doctor --fix leaves it as it is)", run.describe()),
+                "resume, pause or cancel the session",
             );
         }
+        drop(held);
         Ok(doctor.report)
     }
 }

@@ -41,9 +41,29 @@
 //! **Reading.** [`read`] returns the events and the numbers of the lines it skipped: a line that
 //! is not a JSON object, such as the torn last line a crash mid-append leaves. The next append
 //! starts with a `\n` when the file does not end in one, so a torn line never swallows the next
-//! event. `doctor` reports skipped lines; `doctor --fix` moves the log to `state/quarantine/` and
-//! writes it back without them.
-
+//! event. A line of spaces is no event and no skipped line either.
+//!
+//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`torn_lines`]); `doctor
+//! --fix` sets each aside without moving, truncating or replacing the log. It first closes a
+//! torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not
+//! end in one), then, as one intent record (`repair-event-log`, see
+//! [`crate::store::intent`]), per line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-
+//! line-<n>` (with a `.why`), then overwrites the same bytes with spaces in place, one
+//! `pwrite(2)` that never changes the file's length ([`crate::fs::in_place`]).
+//!
+//! Why no lock for the hooks: the hooks append without the state lock (their budget is about a
+//! millisecond), and a repair that rewrote the log (move it aside, write a cleaned copy back)
+//! would lose whatever a hook appended between the two (the old `doctor --fix` lost 14 to 62 of
+//! 800 such lines). A lock the hooks take would close that window, at the cost of a lock per
+//! hook and a hook waiting out a repair of a large log. Overwriting in place needs no lock at
+//! all: an append only ever writes at the end, a repair only ever writes bytes before a `\n`
+//! that was already there (so lines that were complete when it looked, which no appender
+//! touches again), and the file is never replaced, so every line appended before, during or
+//! after a repair stays in the one live log. A crash between the copy and the overwrite leaves
+//! the record, which the next command completes; a crash mid-overwrite leaves a line of spaces
+//! and torn bytes, still skipped, which the replay finishes (it blanks only bytes that are
+//! either spaces or the ones set aside). Nothing else rewrites a log: `import` creates one that
+//! did not exist, `cleanup` removes one with its session.
 use std::io::{BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 
@@ -52,7 +72,6 @@ use serde_json::{Map, Value};
 use crate::error::{Error, IoContext, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
-use crate::fs::reader::ReadKind;
 use crate::operations::Operation;
 use crate::session::model::SessionMetadata;
 use crate::session::session_id::check_file_id;
@@ -601,6 +620,8 @@ struct Line {
     text: Vec<u8>,
     too_long: bool,
     consumed: u64,
+    /// Whether it ended with a `\n` (the last line of a file may not).
+    ended: bool,
 }
 
 /// The next line of `reader` (without its `\n`; the last one may have none), at most
@@ -610,6 +631,7 @@ fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
         text: Vec::new(),
         too_long: false,
         consumed: 0,
+        ended: false,
     };
     loop {
         let buf = reader.fill_buf().ctx("read", path)?;
@@ -630,6 +652,7 @@ fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
         reader.consume(used);
         line.consumed += used as u64;
         if done.is_some() {
+            line.ended = true;
             return Ok(Some(line));
         }
     }
@@ -638,7 +661,7 @@ fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
 /// Follows a log as it grows (`log --follow`): each [`Tail::poll`] returns the complete lines
 /// appended since the last one. A last line without its `\n` is held back until it is
 /// completed (an append in progress, or a torn line that the next append terminates). The log
-/// may not exist yet; a log that shrank (rewritten by `doctor --fix`) is read again from the
+/// may not exist yet; a log that shrank (removed and made again) is read again from the
 /// start.
 #[derive(Debug)]
 pub struct Tail {
@@ -713,9 +736,63 @@ impl Tail {
     }
 }
 
-/// The logs beneath `root` that have lines [`read`] skips: (log path relative to the state dir,
-/// session id, skipped line numbers). For `doctor`.
-pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Vec<usize>)>> {
+/// A line of a log that [`read`] skips (not a JSON object, or longer than
+/// [`MAX_LINE_BYTES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornLine {
+    /// Its number, from 1.
+    pub line: usize,
+    /// Where it starts, in bytes from the start of the log.
+    pub offset: u64,
+    /// Its length in bytes, without its `\n`.
+    pub len: u64,
+}
+
+/// What [`torn_lines`] found in one log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Damage {
+    /// The lines reads skip, in order.
+    pub lines: Vec<TornLine>,
+    /// Whether the last of them has no `\n` (it ends the file: a crash mid-append, or an
+    /// append in progress).
+    pub unterminated: bool,
+}
+
+/// The lines of the log `rel` (relative to `root`) that [`read`] skips, with their byte ranges:
+/// what `doctor` reports and `doctor --fix` sets aside. Streams the log: any size.
+///
+/// Errors: [`Error::NotRegular`] (a symlink, a FIFO: never opened for reading), those of
+/// reading.
+pub fn torn_lines(root: &Root, rel: &Path) -> Result<Damage> {
+    let file = root.open_read(rel, false)?;
+    let path = root.join(rel);
+    check_regular(&file, &path)?;
+    let mut damage = Damage::default();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let (mut line_no, mut offset) = (0usize, 0u64);
+    while let Some(line) = next_line(&mut reader, &path)? {
+        line_no += 1;
+        let mut probe = EventLog::default();
+        classify(line_no, &line.text, line.too_long, &mut probe);
+        if !probe.skipped.is_empty() {
+            let len = line.consumed - u64::from(line.ended);
+            damage.lines.push(TornLine {
+                line: line_no,
+                offset,
+                len,
+            });
+            damage.unterminated = !line.ended;
+        }
+        offset += line.consumed;
+    }
+    Ok(damage)
+}
+
+/// The logs in `state/events/` named `<session_id>.jsonl`: (path relative to the state dir,
+/// session id, what [`torn_lines`] found or why it could not look). For `doctor`.
+///
+/// Errors: those of listing the folder.
+pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Result<Damage>)>> {
     let mut out = Vec::new();
     for name in root.names(Path::new(EVENTS_REL))? {
         let Some(id) = name.strip_suffix(".jsonl") else {
@@ -724,29 +801,9 @@ pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Vec<usize>)>>
         if name.starts_with('.') || check_file_id(id).is_err() {
             continue;
         }
-        let log = read(root, id)?;
-        if !log.skipped.is_empty() {
-            out.push((
-                Path::new(EVENTS_REL).join(&name),
-                id.to_string(),
-                log.skipped,
-            ));
-        }
-    }
-    Ok(out)
-}
-
-/// The bytes of the log `rel` beneath `root` without the lines numbered in `skipped` (1-based),
-/// every kept line `\n`-terminated. For `doctor --fix`.
-pub(super) fn without_lines(root: &Root, rel: &Path, skipped: &[usize]) -> Result<Vec<u8>> {
-    let bytes = root.read_file(rel, ReadKind::EVENT_LOG_REWRITE, false)?;
-    let mut out = Vec::with_capacity(bytes.len());
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if skipped.contains(&(i + 1)) || line.is_empty() {
-            continue;
-        }
-        out.extend_from_slice(line);
-        out.push(b'\n');
+        let rel = Path::new(EVENTS_REL).join(&name);
+        let found = torn_lines(root, &rel);
+        out.push((rel, id.to_string(), found));
     }
     Ok(out)
 }
@@ -829,10 +886,22 @@ mod tests {
         assert_eq!(log.skipped, vec![2]);
         assert_eq!(log.events[1].0, 3);
         assert_eq!(log.events[1].1.extra["n"], 2);
+        let found = torn_lines(&root, &rel).expect("torn");
+        let first_len = first.len() as u64;
+        assert_eq!(
+            found,
+            Damage {
+                lines: vec![TornLine {
+                    line: 2,
+                    offset: first_len,
+                    len: 10
+                }],
+                unterminated: false
+            }
+        );
         let damaged = damaged(&root).expect("damaged");
-        assert_eq!(damaged, vec![(rel.clone(), "s1".into(), vec![2])]);
-        let clean = without_lines(&root, &rel, &[2]).expect("clean");
-        assert_eq!(clean.split(|&b| b == b'\n').count(), 3);
+        assert_eq!(damaged.len(), 1);
+        assert_eq!(damaged[0].0, rel);
     }
 
     #[test]
