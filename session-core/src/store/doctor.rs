@@ -51,6 +51,12 @@ pub enum ProblemKind {
     /// The in-progress active session's runtime process ended without a SessionEnd
     /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
     InterruptedRun,
+    /// A tombstone beside a session file that still exists: a `delete` or `cleanup` was
+    /// interrupted ([`crate::store::used_ids`]).
+    InterruptedDelete,
+    /// The event log or checkpoints of a session that no longer exists and has no tombstone,
+    /// or checkpoints left beside a tombstone ([`crate::store::used_ids`]).
+    LeftoverHistory,
 }
 
 impl ProblemKind {
@@ -66,6 +72,8 @@ impl ProblemKind {
             ProblemKind::UnusableLock => "unusable_lock",
             ProblemKind::TornEvent => "torn_event",
             ProblemKind::InterruptedRun => "interrupted_run",
+            ProblemKind::InterruptedDelete => "interrupted_delete",
+            ProblemKind::LeftoverHistory => "leftover_history",
         }
     }
 }
@@ -356,6 +364,26 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Tombstones and the history of removed sessions (see [`crate::store::used_ids`]).
+    fn used_ids(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
+        let mut held: Vec<String> = sessions.iter().map(|(_, s)| s.id().to_string()).collect();
+        for name in archive_names(self.root)? {
+            held.extend(name.strip_suffix(".md").map(str::to_string));
+        }
+        for f in super::used_ids::findings(self.root, &held, self.fix)? {
+            let kind = if f.interrupted_delete {
+                ProblemKind::InterruptedDelete
+            } else {
+                ProblemKind::LeftoverHistory
+            };
+            self.found(kind, &f.path, f.detail);
+            if let Some(action) = f.fixed {
+                self.repaired(kind, &f.path, action);
+            }
+        }
+        Ok(())
+    }
+
     fn index(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
         let fresh: HashMap<String, SessionSummary> = sessions
             .iter()
@@ -431,6 +459,7 @@ impl Store {
         doctor.duplicates_and_names(&sessions)?;
         doctor.index(&sessions)?;
         doctor.event_logs()?;
+        doctor.used_ids(&sessions)?;
         // Reported only: what to do with an interrupted run is the user's call.
         if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
             doctor.found(
