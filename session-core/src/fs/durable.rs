@@ -329,7 +329,11 @@ pub type WriteContent<'a> = dyn FnMut(&mut dyn Write, &Path) -> Result<()> + 'a;
 /// command line) with what `write` writes to it: for output too large to hold in memory (an
 /// export streaming its event log). See [`durable_replace_in`]; when `write` fails, the target
 /// is untouched, the temp file removed, and its error returned. The parent folder must exist.
-pub fn durable_replace_with(path: &Path, new_mode: u32, write: &mut WriteContent<'_>) -> Result<()> {
+pub fn durable_replace_with(
+    path: &Path,
+    new_mode: u32,
+    write: &mut WriteContent<'_>,
+) -> Result<()> {
     let (parent, name) = split_parent(path)?;
     let dir = Dir::open_ambient_dir(&parent, ambient_authority()).ctx("open folder", &parent)?;
     replace_in_with(&dir, &parent, &name, new_mode, true, write)

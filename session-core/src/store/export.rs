@@ -548,17 +548,51 @@ mod tests {
             )
         };
         let cases: Vec<(&str, serde_json::Value, &str)> = vec![
-            ("/version", serde_json::json!(u64::MAX), "version 18446744073709551615"),
-            ("/checkpoints/0/record/id", serde_json::json!(u64::MAX), "record.id is 18446744073709551615"),
-            ("/checkpoints/0/record/id", serde_json::json!(0), "record.id is 0"),
-            ("/checkpoints/0/record/id", serde_json::json!(-1), "checkpoints[0].record.id"),
-            ("/checkpoints/0/record/id", serde_json::json!(1.5), "checkpoints[0].record.id"),
-            ("/checkpoints/0/record/v", serde_json::json!(u64::MAX), "checkpoints[0].record.v"),
-            ("/checkpoints/0/record/bytes", serde_json::json!(u64::MAX), "record says 18446744073709551615"),
-            ("/checkpoints/0/record/time", serde_json::json!("+999999-01-01T00:00:00Z"), "record.time"),
+            (
+                "/version",
+                serde_json::json!(u64::MAX),
+                "version 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(u64::MAX),
+                "record.id is 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(0),
+                "record.id is 0",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(-1),
+                "checkpoints[0].record.id",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(1.5),
+                "checkpoints[0].record.id",
+            ),
+            (
+                "/checkpoints/0/record/v",
+                serde_json::json!(u64::MAX),
+                "checkpoints[0].record.v",
+            ),
+            (
+                "/checkpoints/0/record/bytes",
+                serde_json::json!(u64::MAX),
+                "record says 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/time",
+                serde_json::json!("+999999-01-01T00:00:00Z"),
+                "record.time",
+            ),
             (
                 "/events",
-                serde_json::json!("{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"checkpoint\":18446744073709551615}\n"),
+                serde_json::json!(
+                    "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"checkpoint\":18446744073709551615}\n"
+                ),
                 "line 1: `checkpoint` is 18446744073709551615",
             ),
             (
@@ -568,7 +602,10 @@ mod tests {
             ),
             (
                 "/checkpoints/0/file",
-                serde_json::json!(big_session("s1", "by_agent: {coder: {input: 9007199254740992}}")),
+                serde_json::json!(big_session(
+                    "s1",
+                    "by_agent: {coder: {input: 9007199254740992}}"
+                )),
                 "checkpoint 1: token_usage.by_agent.coder.input is 9007199254740992",
             ),
         ];
@@ -580,7 +617,9 @@ mod tests {
                 doc["checkpoints"][0]["record"]["bytes"] = serde_json::json!(len);
             }
             let bytes = serde_json::to_vec(&doc).expect("encode");
-            let err = parse(&bytes, Path::new("x.json")).expect_err(want).to_string();
+            let err = parse(&bytes, Path::new("x.json"))
+                .expect_err(want)
+                .to_string();
             assert!(err.contains(want), "{pointer}: {err} lacks {want}");
             assert!(err.contains("x.json"), "{err} names the file");
         }

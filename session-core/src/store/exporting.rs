@@ -59,9 +59,7 @@ impl Store {
     ) -> Result<ExportSummary> {
         let snapshot = self.export_snapshot(prefix, opts)?;
         let mut w = Counted { out, bytes: 0 };
-        let (events, skipped) = snapshot
-            .write(&mut w)
-            .map_err(|e| e.into_error(out_path))?;
+        let (events, skipped) = snapshot.write(&mut w).map_err(|e| e.into_error(out_path))?;
         Ok(ExportSummary {
             exported: snapshot.session.id,
             bytes: w.bytes,
@@ -533,10 +531,7 @@ fn stream_events(
     while let Some(line) = event_log::next_line(&mut reader, &log.path).map_err(WriteError::Read)? {
         line_no += 1;
         let why = if line.too_long {
-            Some(format!(
-                "longer than {} bytes",
-                event_log::MAX_LINE_BYTES
-            ))
+            Some(format!("longer than {} bytes", event_log::MAX_LINE_BYTES))
         } else if line.consumed == line.text.len() as u64 {
             // No `\n`: an append in progress, or torn.
             Some("incomplete (an append in progress, or torn)".to_string())

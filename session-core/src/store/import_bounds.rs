@@ -48,7 +48,11 @@ pub fn check_session(meta: &SessionMetadata, what: &str) -> Result<(), String> {
         count(what, &format!("token_usage.{field}"), n)?;
     }
     for (agent, c) in &t.by_agent {
-        for (field, n) in [("input", c.input), ("output", c.output), ("cached", c.cached)] {
+        for (field, n) in [
+            ("input", c.input),
+            ("output", c.output),
+            ("cached", c.cached),
+        ] {
             count(what, &format!("token_usage.by_agent.{agent}.{field}"), n)?;
         }
     }
@@ -232,7 +236,10 @@ mod tests {
         assert_eq!(check_session(&meta, "the session file"), Ok(()));
         meta.token_usage.total_output = MAX_COUNT + 1;
         let err = check_session(&meta, "the session file").expect_err("over");
-        assert!(err.contains("token_usage.total_output is 9007199254740992"), "{err}");
+        assert!(
+            err.contains("token_usage.total_output is 9007199254740992"),
+            "{err}"
+        );
         meta.token_usage.total_output = 0;
         meta.token_usage.by_agent.insert(
             "coder".into(),
@@ -243,7 +250,9 @@ mod tests {
         );
         let err = check_session(&meta, "checkpoint 2").expect_err("over");
         assert!(
-            err.starts_with("checkpoint 2: token_usage.by_agent.coder.cached is 18446744073709551615"),
+            err.starts_with(
+                "checkpoint 2: token_usage.by_agent.coder.cached is 18446744073709551615"
+            ),
             "{err}"
         );
         meta.token_usage.by_agent.clear();
@@ -258,7 +267,11 @@ mod tests {
             },
         );
         meta.transcript_usage = Some(usage.clone());
-        assert_eq!(check_session(&meta, "s"), Ok(()), "dev and ino are identities");
+        assert_eq!(
+            check_session(&meta, "s"),
+            Ok(()),
+            "dev and ino are identities"
+        );
         if let Some(mark) = usage.transcripts.get_mut("/t.jsonl") {
             mark.offset = u64::MAX;
         }

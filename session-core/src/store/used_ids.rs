@@ -352,7 +352,9 @@ pub(super) fn findings(root: &Root, sessions: &[String], fix: bool) -> Result<Ve
                 let to = super::quarantine::quarantine(
                     root,
                     &tomb,
-                    &format!("tombstone of session {id}, which still exists (an interrupted delete); the session was kept"),
+                    &format!(
+                        "tombstone of session {id}, which still exists (an interrupted delete); the session was kept"
+                    ),
                 )?;
                 f.fixed = Some(format!("moved to {}", to.display()));
             }
@@ -450,7 +452,11 @@ mod tests {
         let first = read(&root, "buried").expect("read").expect("some");
         assert_eq!((first.by.as_str(), first.v), ("delete", TOMBSTONE_VERSION));
         bury(&root, "buried", "cleanup", "mcp").expect("again");
-        assert_eq!(read(&root, "buried").expect("read"), Some(first), "first kept");
+        assert_eq!(
+            read(&root, "buried").expect("read"),
+            Some(first),
+            "first kept"
+        );
         let err = check_new_id(&root, "buried", "pick another").expect_err("buried");
         let text = err.to_string();
         assert!(
@@ -458,7 +464,10 @@ mod tests {
             "{text}"
         );
         assert!(check_not_buried(&root, "buried").is_err());
-        assert!(check_not_buried(&root, "logged").is_ok(), "write-state: log only");
+        assert!(
+            check_not_buried(&root, "logged").is_ok(),
+            "write-state: log only"
+        );
         // An unreadable tombstone still counts.
         std::fs::write(t.path().join("state/tombstones/junk.json"), "not json").expect("w");
         assert!(matches!(
@@ -466,7 +475,10 @@ mod tests {
             Some(Taken::Tombstone { .. })
         ));
         std::fs::write(t.path().join("state/archive/file.md"), "x").expect("w");
-        assert_eq!(why_taken(&root, "file").expect("check"), Some(Taken::Archived));
+        assert_eq!(
+            why_taken(&root, "file").expect("check"),
+            Some(Taken::Archived)
+        );
     }
 
     #[test]
