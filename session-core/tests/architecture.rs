@@ -25,7 +25,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 17] = [
+const STORE_MODULES: [&str; 19] = [
     "mod",
     "listing",
     "index",
@@ -43,6 +43,8 @@ const STORE_MODULES: [&str; 17] = [
     "exporting",
     "search",
     "searching",
+    "used_ids",
+    "import_bounds",
 ];
 
 fn src() -> PathBuf {

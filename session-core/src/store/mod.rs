@@ -31,7 +31,6 @@ pub mod usage;
 pub mod used_ids;
 mod write_document;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -388,16 +387,8 @@ impl Store {
             .transpose()?;
         let l = self.locked()?;
         let mut steps = Vec::new();
-        if let Some(id) = &req.session_id
-            && let Some(taken) = used_ids::why_taken(&l.root, id)?
-        {
-            let how = match taken {
-                used_ids::Taken::Active | used_ids::Taken::Archived => {
-                    "pick another session_id, or resume that session"
-                }
-                _ => "pick another session_id",
-            };
-            return Err(Error::refused(id, format!("{}; {how}", taken.describe())));
+        if let Some(id) = &req.session_id {
+            self.check_given_id(&l.root, id)?;
         }
         if req.keep_in_progress
             && let Some(active) = active_in(&l.root).map_err(doctor_hint)?
@@ -431,7 +422,7 @@ impl Store {
             Some(id) => id.clone(),
             None => {
                 let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
-                unique_id(&l.root, &base)?
+                self.unique_id(&l.root, &base)?
             }
         };
         let implementation_plan = match &plan_rel {
@@ -822,7 +813,7 @@ impl Store {
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&source.meta.task));
-        let id = unique_id(&l.root, &base)?;
+        let id = self.unique_id(&l.root, &base)?;
         let mut meta = source.meta.clone();
         meta.session_id = id.clone();
         meta.parent_session = Some(source.id().to_string());
@@ -936,8 +927,7 @@ impl Store {
         let quarantined = match unreadable {
             None => {
                 // Tombstone, file, checkpoints; the log is kept (see `used_ids`).
-                let actor = self.actor.name();
-                let n = used_ids::remove_session(&l.root, &id, &rel, "delete", &actor)?;
+                let n = self.remove_session(&l.root, &id, &rel, "delete")?;
                 let before = read.as_ref().ok().map(|s| &s.meta);
                 let extra = [("checkpoints_removed", Value::from(n))];
                 self.record(&l, &id, "delete", before, None, &extra);
@@ -1023,8 +1013,7 @@ impl Store {
                 continue;
             }
             if !req.dry_run {
-                let actor = self.actor.name();
-                used_ids::remove_session(&l.root, &id, &rel, "cleanup", &actor)?;
+                self.remove_session(&l.root, &id, &rel, "cleanup")?;
                 self.forget_log(&l.root, &id);
             }
             removed.push((id, l.root.join(&rel)));
@@ -1223,19 +1212,6 @@ fn get_in(root: &Root, prefix: Option<&str>) -> Result<(SessionFile, PathBuf)> {
         }
     })?;
     Ok((session, rel))
-}
-
-/// `base`, or `base-2`, `base-3`, ... : the first id no session holds and no removed session
-/// used ([`used_ids::is_free`]).
-fn unique_id(root: &Root, base: &str) -> Result<String> {
-    let taken: BTreeSet<String> = ids_in(root)?.into_iter().map(|(id, _, _)| id).collect();
-    let mut candidate = base.to_string();
-    let mut n = 2u64;
-    while taken.contains(&candidate) || !used_ids::is_free(root, &candidate)? {
-        candidate = format!("{base}-{n}");
-        n = n.saturating_add(1);
-    }
-    Ok(candidate)
 }
 
 /// A name in `folder` (state-dir relative) for session `id`'s copy of the plan document

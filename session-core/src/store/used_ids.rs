@@ -30,10 +30,12 @@
 //! `delete`: `interrupted_delete`) and the history of an id that has neither a session nor a
 //! tombstone (`leftover_history`); see [`findings`].
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::Store;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
@@ -238,23 +240,58 @@ pub(super) fn check_not_buried(root: &Root, id: &str) -> Result<()> {
     }
 }
 
-/// Removes session `id`, whose file is `rel` (the caller re-read it under the lock): its
-/// tombstone first, then the file, then its checkpoints ([`remove_checkpoints`]). `by` is the
-/// command (`delete`, `cleanup`), `actor` who ran it. The event log is the caller's to keep or
-/// remove. Returns how many checkpoints were removed.
-///
-/// Errors: those of the writes and removals; what was done before stays done (the tombstone
-/// first, so the id stays used whatever step fails).
-pub(super) fn remove_session(
-    root: &Root,
-    id: &str,
-    rel: &Path,
-    by: &str,
-    actor: &str,
-) -> Result<usize> {
-    bury(root, id, by, actor)?;
-    root.remove(rel)?;
-    remove_checkpoints(root, id)
+impl Store {
+    /// Removes session `id`, whose file is `rel` (the caller re-read it under the lock): its
+    /// tombstone first, then the file, then its checkpoints ([`remove_checkpoints`]). `by` is
+    /// the command (`delete`, `cleanup`). The event log is the caller's to keep or remove.
+    /// Returns how many checkpoints were removed.
+    ///
+    /// Errors: those of the writes and removals; what was done before stays done (the tombstone
+    /// first, so the id stays used whatever step fails).
+    pub(super) fn remove_session(
+        &self,
+        root: &Root,
+        id: &str,
+        rel: &Path,
+        by: &str,
+    ) -> Result<usize> {
+        bury(root, id, by, &self.actor().name())?;
+        root.remove(rel)?;
+        remove_checkpoints(root, id)
+    }
+
+    /// `base`, or `base-2`, `base-3`, ... : the first id no session holds and no removed
+    /// session used ([`is_free`]).
+    ///
+    /// Errors: those of listing the sessions and inspecting the files.
+    pub(super) fn unique_id(&self, root: &Root, base: &str) -> Result<String> {
+        let taken: BTreeSet<String> = super::ids_in(root)?
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        let mut candidate = base.to_string();
+        let mut n = 2u64;
+        while taken.contains(&candidate) || !is_free(root, &candidate)? {
+            candidate = format!("{base}-{n}");
+            n = n.saturating_add(1);
+        }
+        Ok(candidate)
+    }
+
+    /// Refuses the session id a caller gave for a new session (`create_session`'s
+    /// `session_id`) when it is taken ([`why_taken`]).
+    ///
+    /// Errors: [`Error::Refused`] naming why and what to do.
+    pub(super) fn check_given_id(&self, root: &Root, id: &str) -> Result<()> {
+        let Some(taken) = why_taken(root, id)? else {
+            return Ok(());
+        };
+        let how = match taken {
+            Taken::Active | Taken::Archived => "pick another session_id, or resume that session",
+            _ => "pick another session_id",
+        };
+        Err(Error::refused(id, format!("{}; {how}", taken.describe())))
+    }
 }
 
 /// Removes the checkpoint files of session `id` (each record before its copy, as retention
@@ -274,7 +311,7 @@ pub(super) fn remove_checkpoints(root: &Root, id: &str) -> Result<usize> {
         .collect();
     // Records (`true`) before copies, by number.
     numbers.sort_by_key(|&(seq, record)| (seq, !record));
-    let mut removed = std::collections::BTreeSet::new();
+    let mut removed = BTreeSet::new();
     for (seq, record) in numbers {
         let rel = if record {
             checkpoint::json_rel(&folder, seq)
@@ -313,7 +350,7 @@ pub struct Finding {
 /// Errors: those of listing and of the repairs.
 pub(super) fn findings(root: &Root, sessions: &[String], fix: bool) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
-    let mut ids = std::collections::BTreeSet::new();
+    let mut ids = BTreeSet::new();
     for (folder, suffix) in [(TOMBSTONES_REL, ".json"), (EVENTS_REL, ".jsonl")] {
         for name in root.names(Path::new(folder))? {
             if let Some(id) = name.strip_suffix(suffix)
