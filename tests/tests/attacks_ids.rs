@@ -8,13 +8,13 @@
 //!   inherited the deleted session's event log and checkpoints; `checkpoint restore` put the
 //!   deleted session back. Now `delete` and `cleanup` write a tombstone and remove the
 //!   checkpoints; `create` (generated ids), MCP `create_session` (given ids), `fork`, `import`
-//!   (with and without `--as`) and `write-state` never take a removed id; `doctor` reports an
-//!   interrupted delete and history left without a tombstone.
+//!   (with and without `--as`) and `write-state` never take a removed id; `doctor` reports the
+//!   history of a removed session left without a tombstone.
 //!   (`a_deleted_id_is_never_reused_by_create`, `mcp_create_session_refuses_a_used_id`,
 //!   `fork_never_takes_a_removed_id`, `import_refuses_removed_ids_with_and_without_as`,
 //!   `write_state_cannot_bring_back_a_removed_session`,
 //!   `cleanup_removes_checkpoints_and_log_and_keeps_the_id`,
-//!   `doctor_reports_and_repairs_interrupted_deletes_and_leftover_history`)
+//!   `doctor_reports_and_repairs_leftover_history`)
 //! - Case 21: `import` accepted checkpoint number 2^64 - 1, after which the session could
 //!   never take a checkpoint, so never move. Now every number of an export file is bounded and
 //!   a bad one refuses the import naming its field; a hand-numbered checkpoint file is not a
@@ -320,11 +320,13 @@ fn cleanup_removes_checkpoints_and_log_and_keeps_the_id() {
 }
 
 #[test]
-fn doctor_reports_and_repairs_interrupted_deletes_and_leftover_history() {
+fn doctor_reports_and_repairs_leftover_history() {
     let world = World::new();
     let live = world.create("Still here", &["--phase", "A=coder"]);
     maestro_ok(&world, &["phase", "start", "active", "1"]);
-    // What a delete killed after its tombstone leaves; what an older version's delete left.
+    // What a delete killed after its tombstone leaves (the session in place, its id used
+    // anyway): nothing to repair. What an older version's delete left (checkpoints of a session
+    // that is gone, without a tombstone): reported and repaired.
     std::fs::create_dir_all(state(&world, "tombstones")).expect("mkdir");
     std::fs::write(
         state(&world, &format!("tombstones/{live}.json")),
@@ -337,22 +339,14 @@ fn doctor_reports_and_repairs_interrupted_deletes_and_leftover_history() {
     let watch = world.watch();
     let (code, report, _) = e2e_tests::maestro(&world, &["doctor"]);
     assert_eq!(code, 1, "{report}");
+    let found = report["problems"].as_array().expect("problems");
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(found[0]["kind"], "leftover_history", "{report}");
     assert_eq!(
-        doctor_problems(&report, "problems", "interrupted_delete").len(),
-        1,
-        "{report}"
-    );
-    assert_eq!(
-        doctor_problems(&report, "problems", "leftover_history").len(),
-        1,
+        found[0]["path"], "state/checkpoints/2026-01-01-old",
         "{report}"
     );
     let fixed = maestro_ok(&world, &["doctor", "--fix"]);
-    assert_eq!(
-        doctor_problems(&fixed, "fixed", "interrupted_delete").len(),
-        1,
-        "{fixed}"
-    );
     assert_eq!(
         doctor_problems(&fixed, "fixed", "leftover_history").len(),
         1,
@@ -367,12 +361,20 @@ fn doctor_reports_and_repairs_interrupted_deletes_and_leftover_history() {
         .flatten()
         .any(|e| std::fs::read(e.path().join("1.md")).is_ok_and(|b| b == b"old bytes"));
     assert!(kept, "the left checkpoint is in quarantine");
+    watch.check(&world);
     // (Paused first: create_session refuses over an in-progress session before anything.)
     maestro_ok(&world, &["pause", &live]);
     let result = mcp_create(&world, "2026-01-01-old");
     assert_eq!(result["isError"], true, "{result}");
     assert!(tool_text(&result).contains("removed"), "{result}");
-    watch.check(&world);
+    // Deleting the session beside its stale tombstone rewrites it and removes the checkpoints.
+    maestro_ok(&world, &["delete", &live, "--force"]);
+    let tomb: Value = serde_json::from_slice(
+        &std::fs::read(state(&world, &format!("tombstones/{live}.json"))).expect("tombstone"),
+    )
+    .expect("json");
+    assert_ne!(tomb["removed"], "2026-01-01T00:00:00Z");
+    assert!(!state(&world, &format!("checkpoints/{live}")).exists());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -750,13 +752,6 @@ fn a_long_event_log_exports_with_bounded_memory() {
         std::fs::read(state(&world, &format!("events/{id}.jsonl"))).expect("log"),
         "the log is carried byte for byte"
     );
-    // To stdout: the same document, streamed.
-    let mut cmd = world.cmd("maestro-session");
-    cmd.args(["export", &id]);
-    let printed = Ran::within(cmd, b"", BIG_GUARD);
-    printed.assert_ok();
-    let printed: Value = serde_json::from_slice(&printed.stdout).expect("stdout json");
-    assert_eq!(printed["events"], doc["events"]);
     // And the file imports, every event with it.
     let target = World::new();
     let mut cmd = target.cmd("maestro-session");
@@ -849,6 +844,19 @@ fn export_leaves_out_log_lines_that_are_not_events() {
         "line 6: incomplete",
     ] {
         assert!(skipped.contains(want), "{want} in {skipped}");
+    }
+    // To stdout (both output modes): the same document, streamed.
+    for json_mode in [false, true] {
+        let mut cmd = world.cmd("maestro-session");
+        if json_mode {
+            cmd.arg("--json");
+        }
+        cmd.args(["export", &id]);
+        let printed = Ran::of(cmd, b"");
+        printed.assert_ok();
+        let printed: Value = serde_json::from_slice(&printed.stdout).expect("stdout json");
+        assert_eq!(printed["events"], doc["events"]);
+        assert_eq!(printed["skipped"], doc["skipped"]);
     }
     let target = World::new();
     let r = maestro_ok(&target, &["import", out.to_str().expect("utf8")]);

@@ -51,9 +51,6 @@ pub enum ProblemKind {
     /// The in-progress active session's runtime process ended without a SessionEnd
     /// ([`crate::store::owner::interrupted`]); reported, never "fixed".
     InterruptedRun,
-    /// A tombstone beside a session file that still exists: a `delete` or `cleanup` was
-    /// interrupted ([`crate::store::used_ids`]).
-    InterruptedDelete,
     /// The event log or checkpoints of a session that no longer exists and has no tombstone,
     /// or checkpoints left beside a tombstone ([`crate::store::used_ids`]).
     LeftoverHistory,
@@ -72,7 +69,6 @@ impl ProblemKind {
             ProblemKind::UnusableLock => "unusable_lock",
             ProblemKind::TornEvent => "torn_event",
             ProblemKind::InterruptedRun => "interrupted_run",
-            ProblemKind::InterruptedDelete => "interrupted_delete",
             ProblemKind::LeftoverHistory => "leftover_history",
         }
     }
@@ -371,14 +367,9 @@ impl Doctor<'_> {
             held.extend(name.strip_suffix(".md").map(str::to_string));
         }
         for f in super::used_ids::findings(self.root, &held, self.fix)? {
-            let kind = if f.interrupted_delete {
-                ProblemKind::InterruptedDelete
-            } else {
-                ProblemKind::LeftoverHistory
-            };
-            self.found(kind, &f.path, f.detail);
+            self.found(ProblemKind::LeftoverHistory, &f.path, f.detail);
             if let Some(action) = f.fixed {
-                self.repaired(kind, &f.path, action);
+                self.repaired(ProblemKind::LeftoverHistory, &f.path, action);
             }
         }
         Ok(())

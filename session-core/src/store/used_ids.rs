@@ -8,8 +8,11 @@
 //!
 //! - `delete` and `cleanup` first write a **tombstone**, `state/tombstones/<id>.json` (a
 //!   durable replace, before anything is removed, so a kill at any later step still leaves
-//!   the id used), then remove the session file and its checkpoints; `delete` keeps the event
-//!   log (the history, ending in the `delete` event), `cleanup` removes it too.
+//!   the id used), then remove the session's checkpoints, then its file, last: a kill before
+//!   that leaves the session where it was (some of its checkpoints may be gone; its tombstone
+//!   then marks an id that is used anyway, and is rewritten when the session is removed), a
+//!   kill after it leaves it removed. `delete` keeps the event log (the history, ending in the
+//!   `delete` event), `cleanup` removes it too.
 //! - Every new id passes [`check_new_id`]: `create` (`--id` and generated ids alike: a generated
 //!   id takes the next free `-2`, `-3`, ... suffix, see [`is_free`]), MCP `create_session`,
 //!   `fork`, `import` (with or without `--as`) and a `write-state` that brings in a session no
@@ -26,9 +29,9 @@
 //! ```
 //!
 //! Its presence is what counts: a tombstone that cannot be read still keeps its id used.
-//! `doctor` reports a tombstone beside a session file that still exists (an interrupted
-//! `delete`: `interrupted_delete`) and the history of an id that has neither a session nor a
-//! tombstone (`leftover_history`); see [`findings`].
+//! `doctor` reports the history of a session that no longer exists and has no tombstone, or
+//! checkpoints left beside a tombstone (`leftover_history`: what an older version's `delete`
+//! or a hand left; the order above never does); see [`findings`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -136,15 +139,12 @@ pub fn read(root: &Root, id: &str) -> Result<Option<Tombstone>> {
 }
 
 /// Writes the tombstone of `id` (removed by the command `by`, run by `actor`) beneath `root`
-/// with a durable replace, unless one is already there (the first removal is the one kept).
-/// The caller holds the state lock and removes the session's files only after this returns.
+/// with a durable replace (over one a killed removal left). The caller holds the state lock
+/// and removes the session's files only after this returns.
 ///
 /// Errors: those of creating `state/tombstones/` and of the durable replace.
 pub(super) fn bury(root: &Root, id: &str, by: &str, actor: &str) -> Result<()> {
     let rel = tombstone_rel(id)?;
-    if root.metadata(&rel)?.is_some() {
-        return Ok(());
-    }
     root.create_dirs(Path::new(TOMBSTONES_REL))?;
     let record = Tombstone {
         v: TOMBSTONE_VERSION,
@@ -242,12 +242,13 @@ pub(super) fn check_not_buried(root: &Root, id: &str) -> Result<()> {
 
 impl Store {
     /// Removes session `id`, whose file is `rel` (the caller re-read it under the lock): its
-    /// tombstone first, then the file, then its checkpoints ([`remove_checkpoints`]). `by` is
+    /// tombstone first, then its checkpoints ([`remove_checkpoints`]), then the file. `by` is
     /// the command (`delete`, `cleanup`). The event log is the caller's to keep or remove.
     /// Returns how many checkpoints were removed.
     ///
-    /// Errors: those of the writes and removals; what was done before stays done (the tombstone
-    /// first, so the id stays used whatever step fails).
+    /// Errors: those of the writes and removals; what was done before stays done (the
+    /// tombstone first, so the id stays used whatever step fails; the file last, so the
+    /// session is either in place or removed).
     pub(super) fn remove_session(
         &self,
         root: &Root,
@@ -256,8 +257,9 @@ impl Store {
         by: &str,
     ) -> Result<usize> {
         bury(root, id, by, &self.actor().name())?;
+        let removed = remove_checkpoints(root, id)?;
         root.remove(rel)?;
-        remove_checkpoints(root, id)
+        Ok(removed)
     }
 
     /// `base`, or `base-2`, `base-3`, ... : the first id no session holds and no removed
@@ -325,14 +327,11 @@ pub(super) fn remove_checkpoints(root: &Root, id: &str) -> Result<usize> {
     Ok(removed.len())
 }
 
-/// What `doctor` finds about used ids (see the module docs), and with `fix` repairs.
+/// What `doctor` finds about used ids (`leftover_history`, see the module docs), and with
+/// `fix` repairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// `true`: a tombstone beside a session file (`interrupted_delete`); `false`: history
-    /// without a session and without a tombstone, or checkpoints left beside a tombstone
-    /// (`leftover_history`).
-    pub interrupted_delete: bool,
-    /// The file or folder, relative to the state dir.
+    /// The checkpoints folder or the event log, relative to the state dir.
     pub path: PathBuf,
     /// What is wrong, in words.
     pub detail: String,
@@ -341,11 +340,11 @@ pub struct Finding {
 }
 
 /// Examines the ids beneath `root` for `doctor`: `sessions` are the ids the session files hold
-/// (readable or not: an unreadable archive file's name counts). With `fix`, an
-/// `interrupted_delete`'s tombstone is moved to quarantine (the session stays: `doctor` never
-/// removes a session; `delete` it again to finish), and for `leftover_history` a tombstone
-/// is written and left checkpoints are moved to quarantine (never deleted). The caller holds
-/// the lock when fixing.
+/// (readable or not: an archive file's name counts). Reported: an id without a session whose
+/// checkpoints are left, or whose event log is left without a tombstone. With `fix` (the
+/// caller holds the lock) its tombstone is written and left checkpoints are moved to
+/// quarantine (never deleted). A tombstone beside a live session (a removal killed before it
+/// removed the file) is not a problem: the id is used anyway.
 ///
 /// Errors: those of listing and of the repairs.
 pub(super) fn findings(root: &Root, sessions: &[String], fix: bool) -> Result<Vec<Finding>> {
@@ -366,52 +365,21 @@ pub(super) fn findings(root: &Root, sessions: &[String], fix: bool) -> Result<Ve
             ids.insert(name);
         }
     }
-    for id in ids {
+    for id in ids.into_iter().filter(|id| !sessions.contains(id)) {
         let tomb = tombstone_rel(&id)?;
         let buried = root.metadata(&tomb)?.is_some();
-        let live = sessions.contains(&id);
         let folder = Path::new(CHECKPOINTS_REL).join(&id);
         let copies = root
             .names(&folder)?
             .iter()
             .filter(|n| checkpoint::parse_file_name(n).is_some())
             .count();
-        if buried && live {
-            let mut f = Finding {
-                interrupted_delete: true,
-                path: tomb.clone(),
-                detail: format!(
-                    "session {id} still exists, but a tombstone says it was removed: a `delete` or `cleanup` was interrupted; run `maestro-session delete {id} --force` to finish it (doctor --fix keeps the session and moves the tombstone to state/quarantine/)"
-                ),
-                fixed: None,
-            };
-            if fix {
-                let to = super::quarantine::quarantine(
-                    root,
-                    &tomb,
-                    &format!(
-                        "tombstone of session {id}, which still exists (an interrupted delete); the session was kept"
-                    ),
-                )?;
-                f.fixed = Some(format!("moved to {}", to.display()));
-            }
-            out.push(f);
-            continue;
-        }
-        if live {
-            continue;
-        }
         let log = event_log::log_rel(&id)?;
         let has_log = root.metadata(&log)?.is_some();
-        if buried && copies == 0 {
-            continue;
-        }
-        if !buried && !has_log && copies == 0 {
-            continue;
-        }
         let what = match (buried, has_log, copies) {
+            (true, _, 0) | (false, false, 0) => continue,
             (true, _, n) => format!(
-                "session {id} was removed, but {n} checkpoint file(s) of it are left in {} (an interrupted delete)",
+                "session {id} was removed, but {n} checkpoint file(s) of it are left in {}",
                 folder.display()
             ),
             (false, true, 0) => format!(
@@ -425,8 +393,7 @@ pub(super) fn findings(root: &Root, sessions: &[String], fix: bool) -> Result<Ve
         };
         let path = if copies > 0 { folder.clone() } else { log };
         let mut f = Finding {
-            interrupted_delete: false,
-            path: path.clone(),
+            path,
             detail: format!(
                 "{what} (doctor --fix writes its tombstone and moves left checkpoints to state/quarantine/)"
             ),
@@ -489,15 +456,16 @@ mod tests {
         let first = read(&root, "buried").expect("read").expect("some");
         assert_eq!((first.by.as_str(), first.v), ("delete", TOMBSTONE_VERSION));
         bury(&root, "buried", "cleanup", "mcp").expect("again");
+        let second = read(&root, "buried").expect("read").expect("some");
         assert_eq!(
-            read(&root, "buried").expect("read"),
-            Some(first),
-            "first kept"
+            (second.by.as_str(), second.actor.as_str()),
+            ("cleanup", "mcp"),
+            "the last removal"
         );
         let err = check_new_id(&root, "buried", "pick another").expect_err("buried");
         let text = err.to_string();
         assert!(
-            text.contains("removed") && text.contains("pick another") && text.contains("delete"),
+            text.contains("removed") && text.contains("pick another") && text.contains("cleanup"),
             "{text}"
         );
         assert!(check_not_buried(&root, "buried").is_err());
@@ -537,7 +505,7 @@ mod tests {
     #[test]
     fn doctor_findings_and_their_fixes() {
         let (t, root) = root();
-        // A live session with a tombstone: an interrupted delete.
+        // A live session with a tombstone (a removal killed before the file): not a problem.
         bury(&root, "live", "delete", "cli").expect("bury");
         // Left checkpoints of a removed session without a tombstone.
         std::fs::write(t.path().join("state/checkpoints/gone/1.md"), "x").expect("w");
@@ -547,21 +515,11 @@ mod tests {
         bury(&root, "fine", "delete", "cli").expect("bury");
         std::fs::write(t.path().join("state/events/fine.jsonl"), "{}\n").expect("log");
         let found = findings(&root, &["live".into()], false).expect("find");
-        let shown: Vec<(bool, String)> = found
-            .iter()
-            .map(|f| (f.interrupted_delete, f.path.display().to_string()))
-            .collect();
-        assert_eq!(
-            shown,
-            vec![
-                (false, "state/checkpoints/gone".into()),
-                (true, "state/tombstones/live.json".into()),
-                (false, "state/events/old.jsonl".into()),
-            ]
-        );
+        let shown: Vec<String> = found.iter().map(|f| f.path.display().to_string()).collect();
+        assert_eq!(shown, ["state/checkpoints/gone", "state/events/old.jsonl"]);
         let fixed = findings(&root, &["live".into()], true).expect("fix");
         assert!(fixed.iter().all(|f| f.fixed.is_some()), "{fixed:?}");
-        assert!(!t.path().join("state/tombstones/live.json").exists());
+        assert!(t.path().join("state/tombstones/live.json").exists());
         assert!(t.path().join("state/tombstones/gone.json").exists());
         assert!(t.path().join("state/tombstones/old.json").exists());
         assert!(t.path().join("state/events/old.jsonl").exists(), "log kept");
@@ -569,7 +527,7 @@ mod tests {
         let quarantined = std::fs::read_dir(t.path().join("state/quarantine"))
             .expect("quarantine")
             .count();
-        assert_eq!(quarantined, 4, "two entries, each with its .why");
+        assert_eq!(quarantined, 2, "the folder and its .why");
         assert!(
             findings(&root, &["live".into()], false)
                 .expect("again")
