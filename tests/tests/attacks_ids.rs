@@ -752,6 +752,17 @@ fn a_long_event_log_exports_with_bounded_memory() {
         std::fs::read(state(&world, &format!("events/{id}.jsonl"))).expect("log"),
         "the log is carried byte for byte"
     );
+    // A reader that goes away early ends the streamed export quietly with 0.
+    let mut cmd = std::process::Command::new("bash");
+    world.configure(&mut cmd);
+    cmd.arg("-c")
+        .arg("\"$0\" export \"$1\" | head -c 100 >/dev/null; echo \"${PIPESTATUS[0]}\"")
+        .arg(e2e_tests::bin("maestro-session"))
+        .arg(&id);
+    let piped = Ran::within(cmd, b"", BIG_GUARD);
+    piped.assert_ok();
+    assert_eq!(piped.stdout_text().trim(), "0", "{piped}");
+    assert!(piped.stderr.is_empty(), "{piped}");
     // And the file imports, every event with it.
     let target = World::new();
     let mut cmd = target.cmd("maestro-session");

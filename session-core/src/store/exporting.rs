@@ -479,7 +479,12 @@ impl Snapshot {
     /// Returns the events carried and everything left out.
     fn write(&self, w: &mut dyn Write) -> std::result::Result<(usize, Vec<String>), WriteError> {
         fn json(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
-            serde_json::to_writer(w, v).map_err(std::io::Error::other)
+            // An output error keeps its kind (a closed stdout is a BrokenPipe the command line
+            // ends quietly on).
+            serde_json::to_writer(w, v).map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::new(kind, e),
+                None => std::io::Error::other(e),
+            })
         }
         w.write_all(b"{\"format\":")?;
         json(w, &FORMAT)?;
