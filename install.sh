@@ -1,5 +1,6 @@
 #!/bin/sh
-# install.sh: build maestro-session and register its hooks with Gemini CLI / Claude Code / Codex.
+# install.sh: build maestro-session and register its hooks with Gemini CLI / Claude Code / Codex /
+# Qwen Code.
 # POSIX sh; running it again gives the same result.
 set -eu
 
@@ -32,6 +33,11 @@ Options:
                            config.toml ($CODEX_HOME, else ~/.codex), keeping what is there;
                            without it (or --codex-home) no Codex file is touched
   --codex-home DIR         the same with DIR/hooks.json and DIR/config.toml
+  --qwen                   write the Qwen Code extension (hooks and MCP server) into
+                           $QWEN_HOME (else ~/.qwen)/extensions/maestro-session, keeping what
+                           else its qwen-extension.json holds; without it (or --qwen-home) no
+                           Qwen Code file is touched
+  --qwen-home DIR          the same in DIR/extensions/maestro-session
   --no-build               install the executables already built by an earlier run
   --no-link                do not run `gemini extensions link`
   --no-policy              do not write the Gemini CLI user policy (the commands then ask
@@ -44,6 +50,8 @@ prefix="${PREFIX:-$HOME/.local}"
 claude_settings=""
 codex=0
 codex_home=""
+qwen=0
+qwen_home=""
 build=1
 link=1
 policy=1
@@ -56,6 +64,9 @@ while [ $# -gt 0 ]; do
         --codex) codex=1; shift ;;
         --codex-home) [ $# -ge 2 ] || { echo "install.sh: --codex-home needs a folder" >&2; exit 2; }; codex=1; codex_home="$2"; shift 2 ;;
         --codex-home=*) codex=1; codex_home="${1#--codex-home=}"; shift ;;
+        --qwen) qwen=1; shift ;;
+        --qwen-home) [ $# -ge 2 ] || { echo "install.sh: --qwen-home needs a folder" >&2; exit 2; }; qwen=1; qwen_home="$2"; shift 2 ;;
+        --qwen-home=*) qwen=1; qwen_home="${1#--qwen-home=}"; shift ;;
         --no-build) build=0; shift ;;
         --no-link) link=0; shift ;;
         --no-policy) policy=0; shift ;;
@@ -157,6 +168,14 @@ if [ "$codex" = 1 ]; then
     "$prefix/bin/maestro-session" setup codex "$@"
 else
     echo "Codex: register the hooks and MCP server with: $prefix/bin/maestro-session setup codex --bin-dir $ext/bin (or rerun with --codex)"
+fi
+
+if [ "$qwen" = 1 ]; then
+    set -- --bin-dir "$ext/bin" --mcp-command "$prefix/bin/maestro-session"
+    [ -n "$qwen_home" ] && set -- "$@" --dir "$qwen_home/extensions/maestro-session"
+    "$prefix/bin/maestro-session" setup qwen "$@"
+else
+    echo "Qwen Code: write its extension with: $prefix/bin/maestro-session setup qwen --bin-dir $ext/bin (or rerun with --qwen)"
 fi
 
 # What to type next, and whether the shell will find it.

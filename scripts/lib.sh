@@ -61,6 +61,11 @@ CODEX_VERSION=0.169.0
 # The pinned OpenAI Codex CLI's executable.
 codex_bin() { npm_cached codex-cli @openai/codex "$CODEX_VERSION" node_modules/.bin/codex; }
 
+QWEN_VERSION=0.24.4
+
+# The pinned Qwen Code's executable (a Node.js script).
+qwen_bin() { npm_cached qwen-code @qwen-code/qwen-code "$QWEN_VERSION" node_modules/.bin/qwen; }
+
 # The common start of the real-client e2e scripts: e2e_begin NAME "$@". Parses --keep and
 # --record into $keep and $record, checks python3 (the mock models), sets $started, makes the
 # scratch $world, and traps exit to stop $mock_pid (when set) and remove $world (kept, and

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The whole test suite (the README's test command; .ci/run calls it): formatting, lints,
 # unit, property and end-to-end tests, then the end-to-end runs with the real Gemini CLI and
-# the real Claude Code and the real Codex CLI.
+# the real Claude Code, the real Codex CLI and the real Qwen Code.
 set -eu
 cd "$(dirname -- "$0")/.."
 
@@ -26,6 +26,8 @@ echo "== end to end with the real Claude Code"
 E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
 echo "== end to end with the real Codex CLI"
 sh scripts/e2e-codex.sh
+echo "== end to end with the real Qwen Code"
+E2E_NO_BUILD=1 sh scripts/e2e-qwen.sh
 if [ "$(fingerprint)" != "$hooks_before" ]; then
     echo "test.sh: FAILED: the run wrote into the real $real_hooks; a test or script ran a hook without MAESTRO_HOOKS_DIR pointing at a temp dir:" >&2
     find "$real_hooks" -newermt "@$(date +%s -d '-2 hours')" 2>/dev/null | head -20 >&2

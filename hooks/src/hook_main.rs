@@ -31,12 +31,12 @@ pub struct HookArgs {
     pub usage_error: Option<String>,
 }
 
-/// Parses a hook's arguments (after the program name): `--runtime gemini|claude` or
+/// Parses a hook's arguments (after the program name): `--runtime gemini|claude|qwen` or
 /// `--runtime=...`, any number of times. Never fails: an unknown argument, a missing or unknown
 /// runtime, or one that is not valid UTF-8 (shown by its bytes) is kept as
 /// [`HookArgs::usage_error`], naming it and, for a misspelled command line, the usage.
 pub fn parse_args(hook: &str, args: impl IntoIterator<Item = OsString>) -> HookArgs {
-    let usage = format!("usage: {hook} [--runtime gemini|claude]");
+    let usage = format!("usage: {hook} [--runtime gemini|claude|qwen]");
     let mut parsed = HookArgs {
         runtime: Runtime::Gemini,
         usage_error: None,
@@ -51,7 +51,7 @@ pub fn parse_args(hook: &str, args: impl IntoIterator<Item = OsString>) -> HookA
                 Ok(value) => match value.to_str() {
                     Some(name) => Runtime::parse(name).map_err(|e| e.to_string()),
                     None => Err(format!(
-                        "--runtime value {value:?} is not valid UTF-8; expected gemini or claude"
+                        "--runtime value {value:?} is not valid UTF-8; expected gemini, claude or qwen"
                     )),
                 },
                 Err(_) => Err(format!("--runtime needs a value; {usage}")),
@@ -140,20 +140,22 @@ mod tests {
 
     #[test]
     fn argument_errors_are_kept_and_the_hook_goes_on() {
-        let usage = "usage: before-agent [--runtime gemini|claude]";
+        let usage = "usage: before-agent [--runtime gemini|claude|qwen]";
         let cases: [(&[&[u8]], String); 6] = [
             (
                 &[b"--runtime", b"vim"],
-                r#"unknown runtime "vim"; expected gemini or claude"#.into(),
+                r#"unknown runtime "vim"; expected gemini, claude or qwen"#.into(),
             ),
             (&[b"--runtime"], format!("--runtime needs a value; {usage}")),
             (
                 &[b"--runtime=\xff"],
-                r#"--runtime value "\xFF" is not valid UTF-8; expected gemini or claude"#.into(),
+                r#"--runtime value "\xFF" is not valid UTF-8; expected gemini, claude or qwen"#
+                    .into(),
             ),
             (
                 &[b"--runtime", b"\xff"],
-                r#"--runtime value "\xFF" is not valid UTF-8; expected gemini or claude"#.into(),
+                r#"--runtime value "\xFF" is not valid UTF-8; expected gemini, claude or qwen"#
+                    .into(),
             ),
             (&[b"extra"], format!(r#"unknown argument "extra"; {usage}"#)),
             (

@@ -1,12 +1,13 @@
 //! `maestro-session setup`: write the Gemini CLI extension files and user policy, print or
 //! merge the Claude Code settings block, write the Claude Code plugin folder, merge the Codex
-//! hooks and MCP server. The content is `session_core::integration`'s, `gemini_commands`' and
+//! hooks and MCP server, write the Qwen Code extension. The content is `session_core::integration`'s, `gemini_commands`' and
 //! `gemini_policy`'s.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use session_core::fs::reader::{self, ReadKind};
 use session_core::integration::gemini_commands::{self, ShellPath, Tools};
 use session_core::integration::gemini_policy::{self, PolicyOutcome};
 use session_core::{Env, EnvVars, fs::durable, integration};
@@ -65,6 +66,31 @@ pub enum Setup {
     /// again changes nothing. A file that does not parse is left as it is (exit 3, naming the
     /// file and line). Codex runs the new hooks only after you trust them (printed below).
     Codex(CodexArgs),
+    /// Write the Qwen Code extension maestro-session: its qwen-extension.json registers the
+    /// hooks and the MCP server.
+    ///
+    /// The folder defaults to $QWEN_HOME, else ~/.qwen, then extensions/maestro-session. What
+    /// else the manifest holds is kept; running this again changes nothing. A manifest that
+    /// does not parse, or is another extension's, is left as it is (exit 3).
+    Qwen(QwenArgs),
+}
+
+/// `setup qwen`.
+#[derive(Debug, clap::Args)]
+pub struct QwenArgs {
+    /// Folder holding the hook executables (valid UTF-8, no `$`: it is written into JSON that
+    /// Qwen Code expands).
+    #[arg(long, value_parser = crate::args::utf8_path())]
+    pub bin_dir: PathBuf,
+    /// The extension folder [default: <qwen home>/extensions/maestro-session].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Absolute path of the maestro-session that serves MCP [default: this executable].
+    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    pub mcp_command: Option<PathBuf>,
+    /// Register the hooks only (an MCP server entry of ours is removed).
+    #[arg(long)]
+    pub no_mcp: bool,
 }
 
 /// `setup codex`.
@@ -105,6 +131,7 @@ impl Setup {
             Setup::Claude { .. } => "claude",
             Setup::ClaudePlugin { .. } => "claude-plugin",
             Setup::Codex(_) => "codex",
+            Setup::Qwen(_) => "qwen",
         }
     }
 }
@@ -167,12 +194,16 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             match settings {
                 None => out = integration::claude_settings_block(&bin_dir),
                 Some(path) => {
-                    let existing = match std::fs::read_to_string(&path) {
-                        Ok(text) => text,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-                        Err(e) => {
-                            return Err(e).with_context(|| format!("read {}", path.display()));
+                    let existing = match reader::read_path(&path, ReadKind::RUNTIME_CONFIG) {
+                        Ok(bytes) => {
+                            String::from_utf8(bytes).map_err(|e| session_core::Error::Corrupt {
+                                path: path.clone(),
+                                line: None,
+                                reason: format!("not UTF-8 ({e}); left unchanged"),
+                            })?
                         }
+                        Err(e) if e.is_not_found() => String::new(),
+                        Err(e) => return Err(e.into()),
                     };
                     // A settings file that does not parse is a broken file (exit 3), as for Codex.
                     let merged =
@@ -191,6 +222,7 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             }
         }
         Setup::Codex(args) => out = run_codex(args)?,
+        Setup::Qwen(args) => out = run_qwen(args)?,
         Setup::ClaudePlugin {
             dir,
             bin_dir,
@@ -343,6 +375,71 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// `setup qwen`: merges the manifest (nothing is written when it does not parse), writes it
+/// when it changed, and says what it did.
+fn run_qwen(args: QwenArgs) -> anyhow::Result<String> {
+    use session_core::integration::qwen;
+    use std::fmt::Write as _;
+
+    let dir = match args.dir {
+        Some(dir) => dir,
+        None => qwen::extension_dir(
+            &qwen::home(
+                std::env::var_os(EnvVars::QWEN_HOME),
+                std::env::var_os(EnvVars::HOME),
+            )
+            .context("neither QWEN_HOME nor HOME is set; give --dir")?,
+        ),
+    };
+    let bin_dir = absolute(&args.bin_dir)?;
+    let bin_dir = bin_dir.to_string_lossy();
+    let command = match (args.no_mcp, args.mcp_command) {
+        (true, _) => None,
+        (false, Some(path)) => Some(absolute(&path)?),
+        (false, None) => {
+            Some(std::env::current_exe().context("find this executable for --mcp-command")?)
+        }
+    };
+    let command = command.map(|c| c.to_string_lossy().into_owned());
+    let install = qwen::Install {
+        bin_dir: &bin_dir,
+        mcp_command: command.as_deref(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let (path, existing) = read_config_file(
+        &dir.join(qwen::MANIFEST_FILE),
+        "a Qwen Code extension manifest",
+    )?;
+    let merged = qwen::merge_manifest(&existing, &path, &install)?;
+    write_if_changed(&path, &merged)?;
+    let events: Vec<&str> = qwen::EVENTS.iter().map(|(event, _)| *event).collect();
+    let mut what = format!(
+        "hooks {} ({}/<hook> --runtime qwen)",
+        events.join(", "),
+        bin_dir.trim_end_matches('/')
+    );
+    if let Some(command) = &command {
+        let _ = write!(
+            what,
+            " and MCP server {} ({command} mcp)",
+            qwen::MCP_SERVER_NAME
+        );
+    }
+    let mut out = String::new();
+    if merged.changed {
+        let _ = writeln!(out, "qwen: wrote {what} into {}", path.display());
+    } else {
+        let _ = writeln!(out, "qwen: {} already has {what}", path.display());
+    }
+    let _ = writeln!(
+        out,
+        "Qwen Code loads the extension {} at its next start (`qwen extensions list`). A \
+         sub-agent gets its phase's context only where its agent file's body has ${{hook_context}}.",
+        qwen::EXTENSION_NAME
+    );
+    Ok(out)
+}
+
 /// `path` made absolute against the working directory (not resolved: a symlinked install
 /// folder stays as given).
 fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
@@ -356,10 +453,9 @@ fn read_config_file(
     kind: &'static str,
 ) -> anyhow::Result<(PathBuf, String)> {
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let bytes = match durable::read_regular(
+    let bytes = match reader::read_path(
         &path,
-        session_core::integration::codex::MAX_FILE_BYTES,
-        kind,
+        ReadKind::new(kind, session_core::integration::codex::MAX_FILE_BYTES),
     ) {
         Ok(bytes) => bytes,
         Err(e) if e.is_not_found() => Vec::new(),

@@ -106,10 +106,15 @@ impl EnvVars {
     /// (Codex CLI docs: `CODEX_HOME`); read by `maestro-session setup codex`.
     pub const CODEX_HOME: &'static str = "CODEX_HOME";
 
+    /// Qwen Code's home folder (default `$HOME/.qwen`), holding `settings.json` and
+    /// `extensions/` (Qwen Code 0.24.4 `Storage.getGlobalQwenDir`); read by `maestro-session
+    /// setup qwen`.
+    pub const QWEN_HOME: &'static str = "QWEN_HOME";
+
     // --- the system's ---
 
-    /// The user's home folder (POSIX); the fallback of [`EnvVars::GEMINI_CLI_HOME`] and
-    /// [`EnvVars::CODEX_HOME`].
+    /// The user's home folder (POSIX); the fallback of [`EnvVars::GEMINI_CLI_HOME`],
+    /// [`EnvVars::CODEX_HOME`] and [`EnvVars::QWEN_HOME`].
     pub const HOME: &'static str = "HOME";
 
     /// The temporary folder (POSIX; default `/tmp`): where the hook-state base falls back to.

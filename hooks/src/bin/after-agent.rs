@@ -1,5 +1,5 @@
-//! `after-agent [--runtime gemini|claude]`: the AfterAgent hook (Claude Code: SubagentStop);
-//! see `hooks::hook_main`.
+//! `after-agent [--runtime gemini|claude|qwen]`: the AfterAgent hook (Claude Code, Qwen Code:
+//! SubagentStop); see `hooks::hook_main`.
 
 fn main() {
     std::process::exit(hooks::hook_main::main(

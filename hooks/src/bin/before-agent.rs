@@ -1,4 +1,4 @@
-//! `before-agent [--runtime gemini|claude]`: the BeforeAgent hook (Claude Code:
+//! `before-agent [--runtime gemini|claude|qwen]`: the BeforeAgent hook (Claude Code, Qwen Code:
 //! SubagentStart); see `hooks::hook_main`.
 
 fn main() {

@@ -1,4 +1,4 @@
-//! `session-end [--runtime gemini|claude]`: the SessionEnd hook; see `hooks::hook_main`.
+//! `session-end [--runtime gemini|claude|qwen]`: the SessionEnd hook; see `hooks::hook_main`.
 
 fn main() {
     std::process::exit(hooks::hook_main::main(

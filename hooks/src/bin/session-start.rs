@@ -1,4 +1,4 @@
-//! `session-start [--runtime gemini|claude]`: the SessionStart hook; see `hooks::hook_main`.
+//! `session-start [--runtime gemini|claude|qwen]`: the SessionStart hook; see `hooks::hook_main`.
 
 fn main() {
     std::process::exit(hooks::hook_main::main(

@@ -65,7 +65,7 @@ pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Rep
     } else {
         std::env::current_dir()?.join(output)
     };
-    if !a.force && std::fs::symlink_metadata(&path).is_ok() {
+    if !a.force && session_core::fs::reader::lstat(&path).is_ok() {
         return Err(Error::refused_path(
             path.display().to_string(),
             "exists; pass --force to replace it",

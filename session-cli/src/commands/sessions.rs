@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use session_core::error::Error;
-use session_core::fs::durable;
+use session_core::fs::reader::{self, ReadKind};
 use session_core::session::plan;
 use session_core::store::listing::{self, ListFilter};
 use session_core::store::{CreateRequest, Store};
@@ -44,7 +44,7 @@ fn create(store: &Store, a: CreateArgs) -> anyhow::Result<Report> {
     let phases = match &a.plan {
         Some(path) => {
             // A regular file of bounded size: a FIFO or a device is refused, never read.
-            let bytes = durable::read_regular(path, durable::MAX_SESSION_BYTES, "a plan file")?;
+            let bytes = reader::read_path(path, ReadKind::PLAN)?;
             let text = String::from_utf8(bytes).map_err(|e| Error::Corrupt {
                 path: path.clone(),
                 line: None,

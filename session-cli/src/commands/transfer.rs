@@ -10,6 +10,7 @@ use clap::Args;
 use serde_json::json;
 use session_core::error::Error;
 use session_core::fs::durable;
+use session_core::fs::reader::{self, ReadKind};
 use session_core::store::Store;
 use session_core::store::export::{self, MAX_EXPORT_BYTES};
 use session_core::store::export::{ExportOptions, ImportOptions, ImportReport};
@@ -71,7 +72,7 @@ pub fn export(store: &Store, args: ExportArgs) -> anyhow::Result<Report> {
         }
         return Ok(Report::silent());
     };
-    if !args.force && std::fs::symlink_metadata(&path).is_ok() {
+    if !args.force && reader::lstat(&path).is_ok() {
         return Err(Error::refused(
             &args.session,
             format!(
@@ -130,7 +131,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<Report> {
             .context("read stdin")?;
         bytes
     } else {
-        durable::read_regular(&args.file, MAX_EXPORT_BYTES, "an export file")?
+        reader::read_path(&args.file, ReadKind::EXPORT)?
     };
     let file = export::parse(&bytes, &args.file)?;
     let report = store.import(

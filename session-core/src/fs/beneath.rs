@@ -19,6 +19,7 @@ use cap_std::fs::{Dir, OpenOptionsExt};
 
 use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
+use crate::fs::reader::{self, ReadKind};
 
 /// Checks `raw` lexically and returns it as a clean relative path (`.` segments dropped).
 ///
@@ -113,7 +114,7 @@ impl Root {
     /// [`Error::Io`] ("read") otherwise, e.g. when the file does not exist.
     pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
         let clean = validate_relative(rel)?;
-        self.read_file(&clean, durable::MAX_SESSION_BYTES, true)
+        self.read_file(&clean, ReadKind::SESSION, true)
             .map_err(|e| match e {
                 Error::Io { op, source, .. } => self.map_err(op, rel, &clean, source),
                 other => other,
@@ -181,7 +182,7 @@ impl Root {
             .create(true)
             .truncate(false)
             .mode(durable::STATE_FILE_MODE)
-            .custom_flags(durable::untrusted_read_flags(false));
+            .custom_flags(reader::untrusted_read_flags(false));
         let file = self
             .dir
             .open_with(rel, &options)
@@ -191,7 +192,7 @@ impl Root {
         if !meta.is_file() {
             return Err(Error::NotRegular {
                 path: self.join(rel),
-                what: durable::DescribeType::describe(&meta.file_type()),
+                what: reader::DescribeType::describe(&meta.file_type()),
             });
         }
         crate::fs::lock::lock_file(file, &self.join(rel), timeout)
@@ -264,32 +265,39 @@ impl Root {
         Ok(())
     }
 
-    /// Reads the regular file `rel` beneath the root, at most `cap` bytes (see
-    /// [`durable::read_opened`]). With `follow` off, a final symlink is refused, as for the files
-    /// the tools own; a symlink that stays inside is otherwise followed.
+    /// Reads the regular file `rel` beneath the root, at most the cap of `kind` (see
+    /// [`reader::read_opened`]), which errors name. With `follow` off, a final symlink is
+    /// refused, as for the files the tools own; a symlink that stays inside is otherwise
+    /// followed.
     ///
     /// Errors: [`Error::PathRefused`], [`Error::NotRegular`], [`Error::TooLarge`],
     /// [`Error::Io`] ("read"; [`Error::is_not_found`] when it does not exist).
-    pub fn read_file(&self, rel: &Path, cap: u64, follow: bool) -> Result<Vec<u8>> {
+    pub fn read_file(
+        &self,
+        rel: &Path,
+        kind: impl Into<ReadKind>,
+        follow: bool,
+    ) -> Result<Vec<u8>> {
         let file = self.open_read(rel, follow)?;
-        durable::read_opened(file, &self.join(rel), cap, "a session file")
+        reader::read_opened(file, &self.join(rel), kind.into())
     }
 
     /// Reads only the frontmatter block of the session file `rel` (see
-    /// [`durable::read_frontmatter_opened`]), at most `cap` bytes.
+    /// [`reader::read_frontmatter_opened`]), at most `cap` bytes.
     pub fn read_frontmatter(&self, rel: &Path, cap: u64) -> Result<Vec<u8>> {
         let file = self.open_read(rel, true)?;
-        durable::read_frontmatter_opened(file, &self.join(rel), cap)
+        reader::read_frontmatter_opened(file, &self.join(rel), cap)
     }
 
     /// Opens the file `rel` beneath the root for reading without blocking (a FIFO opens at
-    /// once); the caller checks the type on the descriptor ([`durable::read_opened`],
-    /// [`durable::read_frontmatter_opened`]). With `follow` off a final symlink is refused.
+    /// once); the caller checks the type on the descriptor ([`reader::read_opened`],
+    /// [`reader::read_frontmatter_opened`], [`reader::check_regular`]). With `follow` off a
+    /// final symlink is refused ([`Error::NotRegular`], `a symlink`).
     pub fn open_read(&self, rel: &Path, follow: bool) -> Result<std::fs::File> {
         let mut options = cap_std::fs::OpenOptions::new();
         options
             .read(true)
-            .custom_flags(durable::untrusted_read_flags(follow));
+            .custom_flags(reader::untrusted_read_flags(follow));
         Ok(self
             .dir
             .open_with(rel, &options)

@@ -11,7 +11,7 @@
 //! mix; a crash leaves at most a temp file `.<name>.<pid>-<n>-<nanos>.maestro-tmp`, which the next
 //! durable replace in that folder removes once its writer process is gone.
 
-use std::io::{BufRead, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,6 +19,7 @@ use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, PermissionsExt};
 
 use crate::error::{Error, IoContext, Result};
+use crate::fs::reader::{self, ReadKind};
 
 /// Suffix of every temp file a durable replace creates.
 pub const TEMP_SUFFIX: &str = ".maestro-tmp";
@@ -30,161 +31,32 @@ pub const PRIVATE_FILE_MODE: u32 = 0o600;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The most bytes a session file (or any file a state tool reads) may hold: 16 MiB. A larger
-/// file is refused with [`Error::TooLarge`] before any of it is read, so a runaway or hostile
-/// file cannot make a command or a hook hold gigabytes in memory.
-pub const MAX_SESSION_BYTES: u64 = 16 * 1024 * 1024;
+/// The most bytes a session file (or any file a state tool reads) may hold: 16 MiB
+/// ([`ReadKind::SESSION`], where every cap is). A larger file is refused with
+/// [`Error::TooLarge`] before any of it is read, so a runaway or hostile file cannot make a
+/// command or a hook hold gigabytes in memory.
+pub const MAX_SESSION_BYTES: u64 = ReadKind::SESSION.cap;
 
-/// Open flags for reading a file whose type is not trusted: `O_NONBLOCK` so opening a FIFO
-/// never waits for a writer, `O_NOCTTY` so a terminal device never becomes ours. The type is
-/// checked on the opened descriptor before anything is read ([`read_opened`]).
-pub(crate) fn untrusted_read_flags(follow: bool) -> i32 {
-    let mut flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
-    if !follow {
-        flags |= rustix::fs::OFlags::NOFOLLOW;
-    }
-    flags.bits() as i32
-}
+// The reading half of the fs layer lives in `crate::fs::reader`; these names stay here so
+// that older call sites compile.
+pub(crate) use crate::fs::reader::untrusted_read_flags;
+pub use crate::fs::reader::{DescribeType, read_frontmatter_opened};
 
-/// What a file type is, in words, for [`Error::NotRegular`]; for std's and cap-std's file
-/// types alike.
-pub trait DescribeType {
-    /// `a folder`, `a symlink`, `a FIFO`, `a socket`, `a device`, or `not a regular file`.
-    fn describe(&self) -> &'static str;
-}
-
-fn describe_kinds(
-    dir: bool,
-    symlink: bool,
-    fifo: bool,
-    socket: bool,
-    device: bool,
-) -> &'static str {
-    match (dir, symlink, fifo, socket, device) {
-        (true, ..) => "a folder",
-        (_, true, ..) => "a symlink",
-        (_, _, true, ..) => "a FIFO",
-        (_, _, _, true, _) => "a socket",
-        (_, _, _, _, true) => "a device",
-        _ => "not a regular file",
-    }
-}
-
-/// One implementation for both file types: they answer the same questions through their own
-/// `FileTypeExt` traits.
-macro_rules! describe_type_for {
-    ($ty:ty, $ext:path) => {
-        impl DescribeType for $ty {
-            fn describe(&self) -> &'static str {
-                use $ext as _;
-                describe_kinds(
-                    self.is_dir(),
-                    self.is_symlink(),
-                    self.is_fifo(),
-                    self.is_socket(),
-                    self.is_char_device() || self.is_block_device(),
-                )
-            }
-        }
-    };
-}
-
-describe_type_for!(std::fs::FileType, std::os::unix::fs::FileTypeExt);
-describe_type_for!(cap_std::fs::FileType, cap_std::fs::FileTypeExt);
-
-/// Reads an opened file whole after checking, on the descriptor, that it is a regular file of
-/// at most `cap` bytes (`kind` names the cap in the error). Reads at most `cap + 1` bytes even
-/// when the file grows while being read.
-///
-/// Errors: [`Error::NotRegular`], [`Error::TooLarge`], [`Error::Io`] ("inspect", "read").
+/// Reads an opened file whole, at most `cap` bytes, `kind` naming the cap in errors: see
+/// [`crate::fs::reader::read_opened`].
 pub fn read_opened(
     file: std::fs::File,
     path: &Path,
     cap: u64,
     kind: &'static str,
 ) -> Result<Vec<u8>> {
-    let meta = file.metadata().ctx("inspect", path)?;
-    if !meta.is_file() {
-        return Err(Error::NotRegular {
-            path: path.to_path_buf(),
-            what: meta.file_type().describe(),
-        });
-    }
-    let too_large = |size| Error::TooLarge {
-        path: path.to_path_buf(),
-        size,
-        cap,
-        kind,
-    };
-    if meta.len() > cap {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .ctx("read", path)?;
-    if bytes.len() as u64 > cap {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+    reader::read_opened(file, path, ReadKind::new(kind, cap))
 }
 
-/// Reads the frontmatter block of an opened session file: from the start up to and including
-/// the closing `---` line, or everything when the file ends first; never more than `cap`
-/// bytes, whatever the file's size, so a hook that needs only the frontmatter never reads a
-/// large body (or a 2 GB file) whole. Checks the type on the descriptor like [`read_opened`].
-///
-/// Errors: [`Error::NotRegular`]; [`Error::TooLarge`] when no closing line comes within `cap`
-/// bytes; [`Error::Io`].
-pub fn read_frontmatter_opened(file: std::fs::File, path: &Path, cap: u64) -> Result<Vec<u8>> {
-    let meta = file.metadata().ctx("inspect", path)?;
-    if !meta.is_file() {
-        return Err(Error::NotRegular {
-            path: path.to_path_buf(),
-            what: meta.file_type().describe(),
-        });
-    }
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.take(cap));
-    let mut bytes = Vec::new();
-    let mut line_no = 0usize;
-    loop {
-        let start = bytes.len();
-        let n = reader.read_until(b'\n', &mut bytes).ctx("read", path)?;
-        if n == 0 {
-            if bytes.len() as u64 >= cap {
-                return Err(Error::TooLarge {
-                    path: path.to_path_buf(),
-                    size: meta.len(),
-                    cap,
-                    kind: "a session frontmatter",
-                });
-            }
-            return Ok(bytes);
-        }
-        line_no += 1;
-        let line = &bytes[start..];
-        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
-        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
-        if line_no > 1 && trimmed == b"---" {
-            return Ok(bytes);
-        }
-        if line_no == 1 && trimmed != b"---" && trimmed != "\u{feff}---".as_bytes() {
-            // Not a session document: the parser reports it from what was read.
-            return Ok(bytes);
-        }
-    }
-}
-
-/// Reads the file at `path` (a path the caller trusts, such as the project's `.env`) with the
-/// checks of [`read_opened`]; symlinks are followed.
+/// Reads the file at `path` (a path the caller trusts) with the checks of
+/// [`crate::fs::reader::read_path`]; symlinks are followed.
 pub fn read_regular(path: &Path, cap: u64, kind: &'static str) -> Result<Vec<u8>> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(untrusted_read_flags(true))
-        .open(path)
-        .ctx("read", path)?;
-    read_opened(file, path, cap, kind)
+    reader::read_path(path, ReadKind::new(kind, cap))
 }
 
 /// Creates the folder `path` (a path the caller trusts, such as an install folder) and its
@@ -216,20 +88,88 @@ pub fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
-/// Empties (or creates) the file `path`; for stamp files whose mtime is all that matters.
+/// Opens `path` for writing with `options` plus `O_NONBLOCK | O_NOCTTY` (and `O_NOFOLLOW`
+/// unless `follow`) and checks, on the descriptor, that it is a regular file: a final symlink
+/// fails with `ELOOP`, a FIFO with no reader with `ENXIO`, a device or folder is refused before
+/// anything is written; nothing blocks.
+fn open_regular_for_write(
+    options: &mut std::fs::OpenOptions,
+    path: &Path,
+    follow: bool,
+) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = options
+        .custom_flags(reader::untrusted_read_flags(follow))
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Sets the mtime of the stamp file `path` (0600, created empty when missing) to now; for
+/// stamp files whose mtime is all that matters. The file is never truncated, a final symlink
+/// is refused and only a regular file is touched, so a planted link or FIFO changes nothing.
 pub fn touch_stamp(path: &Path) -> std::io::Result<()> {
-    std::fs::write(path, b"")
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = open_regular_for_write(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(PRIVATE_FILE_MODE),
+        path,
+        false,
+    )?;
+    file.set_modified(std::time::SystemTime::now())
+}
+
+/// Creates the file `path` holding `bytes` (mode 0600), only when nothing is there
+/// (`O_EXCL`: an existing file, folder or symlink is an `AlreadyExists` error and is left
+/// alone). Not fsynced: for the transient hook state (its marker file).
+pub fn create_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = open_regular_for_write(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(PRIVATE_FILE_MODE),
+        path,
+        false,
+    )?;
+    file.write_all(bytes)
+}
+
+/// Sets the mtime of the folder `path` to now. The folder is opened `O_DIRECTORY |
+/// O_NOFOLLOW`: a symlink, a FIFO or a file there is an error, never opened as a folder.
+pub fn touch_dir(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let flags = rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NOFOLLOW;
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(path)
+        .ctx("open folder", path)?;
+    dir.set_modified(std::time::SystemTime::now())
+        .ctx("update mtime of", path)
 }
 
 /// Appends `line` to the file `path` (created 0644 when missing) in one `O_APPEND` write, so
-/// lines of concurrent writers never interleave.
+/// lines of concurrent writers never interleave. `path` is named by the user (symlinks are
+/// followed), but only a regular file is written: a FIFO or a device is refused without
+/// blocking or writing (the hook log must never stall a turn).
 pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| file.write_all(line))
-        .ctx("append to", path)
+    use std::os::unix::fs::OpenOptionsExt as _;
+    open_regular_for_write(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(STATE_FILE_MODE),
+        path,
+        true,
+    )
+    .and_then(|mut file| file.write_all(line))
+    .ctx("append to", path)
 }
 
 /// Writes `bytes` at `offset` of the open `file` (the lock's holder record), in place.
@@ -505,11 +445,21 @@ fn temp_name(name: &str) -> String {
     format!(".{name}.{}-{n}-{nanos}{TEMP_SUFFIX}", std::process::id())
 }
 
-/// The writer pid recorded in a temp file name made by [`durable_replace_in`].
+/// The writer pid recorded in a temp file name made by [`durable_replace_in`]: the name must
+/// have exactly the shape temp files are given, `.<name>.<pid>-<n>-<nanos>.maestro-tmp` (each
+/// number decimal digits), so a sweep never takes a file of someone else's for one of ours.
 pub fn temp_owner(file_name: &str) -> Option<i32> {
     let stem = file_name.strip_suffix(TEMP_SUFFIX)?;
-    let tail = stem.rsplit('.').next()?;
-    tail.split('-').next()?.parse().ok()
+    let (target, tail) = stem.rsplit_once('.')?;
+    if target.len() < 2 || !target.starts_with('.') {
+        return None;
+    }
+    let parts: Vec<&str> = tail.split('-').collect();
+    let digits = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() != 3 || !parts.iter().all(digits) {
+        return None;
+    }
+    parts[0].parse().ok().filter(|pid| *pid > 0)
 }
 
 /// Removes the temp files in `dir` left by writers that no longer run. Temp files of live
@@ -601,9 +551,27 @@ mod tests {
     }
 
     #[test]
-    fn temp_owner_parses_pid() {
+    fn temp_owner_parses_pid_of_our_names_only() {
         assert_eq!(temp_owner(".a.b.md.123-4-5.maestro-tmp"), Some(123));
-        assert_eq!(temp_owner("a.md"), None);
+        assert_eq!(
+            temp_owner(&temp_name("f.md")),
+            Some(std::process::id() as i32)
+        );
+        for foreign in [
+            "a.md",
+            "x.123.maestro-tmp",
+            ".123-4-5.maestro-tmp",
+            "..123-4-5.maestro-tmp",
+            ".a.123.maestro-tmp",
+            ".a.123-4.maestro-tmp",
+            ".a.123-4-5-6.maestro-tmp",
+            ".a.-4-5.maestro-tmp",
+            ".a.12x-4-5.maestro-tmp",
+            ".a.0-4-5.maestro-tmp",
+            ".a.99999999999999999999-4-5.maestro-tmp",
+        ] {
+            assert_eq!(temp_owner(foreign), None, "{foreign}");
+        }
     }
 
     #[test]

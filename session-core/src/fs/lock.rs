@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::durable;
+use crate::fs::reader::{self, ReadKind};
 
 /// Default bounded wait for the lock, in ms (`MAESTRO_LOCK_TIMEOUT_MS` overrides).
 pub const DEFAULT_LOCK_TIMEOUT_MS: u64 = 10_000;
@@ -57,21 +58,39 @@ fn blank_record() -> [u8; RECORD_LEN] {
     record
 }
 
-/// The record this process writes once it holds the lock.
+/// The record this process writes once it holds the lock: `pid <pid> (<program>)`.
 fn own_record() -> [u8; RECORD_LEN] {
-    let program = std::env::args_os()
-        .next()
-        .and_then(|p| {
-            Path::new(&p)
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default();
-    let text = format!("pid {} ({program})", std::process::id());
+    let text = format!("pid {} ({})", std::process::id(), program_name());
     let mut record = blank_record();
     let n = text.len().min(RECORD_LEN - 1);
     record[..n].copy_from_slice(&text.as_bytes()[..n]);
     record
+}
+
+/// Most bytes of the program name in a holder record.
+const MAX_PROGRAM_NAME: usize = 40;
+
+/// This process's executable, as the kernel knows it (`/proc/self/exe`, through
+/// [`std::env::current_exe`]), by its file name, kept to ASCII letters, digits, `.`, `_` and
+/// `-` and at most [`MAX_PROGRAM_NAME`] bytes; `maestro-session` when it cannot be told.
+///
+/// Not `argv[0]`: whoever starts a process chooses its `argv[0]` (`exec -a`), so it could
+/// name another program, another pid, or hold a newline that forges a second record line;
+/// the executable's path is the kernel's, and the filter leaves nothing but a plain name.
+fn program_name() -> String {
+    let name: String = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(MAX_PROGRAM_NAME)
+        .collect();
+    if name.is_empty() {
+        "maestro-session".to_string()
+    } else {
+        name
+    }
 }
 
 /// Takes the exclusive lock on an opened (read-write, regular) lock `file` whose path, for
@@ -132,7 +151,8 @@ fn describe_holder(file: &File) -> String {
 /// The pid holding a `FLOCK` on the file with device `dev` and inode `ino`, from Linux's
 /// `/proc/locks` (`1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF`); `None` when unknown.
 fn flock_holder(dev: u64, ino: u64) -> Option<i32> {
-    let text = std::fs::read_to_string("/proc/locks").ok()?;
+    let bytes = reader::read_path(Path::new("/proc/locks"), ReadKind::PROC).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
     let (major, minor) = (rustix::fs::major(dev), rustix::fs::minor(dev));
     text.lines().find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
@@ -210,6 +230,27 @@ mod tests {
             RECORD_LEN as u64,
             "never truncated below what was there, record overwritten in place"
         );
+    }
+
+    #[test]
+    fn the_record_names_the_executable_plainly() {
+        let name = program_name();
+        assert!(!name.is_empty() && name.len() <= MAX_PROGRAM_NAME, "{name}");
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+            "{name}"
+        );
+        let exe = std::env::current_exe().expect("exe");
+        let file = exe
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        assert!(file.starts_with(&name), "{name} is {file}, filtered");
+        let record = String::from_utf8(own_record().to_vec()).expect("ascii");
+        assert_eq!(record.matches('\n').count(), 1, "one line: {record:?}");
+        assert!(record.starts_with(&format!("pid {} ({name})", std::process::id())));
     }
 
     #[test]

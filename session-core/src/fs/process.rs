@@ -10,7 +10,8 @@
 
 use std::path::PathBuf;
 
-use crate::error::{IoContext, Result};
+use crate::error::Result;
+use crate::fs::reader::{self, ReadKind};
 
 /// One process as `/proc/<pid>/stat` describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,12 +50,16 @@ pub fn parse_stat(text: &str) -> Option<ProcStat> {
 /// Errors: [`crate::Error::Io`] ("read") for any other failure to read it.
 pub fn stat(pid: u32) -> Result<Option<ProcStat>> {
     let path = PathBuf::from(format!("/proc/{pid}/stat"));
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(parse_stat(&text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+    match reader::read_path(&path, ReadKind::PROC) {
+        Ok(bytes) => Ok(std::str::from_utf8(&bytes).ok().and_then(parse_stat)),
+        Err(e) if e.is_not_found() => Ok(None),
         // ESRCH: the process ended while the file was read.
-        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) => Ok(None),
-        Err(e) => Err(e).ctx("read", &path),
+        Err(crate::Error::Io { source, .. })
+            if source.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -62,11 +67,9 @@ pub fn stat(pid: u32) -> Result<Option<ProcStat>> {
 ///
 /// Errors: [`crate::Error::Io`] ("read") when it cannot be read (no `/proc`).
 pub fn boot_id() -> Result<String> {
-    let path = "/proc/sys/kernel/random/boot_id";
-    Ok(std::fs::read_to_string(path)
-        .ctx("read", path)?
-        .trim()
-        .to_string())
+    let path = std::path::Path::new("/proc/sys/kernel/random/boot_id");
+    let bytes = reader::read_path(path, ReadKind::PROC)?;
+    Ok(String::from_utf8_lossy(&bytes).trim().to_string())
 }
 
 /// The ancestors of this process, parent first, at most `max` of them (the walk stops at pid 1

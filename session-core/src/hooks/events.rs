@@ -1,6 +1,6 @@
 //! The four lifecycle hooks: what each does with a payload, and the answer it gives.
 //!
-//! Contract (Gemini CLI 0.61; Claude Code 2.1.330): stdout carries exactly one JSON object; a
+//! Contract (Gemini CLI 0.61; Claude Code 2.1.330; Qwen Code 0.24.4): stdout carries exactly one JSON object; a
 //! crash or non-JSON output with an exit code other than 0 or 1 would block the user's turn.
 //! So [`run`] never fails: every error and bad payload becomes one diagnostic line
 //! (`[ERROR] maestro: <hook>: ...`) beside the safe answer (allow). The executables (the
@@ -18,7 +18,7 @@ use crate::hooks::agent::{self, Roster};
 use crate::hooks::context::{ContextCache, SessionView};
 use crate::hooks::payload::{Decision, HookEvent, HookInput, Runtime, render};
 use crate::hooks::state::{self, HookBase, SessionFolder};
-use crate::hooks::{owner, usage};
+use crate::hooks::{owner, qwen, usage};
 use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
@@ -352,18 +352,25 @@ fn session_end(ctx: &mut Ctx) -> Result<Decision> {
 
 /// Records the agent and answers with context: the agent's own phase
 /// ([`crate::hooks::context::agent_context`]) when a phase of the active session names it; else, for a
-/// Claude Code sub-agent, the session summary if it is a configured specialist and nothing
-/// otherwise (a built-in `Explore` or `Plan` has no use for Maestro's state); else (a Gemini
-/// CLI turn, with or without a detected agent) the session summary.
+/// Claude Code or Qwen Code sub-agent, the session summary if it is a configured specialist and
+/// nothing otherwise (a built-in `Explore` or `Plan` has no use for Maestro's state); else (a
+/// Gemini CLI turn, with or without a detected agent) the session summary. Qwen Code's built-in
+/// agents ([`qwen::BUILTIN_AGENTS`]) get nothing.
 fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
-    let subagent = match (ctx.runtime, input.agent_id()) {
-        (Runtime::Claude, Some(agent_id)) => {
-            let agent_id = SessionId::parse(agent_id)?;
+    let subagent = match input.agent_id() {
+        Some(agent_id) if ctx.runtime.has_subagent_events() => {
+            let agent_id = record_id(ctx.runtime, agent_id)?;
             let agent = input.agent_type().and_then(claude_agent_name);
             if let Some(agent) = agent {
-                ctx.folder.start_subagent(&agent_id, &agent)?;
+                if let Some(agent_id) = &agent_id {
+                    ctx.folder.start_subagent(agent_id, &agent)?;
+                }
                 ctx.agent = Some(agent);
+            }
+            // Qwen Code's own agents are no Maestro specialists: no context, whatever names them.
+            if ctx.runtime == Runtime::Qwen && ctx.agent.as_deref().is_some_and(qwen::is_builtin) {
+                return Ok(Decision::Allow);
             }
             true
         }
@@ -406,25 +413,41 @@ fn claude_agent_name(agent_type: &str) -> Option<String> {
     crate::session::agent_name::parse(agent_type.rsplit(':').next().unwrap_or(agent_type))
 }
 
-/// Checks the finishing agent's handoff report and forgets the agent. Claude Code: a
-/// sub-agent that is blocked keeps its `agents/<agent_id>` record until a later stop of it is
+/// The name of a sub-agent's `agents/<agent_id>` record. Claude Code's and Codex's ids must be
+/// safe ([`SessionId::parse`]; an error otherwise). Qwen Code's id ends in the model API's tool
+/// call id, which may be anything: one that cannot name a file gets no record (`None`), and the
+/// agent is known by the payload's `agent_type` alone.
+fn record_id(runtime: Runtime, agent_id: &str) -> Result<Option<SessionId>> {
+    match SessionId::parse(agent_id) {
+        Ok(id) => Ok(Some(id)),
+        Err(_) if runtime == Runtime::Qwen => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Checks the finishing agent's handoff report and forgets the agent. Claude Code (and Qwen
+/// Code, whose built-in agents are never checked): a sub-agent that is blocked keeps its `agents/<agent_id>` record until a later stop of it is
 /// allowed (Claude Code re-prompts the same `agent_id` with the reason, and its retry's
 /// SubagentStop carries `stop_hook_active: true`); Gemini CLI clears the active agent either way
 /// (its retry is a new BeforeAgent turn).
 fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
-    let subagent = match (ctx.runtime, input.agent_id()) {
-        (Runtime::Claude, Some(agent_id)) => Some(SessionId::parse(agent_id)?),
+    let subagent = match input.agent_id() {
+        Some(agent_id) if ctx.runtime.has_subagent_events() => {
+            Some(record_id(ctx.runtime, agent_id)?)
+        }
         _ => None,
     };
     let agent = match &subagent {
-        Some(agent_id) => ctx
-            .folder
-            .subagent(agent_id)
+        Some(agent_id) => agent_id
+            .as_ref()
+            .and_then(|id| ctx.folder.subagent(id))
             .or_else(|| input.agent_type().and_then(claude_agent_name)),
         None => ctx.folder.active_agent(),
     };
     ctx.agent = agent.clone();
     let decision = match agent {
+        // Qwen Code's own agents are never blocked, whatever names them.
+        Some(agent) if ctx.runtime == Runtime::Qwen && qwen::is_builtin(&agent) => Decision::Allow,
         Some(agent) => check_handoff(ctx, input, &agent).unwrap_or_else(|e| {
             ctx.diagnostics
                 .push(format!("[ERROR] maestro: after-agent: {e}"));
@@ -433,8 +456,8 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
         None => Decision::Allow,
     };
     let forget = match (&subagent, &decision) {
-        (Some(_), Decision::Deny(_)) => Ok(()),
-        (Some(agent_id), _) => ctx.folder.stop_subagent(agent_id),
+        (Some(_), Decision::Deny(_)) | (Some(None), _) => Ok(()),
+        (Some(Some(agent_id)), _) => ctx.folder.stop_subagent(agent_id),
         (None, _) => ctx.folder.clear_active_agent(),
     };
     let touched = if ctx.folder.exists() {
@@ -443,26 +466,100 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
         Ok(())
     };
     // Issue 11: the agent's usage, from the runtime's transcript, into the active session.
-    let counted = if ctx.has_active_session() {
-        usage::after_agent(
+    if ctx.has_active_session() {
+        count_usage(ctx, input);
+    }
+    for e in [forget, touched].into_iter().filter_map(Result::err) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    }
+    Ok(decision)
+}
+
+/// Counts the finished agent's transcript ([`usage::after_agent`]), first the transcripts an
+/// earlier run of this runtime session could not count within its lock budget
+/// ([`SessionFolder::pending`]), and reports on stderr what could not be counted: each skipped
+/// line (where and why, never its text), or that the state lock stayed busy past the hook's
+/// budget ([`crate::hooks::budget`]): then nothing is recorded in the session, the transcript
+/// is noted in the hook state, and the next AfterAgent of the runtime session counts it.
+fn count_usage(ctx: &mut Ctx, input: &HookInput) {
+    let mut busy = None;
+    for (name, path, agent) in ctx.folder.pending() {
+        match usage::count(
+            &ctx.workspace,
+            ctx.env,
+            ctx.runtime,
+            &path,
+            agent.as_deref(),
+        ) {
+            Err(e @ Error::LockTimeout { .. }) => {
+                busy = Some(e);
+                break;
+            }
+            done => {
+                report_count(ctx, &path, done);
+                if let Err(e) = ctx.folder.remove_pending(&name) {
+                    ctx.diagnostics
+                        .push(format!("[WARN] maestro: after-agent: {e}"));
+                }
+            }
+        }
+    }
+    let Some(path) = usage::transcript(ctx.runtime, input) else {
+        return;
+    };
+    let counted = match busy {
+        // The lock stayed busy for the owed counts: this one waits with them, so a hook spends
+        // one budget at most.
+        Some(e) => Err(e),
+        None => usage::after_agent(
             &ctx.workspace,
             ctx.env,
             ctx.runtime,
             input,
             ctx.agent.as_deref(),
-        )
-        .map(drop)
-    } else {
-        Ok(())
+        ),
     };
-    for e in [forget, touched, counted]
-        .into_iter()
-        .filter_map(Result::err)
-    {
-        ctx.diagnostics
-            .push(format!("[ERROR] maestro: after-agent: {e}"));
+    match counted {
+        Err(e @ Error::LockTimeout { .. }) => {
+            let noted = crate::fs::reader::open_path(&path).and_then(|f| {
+                ctx.folder
+                    .add_pending(f.identity(), &path, ctx.agent.as_deref())
+            });
+            let later = match noted {
+                Ok(()) => "noted; the next AfterAgent of this runtime session counts them".into(),
+                Err(why) => format!("and they cannot be noted for later ({why})"),
+            };
+            ctx.diagnostics.push(format!(
+                "[WARN] maestro: after-agent: {}: tokens not counted within the hook's {} ms \
+                 lock budget ({e}); {later}",
+                path.display(),
+                crate::hooks::budget::HOOK_LOCK_BUDGET_MS
+            ));
+        }
+        other => report_count(ctx, &path, other),
     }
-    Ok(decision)
+}
+
+/// Diagnostics of one transcript count: a line per skipped line, or the error.
+fn report_count(ctx: &mut Ctx, path: &Path, counted: Result<Option<crate::store::usage::Counted>>) {
+    match counted {
+        Ok(Some(c)) => {
+            for s in c.skipped {
+                ctx.diagnostics.push(format!(
+                    "[WARN] maestro: after-agent: {}: skipped the line at byte {} ({}); \
+                     later lines are counted",
+                    path.display(),
+                    s.at,
+                    s.why.describe()
+                ));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => ctx
+            .diagnostics
+            .push(format!("[ERROR] maestro: after-agent: {e}")),
+    }
 }
 
 /// The handoff check of `agent`'s response: a deny naming the missing sections when the report

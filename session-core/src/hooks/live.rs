@@ -9,18 +9,15 @@
 //! Nothing here creates, repairs or prunes anything: a missing, symlinked or unreadable base
 //! simply has no agents.
 
-use std::fs;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::env::Env;
+use crate::fs::beneath::Root;
+use crate::fs::reader::{self, ReadKind};
 use crate::hooks::context::ContextCache;
 use crate::hooks::state::{ACTIVE_AGENT, AGENTS_DIR, CONTEXT_CACHE, ttl_from};
 
-/// Largest file read here, in bytes (an agent name is short; the cache is capped at 1 MiB by
-/// its writer).
-const MAX_READ_BYTES: u64 = 1024 * 1024;
 /// Most runtime folders looked at (a base full of junk must not stall a redraw).
 const MAX_FOLDERS: usize = 1000;
 
@@ -47,9 +44,11 @@ pub fn base(env: &Env) -> Option<PathBuf> {
 }
 
 /// The agents running for orchestration session `session_id` (`is_active`: whether it is the
-/// active session), sorted by agent name. Best effort: anything unreadable is skipped.
+/// active session), sorted by agent name. Best effort: anything unreadable is skipped. Every
+/// file is read beneath the base through the one reader: no symlink followed, no FIFO opened,
+/// each read capped by its kind.
 pub fn agents(env: &Env, session_id: &str, is_active: bool) -> Vec<LiveAgent> {
-    let Some(base) = base(env) else {
+    let Some(root) = base(env).and_then(|b| Root::open(&b).ok()) else {
         return Vec::new();
     };
     let ttl = ttl_from(env).unwrap_or(std::time::Duration::from_secs(
@@ -57,16 +56,15 @@ pub fn agents(env: &Env, session_id: &str, is_active: bool) -> Vec<LiveAgent> {
     ));
     let now = SystemTime::now();
     let mut out = Vec::new();
-    let Ok(entries) = fs::read_dir(&base) else {
+    let Ok(names) = root.names(Path::new(".")) else {
         return out;
     };
-    for entry in entries.flatten().take(MAX_FOLDERS) {
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for name in names.into_iter().take(MAX_FOLDERS) {
         if name.starts_with('.') {
             continue;
         }
-        let folder = entry.path();
-        let Ok(meta) = fs::symlink_metadata(&folder) else {
+        let folder = Path::new(&name);
+        let Ok(Some(meta)) = root.metadata(folder) else {
             continue;
         };
         if !meta.is_dir() {
@@ -75,20 +73,21 @@ pub fn agents(env: &Env, session_id: &str, is_active: bool) -> Vec<LiveAgent> {
         let fresh = meta
             .modified()
             .ok()
-            .and_then(|m| now.duration_since(m).ok())
+            .and_then(|m| now.duration_since(m.into_std()).ok())
             .is_none_or(|idle| idle <= ttl);
         if !fresh {
             continue;
         }
-        let serves =
-            match read_small(&folder.join(CONTEXT_CACHE)).and_then(|t| ContextCache::parse(&t)) {
-                Some(cache) => cache.session_id == session_id,
-                None => is_active,
-            };
+        let cache = read_text(&root, &folder.join(CONTEXT_CACHE), ReadKind::CONTEXT_CACHE)
+            .and_then(|t| ContextCache::parse(&t));
+        let serves = match cache {
+            Some(cache) => cache.session_id == session_id,
+            None => is_active,
+        };
         if !serves {
             continue;
         }
-        let active = read_name(&folder.join(ACTIVE_AGENT));
+        let active = read_name(&root, &folder.join(ACTIVE_AGENT));
         if let Some(agent) = &active {
             out.push(LiveAgent {
                 agent: agent.clone(),
@@ -96,9 +95,10 @@ pub fn agents(env: &Env, session_id: &str, is_active: bool) -> Vec<LiveAgent> {
                 active: true,
             });
         }
-        if let Ok(subs) = fs::read_dir(folder.join(AGENTS_DIR)) {
-            for sub in subs.flatten().take(MAX_FOLDERS) {
-                if let Some(agent) = read_name(&sub.path())
+        let agents_dir = folder.join(AGENTS_DIR);
+        if let Ok(subs) = root.names(&agents_dir) {
+            for sub in subs.into_iter().take(MAX_FOLDERS) {
+                if let Some(agent) = read_name(&root, &agents_dir.join(sub))
                     && active.as_deref() != Some(agent.as_str())
                     && !out
                         .iter()
@@ -118,26 +118,17 @@ pub fn agents(env: &Env, session_id: &str, is_active: bool) -> Vec<LiveAgent> {
 }
 
 fn is_real_dir(path: &Path) -> bool {
-    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+    reader::lstat(path).is_ok_and(|m| m.is_dir())
 }
 
-/// A regular file's text, at most [`MAX_READ_BYTES`] (no FIFO is opened, no symlink followed).
-fn read_small(path: &Path) -> Option<String> {
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_READ_BYTES {
-        return None;
-    }
-    let mut text = String::new();
-    fs::File::open(path)
-        .ok()?
-        .take(MAX_READ_BYTES)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
+/// A regular file's text beneath `root` (no final symlink followed, no FIFO opened), at most
+/// `kind`'s cap.
+fn read_text(root: &Root, rel: &Path, kind: ReadKind) -> Option<String> {
+    String::from_utf8(root.read_file(rel, kind, false).ok()?).ok()
 }
 
-fn read_name(path: &Path) -> Option<String> {
-    let text = read_small(path)?;
+fn read_name(root: &Root, rel: &Path) -> Option<String> {
+    let text = read_text(root, rel, ReadKind::AGENT_RECORD)?;
     let name: String = text.trim().chars().filter(|c| !c.is_control()).collect();
     (!name.is_empty()).then_some(name)
 }
@@ -147,6 +138,7 @@ fn read_name(path: &Path) -> Option<String> {
 mod tests {
     use super::*;
     use crate::env_vars::EnvVars;
+    use std::fs;
 
     fn env_with(base: &Path) -> Env {
         Env::from_pairs([(

@@ -6,13 +6,17 @@
 //! - [`state`]: the per-session hook state under `MAESTRO_HOOKS_DIR`.
 //! - [`context`]: the downstream context given to each sub-agent.
 //! - [`agent`]: which agent names are specialists.
+//! - [`budget`]: how long a hook may wait for the state lock.
 //! - [`owner`]: which runtime process runs the hooks (the active session's owner).
 //! - [`usage`]: counting a finished agent's transcript into the active session.
+//! - [`qwen`]: where Qwen Code's contract differs from Claude Code's.
 pub mod agent;
+pub mod budget;
 pub mod context;
 pub mod events;
 pub mod live;
 pub mod owner;
 pub mod payload;
+pub mod qwen;
 pub mod state;
 pub mod usage;

@@ -13,6 +13,9 @@
 //!    Gemini CLI 0.61 under `--runtime gemini` and Claude Code under `--runtime claude`.
 //! 3. Anything else (a test harness, a person running a hook by hand): no owner, nothing
 //!    recorded, and the run cannot be reported as interrupted.
+//!
+//! Under `--runtime qwen` there is never an owner: Qwen Code 0.24.4 does not fire SessionEnd
+//! under `qwen -p`, so every finished run would look interrupted ([`super::qwen`]).
 
 use crate::clock;
 use crate::env::Env;
@@ -43,6 +46,7 @@ pub fn runtime_of(comm: &str, runtime: Runtime) -> Option<&'static str> {
         Some(match runtime {
             Runtime::Gemini => "gemini",
             Runtime::Claude => "claude",
+            Runtime::Qwen => return None,
         })
     } else {
         None
@@ -54,6 +58,9 @@ pub fn runtime_of(comm: &str, runtime: Runtime) -> Option<&'static str> {
 ///
 /// Errors: `/proc` cannot be read.
 pub fn find(runtime: Runtime, env: &Env) -> Result<Option<(&'static str, ProcStat)>> {
+    if runtime == Runtime::Qwen {
+        return Ok(None);
+    }
     if let Some(pid) = env
         .get(EnvVars::CLAUDE_PID)
         .and_then(|v| v.trim().parse::<u32>().ok())
@@ -162,6 +169,10 @@ mod tests {
         assert_eq!(runtime_of("gemini", Runtime::Gemini), Some("gemini"));
         assert_eq!(runtime_of("claude", Runtime::Claude), Some("claude"));
         assert_eq!(runtime_of("cargo", Runtime::Claude), None);
+        assert_eq!(runtime_of("node", Runtime::Qwen), None);
+        let env = Env::from_pairs([(EnvVars::CLAUDE_PID, std::process::id().to_string())]);
+        assert!(find(Runtime::Qwen, &env).expect("proc").is_none());
+        assert!(find(Runtime::Claude, &env).expect("proc").is_some());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! `hook_event_name`, `timestamp`, plus `source` / `prompt` / `prompt_response`,
 //! `stop_hook_active` / `reason` by event) and reads exactly one JSON object from stdout.
 //! Claude Code sends the same envelope; SubagentStart and SubagentStop add `agent_id` and
-//! `agent_type`, SubagentStop adds `last_assistant_message`. Parsing is lenient: unknown
-//! fields are ignored, missing or mistyped ones read as absent.
+//! `agent_type`, SubagentStop adds `last_assistant_message`. Qwen Code 0.24.4 sends Claude Code's
+//! shapes for the same four events and reads Claude Code's answers (see [`super::qwen`]).
+//! Parsing is lenient: unknown fields are ignored, missing or mistyped ones read as absent.
 
 use std::io::Read;
 
@@ -22,20 +23,30 @@ pub enum Runtime {
     /// Gemini CLI (default).
     #[default]
     Gemini,
-    /// Claude Code.
+    /// Claude Code (and Codex, which speaks its dialect).
     Claude,
+    /// Qwen Code ([`super::qwen`]).
+    Qwen,
 }
 
 impl Runtime {
-    /// Parses `gemini` or `claude`.
+    /// Parses `gemini`, `claude` or `qwen`.
     pub fn parse(s: &str) -> Result<Runtime> {
         match s {
             "gemini" => Ok(Runtime::Gemini),
             "claude" => Ok(Runtime::Claude),
+            "qwen" => Ok(Runtime::Qwen),
             other => Err(Error::Invalid(format!(
-                "unknown runtime {other:?}; expected gemini or claude"
+                "unknown runtime {other:?}; expected gemini, claude or qwen"
             ))),
         }
+    }
+
+    /// Whether the runtime's agent events are a sub-agent's own (SubagentStart/SubagentStop
+    /// with `agent_id` and `agent_type`: Claude Code, Codex, Qwen Code) rather than the
+    /// session's turns (Gemini CLI's BeforeAgent/AfterAgent).
+    pub const fn has_subagent_events(self) -> bool {
+        matches!(self, Runtime::Claude | Runtime::Qwen)
     }
 }
 
@@ -44,9 +55,9 @@ impl Runtime {
 pub enum HookEvent {
     /// `SessionStart` (both runtimes).
     SessionStart,
-    /// `BeforeAgent` (Gemini CLI); `SubagentStart` (Claude Code).
+    /// `BeforeAgent` (Gemini CLI); `SubagentStart` (Claude Code, Qwen Code).
     BeforeAgent,
-    /// `AfterAgent` (Gemini CLI); `SubagentStop` (Claude Code).
+    /// `AfterAgent` (Gemini CLI); `SubagentStop` (Claude Code, Qwen Code).
     AfterAgent,
     /// `SessionEnd` (both runtimes).
     SessionEnd,
@@ -93,8 +104,8 @@ impl HookEvent {
             (HookEvent::SessionEnd, _) => "SessionEnd",
             (HookEvent::BeforeAgent, Runtime::Gemini) => "BeforeAgent",
             (HookEvent::AfterAgent, Runtime::Gemini) => "AfterAgent",
-            (HookEvent::BeforeAgent, Runtime::Claude) => "SubagentStart",
-            (HookEvent::AfterAgent, Runtime::Claude) => "SubagentStop",
+            (HookEvent::BeforeAgent, Runtime::Claude | Runtime::Qwen) => "SubagentStart",
+            (HookEvent::AfterAgent, Runtime::Claude | Runtime::Qwen) => "SubagentStop",
         }
     }
 }
@@ -223,6 +234,8 @@ pub enum Decision {
 /// context, or `{"decision":"deny","reason":R}`.
 /// Claude Code: allow is `{}`; context is `hookSpecificOutput {hookEventName, additionalContext}`;
 /// a rejection is `{"decision":"block","reason":R}`.
+/// Qwen Code 0.24.4: Claude Code's answers, on stdout with exit 0 (the only block it honours
+/// with our stdout: with exit 2 it reads stderr instead, and an empty stderr is no block).
 pub fn render(runtime: Runtime, event: HookEvent, decision: &Decision) -> String {
     let value = match (runtime, decision) {
         (_, Decision::AllowWithContext(context)) => {
@@ -230,16 +243,18 @@ pub fn render(runtime: Runtime, event: HookEvent, decision: &Decision) -> String
                 json!({"hookEventName": event.name(runtime), "additionalContext": context});
             match runtime {
                 Runtime::Gemini => json!({"decision": "allow", "hookSpecificOutput": specific}),
-                Runtime::Claude => json!({"hookSpecificOutput": specific}),
+                Runtime::Claude | Runtime::Qwen => json!({"hookSpecificOutput": specific}),
             }
         }
         (Runtime::Gemini, Decision::Deny(reason)) => json!({"decision": "deny", "reason": reason}),
-        (Runtime::Claude, Decision::Deny(reason)) => json!({"decision": "block", "reason": reason}),
+        (Runtime::Claude | Runtime::Qwen, Decision::Deny(reason)) => {
+            json!({"decision": "block", "reason": reason})
+        }
         (Runtime::Gemini, Decision::Allow) => match event {
             HookEvent::SessionStart | HookEvent::SessionEnd => json!({}),
             HookEvent::BeforeAgent | HookEvent::AfterAgent => json!({"decision": "allow"}),
         },
-        (Runtime::Claude, Decision::Allow) => json!({}),
+        (Runtime::Claude | Runtime::Qwen, Decision::Allow) => json!({}),
     };
     value.to_string()
 }
@@ -312,5 +327,20 @@ mod tests {
             render(Runtime::Claude, BeforeAgent, &AllowWithContext("c".into())),
             r#"{"hookSpecificOutput":{"hookEventName":"SubagentStart","additionalContext":"c"}}"#
         );
+        // Qwen Code: Claude Code's answers (not Maestro 1.6.4's `continue:false` + exit 2).
+        for event in HookEvent::ALL {
+            assert_eq!(render(Runtime::Qwen, event, &Allow), "{}");
+        }
+        assert_eq!(
+            render(Runtime::Qwen, AfterAgent, &Deny("r".into())),
+            r#"{"decision":"block","reason":"r"}"#
+        );
+        assert_eq!(
+            render(Runtime::Qwen, BeforeAgent, &AllowWithContext("c".into())),
+            r#"{"hookSpecificOutput":{"hookEventName":"SubagentStart","additionalContext":"c"}}"#
+        );
+        assert_eq!(Runtime::parse("qwen").expect("qwen"), Runtime::Qwen);
+        let err = Runtime::parse("Qwen").expect_err("case matters");
+        assert!(err.to_string().contains("gemini, claude or qwen"), "{err}");
     }
 }

@@ -9,23 +9,34 @@
 //! replaced atomically (temp file and rename) but not fsynced: the state is transient by
 //! design and lives in /tmp, and the fsyncs would dominate a hook's run time. For runtimes
 //! that run several sub-agents at once (Claude Code), `<base>/<session_id>/agents/<agent_id>`
-//! holds each live sub-agent's name, so one finishing does not clear another.
+//! holds each live sub-agent's name, so one finishing does not clear another. Every file here
+//! is read through the one reader beneath the base ([`crate::fs::reader`]): a symlink, FIFO or
+//! device in place of one of our files is never followed or opened, and reads are capped.
 //!
+//! **We delete only what we made.** A session folder the hooks create gets a marker file,
+//! [`MARKER`] (holding [`MARKER_TEXT`]), written right after the `mkdir` that made it. A folder
+//! that existed before (whatever its name) is used but never marked, so never removed.
 //! Pruning removes session folders idle longer than the TTL (2 hours,
-//! `MAESTRO_HOOKS_TTL_SECS`), never the caller's own, never a symlink or a folder owned by
-//! someone else, and runs at most once a minute (the mtime of `<base>/.last-prune`), so the
-//! hot path stays constant-time however many folders the base holds.
+//! `MAESTRO_HOOKS_TTL_SECS`) that carry our marker (a regular file, not a symlink, with our
+//! text), never the caller's own, never a symlink, a folder owned by someone else or a name
+//! that is not a session id, and runs at most once a minute (the mtime of
+//! `<base>/.last-prune`), so the hot path stays constant-time however many folders the base
+//! holds. SessionEnd removes its own folder by the same rule. Temp files are swept only by
+//! their exact names ([`durable::temp_owner`]).
 
-use std::fs;
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use cap_std::fs::MetadataExt as _;
+
 use crate::env::Env;
 use crate::env_vars::EnvVars;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
+use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::{self, ReadKind};
 use crate::hooks::context::ContextCache;
 use crate::session::session_id::SessionId;
 
@@ -53,19 +64,28 @@ pub const DEFAULT_TTL_SECS: u64 = 2 * 60 * 60;
 pub const PRUNE_INTERVAL_SECS: u64 = 60;
 /// Name of the file whose mtime records the last prune.
 pub const PRUNE_STAMP: &str = ".last-prune";
+/// Name of the marker file in each session folder the hooks made: only folders holding it are
+/// ever removed.
+pub const MARKER: &str = ".maestro-hook-state";
+/// What the marker file holds, exactly.
+pub const MARKER_TEXT: &[u8] =
+    b"maestro-session hook state: made by the hooks, removed by them once idle\n";
 /// Name of the file that holds the active agent.
 pub const ACTIVE_AGENT: &str = "active-agent";
 /// Folder of per-sub-agent files.
 pub const AGENTS_DIR: &str = "agents";
+/// Folder of the transcripts whose tokens a hook could not count within its lock budget
+/// (`crate::hooks::budget`): one `<dev>-<ino>` file each, `{"transcript", "agent"}`, counted
+/// by the next AfterAgent of the runtime session.
+pub const PENDING_DIR: &str = "pending";
 /// File caching what BeforeAgent and AfterAgent read of the active session: a
 /// [`ContextCache`] as JSON, keyed by the identity of the session file it was made from (path,
 /// device, inode, size, mtime in ns), holding the summary, the agents the phases name and each
 /// agent's context once asked for. A durable replace always makes a new inode, so any rewrite
 /// of the session misses the cache; parsing the YAML frontmatter in a fresh process costs
-/// ~0.25 ms, which the cache saves on every turn.
+/// ~0.25 ms, which the cache saves on every turn. At most [`ReadKind::CONTEXT_CACHE`]'s cap is
+/// read; a bigger file is a miss.
 pub const CONTEXT_CACHE: &str = "context-cache";
-/// Largest context cache read, in bytes; a bigger file is a miss.
-const MAX_CONTEXT_CACHE_BYTES: u64 = 1024 * 1024;
 
 /// A usable hook base.
 #[derive(Debug, Clone)]
@@ -126,6 +146,8 @@ impl HookBase {
     /// The folder of runtime session `id` (not created).
     pub fn session(&self, id: &SessionId) -> SessionFolder {
         SessionFolder {
+            base: self.path.clone(),
+            name: id.as_str().to_string(),
             path: self.path.join(id.as_str()),
         }
     }
@@ -135,7 +157,8 @@ impl HookBase {
     /// cannot be inspected or removed is left alone.
     pub fn prune_if_due(&self, keep: Option<&SessionId>, ttl: Duration, now: SystemTime) -> usize {
         let stamp = self.path.join(PRUNE_STAMP);
-        if let Ok(meta) = fs::metadata(&stamp)
+        if let Ok(meta) = reader::lstat(&stamp)
+            && meta.is_file()
             && let Ok(modified) = meta.modified()
             && now
                 .duration_since(modified)
@@ -144,16 +167,17 @@ impl HookBase {
         {
             return 0;
         }
-        // Only the stamp's mtime matters; truncating it to empty sets that.
+        // Only the stamp's mtime matters; a stamp that cannot be set (a symlink or a FIFO put
+        // there) means no prune at all.
         if durable::touch_stamp(&stamp).is_err() {
             return 0;
         }
         self.prune(keep, ttl, now)
     }
 
-    /// Removes session folders whose mtime is older than `ttl` before `now`, except `keep`,
-    /// symlinks, non-folders, folders owned by another user and names that are not session ids.
-    /// Returns how many were removed.
+    /// Removes session folders whose mtime is older than `ttl` before `now` and that carry our
+    /// marker, except `keep`, symlinks, non-folders, folders owned by another user and names
+    /// that are not session ids. Returns how many were removed.
     pub fn prune(&self, keep: Option<&SessionId>, ttl: Duration, now: SystemTime) -> usize {
         self.prune_as(rustix::process::getuid().as_raw(), keep, ttl, now)
     }
@@ -167,17 +191,18 @@ impl HookBase {
         ttl: Duration,
         now: SystemTime,
     ) -> usize {
-        let Ok(entries) = fs::read_dir(&self.path) else {
+        let Ok(root) = Root::open(&self.path) else {
+            return 0;
+        };
+        let Ok(names) = root.names(Path::new(".")) else {
             return 0;
         };
         let mut removed = 0;
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if SessionId::parse(name).is_err() || keep.is_some_and(|k| k.as_str() == name) {
+        for name in names {
+            if SessionId::parse(&name).is_err() || keep.is_some_and(|k| k.as_str() == name) {
                 continue;
             }
-            let Ok(meta) = fs::symlink_metadata(entry.path()) else {
+            let Ok(Some(meta)) = root.metadata(Path::new(&name)) else {
                 continue;
             };
             if !meta.is_dir() || meta.uid() != uid {
@@ -186,14 +211,28 @@ impl HookBase {
             let idle = meta
                 .modified()
                 .ok()
-                .and_then(|m| now.duration_since(m).ok())
+                .and_then(|m| now.duration_since(m.into_std()).ok())
                 .unwrap_or_default();
-            if idle > ttl && durable::remove_tree(&entry.path()).is_ok() {
+            if idle > ttl
+                && is_marked(&root, &name, uid)
+                && durable::remove_tree(&self.path.join(&name)).is_ok()
+            {
                 removed += 1;
             }
         }
         removed
     }
+}
+
+/// Whether the folder `name` of the base `root` carries our marker: a regular file (not a
+/// symlink), owned by `uid`, holding exactly [`MARKER_TEXT`].
+fn is_marked(root: &Root, name: &str, uid: u32) -> bool {
+    let rel = Path::new(name).join(MARKER);
+    let owned = matches!(root.metadata(&rel), Ok(Some(m)) if m.is_file() && m.uid() == uid);
+    owned
+        && root
+            .read_file(&rel, ReadKind::HOOK_MARKER, false)
+            .is_ok_and(|bytes| bytes == MARKER_TEXT)
 }
 
 /// Hook-state TTL from `MAESTRO_HOOKS_TTL_SECS`, else [`DEFAULT_TTL_SECS`].
@@ -212,7 +251,7 @@ fn ensure_private_dir(path: &Path) -> std::result::Result<(), String> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(format!("cannot create it: {e}")),
     }
-    let meta = fs::symlink_metadata(path).map_err(|e| format!("cannot inspect it: {e}"))?;
+    let meta = reader::lstat(path).map_err(|e| format!("cannot inspect it: {e}"))?;
     if meta.file_type().is_symlink() {
         return Err("it is a symlink".into());
     }
@@ -235,6 +274,8 @@ fn ensure_private_dir(path: &Path) -> std::result::Result<(), String> {
 /// The hook-state folder of one runtime session.
 #[derive(Debug, Clone)]
 pub struct SessionFolder {
+    base: PathBuf,
+    name: String,
     path: PathBuf,
 }
 
@@ -244,44 +285,50 @@ impl SessionFolder {
         &self.path
     }
 
-    /// Creates the folder (0700) if missing and marks it as just used (its mtime is the
-    /// session's last activity).
+    /// Creates the folder (0700, marked as ours) if missing and marks it as just used (its
+    /// mtime is the session's last activity).
+    ///
+    /// Errors: [`Error::Io`]; a folder there that is a symlink or not a folder fails to open.
     pub fn touch(&self) -> Result<()> {
-        match durable::create_private_dir(&self.path, false) {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(Error::io("create folder", &self.path, e)),
+        if self.create()? {
+            return Ok(());
         }
-        let meta = fs::symlink_metadata(&self.path).ctx("inspect", &self.path)?;
-        if !meta.is_dir() {
-            return Err(Error::refused_path(
-                self.path.display().to_string(),
-                "hook-state entry is not a real folder",
-            ));
-        }
-        let dir = fs::File::open(&self.path).ctx("open folder", &self.path)?;
-        dir.set_modified(SystemTime::now())
-            .ctx("update mtime of", &self.path)
+        durable::touch_dir(&self.path)
     }
 
-    /// Whether the folder exists.
+    /// Creates the folder 0700 and writes its marker; `Ok(false)` when something was already
+    /// there (then nothing is marked: a folder we did not make is never ours to remove).
+    fn create(&self) -> Result<bool> {
+        match durable::create_private_dir(&self.path, false) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(Error::io("create folder", &self.path, e)),
+        }
+        let marker = self.path.join(MARKER);
+        durable::create_new_private(&marker, MARKER_TEXT)
+            .map_err(|e| Error::io("mark", &marker, e))?;
+        Ok(true)
+    }
+
+    /// Whether the folder exists (a symlink in its place does not count).
     pub fn exists(&self) -> bool {
-        self.path.is_dir()
+        reader::lstat(&self.path).is_ok_and(|m| m.is_dir())
+    }
+
+    /// Whether the folder carries our marker (see the module docs).
+    pub fn is_marked(&self) -> bool {
+        Root::open(&self.base)
+            .is_ok_and(|root| is_marked(&root, &self.name, rustix::process::getuid().as_raw()))
     }
 
     /// The active agent, if one is recorded.
     pub fn active_agent(&self) -> Option<String> {
-        read_name(&self.path.join(ACTIVE_AGENT))
+        self.read_name(&Path::new(&self.name).join(ACTIVE_AGENT))
     }
 
-    /// Creates the folder (0700) if missing.
+    /// Creates the folder (0700, marked) if missing.
     pub fn ensure(&self) -> Result<()> {
-        match durable::create_private_dir(&self.path, false) {
-            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                Err(Error::io("create folder", &self.path, e))
-            }
-            _ => Ok(()),
-        }
+        self.create().map(drop)
     }
 
     /// Records `agent` as the active agent (creating the folder; the rename of the new file
@@ -302,7 +349,11 @@ impl SessionFolder {
 
     /// The agent recorded for sub-agent `agent_id`.
     pub fn subagent(&self, agent_id: &SessionId) -> Option<String> {
-        read_name(&self.path.join(AGENTS_DIR).join(agent_id.as_str()))
+        self.read_name(
+            &Path::new(&self.name)
+                .join(AGENTS_DIR)
+                .join(agent_id.as_str()),
+        )
     }
 
     /// Records sub-agent `agent_id` running `agent`, and makes it the active agent.
@@ -327,41 +378,94 @@ impl SessionFolder {
     pub fn stop_subagent(&self, agent_id: &SessionId) -> Result<()> {
         let dir = self.path.join(AGENTS_DIR);
         durable::remove_if_present(&dir.join(agent_id.as_str()))?;
-        let newest = fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_str()
-                    .is_some_and(|n| SessionId::parse(n).is_ok())
-            })
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .max_by_key(|(t, _)| *t)
-            .and_then(|(_, p)| read_name(&p));
+        let rel = Path::new(&self.name).join(AGENTS_DIR);
+        let newest = Root::open(&self.base).ok().and_then(|root| {
+            let names = root.names(&rel).ok()?;
+            names
+                .iter()
+                .filter(|n| SessionId::parse(n).is_ok())
+                .filter_map(|n| {
+                    let meta = root.metadata(&rel.join(n)).ok()??;
+                    meta.is_file()
+                        .then(|| Some((meta.modified().ok()?.into_std(), n.clone())))?
+                })
+                .max_by_key(|(t, _)| *t)
+                .and_then(|(_, n)| self.read_name(&rel.join(n)))
+        });
         match newest {
             Some(agent) => self.set_active_agent(&agent),
             None => self.clear_active_agent(),
         }
     }
 
-    /// The context cache ([`CONTEXT_CACHE`]), if there is a readable one (at most 1 MiB).
+    /// Records that the transcript `transcript` (of the file identity `(dev, ino)`) is owed a
+    /// count under `agent` ([`PENDING_DIR`]); recording it again replaces the record.
+    ///
+    /// Errors: [`Error::Io`] when the folder or the record cannot be written.
+    pub fn add_pending(
+        &self,
+        (dev, ino): (u64, u64),
+        transcript: &Path,
+        agent: Option<&str>,
+    ) -> Result<()> {
+        self.ensure()?;
+        let dir = self.path.join(PENDING_DIR);
+        match durable::create_private_dir(&dir, false) {
+            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                return Err(Error::io("create folder", &dir, e));
+            }
+            _ => {}
+        }
+        let record = serde_json::json!({
+            "transcript": transcript.to_string_lossy(),
+            "agent": agent,
+        });
+        durable::atomic_replace(
+            &dir.join(format!("{dev}-{ino}")),
+            record.to_string().as_bytes(),
+            durable::PRIVATE_FILE_MODE,
+        )
+    }
+
+    /// The transcripts owed a count ([`PENDING_DIR`]): `(record name, transcript, agent)`.
+    /// Records that cannot be read (a link, a FIFO, over [`ReadKind::PENDING_COUNT`]'s cap, not
+    /// our shape) are left out.
+    pub fn pending(&self) -> Vec<(String, PathBuf, Option<String>)> {
+        let rel = Path::new(&self.name).join(PENDING_DIR);
+        let Ok(root) = Root::open(&self.base) else {
+            return Vec::new();
+        };
+        let names = root.names(&rel).unwrap_or_default();
+        names
+            .into_iter()
+            .filter(|n| SessionId::parse(n).is_ok())
+            .filter_map(|n| {
+                let bytes = root
+                    .read_file(&rel.join(&n), ReadKind::PENDING_COUNT, false)
+                    .ok()?;
+                let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+                let transcript = PathBuf::from(v.get("transcript")?.as_str()?);
+                let agent = v.get("agent")?.as_str().map(str::to_string);
+                transcript.is_absolute().then_some((n, transcript, agent))
+            })
+            .collect()
+    }
+
+    /// Forgets the pending record `name` (see [`SessionFolder::pending`]); a missing one is
+    /// fine.
+    pub fn remove_pending(&self, name: &str) -> Result<()> {
+        durable::remove_if_present(&self.path.join(PENDING_DIR).join(name))
+    }
+
+    /// The context cache ([`CONTEXT_CACHE`]), if there is a readable one (a regular file of at
+    /// most [`ReadKind::CONTEXT_CACHE`]'s cap).
     pub fn context_cache(&self) -> Option<ContextCache> {
-        use std::io::Read;
-        let file = fs::File::open(self.path.join(CONTEXT_CACHE)).ok()?;
-        let len = file.metadata().ok()?.len();
-        if len > MAX_CONTEXT_CACHE_BYTES {
-            return None;
-        }
-        // Sized up front: one read, not a doubling series of them, on every turn.
-        let mut text = String::with_capacity(usize::try_from(len).ok()? + 1);
-        file.take(MAX_CONTEXT_CACHE_BYTES + 1)
-            .read_to_string(&mut text)
+        let rel = Path::new(&self.name).join(CONTEXT_CACHE);
+        let bytes = Root::open(&self.base)
+            .ok()?
+            .read_file(&rel, ReadKind::CONTEXT_CACHE, false)
             .ok()?;
-        if text.len() as u64 > MAX_CONTEXT_CACHE_BYTES {
-            return None;
-        }
-        ContextCache::parse(&text)
+        ContextCache::parse(std::str::from_utf8(&bytes).ok()?)
     }
 
     /// Stores `cache` when the folder exists. Best effort: a cache that cannot be written only
@@ -376,29 +480,37 @@ impl SessionFolder {
         }
     }
 
-    /// Removes the folder and everything in it; a missing folder is fine.
+    /// Removes the folder and everything in it when the hooks made it (it carries our
+    /// marker); a missing folder is fine. A folder we did not make is left as it is, and a
+    /// symlink in its place is left too (never followed).
     pub fn remove(&self) -> Result<()> {
-        match fs::symlink_metadata(&self.path) {
+        match reader::lstat(&self.path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io("inspect", &self.path, e)),
-            Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
-                durable::remove_if_present(&self.path)
-            }
-            Ok(_) => durable::remove_tree(&self.path),
+            Ok(meta) if meta.is_dir() && self.is_marked() => durable::remove_tree(&self.path),
+            Ok(_) => Ok(()),
         }
     }
-}
 
-fn read_name(path: &Path) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
-    let name = text.trim();
-    (!name.is_empty()).then(|| name.to_string())
+    /// The agent name in the file `rel` beneath the base (not following a final symlink, at
+    /// most [`ReadKind::AGENT_RECORD`]'s cap), trimmed; `None` when it is missing, refused or
+    /// empty.
+    fn read_name(&self, rel: &Path) -> Option<String> {
+        let bytes = Root::open(&self.base)
+            .ok()?
+            .read_file(rel, ReadKind::AGENT_RECORD, false)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let name = text.trim();
+        (!name.is_empty()).then(|| name.to_string())
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
+    use std::fs;
     use std::os::unix::fs::symlink;
 
     fn id(s: &str) -> SessionId {
@@ -515,13 +627,102 @@ mod tests {
     }
 
     #[test]
+    fn prune_and_session_end_remove_only_marked_folders() {
+        let t = tempfile::tempdir().expect("tmp");
+        let base = HookBase::at(&t.path().join("hooks")).expect("base");
+        let hour = Duration::from_secs(3600);
+        // The user's folders, in a base pointed at the wrong place: session-id-like names.
+        for name in ["Documents", "projects"] {
+            fs::create_dir_all(base.path().join(name).join("src")).expect("mkdir");
+            fs::write(base.path().join(name).join("src/main.rs"), "fn main() {}").expect("write");
+            set_mtime(&base.path().join(name), 3 * hour);
+        }
+        // A folder a hook used but did not make stays unmarked.
+        base.session(&id("Documents")).touch().expect("touch");
+        set_mtime(&base.path().join("Documents"), 3 * hour);
+        // Markers that are not ours: a symlink to a real marker, and another text.
+        base.session(&id("real")).touch().expect("touch");
+        for (name, marker) in [("linked", true), ("other-text", false)] {
+            fs::create_dir(base.path().join(name)).expect("mkdir");
+            let at = base.path().join(name).join(MARKER);
+            if marker {
+                symlink(base.path().join("real").join(MARKER), &at).expect("symlink");
+            } else {
+                fs::write(&at, "something else").expect("write");
+            }
+            set_mtime(&base.path().join(name), 3 * hour);
+        }
+        base.session(&id("ours")).touch().expect("touch");
+        set_mtime(&base.path().join("ours"), 3 * hour);
+        assert_eq!(base.prune(None, 2 * hour, SystemTime::now()), 1);
+        assert!(!base.path().join("ours").exists());
+        for kept in ["Documents", "projects", "linked", "other-text", "real"] {
+            assert!(base.path().join(kept).is_dir(), "{kept}");
+        }
+        assert!(base.path().join("projects/src/main.rs").is_file());
+        // SessionEnd of an unmarked folder leaves it; of a marked one removes it.
+        base.session(&id("Documents")).remove().expect("remove");
+        assert!(base.path().join("Documents/src/main.rs").is_file());
+        base.session(&id("real")).remove().expect("remove");
+        assert!(!base.path().join("real").exists());
+    }
+
+    #[test]
+    fn planted_links_and_fifos_in_the_hook_state_are_never_followed() {
+        let t = tempfile::tempdir().expect("tmp");
+        let base = HookBase::at(&t.path().join("hooks")).expect("base");
+        let outside = t.path().join("outside.txt");
+        fs::write(&outside, "coder").expect("write");
+        let f = base.session(&id("s"));
+        f.ensure().expect("folder");
+        symlink(&outside, f.path().join(ACTIVE_AGENT)).expect("symlink");
+        assert_eq!(f.active_agent(), None, "a symlinked record is not read");
+        fs::remove_file(f.path().join(ACTIVE_AGENT)).expect("rm");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            f.path().join(ACTIVE_AGENT),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        assert_eq!(f.active_agent(), None, "a FIFO is refused without blocking");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            f.path().join(CONTEXT_CACHE),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        assert_eq!(f.context_cache(), None);
+        // A stamp symlinked to an outside file: the file is never truncated or touched.
+        symlink(&outside, base.path().join(PRUNE_STAMP)).expect("symlink");
+        assert_eq!(
+            base.prune_if_due(None, Duration::from_secs(1), SystemTime::now()),
+            0
+        );
+        assert_eq!(fs::read(&outside).expect("read"), b"coder");
+        // A session folder that is a symlink out of the base: nothing read through it.
+        let elsewhere = t.path().join("elsewhere");
+        fs::create_dir(&elsewhere).expect("mkdir");
+        fs::write(elsewhere.join(ACTIVE_AGENT), "tester").expect("write");
+        symlink(&elsewhere, base.path().join("out")).expect("symlink");
+        assert_eq!(base.session(&id("out")).active_agent(), None);
+        assert!(
+            base.session(&id("out")).touch().is_err(),
+            "not opened as a folder"
+        );
+        base.session(&id("out")).remove().expect("left alone");
+        assert!(elsewhere.join(ACTIVE_AGENT).is_file());
+    }
+
+    #[test]
     fn prune_skips_folders_of_other_users() {
         // Every folder here is ours; pruning as another user must see them all as someone
         // else's and keep them, while pruning as ourselves removes the idle one. No root needed.
         let t = tempfile::tempdir().expect("tmp");
         let base = HookBase::at(&t.path().join("hooks")).expect("base");
         let idle = base.path().join("idle");
-        fs::create_dir(&idle).expect("mkdir");
+        base.session(&id("idle"))
+            .touch()
+            .expect("made by the hooks");
         set_mtime(&idle, Duration::from_secs(10 * 3600));
         let me = rustix::process::getuid().as_raw();
         let ttl = Duration::from_secs(60);
@@ -573,7 +774,7 @@ mod tests {
         fs::write(&path, "key\nsummary of the old format").expect("write");
         assert_eq!(f.context_cache(), None, "old format is a miss");
         let mut big = cache;
-        big.summary = "x".repeat(MAX_CONTEXT_CACHE_BYTES as usize);
+        big.summary = "x".repeat(ReadKind::CONTEXT_CACHE.cap as usize);
         fs::write(&path, big.to_text()).expect("write");
         assert_eq!(f.context_cache(), None, "over the cap is a miss");
     }

@@ -65,7 +65,7 @@ pub const MCP_TOOL_NAMESPACE: &str = "mcp__maestro_session";
 /// one is skipped by Codex.
 pub const MCP_ENV_VARS: [&str; 2] = [EnvVars::MAESTRO_WORKSPACE_PATH, EnvVars::MAESTRO_STATE_DIR];
 /// Largest hooks or config file read, in bytes.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = crate::fs::reader::ReadKind::RUNTIME_CONFIG.cap;
 
 /// The Codex home: `$CODEX_HOME` when set and not empty, else `$HOME/.codex` (Codex's own
 /// rule, codex-rs/utils/home-dir); `None` without either.

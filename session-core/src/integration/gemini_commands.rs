@@ -338,6 +338,7 @@ fn push_toml_char(out: &mut String, c: char, newline_literal: bool) {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
 

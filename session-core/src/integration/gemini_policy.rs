@@ -34,6 +34,7 @@ use crate::env::Env;
 use crate::env_vars::EnvVars;
 use crate::error::{Error, IoContext, Result};
 use crate::fs::durable;
+use crate::fs::reader::{self, ReadKind};
 use crate::integration::gemini_commands::{GROUP, ShellPath};
 
 /// The policy file's name in the user policies folder.
@@ -50,9 +51,6 @@ pub const END_MARKER: &str = "# <<< maestro-session <<<";
 
 /// Longest args pattern Gemini CLI keeps, in UTF-16 code units (`isSafeRegExp`).
 pub const MAX_ARGS_PATTERN: usize = 2048;
-
-/// Largest policy file read, in bytes.
-const MAX_POLICY_BYTES: u64 = 1024 * 1024;
 
 /// `<home>/.gemini/policies/maestro-session.toml`, `<home>` being `$GEMINI_CLI_HOME` when set
 /// and not empty, else `$HOME`, as Gemini CLI resolves it.
@@ -195,23 +193,22 @@ pub fn merge(existing: Option<&str>, block: &str, file: &Path) -> Result<String>
 /// read or written.
 pub fn install(file: &Path, read_active_session: &ShellPath) -> Result<PolicyOutcome> {
     let block = rule_block(read_active_session)?;
-    let target = match std::fs::symlink_metadata(file) {
+    let target = match reader::lstat(file) {
         Ok(meta) if meta.file_type().is_symlink() => {
             std::fs::canonicalize(file).ctx("resolve the symlink", file)?
         }
         _ => file.to_path_buf(),
     };
-    let existing =
-        match durable::read_regular(&target, MAX_POLICY_BYTES, "a Gemini CLI policy file") {
-            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
-                Error::refused_path(
-                    file.display().to_string(),
-                    "it exists and is not UTF-8 text, so it is not ours; left as it is",
-                )
-            })?),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e),
-        };
+    let existing = match reader::read_path(&target, ReadKind::GEMINI_POLICY) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+            Error::refused_path(
+                file.display().to_string(),
+                "it exists and is not UTF-8 text, so it is not ours; left as it is",
+            )
+        })?),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(e),
+    };
     let text = merge(existing.as_deref(), &block, file)?;
     if existing.as_deref() == Some(text.as_str()) {
         return Ok(PolicyOutcome::Unchanged);

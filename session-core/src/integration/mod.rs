@@ -15,11 +15,12 @@
 //! front matter's `allowed-tools: Bash(<command>)`; Claude Code refuses a `$VARIABLE` there).
 //! Paths are written absolute at install time, so the plugin works from wherever Claude Code
 //! copies it (a marketplace install copies it into `~/.claude/plugins/cache/`).
-//! OpenAI Codex: see [`codex`].
+//! OpenAI Codex: see [`codex`]. Qwen Code: see [`qwen`].
 
 pub mod codex;
 pub mod gemini_commands;
 pub mod gemini_policy;
+pub mod qwen;
 pub mod shell;
 
 use serde_json::{Map, Value, json};
@@ -257,6 +258,24 @@ fn pretty(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hooks_lock_budget_is_well_under_every_timeout_we_register() {
+        use crate::hooks::budget::HOOK_LOCK_BUDGET_MS;
+        let registered_ms = [
+            GEMINI_TIMEOUT_MS,
+            CLAUDE_TIMEOUT_S * 1000,
+            codex::TIMEOUT_S * 1000,
+            codex::SESSION_END_TIMEOUT_S * 1000,
+        ];
+        for timeout in registered_ms {
+            // Well under: a hook spends its budget once, plus about a millisecond of its own.
+            assert!(
+                HOOK_LOCK_BUDGET_MS * 4 <= timeout,
+                "{HOOK_LOCK_BUDGET_MS} ms of {timeout} ms"
+            );
+        }
+    }
 
     #[test]
     fn gemini_hooks_name_each_event_in_ms() {

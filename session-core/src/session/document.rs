@@ -236,10 +236,11 @@ impl Document {
 
     /// Reads and parses the file at `path`.
     ///
-    /// Errors: [`Error::Io`] when it cannot be read; [`Error::Corrupt`] with the line and
-    /// reason when it does not parse.
+    /// Errors: [`Error::Io`], [`Error::NotRegular`] or [`Error::TooLarge`] when it cannot be
+    /// read (see [`crate::fs::reader::read_path`]); [`Error::Corrupt`] with the line and reason
+    /// when it does not parse.
     pub fn read(path: &Path) -> Result<Document> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let bytes = crate::fs::reader::read_path(path, crate::fs::reader::ReadKind::SESSION)?;
         Document::from_bytes(&bytes).map_err(|e| e.at(path))
     }
 

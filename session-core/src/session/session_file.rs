@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::{self, ReadKind};
 use crate::session::document::{Document, Flavour};
 use crate::session::model::SessionMetadata;
 
@@ -83,7 +84,7 @@ impl SessionFile {
     /// Errors: [`Error::Io`] when unreadable; [`Error::Corrupt`] with line and reason when the
     /// frontmatter does not parse or a field has the wrong shape.
     pub fn load(path: &Path, location: Location) -> Result<SessionFile> {
-        let bytes = durable::read_regular(path, durable::MAX_SESSION_BYTES, "a session file")?;
+        let bytes = reader::read_path(path, ReadKind::SESSION)?;
         SessionFile::from_bytes(&bytes, path, location)
     }
 
@@ -93,7 +94,7 @@ impl SessionFile {
     /// Errors: [`Error::NotRegular`], [`Error::TooLarge`], [`Error::Io`] (not found:
     /// [`Error::is_not_found`]), [`Error::Corrupt`].
     pub fn read_in(root: &Root, rel: &Path, location: Location) -> Result<SessionFile> {
-        let bytes = root.read_file(rel, durable::MAX_SESSION_BYTES, false)?;
+        let bytes = root.read_file(rel, ReadKind::SESSION, false)?;
         SessionFile::from_bytes(&bytes, &root.join(rel), location)
     }
 

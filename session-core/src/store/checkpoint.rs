@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
-use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::operations::Operation;
 use crate::session::lifecycle::PhaseStatus;
 use crate::session::model::{PhaseId, SessionMetadata};
@@ -60,9 +60,6 @@ pub const MAX_NAME_BYTES: usize = 64;
 /// reaches it: a file named with a larger number (or 0) is not a checkpoint, and a session
 /// whose folder holds this number takes no more (an error naming the file).
 pub const MAX_ID: u64 = (1 << 53) - 1;
-
-/// The most bytes a `.json` record may hold (a record is ~250 bytes).
-const MAX_RECORD_BYTES: u64 = 64 * 1024;
 
 /// One complete checkpoint, as its `.json` record holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,7 +331,7 @@ pub(super) fn read_record(
     has_md: bool,
 ) -> std::result::Result<CheckpointMeta, String> {
     let bytes = root
-        .read_file(&json_rel(folder, seq), MAX_RECORD_BYTES, false)
+        .read_file(&json_rel(folder, seq), ReadKind::CHECKPOINT_RECORD, false)
         .map_err(|e| e.to_string())?;
     let meta: CheckpointMeta =
         serde_json::from_slice(&bytes).map_err(|e| format!("does not parse: {e}"))?;
@@ -396,7 +393,7 @@ pub(super) fn find<'a>(
 /// Reads checkpoint `meta`'s copy and checks its size against the record.
 pub(super) fn read_copy(root: &Root, folder: &Path, meta: &CheckpointMeta) -> Result<Vec<u8>> {
     let rel = md_rel(folder, meta.id);
-    let bytes = root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?;
+    let bytes = root.read_file(&rel, ReadKind::CHECKPOINT, false)?;
     if bytes.len() as u64 != meta.bytes {
         return Err(Error::Corrupt {
             path: root.join(&rel),

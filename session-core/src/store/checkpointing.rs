@@ -11,6 +11,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::operations::{self, Operation};
 use crate::session::session_file::{Location, SessionFile};
 use crate::workspace::dotenv;
@@ -24,18 +25,25 @@ impl Store {
     /// not a whole number from 1 to [`MAX_KEEP`].
     pub fn checkpoints_keep(&self) -> Result<usize> {
         let dotenv_path = self.ws.project_root.join(".env");
+        // A value from the environment is quoted (the caller typed it); one from `.env` is
+        // named by file and line only: errors quote no file content.
         let (raw, source) = match self.env.get(KEEP_VAR) {
-            Some(v) => (v, format!("environment variable {KEEP_VAR}")),
-            None => match dotenv::lookup(&dotenv_path, KEEP_VAR)? {
-                Some(v) => (v, format!("{KEEP_VAR} in {}", dotenv_path.display())),
+            Some(v) => {
+                let shown = format!(
+                    "environment variable {KEEP_VAR}={:?}",
+                    v.chars().take(40).collect::<String>()
+                );
+                (v, shown)
+            }
+            None => match dotenv::setting(&dotenv_path, KEEP_VAR)? {
+                Some(s) => (s.value.clone(), format!("the value of {s}")),
                 None => return Ok(DEFAULT_KEEP),
             },
         };
         match raw.trim().parse::<usize>() {
             Ok(n) if (1..=MAX_KEEP).contains(&n) => Ok(n),
             _ => Err(Error::Invalid(format!(
-                "{source}={:?} is not a valid number of automatic checkpoints to keep per session; give a whole number from 1 to {MAX_KEEP}",
-                raw.chars().take(40).collect::<String>()
+                "{source} is not a valid number of automatic checkpoints to keep per session; give a whole number from 1 to {MAX_KEEP}"
             ))),
         }
     }
@@ -81,7 +89,7 @@ impl Store {
     ) -> Result<CheckpointMeta> {
         let root = &l.root;
         let keep = self.checkpoints_keep()?;
-        let bytes = root.read_file(rel, durable::MAX_SESSION_BYTES, false)?;
+        let bytes = root.read_file(rel, ReadKind::SESSION, false)?;
         let meta = self.take(l, session.id(), &bytes, session.location, &reason, None)?;
         self.prune(l, session.id(), keep, exempt)?;
         Ok(meta)
@@ -131,7 +139,7 @@ impl Store {
             Location::Archive
         };
         // Only the frontmatter decides; the whole file is read only when a checkpoint is taken.
-        let Ok(front) = root.read_frontmatter(rel, durable::MAX_SESSION_BYTES) else {
+        let Ok(front) = root.read_frontmatter(rel, ReadKind::FRONTMATTER.cap) else {
             return Ok(());
         };
         let Ok(current) = SessionFile::from_bytes(&front, &root.join(rel), location) else {
@@ -366,7 +374,7 @@ impl Store {
                 ),
             ));
         }
-        let bytes = l.root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?;
+        let bytes = l.root.read_file(&rel, ReadKind::CHECKPOINT, false)?;
         let checkpoint = self.take(
             &l,
             session.id(),
@@ -467,7 +475,7 @@ impl Store {
             }
             None => (
                 format!("current ({})", rel.display()),
-                root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?,
+                root.read_file(&rel, ReadKind::CHECKPOINT, false)?,
             ),
         };
         let from = label(from_meta);

@@ -52,6 +52,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, IoContext, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::operations::Operation;
 use crate::session::model::SessionMetadata;
 use crate::session::session_id::check_file_id;
@@ -63,8 +64,6 @@ pub const LINE_VERSION: u64 = 1;
 pub const MAX_VALUE_BYTES: usize = 256;
 /// The largest line, in bytes with its `\n`; see the module docs for how a bigger one is cut.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
-/// The largest log `doctor --fix` rewrites (it is held in memory), in bytes: 256 MiB.
-const MAX_LOG_REWRITE_BYTES: u64 = 256 * 1024 * 1024;
 /// Nesting depth below which changes are not broken down further (the whole value is reported
 /// at that path), so a deeply nested unknown value cannot exhaust the stack.
 const MAX_DIFF_DEPTH: usize = 32;
@@ -742,7 +741,7 @@ pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Vec<usize>)>>
 /// The bytes of the log `rel` beneath `root` without the lines numbered in `skipped` (1-based),
 /// every kept line `\n`-terminated. For `doctor --fix`.
 pub(super) fn without_lines(root: &Root, rel: &Path, skipped: &[usize]) -> Result<Vec<u8>> {
-    let bytes = root.read_file(rel, MAX_LOG_REWRITE_BYTES, false)?;
+    let bytes = root.read_file(rel, ReadKind::EVENT_LOG_REWRITE, false)?;
     let mut out = Vec::with_capacity(bytes.len());
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         if skipped.contains(&(i + 1)) || line.is_empty() {

@@ -41,6 +41,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::{SessionId, check_file_id};
 use crate::store::checkpoint::{self, CheckpointMeta};
@@ -52,12 +53,13 @@ pub const FORMAT: &str = "maestro-session-export";
 /// The export format version this build writes and reads.
 pub const VERSION: u64 = 1;
 
-/// The largest export file `import` reads, in bytes (48 MiB), with a capped reader: an import
-/// is one intent record, which holds at most [`crate::store::intent::MAX_INTENT_BYTES`]
-/// (64 MiB), and the export's files (escaped the same way), the import's event and a session
-/// parked to make room (up to 16 MiB) must fit in it. `export` writes larger files (its event
-/// log is streamed) and says so; `export --no-events` leaves the log out.
-pub const MAX_EXPORT_BYTES: u64 = 48 * 1024 * 1024;
+/// The largest export file `import` reads, in bytes (48 MiB, [`ReadKind::EXPORT`]), with a
+/// capped reader: an import is one intent record, which holds at most
+/// [`crate::store::intent::MAX_INTENT_BYTES`] (64 MiB), and the export's files (escaped the
+/// same way), the import's event and a session parked to make room (up to 16 MiB) must fit in
+/// it. `export` writes larger files (its event log is streamed) and says so; `export
+/// --no-events` leaves the log out.
+pub const MAX_EXPORT_BYTES: u64 = ReadKind::EXPORT.cap;
 
 /// The most checkpoints one export file may carry.
 pub const MAX_CHECKPOINTS: usize = checkpoint::MAX_KEEP;

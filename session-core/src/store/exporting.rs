@@ -1,7 +1,7 @@
 //! The Store's side of export and import (issue 11, item 5): reading a session with its
 //! checkpoints and plan documents under the lock and writing them, with its event log streamed
-//! line by line, as an export file; and recreating one in this project as one intent. The file format and its validation are
-//! [`super::export`], which knows nothing of the store.
+//! line by line, as an export file; and recreating one in this project as one intent. The
+//! file format and its validation are [`super::export`], which knows nothing of the store.
 //!
 //! Import rules:
 //! - the session lands in the archive (`state/archive/<id>.md`), never replacing the active
@@ -33,7 +33,7 @@ use super::{Store, archive_rel, free_plan_name, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
-use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 use crate::workspace::paths::{ACTIVE_REL, EVENTS_REL, PLANS_ARCHIVE_REL, PLANS_REL};
 
@@ -49,7 +49,7 @@ impl Store {
     ///
     /// Errors: those of resolving and reading the session; [`Error::Io`] naming `out_path`
     /// when writing fails (what was written is then incomplete: write to a temp file, as
-    /// [`durable::durable_replace_with`] does, to keep a whole file or none).
+    /// [`crate::fs::durable::durable_replace_with`] does, to keep a whole file or none).
     pub fn export_to(
         &self,
         prefix: &str,
@@ -88,7 +88,7 @@ impl Store {
         let l = self.locked()?;
         let root = &l.root;
         let (id, rel, location) = resolve_in(root, prefix)?;
-        let bytes = root.read_file(&rel, durable::MAX_SESSION_BYTES, false)?;
+        let bytes = root.read_file(&rel, ReadKind::SESSION, false)?;
         let session = SessionFile::from_bytes(&bytes, &root.join(&rel), location)?;
         let file = utf8(bytes, root, &rel, "a session file")?;
         let mut skipped = Vec::new();
@@ -100,13 +100,7 @@ impl Store {
             match root.open_read(&log_rel, false) {
                 Ok(f) => {
                     let path = root.join(&log_rel);
-                    let meta = f.metadata().map_err(|e| Error::io("inspect", &path, e))?;
-                    if !meta.is_file() {
-                        return Err(Error::NotRegular {
-                            path,
-                            what: durable::DescribeType::describe(&meta.file_type()),
-                        });
-                    }
+                    let meta = crate::fs::reader::check_regular(&f, &path)?;
                     Some(LogSource {
                         file: f,
                         len: meta.len(),
@@ -145,7 +139,7 @@ impl Store {
             let Some(value) = value else { continue };
             match self.plan_in_state(root, value)? {
                 Some((rel, name, archived)) => {
-                    let bytes = root.read_file(Path::new(&rel), durable::MAX_SESSION_BYTES, false)?;
+                    let bytes = root.read_file(Path::new(&rel), ReadKind::PLAN, false)?;
                     plans.push(ExportedPlan {
                         name,
                         slot,
@@ -390,7 +384,7 @@ impl Store {
         }
         let taken_by_plan = planned.iter().any(|(_, to)| *to == own);
         if !taken_by_plan {
-            match root.read_file(Path::new(&own), durable::MAX_SESSION_BYTES, false) {
+            match root.read_file(Path::new(&own), ReadKind::SESSION, false) {
                 Ok(bytes) if bytes == plan.file.as_bytes() => return Ok(own),
                 Ok(_) => {}
                 Err(e) if e.is_not_found() => {

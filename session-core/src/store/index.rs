@@ -30,6 +30,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::lifecycle::SessionStatus;
 use crate::session::model::PhaseId;
 use crate::session::session_file::{Location, SessionFile};
@@ -44,21 +45,21 @@ pub const INDEX_FILE: &str = ".list-index";
 pub const LEGACY_INDEX_REL: &str = "state/.index.json";
 /// The most bytes the index may hold (64 MiB, far above the ~2.5 MB of 10,000 sessions); a
 /// larger one is ignored and rebuilt.
-pub const MAX_INDEX_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_INDEX_BYTES: u64 = ReadKind::INDEX.cap;
 const MAGIC: &str = "maestro-session list index 3";
 /// The encoding of an absent value.
 const NONE: &str = "\\-";
 
 /// A second cache kept by the list index's rule: one payload per archived file, derived from
 /// the parsed session by `derive` (called on listing threads), stored beside the list index
-/// in `rel` (beneath the state dir) with first line `magic`, at most `max_bytes`.
+/// in `rel` (beneath the state dir) with first line `magic`, at most `kind`'s cap.
 pub struct Extra<'a> {
     /// The cache file, relative to the state dir.
     pub rel: &'a str,
     /// Its first line; a file starting otherwise is rebuilt.
     pub magic: &'a str,
-    /// Its size cap in bytes; a larger file is rebuilt.
-    pub max_bytes: u64,
+    /// What it is, for the reader: its name and size cap; a larger file is rebuilt.
+    pub kind: ReadKind,
     /// The payload of one session: one line of text, no `\n` and no `\r`.
     pub derive: &'a (dyn Fn(&SessionFile) -> String + Sync),
 }
@@ -82,9 +83,9 @@ struct Loaded {
 impl Loaded {
     /// The cache `rel` as stored, or an empty one when it is missing, not a regular file, too
     /// large, not UTF-8 or of another version (it is a cache: it is then rebuilt).
-    fn read(root: &Root, rel: &str, magic: &str, cap: u64) -> Loaded {
+    fn read(root: &Root, rel: &str, magic: &str, kind: ReadKind) -> Loaded {
         let text = root
-            .read_file(Path::new(rel), cap, false)
+            .read_file(Path::new(rel), kind, false)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .filter(|t| t.lines().next() == Some(magic))
@@ -249,7 +250,7 @@ pub fn drift(root: &Root, fresh: &HashMap<String, SessionSummary>) -> Vec<String
         }
         _ => {}
     }
-    let loaded = Loaded::read(root, INDEX_REL, MAGIC, MAX_INDEX_BYTES);
+    let loaded = Loaded::read(root, INDEX_REL, MAGIC, ReadKind::INDEX);
     if !loaded.exists() {
         return vec!["the index cannot be read or parsed".into()];
     }
@@ -298,9 +299,9 @@ pub fn rows_with(root: &Root, names: &[String], extra: Option<&Extra<'_>>) -> Ar
     let stamps = root
         .entry_stamps(archive, names)
         .unwrap_or_else(|_| vec![None; names.len()]);
-    let list = Loaded::read(root, INDEX_REL, MAGIC, MAX_INDEX_BYTES);
+    let list = Loaded::read(root, INDEX_REL, MAGIC, ReadKind::INDEX);
     let list_entries = list.entries();
-    let more = extra.map(|x| Loaded::read(root, x.rel, x.magic, x.max_bytes));
+    let more = extra.map(|x| Loaded::read(root, x.rel, x.magic, x.kind));
     let more_entries = more.as_ref().map(Loaded::entries);
     let archive_path = root.join(archive);
     let path_of = |name: &str| archive_path.join(name).display().to_string();
@@ -575,7 +576,7 @@ mod tests {
         let extra = Extra {
             rel: "state/.extra",
             magic: "extra 1",
-            max_bytes: 1 << 20,
+            kind: ReadKind::new("a test cache", 1 << 20),
             derive: &derive,
         };
         // The list index alone is current: the extra cache still gets its parse.

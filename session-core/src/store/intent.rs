@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 
 /// The folder of pending intent records, relative to the state dir.
@@ -34,7 +35,7 @@ pub const INTENTS_REL: &str = "state/intents";
 pub const VERSION: u32 = 1;
 
 /// The most bytes one record may hold: it carries at most a few session files.
-pub const MAX_INTENT_BYTES: u64 = 4 * durable::MAX_SESSION_BYTES;
+pub const MAX_INTENT_BYTES: u64 = ReadKind::INTENT.cap;
 
 /// One multi-step move.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +149,7 @@ pub fn pending(root: &Root) -> Result<Vec<(String, Result<Intent>)>> {
         }
         let rel = format!("{INTENTS_REL}/{name}");
         let parsed = root
-            .read_file(Path::new(&rel), MAX_INTENT_BYTES, false)
+            .read_file(Path::new(&rel), ReadKind::INTENT, false)
             .and_then(|bytes| {
                 serde_json::from_slice::<Intent>(&bytes).map_err(|e| Error::Corrupt {
                     path: root.join(&rel),
@@ -232,7 +233,7 @@ fn apply(root: &Root, intent: &Intent) -> Result<Vec<String>> {
                 if root.metadata(to)?.is_some() {
                     continue;
                 }
-                match root.read_file(from, durable::MAX_SESSION_BYTES, false) {
+                match root.read_file(from, ReadKind::SESSION, false) {
                     Ok(bytes) => root.replace(to, &bytes, durable::STATE_FILE_MODE, true)?,
                     Err(e) => notes.push(format!("{} not copied: {e}", from.display())),
                 }

@@ -40,8 +40,8 @@ use crate::clock;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
-use crate::fs::durable;
 use crate::fs::lock::{self, LockGuard};
+use crate::fs::reader::ReadKind;
 use crate::operations::{self, OpContext, Operation};
 use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{ForkedFrom, Phase, PhaseId, SessionMetadata};
@@ -63,6 +63,9 @@ pub struct Store {
     ws: Workspace,
     env: Env,
     actor: event_log::Actor,
+    /// The most this store waits for the state lock, when shorter than
+    /// `MAESTRO_LOCK_TIMEOUT_MS` (the hooks' budget).
+    lock_wait: Option<std::time::Duration>,
 }
 
 /// An implementation plan given as text (Maestro 1.6 `create_session`'s
@@ -212,7 +215,21 @@ impl Store {
             ws,
             env,
             actor: event_log::Actor::default(),
+            lock_wait: None,
         }
+    }
+
+    /// This store, waiting at most `wait` for the state lock (or `MAESTRO_LOCK_TIMEOUT_MS` when
+    /// that is shorter): what a hook passes, its budget (`crate::hooks::budget`).
+    pub fn with_lock_wait(mut self, wait: std::time::Duration) -> Store {
+        self.lock_wait = Some(wait);
+        self
+    }
+
+    /// How long [`Store::locked`] waits for the lock.
+    fn lock_timeout(&self) -> Result<std::time::Duration> {
+        let configured = lock::timeout_from(&self.env)?;
+        Ok(self.lock_wait.map_or(configured, |w| w.min(configured)))
     }
 
     /// The workspace.
@@ -254,7 +271,7 @@ impl Store {
     /// the temp files killed writers left in its folders.
     fn locked(&self) -> Result<Locked> {
         let root = self.open_created()?;
-        let guard = root.lock_file(Path::new(LOCK_REL), lock::timeout_from(&self.env)?)?;
+        let guard = root.lock_file(Path::new(LOCK_REL), self.lock_timeout()?)?;
         intent::recover(&root)?;
         for folder in ["state", ARCHIVE_REL, intent::INTENTS_REL] {
             root.sweep_stale_temps(Path::new(folder));
@@ -400,7 +417,7 @@ impl Store {
             ));
         }
         if let (Some(plan), Some(rel)) = (&req.plan_content, &plan_rel) {
-            match l.root.read_file(rel, durable::MAX_SESSION_BYTES, false) {
+            match l.root.read_file(rel, ReadKind::SESSION, false) {
                 Ok(bytes) if bytes == plan.content.as_bytes() => {}
                 Ok(_) => {
                     return Err(Error::Invalid(format!(

@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
 use crate::fs::process;
+use crate::fs::reader::ReadKind;
 use crate::session::lifecycle::SessionStatus;
 use crate::session::model::SessionMetadata;
 use crate::store::Store;
@@ -40,9 +41,6 @@ use crate::workspace::paths::OWNER_REL;
 
 /// The version of the owner file's shape this code writes and reads.
 pub const OWNER_VERSION: u32 = 1;
-
-/// Largest owner file read, in bytes.
-const MAX_OWNER_BYTES: u64 = 64 * 1024;
 
 /// The runtime process that owns the active session: the contents of `state/owner.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +157,7 @@ impl Interrupted {
 /// [`Error::Corrupt`] when it is not an owner record.
 pub fn read(root: &Root) -> Result<Option<Owner>> {
     let rel = Path::new(OWNER_REL);
-    let bytes = match root.read_file(rel, MAX_OWNER_BYTES, false) {
+    let bytes = match root.read_file(rel, ReadKind::OWNER, false) {
         Err(e) if e.is_not_found() => return Ok(None),
         other => other?,
     };

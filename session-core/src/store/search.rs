@@ -41,7 +41,7 @@ pub const SEARCH_INDEX_REL: &str = "state/.search-index";
 pub const SEARCH_INDEX_FILE: &str = ".search-index";
 /// The most bytes the search index may hold (256 MiB; 10,000 sessions of the fixture's size
 /// take ~8 MB); a larger one is ignored and rebuilt.
-pub const MAX_SEARCH_INDEX_BYTES: u64 = 256 * 1024 * 1024;
+pub const MAX_SEARCH_INDEX_BYTES: u64 = crate::fs::reader::ReadKind::SEARCH_INDEX.cap;
 pub(super) const MAGIC: &str = "maestro-session search index 1";
 /// The characters of one field that are searched (the rest is not).
 pub const FIELD_CHARS: usize = 2048;

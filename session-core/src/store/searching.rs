@@ -5,8 +5,7 @@
 use super::index::{self, Extra};
 use super::listing::SessionSummary;
 use super::search::{
-    MAGIC, MAX_SEARCH_INDEX_BYTES, Query, SEARCH_INDEX_REL, SearchFilter, SearchReport, document,
-    search_rows,
+    MAGIC, Query, SEARCH_INDEX_REL, SearchFilter, SearchReport, document, search_rows,
 };
 use super::{Store, active_in, archive_names};
 use crate::error::Result;
@@ -33,7 +32,7 @@ impl Store {
             let extra = Extra {
                 rel: SEARCH_INDEX_REL,
                 magic: MAGIC,
-                max_bytes: MAX_SEARCH_INDEX_BYTES,
+                kind: crate::fs::reader::ReadKind::SEARCH_INDEX,
                 derive: &document,
             };
             let found = index::rows_with(root, &archive_names(root)?, Some(&extra));

@@ -12,6 +12,7 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
 use crate::fs::durable;
+use crate::fs::reader::ReadKind;
 use crate::store::Store;
 use crate::workspace::paths::{self, Workspace};
 
@@ -107,11 +108,7 @@ pub fn read_active_session(env: &Env, cwd: &Path) -> Result<Option<Vec<u8>>> {
     let Some(root) = ws.open_state_dir(false)? else {
         return Ok(None);
     };
-    match root.read_file(
-        Path::new(paths::ACTIVE_REL),
-        durable::MAX_SESSION_BYTES,
-        true,
-    ) {
+    match root.read_file(Path::new(paths::ACTIVE_REL), ReadKind::SESSION, true) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),

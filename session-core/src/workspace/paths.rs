@@ -30,8 +30,9 @@ pub enum StateDirSource {
     Flag,
     /// The `MAESTRO_STATE_DIR` environment variable.
     EnvVar,
-    /// `MAESTRO_STATE_DIR` in a `.env` file (the project's or the extension's), at this path.
-    DotEnv(PathBuf),
+    /// `MAESTRO_STATE_DIR` in a `.env` file (the project's or the extension's): the file and
+    /// the line.
+    DotEnv(dotenv::Setting),
     /// An argument of an MCP tool (`initialize_workspace`'s `state_dir`), by name.
     Argument(&'static str),
     /// The legacy `.gemini` folder.
@@ -45,9 +46,7 @@ impl std::fmt::Display for StateDirSource {
         match self {
             StateDirSource::Flag => f.write_str("--state-dir"),
             StateDirSource::EnvVar => f.write_str(EnvVars::MAESTRO_STATE_DIR),
-            StateDirSource::DotEnv(path) => {
-                write!(f, "{} in {}", EnvVars::MAESTRO_STATE_DIR, path.display())
-            }
+            StateDirSource::DotEnv(setting) => write!(f, "{setting}"),
             StateDirSource::Argument(name) => write!(f, "the {name} argument"),
             StateDirSource::Legacy => f.write_str("the legacy .gemini state dir"),
             StateDirSource::Default => f.write_str("the default state dir"),
@@ -213,13 +212,13 @@ fn configured_state_dir(env: &Env, project_root: &Path) -> Result<(PathBuf, Stat
         return Ok((PathBuf::from(dir), StateDirSource::EnvVar));
     }
     let project_env = project_root.join(".env");
-    if let Some(dir) = dotenv::lookup(&project_env, EnvVars::MAESTRO_STATE_DIR)? {
-        return Ok((PathBuf::from(dir), StateDirSource::DotEnv(project_env)));
+    if let Some(s) = dotenv::setting(&project_env, EnvVars::MAESTRO_STATE_DIR)? {
+        return Ok((PathBuf::from(&s.value), StateDirSource::DotEnv(s)));
     }
     if let Some(ext) = env.get(EnvVars::MAESTRO_EXTENSION_PATH) {
         let ext_env = Path::new(&ext).join(".env");
-        if let Some(dir) = dotenv::lookup(&ext_env, EnvVars::MAESTRO_STATE_DIR)? {
-            return Ok((PathBuf::from(dir), StateDirSource::DotEnv(ext_env)));
+        if let Some(s) = dotenv::setting(&ext_env, EnvVars::MAESTRO_STATE_DIR)? {
+            return Ok((PathBuf::from(&s.value), StateDirSource::DotEnv(s)));
         }
     }
     let legacy = project_root.join(LEGACY_STATE_DIR);
@@ -235,7 +234,7 @@ fn configured_state_dir(env: &Env, project_root: &Path) -> Result<(PathBuf, Stat
 /// The state dir for `project_root` (joined, unchecked), for callers that only display it.
 ///
 /// # Errors
-/// An unreadable or unparsable `.env` (see [`dotenv::lookup`]).
+/// A `.env` that is refused or cannot be read (see [`dotenv::setting`]).
 pub fn state_dir(env: &Env, project_root: &Path) -> Result<PathBuf> {
     Ok(project_root.join(configured_state_dir(env, project_root)?.0))
 }
