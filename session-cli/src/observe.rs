@@ -21,9 +21,9 @@ pub fn interrupted_for(store: &Store, s: &SessionFile) -> Option<Interrupted> {
     interrupted(store).filter(|i| i.session_id == s.meta.session_id)
 }
 
-/// `show --json`: adds `"interrupted": bool` and, for the active session when an owner is
-/// recorded, `"owner"` (the `state/owner.json` record, plus `"gone"`: why it is not running,
-/// or null).
+/// `show --json`: adds `"interrupted": bool` and, for the active session when an owner of its
+/// run is recorded (see `Owner::ran`), `"owner"` (the `state/owner.json` record, plus
+/// `"gone"`: why it is not running, or null).
 pub fn add_to_session_json(store: &Store, s: &SessionFile, value: &mut Value) {
     let run = interrupted_for(store, s);
     let Some(obj) = value.as_object_mut() else {
@@ -32,6 +32,7 @@ pub fn add_to_session_json(store: &Store, s: &SessionFile, value: &mut Value) {
     obj.insert("interrupted".into(), json!(run.is_some()));
     if s.location == Location::Active
         && let Ok(Some(o)) = store.owner()
+        && o.ran(&s.meta)
     {
         let gone = o.gone().ok().flatten();
         let mut owner = serde_json::to_value(&o).unwrap_or(Value::Null);

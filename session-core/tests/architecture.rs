@@ -45,6 +45,8 @@ const STORE_MODULES: &[&str] = &[
     "search",
     "searching",
     "design_gate",
+    "used_ids",
+    "import_bounds",
 ];
 
 fn src() -> PathBuf {

@@ -17,8 +17,9 @@
 //! - the crashed operation is all or nothing once `doctor --fix` ran (which finds nothing but
 //!   the pending intent, or nothing at all when a listing, the next command, ran first and
 //!   showed each session once): a crash before the first mutation changes no byte, a crash
-//!   after it (the intent record is durable) is completed; a crashed cleanup removed exactly
-//!   the sessions it got to, each of them wholly;
+//!   after it (the intent record is durable) is completed; a crashed delete leaves the session
+//!   in place (its file is removed last, after its tombstone and checkpoints); a crashed
+//!   cleanup removed exactly the sessions whose file it got to remove, each of them wholly;
 //! - after every operation, and after `doctor --fix` following the crash and the sequence:
 //!   each session the model holds is in exactly one parsable file (the active slot or
 //!   `state/archive/<id>.md`) and no other session is; no intent record is pending; no temp
@@ -786,6 +787,8 @@ fn check_all(world: &World, model: &Model) -> Result<(), String> {
         "checkpoints",
         // The per-session event logs (store/event_log.rs).
         "events",
+        // The ids of removed sessions, never used again (store/used_ids.rs).
+        "tombstones",
         "intents",
     ];
     let extra: Vec<String> = names(&state)
@@ -875,6 +878,7 @@ fn after_crash(
     cmd: &Cmd,
     k: u32,
     list_first: bool,
+    removal_costs: &[u32],
 ) -> Result<Model, String> {
     if list_first {
         let (rows, broken) = world
@@ -907,9 +911,12 @@ fn after_crash(
     let outcome = crash_outcome(before, cmd, &after)?;
     // The first mutation is the intent record (or the only step): a crash before it undoes,
     // after it the move is completed. Resume first writes its checkpoint, which moves nothing.
-    // A cleanup removes one session per mutation.
+    // A delete removes the session's file last, so a crashed one removed nothing; a cleanup
+    // removes its sessions one after the other, each costing its tombstone, its checkpoint
+    // files and its file (last).
     let expected = match (cmd, k) {
-        (Cmd::Cleanup(_), k) => Outcome::Removed(k as usize),
+        (Cmd::Cleanup(_), k) => Outcome::Removed(removed_within(removal_costs, k)),
+        (Cmd::Delete { .. }, _) => Outcome::Nothing,
         (Cmd::Resume { .. }, k) if k <= RESUME_CHECKPOINT_STEPS => Outcome::Nothing,
         (_, 0) => Outcome::Nothing,
         _ => Outcome::Happened,
@@ -923,6 +930,50 @@ fn after_crash(
         return Err("a crash before the first mutation changed files".into());
     }
     Ok(after)
+}
+
+/// How many of the sessions a cleanup removes in turn, each costing `costs[i]` mutations with
+/// its file removed by the last, are removed when it crashes at its `k`-th mutation.
+fn removed_within(costs: &[u32], k: u32) -> usize {
+    let mut done = 0u32;
+    costs
+        .iter()
+        .take_while(|&&c| {
+            done += c;
+            done <= k
+        })
+        .count()
+}
+
+/// The mutations each session `cmd` (a cleanup) removes costs, in the order it removes them
+/// (the listing's): its tombstone, its checkpoint files, its file. Empty for other commands.
+fn removal_costs(world: &World, before: &Disk, cmd: &Cmd) -> Result<Vec<u32>, String> {
+    let Cmd::Cleanup(by) = cmd else {
+        return Ok(Vec::new());
+    };
+    let candidates = cleanup_candidates(before, by);
+    let (rows, _) = world
+        .store
+        .summaries()
+        .map_err(|e| format!("list before a cleanup: {e}"))?;
+    Ok(rows
+        .iter()
+        .filter(|r| candidates.contains(&r.session_id))
+        .map(|r| {
+            let folder = world
+                .state_dir()
+                .join("state/checkpoints")
+                .join(&r.session_id);
+            let copies = names(&folder)
+                .iter()
+                .filter(|n| {
+                    let stem = n.strip_suffix(".md").or_else(|| n.strip_suffix(".json"));
+                    stem.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .count();
+            2 + u32::try_from(copies).unwrap_or(u32::MAX)
+        })
+        .collect())
 }
 
 /// One case: `ops`, with a crash after `k` mutations of the first operation from `crash_from`
@@ -939,6 +990,7 @@ fn run_case(ops: &[Op], crash_from: usize, k: u32, list_first: bool) -> Result<(
         let bytes = content(&world);
         let at = |what: String| format!("op {n} {cmd:?} (verdict {verdict:?}): {what}");
         let result = if n >= crash_from && !crashed {
+            let costs = removal_costs(&world, &before, &cmd).map_err(at)?;
             match run_crashed(&world.store, &cmd, k).map_err(at)? {
                 Some(result) => result,
                 None => {
@@ -946,8 +998,8 @@ fn run_case(ops: &[Op], crash_from: usize, k: u32, list_first: bool) -> Result<(
                     if let Verdict::Refuse(why) = verdict {
                         return Err(at(format!("crashed at step {k} though refused: {why}")));
                     }
-                    model =
-                        after_crash(&world, &before, &bytes, &cmd, k, list_first).map_err(at)?;
+                    model = after_crash(&world, &before, &bytes, &cmd, k, list_first, &costs)
+                        .map_err(at)?;
                     check_all(&world, &model).map_err(|e| at(format!("after the crash: {e}")))?;
                     continue;
                 }

@@ -174,6 +174,13 @@ fn restored(r: &RestoreReport) -> String {
 
 fn diffed(d: &DiffReport) -> String {
     if d.changed {
+        if !d.minimal {
+            // On stderr: stdout stays a unified diff `patch` reads.
+            anstream::eprintln!(
+                "note: after {} s the rest of the diff was shown line by line: it is correct but may not be the smallest",
+                session_core::store::checkpoint::DIFF_DEADLINE.as_secs()
+            );
+        }
         d.diff.clone()
     } else {
         format!("{} and {} are identical\n", d.from, d.to)

@@ -13,7 +13,7 @@ use session_core::fs::durable;
 use session_core::fs::reader::{self, ReadKind};
 use session_core::store::Store;
 use session_core::store::export::{self, MAX_EXPORT_BYTES};
-use session_core::store::export::{ImportOptions, ImportReport};
+use session_core::store::export::{ExportOptions, ImportOptions, ImportReport};
 
 use crate::output::Report;
 
@@ -29,6 +29,9 @@ pub struct ExportArgs {
     /// Replace an existing --output file.
     #[arg(long)]
     pub force: bool,
+    /// Leave the event log out (an export over the 48 MiB `import` reads becomes importable).
+    #[arg(long)]
+    pub no_events: bool,
 }
 
 /// `import`.
@@ -48,48 +51,73 @@ pub struct ImportArgs {
     pub park: bool,
 }
 
-/// Runs `export`.
+/// Runs `export`: streamed to stdout (the export file itself, in both output modes), or to
+/// `--output` with a durable replace (a whole file or none).
 pub fn export(store: &Store, args: ExportArgs) -> anyhow::Result<Report> {
-    let file = store.export(&args.session)?;
-    let mut text = serde_json::to_string(&file).context("encode the export")?;
-    text.push('\n');
-    match args.output.filter(|p| p != Path::new("-")) {
-        None => Ok(Report::new(serde_json::to_value(&file)?, text)),
-        Some(path) => {
-            if !args.force && reader::lstat(&path).is_ok() {
-                return Err(Error::refused(
-                    &file.session.id,
-                    format!(
-                        "{} already exists; pass --force to replace it",
-                        path.display()
-                    ),
-                )
-                .into());
+    let opts = ExportOptions {
+        no_events: args.no_events,
+    };
+    let Some(path) = args.output.filter(|p| p != Path::new("-")) else {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+        let summary = match store.export_to(&args.session, &opts, &mut out, Path::new("<stdout>")) {
+            // A closed stdout ends the run quietly (see `failure`).
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+                return Err(source.into());
             }
-            durable::durable_replace(&path, text.as_bytes(), durable::STATE_FILE_MODE)?;
-            let bytes = text.len();
-            let mut human = format!(
-                "exported {} to {} ({bytes} bytes, {} events, {} checkpoints, {} plans)\n",
-                file.session.id,
-                path.display(),
-                file.event_count(),
-                file.checkpoints.len(),
-                file.plans.len()
-            );
-            for s in &file.skipped {
-                human.push_str(&format!("  skipped: {s}\n"));
-            }
-            Ok(Report::new(
-                json!({
-                    "exported": file.session.id,
-                    "output": path.display().to_string(),
-                    "bytes": bytes,
-                    "skipped": file.skipped,
-                }),
-                human,
-            ))
+            other => other?,
+        };
+        if let Some(warning) = summary.too_large_to_import() {
+            anstream::eprintln!("warning: {warning}");
         }
+        return Ok(Report::silent());
+    };
+    if !args.force && reader::lstat(&path).is_ok() {
+        return Err(Error::refused(
+            &args.session,
+            format!(
+                "{} already exists; pass --force to replace it",
+                path.display()
+            ),
+        )
+        .into());
     }
+    let mut summary = None;
+    durable::durable_replace_with(&path, durable::STATE_FILE_MODE, &mut |file, _temp| {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+        summary = Some(store.export_to(&args.session, &opts, &mut out, &path)?);
+        Ok(())
+    })?;
+    let summary = summary.context("the export wrote nothing")?;
+    let mut human = format!(
+        "exported {} to {} ({} bytes, {} events, {} checkpoints, {} plans)\n",
+        summary.exported,
+        path.display(),
+        summary.bytes,
+        summary.events,
+        summary.checkpoints,
+        summary.plans
+    );
+    for s in &summary.skipped {
+        human.push_str(&format!("  skipped: {s}\n"));
+    }
+    let warning = summary.too_large_to_import();
+    if let Some(w) = &warning {
+        human.push_str(&format!("  warning: {w}\n"));
+    }
+    Ok(Report::new(
+        json!({
+            "exported": summary.exported,
+            "output": path.display().to_string(),
+            "bytes": summary.bytes,
+            "events": summary.events,
+            "checkpoints": summary.checkpoints,
+            "plans": summary.plans,
+            "skipped": summary.skipped,
+            "warning": warning,
+        }),
+        human,
+    ))
 }
 
 /// Runs `import`.

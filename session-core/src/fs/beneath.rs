@@ -402,6 +402,40 @@ impl Root {
         }
     }
 
+    /// Removes the folder `rel` beneath the root when it is empty (`rmdir`: a folder that still
+    /// holds anything, or a symlink, is left and `Ok(false)` returned), then fsyncs its parent.
+    /// A missing folder is fine (`Ok(false)`).
+    ///
+    /// Errors: [`Error::Io`] ("remove folder") for any other failure.
+    pub fn remove_empty_dir(&self, rel: &Path) -> Result<bool> {
+        let (parent, name) = durable::split_parent(rel)?;
+        let folder = match self.folder(&parent) {
+            Err(e) if e.is_not_found() => return Ok(false),
+            other => other?,
+        };
+        match folder.remove_dir(&name) {
+            Ok(()) => {}
+            Err(e)
+                if is_missing(&e)
+                    || matches!(
+                        e.raw_os_error(),
+                        Some(n) if n == rustix::io::Errno::NOTEMPTY.raw_os_error()
+                            || n == rustix::io::Errno::EXIST.raw_os_error()
+                            || n == rustix::io::Errno::NOTDIR.raw_os_error()
+                    ) =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(self.open_err("remove folder", rel, e)),
+        }
+        let parent_path = self.join(&parent);
+        folder
+            .open(".")
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("fsync folder", &parent_path, e))?;
+        Ok(true)
+    }
+
     /// The names in the folder `rel` (empty when it does not exist), sorted. Names that are
     /// not UTF-8 are returned lossily (they never name a session).
     pub fn names(&self, rel: &Path) -> Result<Vec<String>> {

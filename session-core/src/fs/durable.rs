@@ -256,6 +256,37 @@ fn replace_in(
     new_mode: u32,
     sync: bool,
 ) -> Result<()> {
+    replace_in_with(dir, dir_path, name, new_mode, sync, &mut |w, temp| {
+        w.write_all(bytes).ctx("write", temp)
+    })
+}
+
+/// What writes the content of a durable replace: the temp file to write to and its path
+/// (for messages).
+pub type WriteContent<'a> = dyn FnMut(&mut dyn Write, &Path) -> Result<()> + 'a;
+
+/// Durably replaces the file at `path` (a path the caller trusts, such as a file named on the
+/// command line) with what `write` writes to it: for output too large to hold in memory (an
+/// export streaming its event log). See [`durable_replace_in`]; when `write` fails, the target
+/// is untouched, the temp file removed, and its error returned. The parent folder must exist.
+pub fn durable_replace_with(
+    path: &Path,
+    new_mode: u32,
+    write: &mut WriteContent<'_>,
+) -> Result<()> {
+    let (parent, name) = split_parent(path)?;
+    let dir = Dir::open_ambient_dir(&parent, ambient_authority()).ctx("open folder", &parent)?;
+    replace_in_with(&dir, &parent, &name, new_mode, true, write)
+}
+
+fn replace_in_with(
+    dir: &Dir,
+    dir_path: &Path,
+    name: &str,
+    new_mode: u32,
+    sync: bool,
+    write: &mut WriteContent<'_>,
+) -> Result<()> {
     if sync {
         fault::step();
     }
@@ -277,7 +308,7 @@ fn replace_in(
     let result = (|| {
         file.set_permissions(cap_std::fs::Permissions::from_mode(mode))
             .ctx("set permissions of", &temp_path)?;
-        file.write_all(bytes).ctx("write", &temp_path)?;
+        write(&mut file, &temp_path)?;
         if sync {
             file.sync_all().ctx("fsync", &temp_path)?;
         }

@@ -83,8 +83,6 @@ impl ReadKind {
     pub const TRANSCRIPT_WINDOW: ReadKind = ReadKind::new("a transcript read window", 16 * MIB);
     /// An export file (`maestro-session import`): 48 MiB.
     pub const EXPORT: ReadKind = ReadKind::new("an export file", 48 * MIB);
-    /// A session's event log read whole for an export: 32 MiB.
-    pub const EVENT_LOG: ReadKind = ReadKind::new("an event log", 32 * MIB);
     /// A session's event log read whole for a repair (`doctor --fix` of a torn log): 256 MiB.
     pub const EVENT_LOG_REWRITE: ReadKind = ReadKind::new("an event log to repair", 256 * MIB);
     /// A checkpoint's copy of a session: the session cap.

@@ -93,12 +93,14 @@ pub fn current(runtime: Runtime, env: &Env, session_id: &str) -> Result<Option<O
         start_ticks: p.start_ticks,
         boot_id: process::boot_id()?,
         since: clock::now_iso(),
+        maestro_session_id: None,
     }))
 }
 
 /// SessionStart: records this runtime process as the owner of the workspace's active session
-/// (the caller checked there is one). Returns whether the file was written (an unchanged
-/// record is not rewritten).
+/// (the caller checked there is one), bound to that session's id
+/// ([`Owner::maestro_session_id`]). Returns whether the file was written (an unchanged record
+/// is not rewritten; nothing is recorded when the active session's id cannot be read).
 ///
 /// Errors: `/proc` cannot be read, or the owner file cannot be written.
 pub fn session_start(
@@ -107,13 +109,29 @@ pub fn session_start(
     env: &Env,
     session_id: &str,
 ) -> Result<bool> {
-    let Some(owner) = current(runtime, env, session_id)? else {
+    let Some(mut owner) = current(runtime, env, session_id)? else {
         return Ok(false);
     };
-    match ws.open_state_dir(false)? {
-        Some(root) => owner::record(&root, &owner),
-        None => Ok(false),
-    }
+    let Some(root) = ws.open_state_dir(false)? else {
+        return Ok(false);
+    };
+    let Some(active) = active_session_id(&root) else {
+        return Ok(false);
+    };
+    owner.maestro_session_id = Some(active);
+    owner::record(&root, &owner)
+}
+
+/// The active session's id, read from its frontmatter only; `None` when it cannot be read.
+fn active_session_id(root: &crate::fs::beneath::Root) -> Option<String> {
+    use crate::session::session_file::{Location, SessionFile};
+    let rel = std::path::Path::new(crate::workspace::paths::ACTIVE_REL);
+    let front = root
+        .read_frontmatter(rel, crate::fs::durable::MAX_SESSION_BYTES)
+        .ok()?;
+    SessionFile::from_bytes(&front, &root.join(rel), Location::Active)
+        .ok()
+        .map(|s| s.id().to_string())
 }
 
 /// SessionEnd: removes the owner record when it names this runtime process. Returns whether

@@ -55,6 +55,12 @@ pub const MAX_KEEP: usize = 100_000;
 /// The longest checkpoint name, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
 
+/// The highest checkpoint number (2^53 - 1, the largest integer every JSON reader, JavaScript's
+/// included, holds exactly). Numbers count up by one per checkpoint from 1, so only a hand
+/// reaches it: a file named with a larger number (or 0) is not a checkpoint, and a session
+/// whose folder holds this number takes no more (an error naming the file).
+pub const MAX_ID: u64 = (1 << 53) - 1;
+
 /// One complete checkpoint, as its `.json` record holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckpointMeta {
@@ -186,7 +192,16 @@ pub struct DiffReport {
     pub diff: String,
     /// Whether the two differ in any byte.
     pub changed: bool,
+    /// Whether `diff` is the smallest one: `false` when the search for it reached
+    /// [`DIFF_DEADLINE`] and the rest was shown as removed and added lines (a correct diff,
+    /// found in linear time, that may be longer than needed).
+    pub minimal: bool,
 }
+
+/// How long `checkpoint diff` looks for the smallest diff (1 s) before it shows the rest as
+/// removed and added lines: Myers' algorithm costs (lines x differences), so 40,000 changed
+/// lines took 8 to 21 s and two different 16 MiB session files would take hours.
+pub const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What the checkpoint folder of one session holds.
 #[derive(Debug, Default)]
@@ -250,20 +265,39 @@ pub(super) fn json_rel(folder: &Path, id: u64) -> PathBuf {
 }
 
 /// The number of a checkpoint file name `<seq>.md` / `<seq>.json` (canonical decimal: no
-/// sign, no leading zero), and whether it is the record.
+/// sign, no leading zero, from 1 to [`MAX_ID`]), and whether it is the record.
 pub(super) fn parse_file_name(name: &str) -> Option<(u64, bool)> {
+    let (seq, record) = numbered_name(name)?;
+    (1..=MAX_ID).contains(&seq).then_some((seq, record))
+}
+
+/// `<digits>.md` / `<digits>.json` in canonical decimal, whatever the number (`None` past
+/// `u64`): what [`parse_file_name`] takes for a checkpoint when the number is in range.
+fn numbered_name(name: &str) -> Option<(u64, bool)> {
     let (stem, record) = match name.strip_suffix(".json") {
         Some(stem) => (stem, true),
         None => (name.strip_suffix(".md")?, false),
     };
-    let seq: u64 = stem.parse().ok()?;
-    (seq.to_string() == stem).then_some((seq, record))
+    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Past u64 it is out of range all the same.
+    let seq: u64 = stem.parse().unwrap_or(u64::MAX);
+    (stem.len() > 20 || seq.to_string() == stem).then_some((seq, record))
 }
 
 /// Reads the checkpoint folder `folder` (a missing folder holds nothing).
 pub(super) fn scan(root: &Root, folder: &Path) -> Result<Scan> {
     let mut files: BTreeMap<u64, (bool, bool)> = BTreeMap::new();
+    let mut out = Scan::default();
     for name in root.names(folder)? {
+        if parse_file_name(&name).is_none() && numbered_name(&name).is_some() {
+            out.unreadable.push((
+                folder.join(&name),
+                format!("checkpoint numbers run from 1 to {MAX_ID}; this file is not a checkpoint"),
+            ));
+            continue;
+        }
         if let Some((seq, record)) = parse_file_name(&name) {
             let entry = files.entry(seq).or_default();
             if record {
@@ -273,10 +307,7 @@ pub(super) fn scan(root: &Root, folder: &Path) -> Result<Scan> {
             }
         }
     }
-    let mut out = Scan {
-        highest: files.keys().next_back().copied(),
-        ..Scan::default()
-    };
+    out.highest = files.keys().next_back().copied();
     for (&seq, &(has_md, has_record)) in files.iter().rev() {
         if !has_record {
             out.unfinished.push(seq);

@@ -195,11 +195,17 @@ impl Store {
         root.sweep_stale_temps(&folder);
         let id = match scan(root, &folder)?.highest {
             None => 1,
-            Some(n) => n.checked_add(1).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "{} holds checkpoint number {n}, the largest there can be; remove it to take more",
-                    root.join(&folder).display()
-                ))
+            Some(n) => n.checked_add(1).filter(|&next| next <= MAX_ID).ok_or_else(|| {
+                // Only a hand gets here (numbers count up by one, import takes at most
+                // MAX_IMPORTED_ID): the state is wrong, not the arguments.
+                Error::Corrupt {
+                    path: root.join(json_rel(&folder, n)),
+                    line: None,
+                    reason: format!(
+                        "checkpoint {n} is the highest number a checkpoint can have ({MAX_ID}), so session {session_id} can take no more; move the folder {} aside to go on",
+                        root.join(&folder).display()
+                    ),
+                }
             })?,
         };
         let meta = CheckpointMeta {
@@ -448,7 +454,8 @@ impl Store {
     }
 
     /// `checkpoint diff`: the unified diff of checkpoint `a` against checkpoint `b`, or
-    /// against the session file as it is now when `b` is `None`.
+    /// against the session file as it is now when `b` is `None`. The search for the smallest
+    /// diff stops after [`DIFF_DEADLINE`] (see [`DiffReport::minimal`]).
     ///
     /// Errors: [`Error::Refused`] for an unknown checkpoint; those of reading.
     pub fn checkpoint_diff(&self, prefix: &str, a: &str, b: Option<&str>) -> Result<DiffReport> {
@@ -475,8 +482,19 @@ impl Store {
         let old = String::from_utf8_lossy(&from_bytes);
         let new = String::from_utf8_lossy(&to_bytes);
         let changed = from_bytes != to_bytes;
+        let mut minimal = true;
         let diff = if changed {
-            similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+            // Myers' algorithm costs (lines x differences): two different 16 MiB files
+            // would take hours (case 17). Past the deadline it stops looking for the
+            // smallest diff and shows what is left as removed and added lines, in linear
+            // time: still a correct diff.
+            let deadline = std::time::Instant::now() + DIFF_DEADLINE;
+            let lines = similar::TextDiff::configure()
+                .algorithm(similar::Algorithm::Myers)
+                .deadline(deadline)
+                .diff_lines(old.as_ref(), new.as_ref());
+            minimal = std::time::Instant::now() < deadline;
+            lines
                 .unified_diff()
                 .context_radius(3)
                 .header(&from, &to)
@@ -490,6 +508,7 @@ impl Store {
             to,
             diff,
             changed,
+            minimal,
         })
     }
 }

@@ -49,7 +49,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Locked, Store, active_in, archive_rel, plan_file_rel};
+use super::{Locked, Store, active_in, plan_file_rel};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
@@ -206,13 +206,11 @@ pub fn read(root: &Root, id: &str) -> Result<Option<DesignGate>> {
     Ok(Some(gate))
 }
 
-/// Whether session id `id` names a session that is not the active one: an archived file, an
-/// event log or checkpoints (a deleted session's).
+/// Whether session id `id` names a session that is not the active one: an archived file, a
+/// tombstone, an event log or checkpoints (a deleted session's); the one rule of
+/// [`super::used_ids`].
 fn used_elsewhere(root: &Root, id: &str) -> Result<bool> {
-    let archived = root.metadata(&archive_rel(id)?)?.is_some();
-    let logged = root.metadata(&super::event_log::log_rel(id)?)?.is_some();
-    let checkpoints = !root.names(&super::checkpoint::folder_rel(id)?)?.is_empty();
-    Ok(archived || logged || checkpoints)
+    Ok(!super::used_ids::is_free(root, id)?)
 }
 
 /// How `gate` stands, given the active session when it has the gate's id (`active`) and

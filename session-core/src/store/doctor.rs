@@ -84,6 +84,9 @@ pub enum ProblemKind {
     DesignGate,
     /// Something doctor could not examine (an I/O error); the other checks still ran.
     Unexamined,
+    /// The event log or checkpoints of a session that no longer exists and has no tombstone,
+    /// or checkpoints left beside a tombstone ([`crate::store::used_ids`]).
+    LeftoverHistory,
 }
 
 impl ProblemKind {
@@ -104,6 +107,7 @@ impl ProblemKind {
             ProblemKind::InterruptedRun => "interrupted_run",
             ProblemKind::DesignGate => "design_gate",
             ProblemKind::Unexamined => "unexamined",
+            ProblemKind::LeftoverHistory => "leftover_history",
         }
     }
 }
@@ -759,6 +763,31 @@ impl Doctor<'_> {
         Ok(())
     }
 
+    /// Tombstones and the history of removed sessions (see [`crate::store::used_ids`]).
+    fn used_ids(&mut self, sessions: &[(PathBuf, SessionFile)]) -> Result<()> {
+        let mut held: Vec<String> = sessions.iter().map(|(_, s)| s.id().to_string()).collect();
+        // Without the archive's names no history can be called leftover (its session may be
+        // there); an archive that cannot be listed is its own finding (`unusable_place`).
+        let Ok(archived) = archive_names(self.root) else {
+            return Ok(());
+        };
+        for name in archived {
+            held.extend(name.strip_suffix(".md").map(str::to_string));
+        }
+        for f in super::used_ids::findings(self.root, &held, self.fix)? {
+            self.found(
+                ProblemKind::LeftoverHistory,
+                &f.path,
+                f.detail,
+                "doctor --fix writes the tombstone and moves leftover checkpoints to state/quarantine/",
+            );
+            if let Some(action) = f.fixed {
+                self.repaired(ProblemKind::LeftoverHistory, &f.path, action);
+            }
+        }
+        Ok(())
+    }
+
     fn repair_log(&mut self, rel: &Path, id: &str, mut damage: Damage) -> Result<String> {
         if damage.unterminated {
             // Close the torn last line as the next append would; a line appended since is
@@ -957,6 +986,7 @@ impl Store {
         doctor.examine("the list index", |d| d.index(&sessions));
         doctor.examine("the event logs", Doctor::event_logs);
         doctor.examine("the design gates", |d| d.design_gates(&sessions));
+        doctor.examine("the history of removed sessions", |d| d.used_ids(&sessions));
         // Reported only: what to do with an interrupted run is the user's call.
         if let Ok(Some(run)) = crate::store::owner::interrupted_in(&root) {
             doctor.found(

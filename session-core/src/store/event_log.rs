@@ -616,17 +616,21 @@ fn classify(line_no: usize, text: &[u8], too_long: bool, log: &mut EventLog) {
     }
 }
 
-struct Line {
-    text: Vec<u8>,
-    too_long: bool,
-    consumed: u64,
+/// One line as [`next_line`] reads it.
+pub(super) struct Line {
+    /// The line without its `\n` (empty when `too_long`).
+    pub(super) text: Vec<u8>,
+    /// Longer than [`MAX_LINE_BYTES`]: not kept.
+    pub(super) too_long: bool,
+    /// Bytes read, its `\n` included.
+    pub(super) consumed: u64,
     /// Whether it ended with a `\n` (the last line of a file may not).
-    ended: bool,
+    pub(super) ended: bool,
 }
 
 /// The next line of `reader` (without its `\n`; the last one may have none), at most
 /// [`MAX_LINE_BYTES`] of it kept.
-fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
+pub(super) fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
     let mut line = Line {
         text: Vec::new(),
         too_long: false,

@@ -16,15 +16,21 @@
 //!
 //! Every file is carried as JSON text holding its exact bytes: session files must be UTF-8 to
 //! parse at all ([`crate::session::document::Document::from_bytes`] refuses anything else), so
-//! text loses nothing and keeps the export readable and diffable; the event log and plan
-//! documents are exported only when they are UTF-8 (export says why not otherwise).
+//! text loses nothing and keeps the export readable and diffable; plan documents are exported
+//! only when they are UTF-8 (export says why not otherwise). The event log is streamed from its
+//! file to the output line by line, so its size is bounded by nothing but the disk (case 27: a
+//! 32 MiB wall stopped sessions with ~220,000 hook runs); its complete lines that are events
+//! an import takes ([`crate::store::import_bounds::check_event_line`]) are carried exactly, and
+//! the others (a torn append, bytes that are not UTF-8) are left out and named in `skipped`.
+//! `export --no-events` leaves the whole log out.
 //!
 //! An export file may come from anywhere, so [`parse`] trusts nothing in it: the whole file is
 //! capped at [`MAX_EXPORT_BYTES`], an unknown `format` or `version` is refused by name before
 //! anything else is read, the session id must be a valid id that can name a file, the session
 //! file (and every checkpoint copy) must parse as a session holding that id, checkpoint records
-//! must be well formed, and plan names must be bare file names. Names are never used as paths
-//! beyond that; the store writes only beneath its state dir.
+//! must be well formed, plan names must be bare file names, and every number must keep the
+//! bounds of [`crate::store::import_bounds`]. Names are never used as paths beyond that; the
+//! store writes only beneath its state dir.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -39,6 +45,7 @@ use crate::fs::reader::ReadKind;
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::{SessionId, check_file_id};
 use crate::store::checkpoint::{self, CheckpointMeta};
+use crate::store::import_bounds;
 
 /// The `format` every export file names.
 pub const FORMAT: &str = "maestro-session-export";
@@ -46,12 +53,13 @@ pub const FORMAT: &str = "maestro-session-export";
 /// The export format version this build writes and reads.
 pub const VERSION: u64 = 1;
 
-/// The largest export file `import` reads, in bytes (48 MiB): it must still fit, with JSON
-/// escaping, in one intent record ([`crate::store::intent::MAX_INTENT_BYTES`]).
+/// The largest export file `import` reads, in bytes (48 MiB, [`ReadKind::EXPORT`]), with a
+/// capped reader: an import is one intent record, which holds at most
+/// [`crate::store::intent::MAX_INTENT_BYTES`] (64 MiB), and the export's files (escaped the
+/// same way), the import's event and a session parked to make room (up to 16 MiB) must fit in
+/// it. `export` writes larger files (its event log is streamed) and says so; `export
+/// --no-events` leaves the log out.
 pub const MAX_EXPORT_BYTES: u64 = ReadKind::EXPORT.cap;
-
-/// The largest event log `export` carries, in bytes (32 MiB).
-pub const MAX_EVENTS_BYTES: u64 = ReadKind::EVENT_LOG.cap;
 
 /// The most checkpoints one export file may carry.
 pub const MAX_CHECKPOINTS: usize = checkpoint::MAX_KEEP;
@@ -187,8 +195,17 @@ pub fn parse(bytes: &[u8], source: &Path) -> Result<ExportFile> {
             )));
         }
     }
-    let file: ExportFile = serde_json::from_slice(bytes)
-        .map_err(|e| bad(format!("export file does not parse: {e}")))?;
+    // The path of a field that does not fit (`checkpoints[0].record.id`: a number past u64,
+    // negative or fractional) is named, not only its line and column.
+    let file: ExportFile =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(bytes))
+            .map_err(|e| {
+                bad(format!(
+                    "export file does not parse: {}: {}",
+                    e.path(),
+                    e.inner()
+                ))
+            })?;
     file.validate().map_err(bad)?;
     Ok(file)
 }
@@ -256,7 +273,7 @@ fn session_holding(text: &str, id: &str, what: &str) -> std::result::Result<(), 
             session.id().chars().take(64).collect::<String>()
         ));
     }
-    Ok(())
+    import_bounds::check_session(&session.meta, what)
 }
 
 impl ExportFile {
@@ -282,8 +299,9 @@ impl ExportFile {
                     checkpoint::FORMAT_VERSION
                 ));
             }
-            if r.id == 0 || !seen.insert(r.id) {
-                return Err(format!("{what}: its number is 0 or used twice"));
+            import_bounds::check_checkpoint_record(r)?;
+            if !seen.insert(r.id) {
+                return Err(format!("{what}: its number is used twice"));
             }
             if let Some(name) = &r.name {
                 checkpoint::validate_name(name).map_err(|e| format!("{what}: {e}"))?;
@@ -296,6 +314,9 @@ impl ExportFile {
                 ));
             }
             session_holding(&c.file, id, &what)?;
+        }
+        if let Some(events) = &self.events {
+            import_bounds::check_events(events)?;
         }
         let mut slots = BTreeSet::new();
         for p in &self.plans {
@@ -320,6 +341,43 @@ impl ExportFile {
         self.events
             .as_deref()
             .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count())
+    }
+}
+
+/// What `export` leaves out.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Leave the event log out (`"events": null`; `skipped` says so).
+    pub no_events: bool,
+}
+
+/// What `export` wrote; the `--json` shape of an export to a file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    /// The session exported.
+    pub exported: String,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Events carried.
+    pub events: usize,
+    /// Checkpoints carried.
+    pub checkpoints: usize,
+    /// Plan documents carried.
+    pub plans: usize,
+    /// What was left out and why (as [`ExportFile::skipped`]).
+    pub skipped: Vec<String>,
+}
+
+impl ExportSummary {
+    /// A warning when the file is larger than `import` reads ([`MAX_EXPORT_BYTES`]), saying
+    /// what to do.
+    pub fn too_large_to_import(&self) -> Option<String> {
+        (self.bytes > MAX_EXPORT_BYTES).then(|| {
+            format!(
+                "the export is {} bytes, over the {MAX_EXPORT_BYTES} bytes `import` reads; export with --no-events to leave the event log out",
+                self.bytes
+            )
+        })
     }
 }
 
@@ -480,6 +538,97 @@ mod tests {
             assert!(err.contains(expected), "{err} lacks {expected}");
             assert!(err.contains("x.json"), "{err} names the file");
         }
+    }
+
+    /// Case 21 and its class: every number of an export file, set to a value past its bound,
+    /// refuses the file naming the field.
+    #[test]
+    fn every_number_is_bounded_and_named() {
+        let big_session = |id: &str, field: &str| {
+            format!(
+                "---\nsession_id: \"{id}\"\ntask: \"t\"\nstatus: \"in_progress\"\ntoken_usage:\n  {field}\n---\nbody\n"
+            )
+        };
+        let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+            (
+                "/version",
+                serde_json::json!(u64::MAX),
+                "version 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(u64::MAX),
+                "record.id is 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(0),
+                "record.id is 0",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(-1),
+                "checkpoints[0].record.id",
+            ),
+            (
+                "/checkpoints/0/record/id",
+                serde_json::json!(1.5),
+                "checkpoints[0].record.id",
+            ),
+            (
+                "/checkpoints/0/record/v",
+                serde_json::json!(u64::MAX),
+                "checkpoints[0].record.v",
+            ),
+            (
+                "/checkpoints/0/record/bytes",
+                serde_json::json!(u64::MAX),
+                "record says 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/record/time",
+                serde_json::json!("+999999-01-01T00:00:00Z"),
+                "record.time",
+            ),
+            (
+                "/events",
+                serde_json::json!(
+                    "{\"v\":1,\"time\":\"2026-01-01T00:00:00Z\",\"checkpoint\":18446744073709551615}\n"
+                ),
+                "line 1: `checkpoint` is 18446744073709551615",
+            ),
+            (
+                "/session/file",
+                serde_json::json!(big_session("s1", "total_input: 18446744073709551615")),
+                "the session file: token_usage.total_input is 18446744073709551615",
+            ),
+            (
+                "/checkpoints/0/file",
+                serde_json::json!(big_session(
+                    "s1",
+                    "by_agent: {coder: {input: 9007199254740992}}"
+                )),
+                "checkpoint 1: token_usage.by_agent.coder.input is 9007199254740992",
+            ),
+        ];
+        for (pointer, value, want) in cases {
+            let mut doc = serde_json::to_value(file()).expect("value");
+            *doc.pointer_mut(pointer).expect(pointer) = value.clone();
+            if pointer == "/checkpoints/0/file" {
+                let len = value.as_str().map_or(0, str::len);
+                doc["checkpoints"][0]["record"]["bytes"] = serde_json::json!(len);
+            }
+            let bytes = serde_json::to_vec(&doc).expect("encode");
+            let err = parse(&bytes, Path::new("x.json"))
+                .expect_err(want)
+                .to_string();
+            assert!(err.contains(want), "{pointer}: {err} lacks {want}");
+            assert!(err.contains("x.json"), "{err} names the file");
+        }
+    }
+
+    #[test]
+    fn truncated_and_empty_files_are_refused() {
         let whole = serde_json::to_vec(&file()).expect("encode");
         let err = parse(&whole[..whole.len() / 2], Path::new("x.json")).expect_err("truncated");
         assert!(err.to_string().contains("EOF"), "{err}");

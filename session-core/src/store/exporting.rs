@@ -1,16 +1,16 @@
-//! The Store's side of export and import (issue 11, item 5): reading a session with its event
-//! log, checkpoints and plan documents under the lock into an [`ExportFile`], and recreating
-//! one in this project as one intent. The file format and its validation are
-//! [`super::export`], which knows nothing of the store.
+//! The Store's side of export and import (issue 11, item 5): reading a session with its
+//! checkpoints and plan documents under the lock and writing them, with its event log streamed
+//! line by line, as an export file; and recreating one in this project as one intent. The
+//! file format and its validation are [`super::export`], which knows nothing of the store.
 //!
 //! Import rules:
 //! - the session lands in the archive (`state/archive/<id>.md`), never replacing the active
 //!   session; with `activate` it becomes the active session when the slot is free, a finished
 //!   active session is archived to make room, and an unfinished one is parked with `park`;
-//! - an id that any session here holds (active or archived), or that a deleted session's event
-//!   log or checkpoints still use, is refused; `as_id` imports under another id, rewritten in
-//!   the session file and in every checkpoint copy through the session model (unknown keys,
-//!   key order and formatting kept);
+//! - an id that any session here holds (active or archived), or that a removed session used
+//!   (its tombstone, event log or checkpoints are left: see [`super::used_ids`]), is refused;
+//!   `as_id` imports under another id, rewritten in the session file and in every checkpoint
+//!   copy through the session model (unknown keys, key order and formatting kept);
 //! - plan documents keep their name in `plans/` (or `plans/archive/`) when it is free or holds
 //!   the same bytes, else get a free `<id>--<name>`, and the session's field points at them;
 //! - the event log gets one more line, an `import` event (`from`: the exported id, `exported`,
@@ -18,16 +18,18 @@
 //! - every file is written by one intent record under the lock, beneath the state dir, so a
 //!   crash leaves nothing half imported: the next locked command completes it.
 
-use std::path::Path;
+use std::io::{Read as _, Write};
+use std::path::{Path, PathBuf};
 
 use super::checkpoint::{FORMAT_VERSION, folder_rel, json_rel, md_rel, read_copy, scan};
 use super::event_log::{self, Event, log_rel};
 use super::export::{
-    ExportFile, ExportedCheckpoint, ExportedPlan, ExportedSession, FORMAT, ImportOptions,
-    ImportReport, PlanSlot, VERSION, path_text, utf8, validate_id,
+    ExportFile, ExportOptions, ExportSummary, ExportedCheckpoint, ExportedPlan, ExportedSession,
+    FORMAT, ImportOptions, ImportReport, PlanSlot, VERSION, path_text, utf8, validate_id,
 };
+use super::import_bounds;
 use super::intent::{self, Intent, Step};
-use super::{Store, archive_rel, free_plan_name, ids_in, resolve_in};
+use super::{Store, archive_rel, free_plan_name, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
@@ -38,13 +40,51 @@ use crate::workspace::paths::{ACTIVE_REL, EVENTS_REL, PLANS_ARCHIVE_REL, PLANS_R
 impl Store {
     /// Exports the session `prefix` names (a full or partial id, or `active`) with its event
     /// log, complete checkpoints (oldest first) and the plan documents it names that lie in the
-    /// state dir's `plans/` or `plans/archive/`, all read under the lock. Plans elsewhere and
-    /// unreadable checkpoints are listed in [`ExportFile::skipped`].
+    /// state dir's `plans/` or `plans/archive/`, writing the export file to `out` (`out_path`
+    /// names it in errors). The session file, checkpoints and plans are read under the lock
+    /// (held only while they are read); the event log is then streamed from the descriptor
+    /// opened under the lock, up to its length then, one line at a time (see
+    /// [`super::export`]), so memory does not grow with the log. Plans elsewhere, unreadable
+    /// checkpoints and log lines that are not events are listed in [`ExportFile::skipped`].
     ///
-    /// Errors: those of resolving and reading the session; [`Error::Corrupt`] when its event log
-    /// is not UTF-8 (`doctor --fix` rewrites it without its broken lines);
-    /// [`Error::TooLarge`] for a log over [`ReadKind::EVENT_LOG`]'s cap.
+    /// Errors: those of resolving and reading the session; [`Error::Io`] naming `out_path`
+    /// when writing fails (what was written is then incomplete: write to a temp file, as
+    /// [`crate::fs::durable::durable_replace_with`] does, to keep a whole file or none).
+    pub fn export_to(
+        &self,
+        prefix: &str,
+        opts: &ExportOptions,
+        out: &mut dyn Write,
+        out_path: &Path,
+    ) -> Result<ExportSummary> {
+        let snapshot = self.export_snapshot(prefix, opts)?;
+        let mut w = Counted { out, bytes: 0 };
+        let (events, skipped) = snapshot.write(&mut w).map_err(|e| e.into_error(out_path))?;
+        Ok(ExportSummary {
+            exported: snapshot.session.id,
+            bytes: w.bytes,
+            events,
+            checkpoints: snapshot.checkpoints.len(),
+            plans: snapshot.plans.len(),
+            skipped,
+        })
+    }
+
+    /// [`Store::export_to`] into memory, read back as an [`ExportFile`] (for tests and
+    /// callers that want the document; its size is that of the export).
+    ///
+    /// Errors: those of [`Store::export_to`].
     pub fn export(&self, prefix: &str) -> Result<ExportFile> {
+        let mut bytes = Vec::new();
+        let shown = Path::new("(memory)");
+        self.export_to(prefix, &ExportOptions::default(), &mut bytes, shown)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Internal(format!("an export does not read back: {e}")))
+    }
+
+    /// What an export carries, read under the lock: everything but the event log's lines,
+    /// whose file is opened (and its length taken) under the lock and read after it.
+    fn export_snapshot(&self, prefix: &str, opts: &ExportOptions) -> Result<Snapshot> {
         let l = self.locked()?;
         let root = &l.root;
         let (id, rel, location) = resolve_in(root, prefix)?;
@@ -52,16 +92,24 @@ impl Store {
         let session = SessionFile::from_bytes(&bytes, &root.join(&rel), location)?;
         let file = utf8(bytes, root, &rel, "a session file")?;
         let mut skipped = Vec::new();
-        let log = log_rel(&id)?;
-        let events = match root.read_file(&log, ReadKind::EVENT_LOG, false) {
-            Ok(bytes) => Some(utf8(
-                bytes,
-                root,
-                &log,
-                "an event log; run `maestro-session doctor --fix` to rewrite it without its broken lines",
-            )?),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e),
+        let log_rel = log_rel(&id)?;
+        let log = if opts.no_events {
+            skipped.push("the event log: left out (--no-events)".to_string());
+            None
+        } else {
+            match root.open_read(&log_rel, false) {
+                Ok(f) => {
+                    let path = root.join(&log_rel);
+                    let meta = crate::fs::reader::check_regular(&f, &path)?;
+                    Some(LogSource {
+                        file: f,
+                        len: meta.len(),
+                        path,
+                    })
+                }
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e),
+            }
         };
         let folder = folder_rel(&id)?;
         let found = scan(root, &folder)?;
@@ -112,13 +160,10 @@ impl Store {
                 gate.display()
             ));
         }
-        Ok(ExportFile {
-            format: FORMAT.into(),
-            version: VERSION,
+        Ok(Snapshot {
             exported: clock::now_iso(),
-            tool: format!("maestro-session {}", env!("CARGO_PKG_VERSION")),
             session: ExportedSession { id, location, file },
-            events,
+            log,
             checkpoints,
             plans,
             skipped,
@@ -307,51 +352,15 @@ impl Store {
         })
     }
 
-    /// Refuses `id` when any session here holds it, or a deleted session's event log or
-    /// checkpoints still use it.
+    /// Refuses `id` when any session here holds it, or a removed session used it (its
+    /// tombstone, event log or checkpoints are left): see [`super::used_ids`].
     fn check_free(&self, root: &Root, id: &str, renamed: bool) -> Result<()> {
         let how = if renamed {
             "choose another id for --as"
         } else {
             "import it under another id with --as <id>"
         };
-        if let Some((_, _, location)) = ids_in(root)?.into_iter().find(|(taken, _, _)| taken == id)
-        {
-            let place = match location {
-                Location::Active => "the active session",
-                Location::Archive => "an archived session",
-            };
-            return Err(Error::refused(
-                id,
-                format!("this project already has it as {place}; {how}"),
-            ));
-        }
-        if root.metadata(&archive_rel(id)?)?.is_some() {
-            return Err(Error::refused(
-                id,
-                format!(
-                    "{} already exists; {how}",
-                    root.join(archive_rel(id)?).display()
-                ),
-            ));
-        }
-        let log = log_rel(id)?;
-        let leftover_checkpoints = !root.names(&folder_rel(id)?)?.is_empty();
-        if root.metadata(&log)?.is_some() || leftover_checkpoints {
-            return Err(Error::refused(
-                id,
-                format!(
-                    "a deleted session's event log or checkpoints still use this id ({}); {how}",
-                    root.join(if leftover_checkpoints {
-                        folder_rel(id)?
-                    } else {
-                        log
-                    })
-                    .display()
-                ),
-            ));
-        }
-        Ok(())
+        super::used_ids::check_new_id(root, id, how)
     }
 
     /// Where plan `plan` goes (state-dir relative): its own name in `plans/` (or
@@ -404,6 +413,181 @@ impl Store {
         planned.push((own, to.clone()));
         Ok(to)
     }
+}
+
+/// The event log as opened under the lock: read up to `len`, its length then (hooks append
+/// without the lock; what they append later is not exported).
+struct LogSource {
+    file: std::fs::File,
+    len: u64,
+    path: PathBuf,
+}
+
+/// What [`Store::export_to`] writes, read under the lock.
+struct Snapshot {
+    exported: String,
+    session: ExportedSession,
+    log: Option<LogSource>,
+    checkpoints: Vec<ExportedCheckpoint>,
+    plans: Vec<ExportedPlan>,
+    skipped: Vec<String>,
+}
+
+/// Why writing an export stopped: the output failed, or reading the event log did.
+enum WriteError {
+    Output(std::io::Error),
+    Read(Error),
+}
+
+impl WriteError {
+    fn into_error(self, out_path: &Path) -> Error {
+        match self {
+            WriteError::Output(e) => Error::io("write", out_path, e),
+            WriteError::Read(e) => e,
+        }
+    }
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> Self {
+        WriteError::Output(e)
+    }
+}
+
+/// A writer that counts the bytes written.
+struct Counted<'a> {
+    out: &'a mut dyn Write,
+    bytes: u64,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.bytes = self.bytes.saturating_add(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// How many left-out log lines are named one by one in `skipped`.
+const SKIPPED_LINES_NAMED: usize = 5;
+
+impl Snapshot {
+    /// Writes the export file: the keys in [`ExportFile`]'s order, the event log streamed.
+    /// Returns the events carried and everything left out.
+    fn write(&self, w: &mut dyn Write) -> std::result::Result<(usize, Vec<String>), WriteError> {
+        fn json(w: &mut dyn Write, v: &impl serde::Serialize) -> std::io::Result<()> {
+            // An output error keeps its kind (a closed stdout is a BrokenPipe the command line
+            // ends quietly on).
+            serde_json::to_writer(w, v).map_err(|e| match e.io_error_kind() {
+                Some(kind) => std::io::Error::new(kind, e),
+                None => std::io::Error::other(e),
+            })
+        }
+        w.write_all(b"{\"format\":")?;
+        json(w, &FORMAT)?;
+        write!(w, ",\"version\":{VERSION},\"exported\":")?;
+        json(w, &self.exported)?;
+        w.write_all(b",\"tool\":")?;
+        json(w, &format!("maestro-session {}", env!("CARGO_PKG_VERSION")))?;
+        w.write_all(b",\"session\":")?;
+        json(w, &self.session)?;
+        w.write_all(b",\"events\":")?;
+        let mut skipped = self.skipped.clone();
+        let events = match &self.log {
+            None => {
+                w.write_all(b"null")?;
+                0
+            }
+            Some(log) => {
+                let (n, left_out) = stream_events(log, w)?;
+                skipped.extend(left_out);
+                n
+            }
+        };
+        w.write_all(b",\"checkpoints\":")?;
+        json(w, &self.checkpoints)?;
+        w.write_all(b",\"plans\":")?;
+        json(w, &self.plans)?;
+        if !skipped.is_empty() {
+            w.write_all(b",\"skipped\":")?;
+            json(w, &skipped)?;
+        }
+        w.write_all(b"}\n")?;
+        w.flush()?;
+        Ok((events, skipped))
+    }
+}
+
+/// Writes the event log `log` as one JSON string to `w`, one complete line at a time: each
+/// line an import takes ([`import_bounds::check_event_line`]) exactly, `\n`-terminated.
+/// Returns how many it wrote and, when lines were left out, one `skipped` entry naming them.
+fn stream_events(
+    log: &LogSource,
+    w: &mut dyn Write,
+) -> std::result::Result<(usize, Vec<String>), WriteError> {
+    let reader = (&log.file).take(log.len);
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    w.write_all(b"\"")?;
+    let (mut written, mut line_no) = (0usize, 0usize);
+    let mut left_out: Vec<(usize, String)> = Vec::new();
+    while let Some(line) = event_log::next_line(&mut reader, &log.path).map_err(WriteError::Read)? {
+        line_no += 1;
+        let why = if line.too_long {
+            Some(format!("longer than {} bytes", event_log::MAX_LINE_BYTES))
+        } else if line.consumed == line.text.len() as u64 {
+            // No `\n`: an append in progress, or torn.
+            Some("incomplete (an append in progress, or torn)".to_string())
+        } else if line.text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        } else {
+            match std::str::from_utf8(&line.text) {
+                Err(e) => Some(format!("not UTF-8 (at byte {})", e.valid_up_to())),
+                Ok(text) => match import_bounds::check_event_line(text) {
+                    Err(why) => Some(why),
+                    Ok(()) => {
+                        let quoted = serde_json::to_string(text).map_err(std::io::Error::other)?;
+                        let inner = quoted
+                            .strip_prefix('"')
+                            .and_then(|q| q.strip_suffix('"'))
+                            .unwrap_or(&quoted);
+                        w.write_all(inner.as_bytes())?;
+                        w.write_all(b"\\n")?;
+                        written += 1;
+                        None
+                    }
+                },
+            }
+        };
+        if let Some(why) = why {
+            left_out.push((line_no, why));
+        }
+    }
+    w.write_all(b"\"")?;
+    let mut notes = Vec::new();
+    if !left_out.is_empty() {
+        let named: Vec<String> = left_out
+            .iter()
+            .take(SKIPPED_LINES_NAMED)
+            .map(|(n, why)| format!("line {n}: {why}"))
+            .collect();
+        let more = left_out.len().saturating_sub(SKIPPED_LINES_NAMED);
+        notes.push(format!(
+            "event log {}: {} line(s) not exported, not events an import takes ({}{})",
+            log.path.display(),
+            left_out.len(),
+            named.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok((written, notes))
 }
 
 #[cfg(test)]

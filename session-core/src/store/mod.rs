@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod event_log;
 pub mod export;
 mod exporting;
+pub mod import_bounds;
 pub mod index;
 pub mod intent;
 pub mod listing;
@@ -28,9 +29,9 @@ mod recording;
 pub mod search;
 mod searching;
 pub mod usage;
+pub mod used_ids;
 mod write_document;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -408,13 +409,8 @@ impl Store {
             .transpose()?;
         let l = self.locked()?;
         let mut steps = Vec::new();
-        if let Some(id) = &req.session_id
-            && ids_in(&l.root)?.iter().any(|(taken, _, _)| taken == id)
-        {
-            return Err(Error::refused(
-                id,
-                "the session id is already used by another session; pick another session_id, or resume that session",
-            ));
+        if let Some(id) = &req.session_id {
+            self.check_given_id(&l.root, id)?;
         }
         if req.keep_in_progress
             && let Some(active) = active_in(&l.root).map_err(doctor_hint)?
@@ -449,7 +445,7 @@ impl Store {
             Some(id) => id.clone(),
             None => {
                 let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&req.task));
-                unique_id(&l.root, &base)?
+                self.unique_id(&l.root, &base)?
             }
         };
         let implementation_plan = match &plan_rel {
@@ -850,7 +846,7 @@ impl Store {
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
         let base = format!("{}-{}", now.strftime("%Y-%m-%d"), slug(&source.meta.task));
-        let id = unique_id(&l.root, &base)?;
+        let id = self.unique_id(&l.root, &base)?;
         let mut meta = source.meta.clone();
         meta.session_id = id.clone();
         meta.parent_session = Some(source.id().to_string());
@@ -930,10 +926,11 @@ impl Store {
         Ok(session)
     }
 
-    /// Deletes one session file, re-read under the lock. The active session only with
-    /// `force`. A file that does not parse (or holds another session than its name says) is
-    /// moved to `state/quarantine/` instead of deleted: bytes that cannot be read are never
-    /// destroyed.
+    /// Deletes one session file, re-read under the lock, and its checkpoints, after writing its
+    /// tombstone (its id is never used again; its event log is kept: see [`used_ids`]). The
+    /// active session only with `force`. A file that does not parse (or holds another session
+    /// than its name says) is moved to `state/quarantine/` instead of deleted: bytes that
+    /// cannot be read are never destroyed.
     pub fn delete(&self, prefix: &str, force: bool) -> Result<DeleteReport> {
         let l = self.locked()?;
         let target = if force && prefix == ACTIVE_KEYWORD && active_in(&l.root).is_err() {
@@ -962,9 +959,11 @@ impl Store {
         };
         let quarantined = match unreadable {
             None => {
-                l.root.remove(&rel)?;
+                // Tombstone, file, checkpoints; the log is kept (see `used_ids`).
+                let n = self.remove_session(&l.root, &id, &rel, "delete")?;
                 let before = read.as_ref().ok().map(|s| &s.meta);
-                self.record(&l, &id, "delete", before, None, &[]);
+                let extra = [("checkpoints_removed", Value::from(n))];
+                self.record(&l, &id, "delete", before, None, &extra);
                 None
             }
             Some(why) => Some(l.root.join(quarantine::quarantine(
@@ -984,7 +983,8 @@ impl Store {
     /// not updated for `older_than_secs`; `id` removes that one archived session whatever its
     /// status; `all` (with `yes`) removes every session. Candidates come from the listing
     /// (whose index is only a cache); each is re-read under the lock and removed only if it
-    /// still is what was chosen. Broken files are never removed.
+    /// still is what was chosen, with its checkpoints and event log, after its tombstone is
+    /// written (see [`used_ids`]). Broken files are never removed.
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
         let now = jiff::Timestamp::now().as_second();
@@ -1046,7 +1046,7 @@ impl Store {
                 continue;
             }
             if !req.dry_run {
-                l.root.remove(&rel)?;
+                self.remove_session(&l.root, &id, &rel, "cleanup")?;
                 self.forget_log(&l.root, &id);
             }
             removed.push((id, l.root.join(&rel)));
@@ -1245,18 +1245,6 @@ fn get_in(root: &Root, prefix: Option<&str>) -> Result<(SessionFile, PathBuf)> {
         }
     })?;
     Ok((session, rel))
-}
-
-/// `base`, or `base-2`, `base-3`, ... : the first id no session holds.
-fn unique_id(root: &Root, base: &str) -> Result<String> {
-    let taken: BTreeSet<String> = ids_in(root)?.into_iter().map(|(id, _, _)| id).collect();
-    let mut candidate = base.to_string();
-    let mut n = 2u64;
-    while taken.contains(&candidate) || root.metadata(&archive_rel(&candidate)?)?.is_some() {
-        candidate = format!("{base}-{n}");
-        n = n.saturating_add(1);
-    }
-    Ok(candidate)
 }
 
 /// A name in `folder` (state-dir relative) for session `id`'s copy of the plan document

@@ -7,23 +7,35 @@
 //!
 //! ```json
 //! {"v":1,"session_id":"<runtime session id>","runtime":"claude"|"codex"|"gemini",
-//!  "pid":4242,"start_ticks":987654,"boot_id":"<uuid>","since":"2026-12-01T19:44:47Z"}
+//!  "pid":4242,"start_ticks":987654,"boot_id":"<uuid>","since":"2026-12-01T19:44:47Z",
+//!  "maestro_session_id":"2026-12-01-add-auth"}
 //! ```
 //!
 //! `start_ticks` is field 22 of `/proc/<pid>/stat` (clock ticks since boot) and `boot_id`
 //! `/proc/sys/kernel/random/boot_id`, so neither a reused pid nor a reboot is mistaken for the
 //! owner (see [`crate::fs::process`]). [`interrupted`] is the one place that decides.
+//!
+//! The record is bound to the session it ran (issue 15, case 22: after a runtime died and its
+//! session was archived, a brand-new session was reported interrupted by the dead runtime):
+//! `maestro_session_id` is the active session's id when SessionStart ran, and only that
+//! session can be reported interrupted by this record ([`Owner::ran`]). A record written before
+//! the field existed ran the active session only if it was recorded no earlier than the
+//! session was created. A session created or resumed while the runtime runs (by an MCP tool)
+//! is bound at the runtime's next SessionStart; until then its run is not known, which is
+//! never reported as interrupted.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock;
 use crate::error::{Error, Result};
 use crate::fs::beneath::Root;
 use crate::fs::durable;
 use crate::fs::process;
 use crate::fs::reader::ReadKind;
 use crate::session::lifecycle::SessionStatus;
+use crate::session::model::SessionMetadata;
 use crate::store::Store;
 use crate::workspace::paths::OWNER_REL;
 
@@ -47,6 +59,10 @@ pub struct Owner {
     pub boot_id: String,
     /// When it was recorded, RFC 3339 UTC.
     pub since: String,
+    /// The id of the session it ran: the active session when SessionStart recorded it
+    /// (`None` in a record written before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maestro_session_id: Option<String>,
 }
 
 /// Why a recorded owner is no longer running.
@@ -85,6 +101,19 @@ impl Owner {
             Some(p) if p.start_ticks != self.start_ticks => Some(Gone::PidReused),
             Some(_) => None,
         })
+    }
+
+    /// Whether this record is about the run of `session`: its `maestro_session_id` is
+    /// `session`'s id, or (a record without one) it was recorded no earlier than `session` was
+    /// created.
+    pub fn ran(&self, session: &SessionMetadata) -> bool {
+        match &self.maestro_session_id {
+            Some(id) => *id == session.session_id,
+            None => matches!(
+                (clock::parse_iso(&self.since), clock::parse_iso(&session.created)),
+                (Some(since), Some(created)) if since >= created
+            ),
+        }
     }
 
     /// Whether `other` names the same process (pid, start time and boot).
@@ -150,6 +179,7 @@ pub fn record(root: &Root, owner: &Owner) -> Result<bool> {
     if let Ok(Some(old)) = read(root)
         && old.same_process(owner)
         && old.session_id == owner.session_id
+        && old.maestro_session_id == owner.maestro_session_id
     {
         return Ok(false);
     }
@@ -187,8 +217,9 @@ impl Store {
 }
 
 /// Whether the active session's run was interrupted: the active session is `in_progress`, an
-/// owner is recorded and that process is gone (another boot, no such pid, or another start
-/// time). No owner file means unknown, which is not interrupted.
+/// owner is recorded for its run ([`Owner::ran`]) and that process is gone (another boot, no
+/// such pid, or another start time). No owner file, or one about another session's run, means
+/// unknown, which is not interrupted.
 ///
 /// Errors: the active session or the owner file cannot be read, or `/proc` cannot.
 pub fn interrupted(store: &Store) -> Result<Option<Interrupted>> {
@@ -207,7 +238,7 @@ pub fn interrupted_in(root: &Root) -> Result<Option<Interrupted>> {
     let Some(active) = super::active_in(root)? else {
         return Ok(None);
     };
-    if active.meta.status != SessionStatus::InProgress {
+    if active.meta.status != SessionStatus::InProgress || !owner.ran(&active.meta) {
         return Ok(None);
     }
     Ok(owner.gone()?.map(|why| Interrupted {
@@ -233,7 +264,36 @@ mod tests {
             start_ticks: p.start_ticks,
             boot_id: process::boot_id().expect("boot id"),
             since: "2026-12-01T00:00:00Z".into(),
+            maestro_session_id: Some("m".into()),
         }
+    }
+
+    #[test]
+    fn a_record_is_about_the_session_it_ran_only() {
+        let owner = me();
+        let mut session = SessionMetadata {
+            session_id: "m".into(),
+            created: "2026-12-02T00:00:00Z".into(),
+            ..SessionMetadata::default()
+        };
+        assert!(owner.ran(&session), "bound by id, whatever the times");
+        session.session_id = "new".into();
+        assert!(!owner.ran(&session), "another session");
+        let legacy = Owner {
+            maestro_session_id: None,
+            ..owner
+        };
+        assert!(!legacy.ran(&session), "recorded before the session existed");
+        session.created = "2026-11-30T00:00:00Z".into();
+        assert!(legacy.ran(&session), "recorded while it existed");
+        session.created = "garbage".into();
+        assert!(!legacy.ran(&session), "unknown is not interrupted");
+        // A record without the field reads.
+        let old: Owner = serde_json::from_str(
+            r#"{"v":1,"session_id":"s","runtime":"claude","pid":1,"start_ticks":2,"boot_id":"b","since":"2026-12-01T00:00:00Z"}"#,
+        )
+        .expect("legacy record");
+        assert_eq!(old.maestro_session_id, None);
     }
 
     #[test]

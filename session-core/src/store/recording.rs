@@ -111,15 +111,19 @@ impl Store {
 
     /// The events of the session named by `prefix` (resolved like `show`: id, unique prefix, or
     /// `active`, active or archived). A session that no longer exists is found by its exact id
-    /// when its log is left (after `delete`).
+    /// when its log is left (after `delete`), also when that id is the prefix of a live one
+    /// (`x` deleted, `x-2` created after it).
     ///
     /// Errors: those of [`Store::resolve`] when no log has that exact id; those of [`read`].
     pub fn events(&self, prefix: &str) -> Result<(String, EventLog)> {
+        let exact_log =
+            || prefix != super::ACTIVE_KEYWORD && matches!(self.log_path(prefix), Ok(Some(_)));
         let id = match self.resolve(prefix) {
+            Ok((id, _, _)) if id != prefix && exact_log() => prefix.to_string(),
             Ok((id, _, _)) => id,
-            Err(e) => match self.log_path(prefix) {
-                Ok(Some(_)) => prefix.to_string(),
-                _ => return Err(e),
+            Err(e) => match exact_log() {
+                true => prefix.to_string(),
+                false => return Err(e),
             },
         };
         let log = match self.ws.open_state_dir(false)? {

@@ -14,6 +14,8 @@
 //!   another id is archived first, in the same intent.
 //! - `archive/<name>.md` is refused when `<name>` is not the file's `session_id`, and when
 //!   that session is the active one.
+//! - a session no file holds is refused when its id is a removed session's (a tombstone names
+//!   it, see [`super::used_ids`]).
 //!
 //! A session whose `status` and `stage` contradict each other (see
 //! [`crate::session::lifecycle::check_pair`], e.g. `cancelled` with stage `paused`) is refused
@@ -173,6 +175,10 @@ impl Store {
                 }
             }
             Kind::Plan => {}
+        }
+        if before.is_none() {
+            // A session no file held: its id must not be a removed session's.
+            super::used_ids::check_not_buried(&l.root, &id)?;
         }
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {

@@ -180,6 +180,9 @@ pub const LOCK_REL: &str = "state/.lock";
 pub const EVENTS_REL: &str = "state/events";
 /// Where `doctor --fix` moves what it cannot keep in place, relative to the state dir.
 pub const QUARANTINE_REL: &str = "state/quarantine";
+/// The tombstones of deleted sessions, one `<session_id>.json` each (`crate::store::used_ids`),
+/// relative to the state dir.
+pub const TOMBSTONES_REL: &str = "state/tombstones";
 /// The plans folder, relative to the state dir.
 pub const PLANS_REL: &str = "plans";
 /// The archived plans folder, relative to the state dir.
