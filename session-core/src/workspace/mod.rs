@@ -2,8 +2,13 @@
 //!
 //! - [`paths`]: the one resolver every command, hook and tool uses (`--state-dir`,
 //!   `MAESTRO_STATE_DIR`, `.env`), refusing anything outside the project.
+//! - [`repo_root`]: the repository root of a folder, as `git rev-parse --show-toplevel`
+//!   answers it, without a `git` process.
+//! - [`extension_cache`]: a runtime's extension or plugin cache is never a project.
 //! - [`dotenv`]: the project's `.env` file.
 //! - [`git`]: the git facts a session records (branch, commit).
 pub mod dotenv;
+pub mod extension_cache;
 pub mod git;
 pub mod paths;
+pub mod repo_root;
