@@ -40,7 +40,7 @@ fn git(world: &World, dir: &Path, args: &[&str]) {
 /// A world whose project is a real git repository with one commit.
 fn repo_world() -> World {
     let world = World::new();
-    std::fs::remove_dir(world.project().join(".git")).expect("rm the placeholder .git");
+    std::fs::remove_dir_all(world.project().join(".git")).expect("rm the placeholder .git");
     git(&world, &world.project(), &["init", "-q"]);
     git(
         &world,
@@ -183,6 +183,8 @@ fn a_submodule_is_its_own_project() {
 #[test]
 fn without_git_the_start_folder_is_the_project() {
     let world = World::new();
+    std::fs::remove_dir_all(world.project().join(".git")).expect("rm the placeholder .git");
+    std::fs::create_dir(world.project().join(".git")).expect("an empty .git");
     let outside_git = Command::new("git")
         .args(["rev-parse", "--show-toplevel"])
         .current_dir(world.root())

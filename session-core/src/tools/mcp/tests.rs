@@ -21,7 +21,11 @@ struct Fx {
 fn fx() -> Fx {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("proj");
-    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    // What makes `root` a repository root (HEAD, objects/, refs/), whatever lies above it.
+    for sub in [".git/objects", ".git/refs"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    std::fs::write(root.join(".git/HEAD"), "ref: refs/heads/main\n").expect("HEAD");
     let env = Env::from_pairs([(
         EnvVars::MAESTRO_WORKSPACE_PATH,
         root.to_str().expect("utf8"),
