@@ -236,8 +236,8 @@ pub fn run_with(
 
 /// `read-state <relative-path>`: prints the file's bytes, nothing added.
 pub fn read_state() -> i32 {
-    run(&READ_STATE, |cwd, _env, args| {
-        let bytes = state_tools::read_state(cwd, args.first())?;
+    run(&READ_STATE, |cwd, env, args| {
+        let bytes = state_tools::read_state(env, cwd, args.first())?;
         let mut out = std::io::stdout().lock();
         out.write_all(&bytes)
             .and_then(|()| out.flush())

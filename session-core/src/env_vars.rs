@@ -105,6 +105,11 @@ impl EnvVars {
     /// `.mcp.json`); a project root after [`EnvVars::GEMINI_PROJECT_DIR`].
     pub const CLAUDE_PROJECT_DIR: &'static str = "CLAUDE_PROJECT_DIR";
 
+    /// Claude Code's configuration folder (default `$HOME/.claude`; Claude Code settings docs:
+    /// `CLAUDE_CONFIG_DIR`): its `plugins/` is a plugin cache, never a project
+    /// (`crate::workspace::extension_cache`).
+    pub const CLAUDE_CONFIG_DIR: &'static str = "CLAUDE_CONFIG_DIR";
+
     /// The pid of the Claude Code process, set by Claude Code 2.1.330 in the environment of
     /// the hooks it runs; SessionStart records that process as the active session's owner
     /// (`crate::hooks::owner`). Absent under Codex and Gemini CLI, whose process is found in
@@ -136,6 +141,11 @@ impl EnvVars {
     /// Set (never read) to `0` for the `git` child processes that record a session's branch and
     /// commit, so they never take git's optional index lock (git's own variable, `git(1)`).
     pub const GIT_OPTIONAL_LOCKS: &'static str = "GIT_OPTIONAL_LOCKS";
+
+    /// git's own variable (`git(1)`): true lets repository discovery cross a file-system
+    /// boundary. Read by the project-root walk (`crate::workspace::repo_root`), which stops at
+    /// one as git does unless it is set.
+    pub const GIT_DISCOVERY_ACROSS_FILESYSTEM: &'static str = "GIT_DISCOVERY_ACROSS_FILESYSTEM";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
     pub const MAESTRO: [&'static str; 16] = [

@@ -116,6 +116,25 @@ pub enum Error {
         /// What kind of file the cap is for (`a session file`).
         kind: &'static str,
     },
+    /// The project root would lie inside a runtime's extension or plugin cache, which is never
+    /// a project (`crate::workspace::extension_cache`): nothing is read or written there.
+    #[error(
+        "the project root {} (from {from}) is inside {what} {}: a runtime's extension or plugin \
+         cache is never a project, so no session is kept there; run from your project, or set \
+         MAESTRO_WORKSPACE_PATH to it",
+        path.display(),
+        cache.display()
+    )]
+    InExtensionCache {
+        /// The folder refused, as given.
+        path: PathBuf,
+        /// What named it: `the working directory`, `MAESTRO_WORKSPACE_PATH`, an argument.
+        from: &'static str,
+        /// The cache folder it lies in.
+        cache: PathBuf,
+        /// Whose cache it is, in words (`Gemini CLI's extension folder`).
+        what: &'static str,
+    },
     /// An argument or input value is malformed.
     #[error("{0}")]
     Invalid(String),
@@ -304,9 +323,10 @@ impl Error {
             | Error::LockTimeout { .. }
             | Error::NotRegular { .. }
             | Error::TooLarge { .. } => ErrorKind::Io,
-            Error::PathRefused { .. } | Error::Refused { .. } | Error::Ambiguous { .. } => {
-                ErrorKind::Refused
-            }
+            Error::PathRefused { .. }
+            | Error::InExtensionCache { .. }
+            | Error::Refused { .. }
+            | Error::Ambiguous { .. } => ErrorKind::Refused,
             Error::NotFound { .. } | Error::NoSuchSession { .. } => ErrorKind::NotFound,
             Error::Invalid(_) => ErrorKind::Usage,
             Error::Internal(_) => ErrorKind::Internal,

@@ -90,12 +90,15 @@ impl Default for World {
 }
 
 impl World {
-    /// A new, empty world.
+    /// A new, empty world. `proj/.git` holds what makes git (and the project-root walk) take
+    /// `proj` for a repository root (`HEAD`, `objects/`, `refs/`), so the project stays `proj`
+    /// even when the temp folder lies inside another repository.
     pub fn new() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
-        for sub in ["proj/.git", "tmp", "home"] {
+        for sub in ["proj/.git/objects", "proj/.git/refs", "tmp", "home"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
         }
+        std::fs::write(dir.path().join("proj/.git/HEAD"), "ref: refs/heads/main\n").expect("HEAD");
         World { dir }
     }
 

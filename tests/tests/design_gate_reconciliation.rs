@@ -350,6 +350,13 @@ fn reconcile_phase_with_a_missing_phase_or_outside_files_changes_nothing() {
     );
 }
 
+/// Makes the world's project no git work tree for git.
+fn not_a_work_tree(world: &World) {
+    // git takes a folder for a repository only when its HEAD is a ref or an object id; the
+    // project-root walk does not read HEAD (see workspace::repo_root).
+    std::fs::write(world.project().join(".git/HEAD"), "not a ref\n").expect("HEAD");
+}
+
 /// A session with phase 1 started, a new file written after, in `world`.
 fn started_with_a_new_file(world: &World, c: &mut McpClient) {
     c.ok("create_session", create("scan"));
@@ -359,8 +366,9 @@ fn started_with_a_new_file(world: &World, c: &mut McpClient) {
 
 #[test]
 fn scan_without_git_or_outside_a_repository_walks_the_files_and_says_why() {
-    // Not a repository: the world's `.git` is an empty folder.
+    // Not a work tree: git does not take the world's `.git` for a repository.
     let w = World::new();
+    not_a_work_tree(&w);
     let mut c = server(&w);
     started_with_a_new_file(&w, &mut c);
     let scan = c.ok(

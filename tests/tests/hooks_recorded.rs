@@ -121,7 +121,7 @@ fn a_turn_with_no_agent_gets_the_session_summary() {
 }
 
 #[test]
-fn gemini_checks_only_agents_the_session_names() {
+fn gemini_checks_maestros_roster_and_the_configured_agents() {
     let world = World::new().with_active_session();
     let mut start: Value =
         serde_json::from_slice(&fixture("gemini-cli-0.61/before-agent-deny-run.json"))
@@ -132,16 +132,32 @@ fn gemini_checks_only_agents_the_session_names() {
         active_agent(&world, DENY_SESSION).as_deref(),
         Some("debugger")
     );
-    // The debugger is in Maestro's roster but in no phase of this session: not checked.
+    // The debugger is in Maestro's roster, in no phase of this session: checked all the same
+    // (issue 16: a roster agent not yet in the plan was let through).
+    assert_eq!(
+        hook(&world, "after-agent", "after-agent-missing-section")["decision"],
+        "deny"
+    );
+    // An agent outside the roster (detected through MAESTRO_AGENTS) is checked only when the
+    // project configures it as a specialist.
+    start["prompt"] = json!("delegate to the qa-lead");
+    let mut cmd = world.cmd("before-agent");
+    cmd.env("MAESTRO_AGENTS", "qa-lead");
+    run(cmd, start.to_string().as_bytes());
+    assert_eq!(
+        active_agent(&world, DENY_SESSION).as_deref(),
+        Some("qa_lead")
+    );
     assert_eq!(
         hook(&world, "after-agent", "after-agent-missing-section"),
         json!({"decision": "allow"})
     );
-    // Unless the project configures it as a specialist.
-    run(world.cmd("before-agent"), start.to_string().as_bytes());
+    let mut cmd = world.cmd("before-agent");
+    cmd.env("MAESTRO_AGENTS", "qa-lead");
+    run(cmd, start.to_string().as_bytes());
     std::fs::write(
         world.project().join(".env"),
-        "MAESTRO_SPECIALISTS=debugger\n",
+        "MAESTRO_SPECIALISTS=qa-lead\n",
     )
     .expect("env");
     assert_eq!(

@@ -31,7 +31,7 @@ fn server(world: &World) -> McpClient {
     client
 }
 
-/// Makes the world's project a git work tree (its `.git` is an empty folder until then).
+/// Makes the world's project a git work tree (its `.git` holds no commit until then).
 /// False when git cannot run here.
 fn git_init(dir: &Path, home: &Path) -> bool {
     Command::new("git")
@@ -296,6 +296,10 @@ fn both_sources(check: impl Fn(&World, &mut McpClient, &str)) {
         if with_git && !git_init(&w.project(), &w.root().join("home")) {
             eprintln!("skipped the git half: git cannot run here");
             continue;
+        }
+        if !with_git {
+            // git does not take the world's `.git` for a repository: the scan walks the files.
+            std::fs::write(w.project().join(".git/HEAD"), "not a ref\n").expect("HEAD");
         }
         let mut c = server(&w);
         check(&w, &mut c, if with_git { "git" } else { "files" });

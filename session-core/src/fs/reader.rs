@@ -78,6 +78,10 @@ impl ReadKind {
     pub const PENDING_COUNT: ReadKind = ReadKind::new("a pending-count record", 16 * KIB);
     /// The hooks' context cache (`<base>/<id>/context-cache`): 1 MiB.
     pub const CONTEXT_CACHE: ReadKind = ReadKind::new("a hook context cache", MIB);
+    /// A git pointer file: a `.git` file (`gitdir: <path>`, worktrees and submodules) or a
+    /// git folder's `commondir`: 16 KiB, git's own limit for a `.git` file (`4 * PATH_MAX`,
+    /// `setup.c` `read_gitfile_gently`).
+    pub const GIT_POINTER: ReadKind = ReadKind::new("a git pointer file", 16 * KIB);
     /// One window of a runtime transcript (the new bytes since the last count are read window
     /// by window): 16 MiB, also the longest transcript line counted (a longer one is skipped).
     pub const TRANSCRIPT_WINDOW: ReadKind = ReadKind::new("a transcript read window", 16 * MIB);
@@ -285,6 +289,13 @@ pub fn read_path(path: &Path, kind: ReadKind) -> Result<Vec<u8>> {
 /// content is read and nothing is opened, so a FIFO never blocks.
 pub fn lstat(path: &Path) -> std::io::Result<std::fs::Metadata> {
     std::fs::symlink_metadata(path)
+}
+
+/// The metadata of what `path` names, symlinks followed (`stat`), as git's repository
+/// discovery sees it ([`crate::workspace::repo_root`]). No content is read and nothing is
+/// opened, so a FIFO never blocks.
+pub fn stat(path: &Path) -> std::io::Result<std::fs::Metadata> {
+    std::fs::metadata(path)
 }
 
 /// A regular file opened for reading by [`open_path`]: read it window by window, at offsets

@@ -4,12 +4,15 @@
 //! delegation phrase: `delegate|transfer|hand off|handoff|dispatch|invoke` (`to`) (`the`)
 //! `<agent>`, or `@<agent>`. Matching is case-insensitive and treats `_` and `-` alike; a
 //! casual mention ("you are the tester") is not a delegation. Only known agents are detected:
-//! the built-in roster plus any named in `$MAESTRO_AGENTS` (comma-separated).
+//! Maestro's roster ([`roster::MAESTRO_AGENTS`]) plus any named in `$MAESTRO_AGENTS`
+//! (comma-separated).
 //!
-//! Who is held to the handoff report is a separate rule, [`is_specialist`]: the agents the
-//! active session's phases name, plus a configured list ([`EnvVars::MAESTRO_SPECIALISTS`]).
-//! Runtimes bring agents of their own (Claude Code's built-in `Explore`, `Plan`, `general-purpose`, Codex's
-//! `default`) whose answers the lead needs as they are; they are never checked.
+//! Who is held to the handoff report is a separate rule, [`is_specialist`]: Maestro's roster,
+//! the agents the active session's phases name, plus a configured list
+//! ([`EnvVars::MAESTRO_SPECIALISTS`]). Runtimes bring agents of their own (Claude Code's
+//! built-in `Explore`, `Plan`, `general-purpose`, Codex's `default`) whose answers the lead
+//! needs as they are; they are never checked ([`roster::is_runtime_builtin`], applied by the
+//! hooks, which know the runtime).
 //!
 //! Text between `<session-state>` and `</session-state>` tags is not read: it is a session file
 //! that a command such as `/maestro:status` put in the prompt, whose error records
@@ -21,6 +24,7 @@ use std::path::Path;
 
 use crate::env::Env;
 use crate::env_vars::EnvVars;
+use crate::hooks::roster;
 use crate::session::agent_name::is_valid as is_name;
 use crate::session::agent_name::normalize;
 use crate::workspace::dotenv;
@@ -28,22 +32,6 @@ use crate::workspace::dotenv;
 /// The tags around a session file that a command injected into a prompt.
 const STATE_OPEN: &str = "<session-state>";
 const STATE_CLOSE: &str = "</session-state>";
-
-/// Maestro's built-in specialist agents.
-pub const BUILTIN_AGENTS: &[&str] = &[
-    "architect",
-    "api_designer",
-    "code_reviewer",
-    "coder",
-    "data_engineer",
-    "debugger",
-    "devops_engineer",
-    "performance_engineer",
-    "refactor",
-    "security_engineer",
-    "technical_writer",
-    "tester",
-];
 
 /// Agents whose turns are the lead's own, never checked for a handoff report.
 pub const LEAD_AGENTS: &[&str] = &["techlead", "orchestrator"];
@@ -71,16 +59,18 @@ impl Roster {
     /// The canonical name of `candidate` if it is a known agent.
     pub fn lookup(&self, candidate: &str) -> Option<String> {
         let name = normalize(candidate);
-        let known = BUILTIN_AGENTS.contains(&name.as_str()) || self.extra.contains(&name);
+        let known = roster::is_maestro_agent(&name) || self.extra.contains(&name);
         known.then_some(name)
     }
 }
 
 /// Whether `agent`'s report is held to the handoff format (DESIGN 4: only Maestro specialists
-/// are). `session_agents` are the agents named in the active session's phases (`None`: no
-/// active session, so nobody is checked); `configured` gives the extra specialists of
-/// [`EnvVars::MAESTRO_SPECIALISTS`] and is called only when the session does not name the
-/// agent (it may read a file). The lead agents ([`LEAD_AGENTS`]) are never checked.
+/// are): an agent of Maestro's roster ([`roster::MAESTRO_AGENTS`]), with or without an active
+/// session; one of `session_agents`, the agents named in the active session's phases (`None`:
+/// no active session); or one of the extra specialists of [`EnvVars::MAESTRO_SPECIALISTS`],
+/// which `configured` gives and which is called only when neither names the agent (it may read
+/// a file). The lead agents ([`LEAD_AGENTS`]) are never checked; a runtime's built-in agents
+/// are excluded by the caller ([`roster::is_runtime_builtin`]).
 ///
 /// Both hook paths call this: Claude Code's SubagentStop (the agent is the payload's
 /// `agent_type`, e.g. `coder`, or the built-in `Explore`, which Claude Code 2.1.330 sends as
@@ -93,14 +83,12 @@ pub fn is_specialist(
     session_agents: Option<&[String]>,
     configured: impl FnOnce() -> crate::Result<Vec<String>>,
 ) -> crate::Result<bool> {
-    let Some(session_agents) = session_agents else {
-        return Ok(false);
-    };
     let name = normalize(agent);
     if !is_name(&name) || LEAD_AGENTS.contains(&name.as_str()) {
         return Ok(false);
     }
-    Ok(session_agents.iter().any(|a| normalize(a) == name) || configured()?.contains(&name))
+    let in_session = session_agents.is_some_and(|s| s.iter().any(|a| normalize(a) == name));
+    Ok(roster::is_maestro_agent(&name) || in_session || configured()?.contains(&name))
 }
 
 /// The extra specialists: [`EnvVars::MAESTRO_SPECIALISTS`] from `env`, else from `<project_root>/.env`;
@@ -329,8 +317,8 @@ mod tests {
     }
 
     #[test]
-    fn specialists_are_the_session_agents_and_the_configured_ones() {
-        let session = names(&["architect", "Code-Reviewer", "coder"]);
+    fn specialists_are_the_roster_the_session_agents_and_the_configured_ones() {
+        let session = names(&["architect", "Code-Reviewer", "coder", "ux-researcher"]);
         let none = || Ok(Vec::new());
         let is = |agent: &str, session: Option<&[String]>, configured: &dyn Fn() -> Vec<String>| {
             is_specialist(agent, session, || Ok(configured())).expect("no settings error")
@@ -342,38 +330,41 @@ mod tests {
             "code_reviewer",
             "code-reviewer",
             " architect ",
+            "UX_Researcher",
         ] {
             assert!(
                 is_specialist(agent, Some(&session), none).expect("ok"),
                 "{agent}"
             );
         }
-        // Claude Code's and Codex's own agents are not Maestro specialists.
-        for agent in [
-            "Explore",
-            "Plan",
-            "general-purpose",
-            "default",
-            "tester",
-            "",
-            "../x",
-        ] {
+        // Maestro's roster, with or without a session, in the plan or not (the regression of
+        // issue 16: a roster agent not yet in the plan, or before any session, passed).
+        for agent in ["tester", "Technical-Writer", "db2_dba", "coder"] {
+            assert!(is(agent, Some(&session), &Vec::new), "{agent}");
+            assert!(is(agent, None, &|| unreachable!("not read")), "{agent}");
+        }
+        // A phase agent outside the roster counts only while its session is active.
+        assert!(!is("ux_researcher", None, &Vec::new));
+        // Claude Code's and Codex's own agents are not Maestro specialists (the hooks also
+        // exclude them by runtime, even when configured).
+        for agent in ["Explore", "Plan", "general-purpose", "default", "", "../x"] {
             assert!(
                 !is_specialist(agent, Some(&session), none).expect("ok"),
                 "{agent}"
             );
         }
-        // The configured list adds to the session's agents.
-        assert!(is("tester", Some(&session), &|| names(&["qa", "tester"])));
-        // No active session: nobody is checked, and the configuration is not even read.
-        assert!(!is("coder", None, &|| unreachable!("not read")));
+        // The configured list adds to the session's agents, with or without a session.
+        assert!(is("qa", Some(&session), &|| names(&["qa", "tester"])));
+        assert!(is("qa", None, &|| names(&["qa"])));
         // The lead is never checked, even when a phase or the setting names it.
         let lead = names(&["techlead", "orchestrator"]);
         assert!(!is("techlead", Some(&lead), &|| lead.clone()));
-        // The configuration is read only when the session does not name the agent.
-        assert!(is("coder", Some(&session), &|| unreachable!("not read")));
+        // The configuration is read only when neither the roster nor the session names it.
+        assert!(is("ux_researcher", Some(&session), &|| unreachable!(
+            "not read"
+        )));
         // An unreadable setting is an error, not an empty list.
-        let err = is_specialist("tester", Some(&session), || {
+        let err = is_specialist("qa", Some(&session), || {
             Err(crate::Error::Invalid("unreadable .env".into()))
         });
         assert!(err.is_err());

@@ -18,7 +18,7 @@ use crate::hooks::agent::{self, Roster};
 use crate::hooks::context::{ContextCache, SessionView};
 use crate::hooks::payload::{Decision, HookEvent, HookInput, Runtime, render};
 use crate::hooks::state::{self, HookBase, SessionFolder};
-use crate::hooks::{owner, qwen, usage};
+use crate::hooks::{owner, roster, usage};
 use crate::session::document::Document;
 use crate::session::handoff;
 use crate::session::session_id::SessionId;
@@ -309,8 +309,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// [`agent::is_specialist`] with this workspace's configured list, read only when needed.
+    /// [`agent::is_specialist`] with this workspace's configured list, read only when needed;
+    /// never one of this runtime's built-in agents ([`roster::is_runtime_builtin`]), whatever
+    /// names it.
     fn is_specialist(&self, agent: &str, session_agents: Option<&[String]>) -> Result<bool> {
+        if roster::is_runtime_builtin(self.runtime, agent) {
+            return Ok(false);
+        }
         agent::is_specialist(agent, session_agents, || {
             agent::configured_specialists(self.env, &self.workspace.project_root)
         })
@@ -354,8 +359,8 @@ fn session_end(ctx: &mut Ctx) -> Result<Decision> {
 /// ([`crate::hooks::context::agent_context`]) when a phase of the active session names it; else, for a
 /// Claude Code or Qwen Code sub-agent, the session summary if it is a configured specialist and
 /// nothing otherwise (a built-in `Explore` or `Plan` has no use for Maestro's state); else (a
-/// Gemini CLI turn, with or without a detected agent) the session summary. Qwen Code's built-in
-/// agents ([`qwen::BUILTIN_AGENTS`]) get nothing.
+/// Gemini CLI turn, with or without a detected agent) the session summary. A runtime's built-in
+/// agents ([`roster::is_runtime_builtin`]) get nothing.
 fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
     let subagent = match input.agent_id() {
@@ -368,8 +373,13 @@ fn before_agent(ctx: &mut Ctx, input: &HookInput, now: SystemTime) -> Result<Dec
                 }
                 ctx.agent = Some(agent);
             }
-            // Qwen Code's own agents are no Maestro specialists: no context, whatever names them.
-            if ctx.runtime == Runtime::Qwen && ctx.agent.as_deref().is_some_and(qwen::is_builtin) {
+            // A runtime's own agents are no Maestro specialists: no context, whatever names them.
+            let runtime = ctx.runtime;
+            if ctx
+                .agent
+                .as_deref()
+                .is_some_and(|a| roster::is_runtime_builtin(runtime, a))
+            {
                 return Ok(Decision::Allow);
             }
             true
@@ -425,8 +435,9 @@ fn record_id(runtime: Runtime, agent_id: &str) -> Result<Option<SessionId>> {
     }
 }
 
-/// Checks the finishing agent's handoff report and forgets the agent. Claude Code (and Qwen
-/// Code, whose built-in agents are never checked): a sub-agent that is blocked keeps its `agents/<agent_id>` record until a later stop of it is
+/// Checks the finishing agent's handoff report and forgets the agent (a runtime's built-in
+/// agents are never checked). Claude Code and Qwen Code: a sub-agent that is blocked keeps its
+/// `agents/<agent_id>` record until a later stop of it is
 /// allowed (Claude Code re-prompts the same `agent_id` with the reason, and its retry's
 /// SubagentStop carries `stop_hook_active: true`); Gemini CLI clears the active agent either way
 /// (its retry is a new BeforeAgent turn).
@@ -446,8 +457,8 @@ fn after_agent(ctx: &mut Ctx, input: &HookInput) -> Result<Decision> {
     };
     ctx.agent = agent.clone();
     let decision = match agent {
-        // Qwen Code's own agents are never blocked, whatever names them.
-        Some(agent) if ctx.runtime == Runtime::Qwen && qwen::is_builtin(&agent) => Decision::Allow,
+        // A runtime's own agents are never blocked, whatever names them.
+        Some(agent) if roster::is_runtime_builtin(ctx.runtime, &agent) => Decision::Allow,
         Some(agent) => check_handoff(ctx, input, &agent).unwrap_or_else(|e| {
             ctx.diagnostics
                 .push(format!("[ERROR] maestro: after-agent: {e}"));
@@ -682,32 +693,46 @@ mod tests {
             assert_eq!(out.decision, Decision::Allow, "{builtin}");
             assert!(!t.path().join("hooks/s/agents/b1").exists(), "{builtin}");
         }
-        // A configured specialist is checked, and told the session summary.
+        // Not even when the setting names one: a built-in agent is never held to the report.
         let mut pairs: Vec<(String, String)> =
             [EnvVars::MAESTRO_HOOKS_DIR, EnvVars::MAESTRO_WORKSPACE_PATH]
                 .iter()
                 .filter_map(|k| Some((k.to_string(), env.get(k)?)))
                 .collect();
-        pairs.push((EnvVars::MAESTRO_SPECIALISTS.into(), "explore".into()));
+        pairs.push((EnvVars::MAESTRO_SPECIALISTS.into(), "explore, qa".into()));
         let env = Env::from_pairs(pairs);
         let start =
             serde_json::json!({"session_id": "s", "agent_id": "b2", "agent_type": "Explore"});
         let started = claude(&env, HookEvent::BeforeAgent, start);
+        assert_eq!(started.decision, Decision::Allow);
+        let out = claude(&env, HookEvent::AfterAgent, stop("b2", "Explore", false));
+        assert_eq!(out.decision, Decision::Allow);
+        // A configured specialist that is no built-in is checked, and told the summary.
+        let start = serde_json::json!({"session_id": "s", "agent_id": "q1", "agent_type": "qa"});
+        let started = claude(&env, HookEvent::BeforeAgent, start);
         assert!(
             matches!(&started.decision, Decision::AllowWithContext(c) if c.contains("; phase 2/3"))
         );
-        let out = claude(&env, HookEvent::AfterAgent, stop("b2", "Explore", false));
+        let out = claude(&env, HookEvent::AfterAgent, stop("q1", "qa", false));
         assert!(matches!(out.decision, Decision::Deny(_)), "{out:?}");
     }
 
+    /// Issue 16's regression: before any session exists, Maestro's roster is still held to
+    /// the report; an agent outside it that no setting names is not.
     #[test]
-    fn without_an_active_session_nothing_is_checked() {
+    fn without_an_active_session_the_roster_is_checked() {
         let (t, env) = world();
         durable::remove_if_present(&t.path().join("proj/docs/maestro/state/active-session.md"))
             .expect("rm");
         let out = claude(&env, HookEvent::AfterAgent, stop("a1", "coder", false));
-        assert_eq!(out.decision, Decision::Allow);
+        assert!(matches!(out.decision, Decision::Deny(_)), "{out:?}");
         assert_eq!(out.agent.as_deref(), Some("coder"));
+        let out = claude(
+            &env,
+            HookEvent::AfterAgent,
+            stop("a2", "ux-researcher", false),
+        );
+        assert_eq!(out.decision, Decision::Allow);
     }
 
     #[test]

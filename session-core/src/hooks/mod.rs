@@ -6,6 +6,7 @@
 //! - [`state`]: the per-session hook state under `MAESTRO_HOOKS_DIR`.
 //! - [`context`]: the downstream context given to each sub-agent.
 //! - [`agent`]: which agent names are specialists.
+//! - [`roster`]: Maestro's roster and each runtime's built-in agents.
 //! - [`budget`]: how long a hook may wait for the state lock.
 //! - [`owner`]: which runtime process runs the hooks (the active session's owner).
 //! - [`usage`]: counting a finished agent's transcript into the active session.
@@ -18,5 +19,6 @@ pub mod live;
 pub mod owner;
 pub mod payload;
 pub mod qwen;
+pub mod roster;
 pub mod state;
 pub mod usage;

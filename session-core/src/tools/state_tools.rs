@@ -20,11 +20,14 @@ use crate::workspace::paths::{self, Workspace};
 pub const NO_ACTIVE_SESSION: &str = "No active session";
 
 /// The bytes of the file at `rel`, resolved beneath `cwd`: a regular file of at most
-/// [`durable::MAX_SESSION_BYTES`] (a FIFO or device is refused without blocking).
+/// [`durable::MAX_SESSION_BYTES`] (a FIFO or device is refused without blocking). The
+/// project root is resolved first, so a working directory in an extension cache is refused
+/// like every other tool's.
 ///
-/// Errors: [`Error::PathRefused`] for a refused path, [`Error::NotRegular`],
-/// [`Error::TooLarge`], [`Error::Io`] when it cannot be read.
-pub fn read_state(cwd: &Path, rel: &str) -> Result<Vec<u8>> {
+/// Errors: those of [`paths::project_root`]; [`Error::PathRefused`] for a refused path,
+/// [`Error::NotRegular`], [`Error::TooLarge`], [`Error::Io`] when it cannot be read.
+pub fn read_state(env: &Env, cwd: &Path, rel: &str) -> Result<Vec<u8>> {
+    paths::project_root(env, cwd)?;
     Root::open(cwd)?.read(rel)
 }
 

@@ -1,9 +1,14 @@
 //! Resolving the project root and the orchestration state dir (DESIGN 2.1).
 //!
-//! Project root: `$MAESTRO_WORKSPACE_PATH`, `$GEMINI_PROJECT_DIR` or `$CLAUDE_PROJECT_DIR` if
-//! set (Gemini CLI 0.61 sets both of the latter for hooks), else the nearest ancestor of the
-//! working directory holding `.git`, found by walking up (no `git` process), else the working
-//! directory.
+//! Project root, as Maestro 1.6.4 resolves it (`src/core/project-root-resolver.js`): the start
+//! folder is `$MAESTRO_WORKSPACE_PATH`, `$GEMINI_PROJECT_DIR` or `$CLAUDE_PROJECT_DIR`, the
+//! first set (Gemini CLI 0.61 sets both of the latter for hooks; a relative value is relative
+//! to the working directory; a value holding `${`, a runtime's template left unsubstituted, is
+//! passed over as Maestro does), else the working directory. The project root is the start
+//! folder's repository root, what `git rev-parse --show-toplevel` answers there
+//! ([`repo_root::toplevel`]: found by walking up, no `git` process), else the start folder
+//! itself. A start folder or root inside a runtime's extension or plugin cache is refused
+//! ([`extension_cache`]), before anything is read or written.
 //!
 //! State dir: `$MAESTRO_STATE_DIR`, else `MAESTRO_STATE_DIR` in `<project>/.env`, else in the
 //! `.env` of the extension folder (`$MAESTRO_EXTENSION_PATH`), else `.gemini` for a legacy
@@ -16,7 +21,7 @@ use crate::env::Env;
 use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::fs::beneath::{self, Root};
-use crate::workspace::dotenv;
+use crate::workspace::{dotenv, extension_cache, repo_root};
 
 /// The state dir when nothing sets one, relative to the project root.
 pub const DEFAULT_STATE_DIR: &str = "docs/maestro";
@@ -71,11 +76,12 @@ pub struct Workspace {
 impl Workspace {
     /// Resolves both from `env`, starting the `.git` search at `cwd`.
     ///
-    /// Errors: [`Error::PathRefused`] naming the setting ([`StateDirSource`]) when the state
-    /// dir would lie outside the project (`..`, an absolute path elsewhere) or be the project
-    /// root itself.
+    /// Errors: those of [`project_root`] (a project root in an extension cache, a variable
+    /// naming no folder); [`Error::PathRefused`] naming the setting ([`StateDirSource`]) when
+    /// the state dir would lie outside the project (`..`, an absolute path elsewhere) or be the
+    /// project root itself.
     pub fn resolve(env: &Env, cwd: &Path) -> Result<Workspace> {
-        let project_root = project_root(env, cwd);
+        let project_root = project_root(env, cwd)?;
         let (requested, source) = configured_state_dir(env, &project_root)?;
         Workspace::build(project_root, &requested, source)
     }
@@ -96,7 +102,7 @@ impl Workspace {
         state_dir: &Path,
         source: StateDirSource,
     ) -> Result<Workspace> {
-        let project_root = project_root(env, cwd);
+        let project_root = project_root(env, cwd)?;
         Workspace::build(project_root, state_dir, source)
     }
 
@@ -188,21 +194,100 @@ pub const PLANS_REL: &str = "plans";
 /// The archived plans folder, relative to the state dir.
 pub const PLANS_ARCHIVE_REL: &str = "plans/archive";
 
-/// The project root; see the module docs for the order.
-pub fn project_root(env: &Env, cwd: &Path) -> PathBuf {
+/// The project root; see the module docs for the order and the rules.
+///
+/// # Errors
+/// [`Error::InExtensionCache`] naming the folder, the variable (or the working directory) that
+/// named it and the cache, when the start folder (as given or with its symlinks resolved) lies
+/// in a runtime's extension or plugin cache; [`Error::Io`] naming the variable when the folder
+/// a variable names does not exist or is not a folder.
+pub fn project_root(env: &Env, cwd: &Path) -> Result<PathBuf> {
     for var in [
         EnvVars::MAESTRO_WORKSPACE_PATH,
         EnvVars::GEMINI_PROJECT_DIR,
         EnvVars::CLAUDE_PROJECT_DIR,
     ] {
-        if let Some(value) = env.get(var) {
-            return cwd.join(value);
+        match env.get(var) {
+            Some(value) if !value.contains("${") => {
+                return root_of(env, &cwd.join(value), StartFrom::Variable(var));
+            }
+            _ => {}
         }
     }
-    cwd.ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(cwd)
-        .to_path_buf()
+    root_of(env, cwd, StartFrom::WorkingDirectory)
+}
+
+/// What named a start folder, for [`root_of`]'s errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartFrom {
+    /// The process's working directory (or a hook payload's `cwd`).
+    WorkingDirectory,
+    /// An environment variable, by name.
+    Variable(&'static str),
+    /// An argument of a tool, by name (`workspace_path`).
+    Argument(&'static str),
+}
+
+impl StartFrom {
+    fn name(self) -> &'static str {
+        match self {
+            StartFrom::WorkingDirectory => "the working directory",
+            StartFrom::Variable(name) | StartFrom::Argument(name) => name,
+        }
+    }
+}
+
+/// The project root for the start folder `start` (absolute, or relative to the process's
+/// working directory), named by `from`: its repository root, else `start` itself with `.` and
+/// `..` resolved lexically.
+///
+/// # Errors
+/// As [`project_root`]. A working directory that cannot be inspected is no error (it is the
+/// root, as it always was); one a variable or an argument names must be an existing folder.
+pub fn root_of(env: &Env, start: &Path, from: StartFrom) -> Result<PathBuf> {
+    let start = extension_cache::lexical(start);
+    // The path that lies in the cache is the one named: `start`, or where its symlinks lead.
+    let in_cache = |path: &Path| {
+        extension_cache::find(env, path).map(|found| Error::InExtensionCache {
+            path: path.to_path_buf(),
+            from: from.name(),
+            cache: found.cache,
+            what: found.what,
+        })
+    };
+    if let Some(refused) = in_cache(&start) {
+        return Err(refused);
+    }
+    let real = match start.canonicalize() {
+        Ok(real) => real,
+        Err(e) if from != StartFrom::WorkingDirectory => return Err(not_a_folder(from, &start, e)),
+        Err(_) => return Ok(start),
+    };
+    if let Some(refused) = in_cache(&real) {
+        return Err(refused);
+    }
+    if from != StartFrom::WorkingDirectory && !real.is_dir() {
+        let e = std::io::Error::from(std::io::ErrorKind::NotADirectory);
+        return Err(not_a_folder(from, &start, e));
+    }
+    Ok(repo_root::walk(env, &real).unwrap_or(start))
+}
+
+fn not_a_folder(from: StartFrom, start: &Path, e: std::io::Error) -> Error {
+    let op = match from {
+        StartFrom::Variable(EnvVars::MAESTRO_WORKSPACE_PATH) => {
+            "use as the project folder the MAESTRO_WORKSPACE_PATH"
+        }
+        StartFrom::Variable(EnvVars::GEMINI_PROJECT_DIR) => {
+            "use as the project folder the GEMINI_PROJECT_DIR"
+        }
+        StartFrom::Variable(EnvVars::CLAUDE_PROJECT_DIR) => {
+            "use as the project folder the CLAUDE_PROJECT_DIR"
+        }
+        StartFrom::Argument("workspace_path") => "use as the project folder the workspace_path",
+        _ => "use as the project folder",
+    };
+    Error::io(op, start, e)
 }
 
 /// The configured state dir for `project_root` and where it came from, not yet checked; see
@@ -289,34 +374,171 @@ mod tests {
         tempfile::tempdir().expect("temp dir")
     }
 
-    #[test]
-    fn project_root_prefers_env_in_order() {
-        let t = tmp();
-        let env = Env::from_pairs([
-            (EnvVars::GEMINI_PROJECT_DIR, "/g"),
-            (EnvVars::CLAUDE_PROJECT_DIR, "/c"),
-        ]);
-        assert_eq!(project_root(&env, t.path()), PathBuf::from("/g"));
-        let env = Env::from_pairs([(EnvVars::CLAUDE_PROJECT_DIR, "/c")]);
-        assert_eq!(project_root(&env, t.path()), PathBuf::from("/c"));
-        let env = Env::from_pairs([
-            (EnvVars::MAESTRO_WORKSPACE_PATH, "/w"),
-            (EnvVars::GEMINI_PROJECT_DIR, "/g"),
-        ]);
-        assert_eq!(project_root(&env, t.path()), PathBuf::from("/w"));
+    /// `git init` in `dir` (git is needed for these tests).
+    fn git_init(dir: &Path) {
+        let out = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .output()
+            .unwrap_or_else(|e| panic!("git is needed for this test: {e}"));
+        assert!(out.status.success(), "git init: {out:?}");
+    }
+
+    fn vars(pairs: &[(&'static str, &Path)]) -> Env {
+        Env::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (*k, v.to_string_lossy().into_owned())),
+        )
     }
 
     #[test]
-    fn project_root_walks_up_to_git_else_cwd() {
+    fn project_root_prefers_env_in_order() {
         let t = tmp();
-        let deep = t.path().join("a/b/c");
+        let [w, g, c] = ["w", "g", "c"].map(|d| {
+            let p = t.path().join(d);
+            fs::create_dir(&p).expect("mkdir");
+            p
+        });
+        let root = |env: &Env| project_root(env, t.path()).expect("resolves");
+        let env = vars(&[
+            (EnvVars::GEMINI_PROJECT_DIR, &g),
+            (EnvVars::CLAUDE_PROJECT_DIR, &c),
+        ]);
+        assert_eq!(root(&env), g);
+        assert_eq!(root(&vars(&[(EnvVars::CLAUDE_PROJECT_DIR, &c)])), c);
+        let env = vars(&[
+            (EnvVars::MAESTRO_WORKSPACE_PATH, &w),
+            (EnvVars::GEMINI_PROJECT_DIR, &g),
+        ]);
+        assert_eq!(root(&env), w);
+        // A template the runtime left unsubstituted is passed over, as Maestro does.
+        let env = Env::from_pairs([
+            (
+                EnvVars::MAESTRO_WORKSPACE_PATH,
+                "${workspacePath}".to_string(),
+            ),
+            (EnvVars::GEMINI_PROJECT_DIR, g.display().to_string()),
+        ]);
+        assert_eq!(root(&env), g);
+        // A relative value is relative to the working directory.
+        let env = Env::from_pairs([(EnvVars::MAESTRO_WORKSPACE_PATH, "./w/../c")]);
+        assert_eq!(root(&env), c);
+    }
+
+    #[test]
+    fn a_variable_naming_no_folder_is_an_error_naming_it() {
+        let t = tmp();
+        let file = t.path().join("file");
+        fs::write(&file, "x").expect("write");
+        for (var, value) in [
+            (EnvVars::MAESTRO_WORKSPACE_PATH, t.path().join("missing")),
+            (EnvVars::CLAUDE_PROJECT_DIR, file),
+        ] {
+            let err = project_root(&vars(&[(var, &value)]), t.path()).expect_err("no folder");
+            let text = err.to_string();
+            assert!(text.contains(var), "{text}");
+            assert!(text.contains(&value.display().to_string()), "{text}");
+        }
+    }
+
+    /// Started anywhere in a repository, the project is the repository root, so sessions
+    /// Maestro (`git rev-parse --show-toplevel`) left at the root are found; without git,
+    /// the start folder itself.
+    #[test]
+    fn project_root_is_the_repository_root_else_the_start_folder() {
+        let t = tmp();
+        let base = t.path().canonicalize().expect("canonical");
+        let repo = base.join("repo");
+        let deep = repo.join("packages/app");
         fs::create_dir_all(&deep).expect("mkdir");
-        assert_eq!(project_root(&Env::default(), &deep), deep);
-        fs::create_dir(t.path().join("a/.git")).expect("mkdir");
-        assert_eq!(project_root(&Env::default(), &deep), t.path().join("a"));
-        // A `.git` file (worktrees, submodules) counts as well.
-        fs::write(t.path().join("a/b/.git"), "gitdir: elsewhere").expect("write");
-        assert_eq!(project_root(&Env::default(), &deep), t.path().join("a/b"));
+        let plain = base.join("plain/a/b");
+        fs::create_dir_all(&plain).expect("mkdir");
+        // No repository: the start folder itself (unless the temp folder lies in one).
+        if repo_root::toplevel(&Env::default(), &plain).is_none() {
+            assert_eq!(project_root(&Env::default(), &plain).expect("root"), plain);
+            assert_eq!(project_root(&Env::default(), &deep).expect("root"), deep);
+        }
+        git_init(&repo);
+        assert_eq!(project_root(&Env::default(), &deep).expect("root"), repo);
+        let env = vars(&[(EnvVars::GEMINI_PROJECT_DIR, &deep)]);
+        assert_eq!(project_root(&env, &plain).expect("root"), repo);
+        // An empty `.git/` is no repository (git passes it over too).
+        fs::create_dir_all(repo.join("packages/.git")).expect("mkdir");
+        assert_eq!(project_root(&Env::default(), &deep).expect("root"), repo);
+        // A symlinked start folder: the repository of the folder it leads to.
+        std::os::unix::fs::symlink(&deep, base.join("link")).expect("symlink");
+        let env = vars(&[(EnvVars::MAESTRO_WORKSPACE_PATH, &base.join("link"))]);
+        assert_eq!(project_root(&env, &plain).expect("root"), repo);
+        let ws = Workspace::resolve(&env, &plain).expect("workspace");
+        assert_eq!(ws.state_dir, repo.join(DEFAULT_STATE_DIR));
+    }
+
+    /// Every kind of cache is refused, whatever names the folder: the working directory, a
+    /// variable, a symlink leading in; the error names the folder, what named it and the cache.
+    #[test]
+    fn a_folder_in_an_extension_cache_is_refused() {
+        let t = tmp();
+        let home = t.path().canonicalize().expect("canonical");
+        let project = home.join("proj");
+        fs::create_dir_all(&project).expect("mkdir");
+        let caches = [
+            (
+                ".gemini/extensions/maestro",
+                "Gemini CLI's extension folder",
+            ),
+            (
+                ".claude/plugins/cache/m/maestro/1.6.4",
+                "Claude Code's plugin cache",
+            ),
+            (".codex/plugins/cache/maestro", "Codex's plugin cache"),
+            (".qwen/extensions/maestro", "Qwen Code's extension folder"),
+        ];
+        for (rel, what) in caches {
+            let folder = home.join(rel);
+            fs::create_dir_all(folder.join("sub")).expect("mkdir");
+            // A cache installed by `git clone` holds its own repository.
+            git_init(&folder);
+            let refused = |env: &Env, cwd: &Path, from: &str| {
+                let err = project_root(env, cwd).expect_err(rel);
+                assert!(matches!(err, Error::InExtensionCache { .. }), "{err}");
+                let text = err.to_string();
+                assert!(text.contains(what), "{text}");
+                assert!(text.contains(from), "{text}");
+                assert!(text.contains("never a project"), "{text}");
+            };
+            refused(
+                &Env::default(),
+                &folder.join("sub"),
+                "the working directory",
+            );
+            refused(
+                &vars(&[(EnvVars::MAESTRO_WORKSPACE_PATH, &folder)]),
+                &project,
+                EnvVars::MAESTRO_WORKSPACE_PATH,
+            );
+            refused(
+                &vars(&[(EnvVars::CLAUDE_PROJECT_DIR, &folder.join("sub"))]),
+                &project,
+                EnvVars::CLAUDE_PROJECT_DIR,
+            );
+            let link = home.join(format!("link-{}", what.len()));
+            std::os::unix::fs::symlink(&folder, &link).expect("symlink");
+            refused(
+                &vars(&[(EnvVars::GEMINI_PROJECT_DIR, &link)]),
+                &project,
+                EnvVars::GEMINI_PROJECT_DIR,
+            );
+            // Every resolver of the state dir refuses it alike.
+            let env = vars(&[(EnvVars::MAESTRO_WORKSPACE_PATH, &folder)]);
+            assert!(Workspace::resolve(&env, &project).is_err());
+            assert!(Workspace::with_state_dir(&env, &project, Path::new("s")).is_err());
+        }
+        // A project beside the caches is fine.
+        let env = vars(&[(EnvVars::MAESTRO_WORKSPACE_PATH, &project)]);
+        assert_eq!(project_root(&env, &home).expect("root"), project);
     }
 
     #[test]
@@ -445,17 +667,20 @@ mod tests {
 
     #[test]
     fn workspace_paths() {
+        let t = tmp();
+        let p = t.path().join("p");
+        fs::create_dir(&p).expect("mkdir");
         let ws = Workspace::with_state_dir(
-            &Env::from_pairs([(EnvVars::GEMINI_PROJECT_DIR, "/p")]),
+            &vars(&[(EnvVars::GEMINI_PROJECT_DIR, &p)]),
             Path::new("/"),
             Path::new("s"),
         )
         .expect("inside");
         assert_eq!(
             ws.active_session_path(),
-            PathBuf::from("/p/s/state/active-session.md")
+            p.join("s/state/active-session.md")
         );
-        assert_eq!(ws.archive_dir(), PathBuf::from("/p/s/state/archive"));
+        assert_eq!(ws.archive_dir(), p.join("s/state/archive"));
         assert_eq!(ws.source, StateDirSource::Flag);
     }
 }

@@ -16,7 +16,7 @@ use crate::session::phase_spec::PhaseSpec;
 use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::SessionId;
 use crate::store::{ACTIVE_KEYWORD, CreateRequest, PlanContent, Store};
-use crate::workspace::paths::{StateDirSource, Workspace};
+use crate::workspace::paths::{self, StateDirSource, Workspace};
 
 /// The folders `initialize_workspace` creates, relative to the state dir.
 const LAYOUT: [&str; 4] = ["state/", "state/archive/", "plans/", "plans/archive/"];
@@ -93,9 +93,17 @@ pub(super) fn initialize_workspace(
     }))
 }
 
-/// A `workspace_path` argument must be the project this server serves.
+/// A `workspace_path` argument must be the project this server serves: the folder, or
+/// one whose project root ([`paths::root_of`], Maestro's `requireExplicitWorkspaceRoot`: its
+/// repository root) is it. A folder in an extension cache is refused as Maestro does
+/// (`WORKSPACE_IN_EXTENSION_CACHE`), one that does not exist with `WORKSPACE_NOT_FOUND`.
 fn check_workspace_path(t: &Tools, given: &str) -> Result<(), ToolError> {
-    let path = t.project_root.join(given);
+    let path = paths::root_of(
+        &t.env,
+        &t.project_root.join(given),
+        paths::StartFrom::Argument("workspace_path"),
+    )
+    .map_err(|e| t.fail("initialize_workspace", e))?;
     let same = path == t.project_root
         || matches!(
             (path.canonicalize(), t.project_root.canonicalize()),

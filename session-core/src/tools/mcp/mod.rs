@@ -103,7 +103,8 @@ pub struct ToolError {
     /// Maestro's error codes (`VALIDATION_ERROR`, `NOT_FOUND`, `STATE_ERROR`,
     /// `HANDOFF_INCOMPLETE`, `DESIGN_GATE_UNAPPROVED`, `DESIGN_GATE_SESSION_MISMATCH`,
     /// `RECONCILIATION_EMPTY_PAYLOAD`, `RECONCILIATION_PENDING`, `UNKNOWN_TOOL`,
-    /// `INTERNAL_TOOL_ERROR`) and ours (`PATH_REFUSED`, `LOCK_TIMEOUT`, `IO_ERROR`).
+    /// `INTERNAL_TOOL_ERROR`, `WORKSPACE_NOT_FOUND`, `WORKSPACE_IN_EXTENSION_CACHE`) and ours
+    /// (`PATH_REFUSED`, `LOCK_TIMEOUT`, `IO_ERROR`).
     pub code: &'static str,
     /// Maestro's structured `details`, where its error carries them
     /// (`DESIGN_GATE_SESSION_MISMATCH`: `{current_session_id, orphaned_session_ids}`;
@@ -266,18 +267,56 @@ pub struct Tools {
     /// The state dir `initialize_workspace` chose, project-relative; `None` for the usual
     /// rules ([`Workspace::resolve`]).
     state_dir: Mutex<Option<PathBuf>>,
+    /// Why no tool may run: the project root could not be resolved (a folder in an extension
+    /// cache, a variable naming no folder). Every call answers it; nothing is read or written.
+    unusable: Option<ToolError>,
 }
 
 impl Tools {
     /// The tools for the project [`paths::project_root`] finds from `env` and `cwd`
     /// (`MAESTRO_WORKSPACE_PATH` first: Gemini CLI sets it to `${workspacePath}`).
+    ///
+    /// A project root that cannot be resolved ([`paths::project_root`]'s errors) does not stop
+    /// the server: every tool call then fails with `WORKSPACE_IN_EXTENSION_CACHE` (Maestro's
+    /// code for a workspace in an extension cache) or `WORKSPACE_NOT_FOUND`, and nothing is
+    /// read or written.
     pub fn new(env: Env, cwd: &Path) -> Tools {
-        let project_root = paths::project_root(&env, cwd);
-        Tools {
+        let (project_root, unusable) = match paths::project_root(&env, cwd) {
+            Ok(root) => (root, None),
+            Err(e) => (cwd.to_path_buf(), Some(e)),
+        };
+        let mut tools = Tools {
             env,
             project_root,
             state_dir: Mutex::new(None),
-        }
+            unusable: None,
+        };
+        tools.unusable = unusable.map(|e| tools.unusable_error(e));
+        tools
+    }
+
+    /// The answer of every call when the project root could not be resolved: the cache is
+    /// named from its marking segments on (`…/.gemini/extensions/maestro`), never by the
+    /// absolute path.
+    fn unusable_error(&self, e: Error) -> ToolError {
+        let message = match &e {
+            Error::InExtensionCache {
+                path,
+                from,
+                cache,
+                what,
+            } => {
+                let above = cache.parent().and_then(Path::parent).unwrap_or(cache);
+                let shown = path.strip_prefix(above).unwrap_or(path);
+                format!(
+                    "the project folder (from {from}) lies inside {what} (…/{}), which is never a project; no tool reads or writes there",
+                    shown.display()
+                )
+            }
+            other => self.sanitize(&other.to_string()),
+        };
+        let (code, hint) = hint("initialize_workspace", &e);
+        ToolError::new(message, hint, code)
     }
 
     /// [`Tools::new`] with the state dir given on the command line (`--state-dir`), resolved
@@ -305,6 +344,9 @@ impl Tools {
         name: &str,
         arguments: Option<Map<String, Value>>,
     ) -> Result<Value, ToolError> {
+        if let Some(refused) = &self.unusable {
+            return Err(refused.clone());
+        }
         let run = std::panic::AssertUnwindSafe(|| self.dispatch(name, arguments));
         std::panic::catch_unwind(run).unwrap_or_else(|_| {
             Err(ToolError::new(
@@ -599,6 +641,14 @@ fn hint(tool: &str, e: &Error) -> (&'static str, String) {
         Error::PathRefused { .. } => (
             "PATH_REFUSED",
             "Give a path relative to the project root and inside it, without `..` (for a state dir, e.g. docs/maestro); nothing outside the project is ever written.".into(),
+        ),
+        Error::InExtensionCache { .. } => (
+            "WORKSPACE_IN_EXTENSION_CACHE",
+            "Start the MCP server in the user's project, or set MAESTRO_WORKSPACE_PATH to the project folder in the server's configuration; an extension or plugin cache is never a project.".into(),
+        ),
+        Error::Io { op, .. } if op.starts_with("use as the project folder") => (
+            "WORKSPACE_NOT_FOUND",
+            "Set MAESTRO_WORKSPACE_PATH in the server's configuration to the project folder, an existing folder.".into(),
         ),
         Error::LockTimeout { .. } => (
             "LOCK_TIMEOUT",

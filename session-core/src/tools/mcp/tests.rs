@@ -21,7 +21,11 @@ struct Fx {
 fn fx() -> Fx {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("proj");
-    std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+    // What makes `root` a repository root (HEAD, objects/, refs/), whatever lies above it.
+    for sub in [".git/objects", ".git/refs"] {
+        std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+    }
+    std::fs::write(root.join(".git/HEAD"), "ref: refs/heads/main\n").expect("HEAD");
     let env = Env::from_pairs([(
         EnvVars::MAESTRO_WORKSPACE_PATH,
         root.to_str().expect("utf8"),
@@ -403,7 +407,14 @@ fn a_state_dir_or_workspace_outside_the_project_is_refused_naming_the_argument()
     assert_eq!(e.code, "PATH_REFUSED");
     assert!(e.error.contains("outside the project"), "{}", e.error);
     assert!(!outside.exists());
+    // A folder that does not exist: Maestro's code; one elsewhere: refused.
     let e = f.err("initialize_workspace", json!({"workspace_path": outside}));
+    assert_eq!(e.code, "WORKSPACE_NOT_FOUND");
+    assert!(e.error.contains("workspace_path"), "{}", e.error);
+    assert!(!outside.exists());
+    let elsewhere = f.root.parent().expect("parent").join("other");
+    std::fs::create_dir(&elsewhere).expect("mkdir");
+    let e = f.err("initialize_workspace", json!({"workspace_path": elsewhere}));
     assert_eq!(e.code, "PATH_REFUSED");
     assert!(e.error.contains("workspace_path"), "{}", e.error);
     let e = f.err("initialize_workspace", json!({"state_dir": "."}));
