@@ -123,9 +123,10 @@ def check_tokens(run, qwen_home):
     want(coder == {"input": 700 + 760, "output": 40 + 60, "cached": 0},
          "the coder's two replies are counted, nothing of the lead's: %r" % show["token_usage"])
     want(show["token_usage"]["total_input"] == 1460, "totals are the coder's alone: %r" % show["token_usage"])
-    transcripts = list(show["transcript_usage"]["transcripts"])
-    want(len(transcripts) == 1, "one transcript counted: %r" % transcripts)
-    path = transcripts[0]
+    # Marks are keyed by the transcript's identity (dev:ino) and name the path they counted.
+    marks = list(show["transcript_usage"]["transcripts"].values())
+    want(len(marks) == 1, "one transcript counted: %r" % marks)
+    path = marks[0].get("path", "")
     start = run.hooks("before-agent")[0]
     sid = start["session_id"]
     want(path.startswith(os.path.join(qwen_home, "projects")) and "/subagents/%s/agent-coder-" % sid in path,
