@@ -216,7 +216,7 @@ pub fn run_with(
             return SUCCESS_EXIT_CODE;
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             return UsageError::EXIT_CODE;
         }
     };
@@ -228,7 +228,7 @@ pub fn run_with(
     match result {
         Ok(()) => SUCCESS_EXIT_CODE,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             e.kind().state_tool_exit_code()
         }
     }
@@ -284,12 +284,18 @@ pub fn read_active_session() -> i32 {
         Ok(Some(bytes)) => out.write_all(&bytes),
         Ok(None) => writeln!(out, "{NO_ACTIVE_SESSION}"),
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             writeln!(out, "{NO_ACTIVE_SESSION}")
         }
     };
     let _ = out.flush();
     SUCCESS_EXIT_CODE
+}
+
+/// An error as one terminal line: no control or bidirectional formatting character a path or
+/// a file's content put in it.
+fn terminal_line(e: &impl std::fmt::Display) -> String {
+    session_core::session::terminal_text::line(&e.to_string()).into_owned()
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ fn print(
         if json_mode {
             text.push_str(&e.to_json().to_string());
         } else {
-            text.push_str(&line(e));
+            text.push_str(&session_core::session::terminal_text::line(&line(e)));
         }
         text.push('\n');
     }
@@ -244,9 +244,5 @@ fn value(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    crate::render::truncate(&one_line, MAX_VALUE_CHARS)
+    crate::render::truncate(&text, MAX_VALUE_CHARS)
 }
