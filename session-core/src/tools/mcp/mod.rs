@@ -45,10 +45,14 @@
 //!   `in_progress` session is marked completed, the design document and implementation plan
 //!   move from `plans/` to `plans/archive/` (here under collision-free names, as `archive`).
 //!
+//! Protocol errors (lines that are no JSON-RPC message, params of the wrong shape) are
+//! [`jsonrpc`]'s.
+//!
 //! Ours: `list_sessions`, `show_session`, `resume_session`, `record_error`, `record_tokens`
 //! (the command line's `list`, `show`, `resume`, `error add`, `tokens`).
 
 mod args;
+pub mod jsonrpc;
 mod maestro;
 mod ours;
 #[cfg(test)]
