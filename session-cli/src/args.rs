@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use session_core::session::agent_name::AgentName;
 use session_core::session::lifecycle::{SessionStatus, Stage};
 use session_core::session::model::PhaseId;
 
@@ -93,9 +94,10 @@ pub enum Command {
     Tokens {
         /// Session id or prefix.
         session: String,
-        /// The agent.
+        /// The agent: ASCII letters, digits, `_` and `-`, at most 64 bytes, read lower-case with
+        /// `-` as `_` (`Code-Reviewer` is `code_reviewer`).
         #[arg(long)]
-        agent: String,
+        agent: AgentName,
         /// Prompt tokens.
         #[arg(long, default_value_t = 0)]
         input: u64,
@@ -370,7 +372,7 @@ pub enum PhaseCommand {
         kind: String,
         /// The agent that failed (default: the phase's first agent).
         #[arg(long)]
-        agent: Option<String>,
+        agent: Option<AgentName>,
     },
     /// failed -> in_progress (retry_count + 1, at most MAESTRO_MAX_RETRIES).
     Retry {
@@ -399,7 +401,7 @@ pub enum ErrorCommand {
         phase: PhaseId,
         /// The agent that met it.
         #[arg(long)]
-        agent: String,
+        agent: AgentName,
         /// Error type.
         #[arg(long = "type", value_parser = values::error_kind())]
         kind: String,

@@ -269,9 +269,10 @@ impl SessionFolder {
         self.path.is_dir()
     }
 
-    /// The active agent, if one is recorded.
+    /// The active agent, if one is recorded and is an agent name
+    /// ([`crate::session::agent_name::parse`]: the file is a boundary too).
     pub fn active_agent(&self) -> Option<String> {
-        read_name(&self.path.join(ACTIVE_AGENT))
+        read_name(&self.path.join(ACTIVE_AGENT)).and_then(|n| crate::session::agent_name::parse(&n))
     }
 
     /// Creates the folder (0700) if missing.
@@ -303,6 +304,7 @@ impl SessionFolder {
     /// The agent recorded for sub-agent `agent_id`.
     pub fn subagent(&self, agent_id: &SessionId) -> Option<String> {
         read_name(&self.path.join(AGENTS_DIR).join(agent_id.as_str()))
+            .and_then(|n| crate::session::agent_name::parse(&n))
     }
 
     /// Records sub-agent `agent_id` running `agent`, and makes it the active agent.
@@ -338,7 +340,8 @@ impl SessionFolder {
             })
             .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
             .max_by_key(|(t, _)| *t)
-            .and_then(|(_, p)| read_name(&p));
+            .and_then(|(_, p)| read_name(&p))
+            .and_then(|n| crate::session::agent_name::parse(&n));
         match newest {
             Some(agent) => self.set_active_agent(&agent),
             None => self.clear_active_agent(),

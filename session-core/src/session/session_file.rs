@@ -135,6 +135,40 @@ impl SessionFile {
         doc.render()
     }
 
+    /// The whole file to write: [`SessionFile::render`], parsed again and compared with what it
+    /// must hold (the frontmatter, unknown keys included, and the body) before anything is
+    /// written. The one emitter of every session file maestro-session writes: what we write,
+    /// we can read back. (The emitters are also proven right by property tests over arbitrary
+    /// keys and values: `tests/yaml_emit_props.rs`, `tests/splice_props.rs`,
+    /// `tests/emitter_props.rs`.)
+    ///
+    /// Errors: [`Error::Internal`] naming the file and why, when the text would not read back
+    /// as the session (a bug of ours; nothing is written).
+    pub fn emit(&self) -> Result<String> {
+        let mut doc = Document {
+            flavour: self.as_read.flavour,
+            frontmatter: self.as_read.frontmatter.clone(),
+            body: self.body.clone(),
+        };
+        self.meta.write_into(&mut doc.frontmatter);
+        let text = doc.render();
+        let why = match Document::parse(&text) {
+            Err(e) => Some(e.to_string()),
+            Ok(back) if *back.frontmatter != *doc.frontmatter => {
+                Some("its frontmatter reads back as other values".to_string())
+            }
+            Ok(back) if back.body != doc.body => Some("its body reads back otherwise".to_string()),
+            Ok(_) => None,
+        };
+        match why {
+            None => Ok(text),
+            Some(why) => Err(Error::Internal(format!(
+                "{}: the session file as it would be written does not read back ({why}); nothing was written",
+                self.path.display()
+            ))),
+        }
+    }
+
     /// The frontmatter as JSON, with unknown keys, as [`SessionFile::render`] would write it.
     pub fn frontmatter_json(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut front = (*self.as_read.frontmatter).clone();
@@ -142,13 +176,9 @@ impl SessionFile {
         front
     }
 
-    /// Durably writes the file as `rel` beneath the state dir `root`.
+    /// Durably writes the file ([`SessionFile::emit`]: checked to read back) as `rel` beneath
+    /// the state dir `root`.
     pub fn write_in(&self, root: &Root, rel: &Path) -> Result<()> {
-        root.replace(
-            rel,
-            self.render().as_bytes(),
-            durable::STATE_FILE_MODE,
-            true,
-        )
+        root.replace(rel, self.emit()?.as_bytes(), durable::STATE_FILE_MODE, true)
     }
 }

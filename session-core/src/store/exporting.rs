@@ -207,7 +207,7 @@ impl Store {
             }
         }
         let session_text = if changed {
-            session.render()
+            session.emit()?
         } else {
             file.session.file.clone()
         };
@@ -219,7 +219,7 @@ impl Store {
                 let what = root.join(md_rel(&folder, c.record.id));
                 let mut s = SessionFile::from_bytes(c.file.as_bytes(), &what, c.record.location)?;
                 s.meta.session_id = id.clone();
-                s.render()
+                s.emit()?
             } else {
                 c.file.clone()
             };

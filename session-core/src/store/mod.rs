@@ -479,7 +479,7 @@ impl Store {
         let session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
-            content: session.render(),
+            content: session.emit()?,
         });
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
@@ -657,7 +657,7 @@ impl Store {
         session.meta.updated = clock::now_iso();
         steps.push(Step::Write {
             path: target.to_string_lossy().into_owned(),
-            content: session.render(),
+            content: session.emit()?,
         });
         if rel != target {
             steps.push(Step::Remove {
@@ -731,7 +731,7 @@ impl Store {
         let parked = event_log::parked_id(displaced.as_ref());
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
-            content: session.render(),
+            content: session.emit()?,
         });
         if session.location == Location::Archive {
             steps.push(Step::Remove {
@@ -888,7 +888,7 @@ impl Store {
         };
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
-            content: session.render(),
+            content: session.emit()?,
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
@@ -1335,6 +1335,18 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
         if spec.name.trim().is_empty() {
             return Err(Error::Invalid(format!("phase {id} has no name")));
         }
+        // The boundary of phase agents (command line, plan files, MCP): each one an agent
+        // name, empty ones dropped.
+        let agents = spec
+            .agents
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| {
+                crate::session::agent_name::AgentName::parse(a)
+                    .map(String::from)
+                    .map_err(|e| Error::Invalid(format!("phase {id}: agent {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let blocked_by = match &spec.blocked_by {
             Some(ids) => ids.clone(),
             None => phases
@@ -1364,12 +1376,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
         phases.push(Phase {
             id,
             name: spec.name.trim().to_string(),
-            agents: spec
-                .agents
-                .iter()
-                .map(|a| crate::session::agent_name::normalize(a))
-                .filter(|a| !a.is_empty())
-                .collect(),
+            agents,
             parallel: spec.parallel,
             blocked_by: resolved,
             extra,

@@ -84,6 +84,11 @@ fn parse_session(shown: &Path, content: &[u8]) -> Result<SessionFile> {
     if !session.read_with_key("status") {
         return Err(schema("frontmatter has no status".into()));
     }
+    // The file is a boundary of agent names too: a key of `token_usage.by_agent` is one.
+    for agent in session.meta.token_usage.by_agent.keys() {
+        crate::session::agent_name::AgentName::parse(agent)
+            .map_err(|e| schema(format!("token_usage.by_agent: {e}")))?;
+    }
     lifecycle::check_pair(session.meta.status, session.meta.stage).map_err(|why| {
         schema(format!(
             "{why}; write-state refuses an inconsistent pair as it refuses any other invalid state (nothing is normalised)"

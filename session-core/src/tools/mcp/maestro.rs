@@ -8,6 +8,7 @@ use super::args::*;
 use super::{ToolError, Tools};
 use crate::error::Error;
 use crate::operations::Operation;
+use crate::session::agent_name::AgentName;
 use crate::session::field_values::WorkflowMode;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
@@ -175,7 +176,7 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
         phases.push(PhaseSpec {
             id: Some(p.id.0),
             name: p.name,
-            agents: p.agent.into_iter().collect(),
+            agents: p.agent.into_iter().map(String::from).collect(),
             blocked_by: Some(
                 p.blocked_by
                     .unwrap_or_default()
@@ -400,7 +401,8 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
             let mut agent = None;
             if let Some(c) = &completed {
                 let phase = find(c, "completed_phase_id")?;
-                agent = phase.agents.first().cloned();
+                // The phase's agent, when the file names a valid one.
+                agent = phase.agents.first().and_then(|a| AgentName::parse(a).ok());
                 if !(created.is_empty() && modified.is_empty() && deleted.is_empty()) {
                     ops.push(Operation::AddFiles {
                         phase: c.clone(),
@@ -468,10 +470,11 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
                 if counts.iter().any(|&n| n > 0) || tu.agent.is_some() {
                     let [input, output, cached] = counts;
                     ops.push(Operation::Tokens {
-                        agent: tu
-                            .agent
-                            .or(agent)
-                            .unwrap_or_else(|| DEFAULT_TOKEN_AGENT.into()),
+                        agent: match tu.agent.or(agent) {
+                            Some(a) => a,
+                            None => AgentName::parse(DEFAULT_TOKEN_AGENT)
+                                .map_err(|e| Error::Internal(e.to_string()))?,
+                        },
                         input,
                         output,
                         cached,
