@@ -116,14 +116,14 @@ fn unknown_keys_survive_every_operation_in_both_flavours() {
         let active = store.workspace().active_session_path();
         let ops = [
             Operation::Tokens {
-                agent: "coder".into(),
+                agent: session_core::session::agent_name::AgentName::parse("coder").expect("name"),
                 input: 1,
                 output: 2,
                 cached: 3,
             },
             Operation::AddError {
                 phase: PhaseId::Number(2),
-                agent: "coder".into(),
+                agent: session_core::session::agent_name::AgentName::parse("coder").expect("name"),
                 kind: "runtime".into(),
                 message: "m".into(),
             },
