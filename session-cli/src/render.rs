@@ -379,7 +379,10 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
     out!(
         out,
         "  Progress  {}",
-        progress_bar(m.phases_done(), m.phases.len())
+        progress_bar(
+            m.phases_done(),
+            usize::try_from(m.phase_count()).unwrap_or(usize::MAX)
+        )
     );
     if !m.phases.is_empty() {
         out!(out, "\n{}", paint(BOLD, "Phases"));
@@ -574,7 +577,7 @@ pub fn status(s: &SessionFile) -> String {
             format!(
                 ", phase {}/{} {} ({})",
                 t(&p.id.to_string()),
-                m.phases.len(),
+                m.phase_count(),
                 t(&p.name),
                 p.status
             )

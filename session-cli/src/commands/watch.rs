@@ -434,7 +434,7 @@ pub fn summary(s: &SessionFile) -> Value {
         "updated": m.updated,
         "current_phase": m.current_phase,
         "phases_done": m.phases_done(),
-        "total_phases": m.phases.len(),
+        "total_phases": m.phase_count(),
         "phases": m.phases.iter().map(|p| json!({
             "id": p.id, "name": p.name, "status": p.status, "retry_count": p.retry_count,
             "errors": p.errors.len(),
@@ -513,7 +513,7 @@ fn render_frame(
             ]);
             lines.push(vec![plain(format!("task: {}", clean(&m.task)))]);
             let done = m.phases_done();
-            let total = m.phases.len();
+            let total = usize::try_from(m.phase_count()).unwrap_or(usize::MAX);
             let bar = BAR_WIDTH.min(columns.saturating_sub(30)).max(5);
             let filled = (done * bar).checked_div(total).unwrap_or(0).min(bar);
             lines.push(vec![

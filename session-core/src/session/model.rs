@@ -184,6 +184,16 @@ impl PhaseId {
     }
 }
 
+/// How many phases a session has, from its `total_phases` field (`declared`: Maestro's
+/// "integer from the implementation plan", `None` when absent) and the phases it lists: the
+/// larger of the two. A plan may declare phases the file does not list yet, and a file may
+/// list phases its stale field does not count; neither is ever shown as fewer phases than
+/// there are.
+pub fn phase_count(declared: Option<u64>, listed: usize) -> u64 {
+    let listed = u64::try_from(listed).unwrap_or(u64::MAX);
+    declared.unwrap_or(0).max(listed)
+}
+
 /// One phase of the plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -399,6 +409,13 @@ impl SessionMetadata {
     /// How many phases are done (see [`crate::session::progress::is_done`]).
     pub fn phases_done(&self) -> usize {
         crate::session::progress::done_count(self)
+    }
+
+    /// How many phases the session has: the one definition every output uses (`list`,
+    /// `status`, `show`, `watch`, `report`, the MCP `get_session_status`, the hooks' context);
+    /// see [`phase_count`].
+    pub fn phase_count(&self) -> u64 {
+        phase_count(Some(u64::from(self.total_phases)), self.phases.len())
     }
 
     /// Unresolved errors over all phases, with their phase id and index.

@@ -166,7 +166,7 @@ impl Store {
             .unwrap_or_else(|| file.session.id.clone());
         validate_id(&id)?;
         let renamed = id != file.session.id;
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let root = &l.root;
         self.check_free(root, &id, renamed)?;
         let mut steps = Vec::new();

@@ -230,7 +230,7 @@ impl Store {
     /// (a symlink leading out of it is refused) and completes any interrupted move. Returns
     /// the state dir.
     pub fn init(&self) -> Result<PathBuf> {
-        self.locked()?;
+        self.locked_created()?;
         Ok(self.ws.state_dir.clone())
     }
 
@@ -249,9 +249,30 @@ impl Store {
         Ok(root)
     }
 
-    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
-    /// the temp files killed writers left in its folders.
+    /// The state dir opened for a change to what it holds: [`Error::NotFound`] naming it when
+    /// it does not exist (nothing is created: a command that changes a session, in a folder
+    /// where none was ever recorded, fails and leaves no `docs/maestro/` behind).
     fn locked(&self) -> Result<Locked> {
+        self.locked_existing()?.ok_or_else(|| Error::NotFound {
+            what: format!(
+                "state dir {} (no session was recorded in this project yet; `maestro-session create` starts one)",
+                self.ws.state_dir.display()
+            ),
+        })
+    }
+
+    /// [`Store::locked`], `None` when the state dir does not exist.
+    fn locked_existing(&self) -> Result<Option<Locked>> {
+        if self.ws.open_state_dir(false)?.is_none() {
+            return Ok(None);
+        }
+        self.locked_created().map(Some)
+    }
+
+    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
+    /// the temp files killed writers left in its folders. Only for what makes a session
+    /// (`create`, `import`, `write-state`, `init`).
+    fn locked_created(&self) -> Result<Locked> {
         let root = self.open_created()?;
         let guard = root.lock_file(Path::new(LOCK_REL), lock::timeout_from(&self.env)?)?;
         intent::recover(&root)?;
@@ -384,7 +405,7 @@ impl Store {
             .as_ref()
             .map(|p| plan_file_rel(&p.file_name))
             .transpose()?;
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let mut steps = Vec::new();
         if let Some(id) = &req.session_id
             && ids_in(&l.root)?.iter().any(|(taken, _, _)| taken == id)
@@ -539,7 +560,7 @@ impl Store {
     /// one intent (see [`crate::store::intent`]); then verifies. Run on an archived session, it
     /// completes plan moves that are left.
     pub fn archive(&self, prefix: Option<&str>) -> Result<ArchiveReport> {
-        self.archive_with(prefix, |_| Ok(Vec::new()))
+        self.archive_with(prefix, |s| Ok(archive_ops(s)))
     }
 
     /// [`Store::archive`], first applying the operations `plan` returns for the session as read
@@ -955,7 +976,23 @@ impl Store {
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
         let now = jiff::Timestamp::now().as_second();
-        let l = self.locked()?;
+        if req.all && !req.yes {
+            return Err(Error::Invalid(
+                "cleanup --all removes every session of this state dir; confirm with --yes".into(),
+            ));
+        }
+        let l = match (self.locked_existing()?, &req.id) {
+            (Some(l), _) => l,
+            (None, Some(_)) => self.locked()?,
+            // No state dir: nothing to remove, and nothing created.
+            (None, None) => {
+                return Ok(CleanupReport {
+                    removed: Vec::new(),
+                    dry_run: req.dry_run,
+                    kept_unreadable: Vec::new(),
+                });
+            }
+        };
         let mut candidates: Vec<(String, PathBuf, Location)> = Vec::new();
         let mut kept_unreadable = Vec::new();
         if let Some(prefix) = &req.id {
@@ -1313,6 +1350,19 @@ pub fn slug(task: &str) -> String {
         "session".into()
     } else {
         out
+    }
+}
+
+/// What archiving does to a session's status: the one rule of `archive` and MCP
+/// `archive_session`. Maestro 1.6.4's `handleArchiveSession` sets `completed` on the session it
+/// archives; so does this, for an active session `in_progress` (in the same intent as the
+/// move). A paused, failed, timed-out or cancelled session keeps its status (it can be resumed
+/// or was ended on purpose), and an already archived one is not changed.
+pub fn archive_ops(s: &SessionFile) -> Vec<Operation> {
+    if s.location == Location::Active && s.meta.status == SessionStatus::InProgress {
+        vec![Operation::SetStatus(SessionStatus::Completed)]
+    } else {
+        Vec::new()
     }
 }
 

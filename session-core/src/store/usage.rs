@@ -54,7 +54,9 @@ impl Store {
             crate::Error::Invalid(format!("the agent of {}: {e}", transcript.display()))
         })?;
         let agent = name.as_ref().map(AgentName::as_str);
-        let l = self.locked()?;
+        let Some(l) = self.locked_existing()? else {
+            return Ok(None);
+        };
         let Some(mut session) = super::active_in(&l.root)? else {
             return Ok(None);
         };

@@ -127,7 +127,7 @@ impl Store {
         }
         let incoming = parse_session(&shown, content)?;
         let id = incoming.id().to_string();
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let current = active_in(&l.root).map_err(doctor_hint)?;
         let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
         let mut displaced = None;

@@ -251,7 +251,7 @@ pub(super) fn get_session_status(t: &Tools, a: GetSessionStatusArgs) -> Result<V
         "status": m.status,
         "workflow_mode": m.workflow_mode.as_deref().unwrap_or("standard"),
         "current_phase": m.current_phase,
-        "total_phases": m.total_phases,
+        "total_phases": m.phase_count(),
         "phases": m.phases.iter().map(|p| json!({
             "id": p.id,
             "name": p.name,
@@ -525,18 +525,13 @@ pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value,
                     ),
                 });
             }
-            let finish =
-                s.location == Location::Active && s.meta.status == SessionStatus::InProgress;
-            status = Some(if finish {
-                SessionStatus::Completed
-            } else {
+            let ops = crate::store::archive_ops(s);
+            status = Some(if ops.is_empty() {
                 s.meta.status
-            });
-            Ok(if finish {
-                vec![Operation::SetStatus(SessionStatus::Completed)]
             } else {
-                Vec::new()
-            })
+                SessionStatus::Completed
+            });
+            Ok(ops)
         })
         .map_err(|e| t.fail(TOOL, e))?;
     let archive_path = t.rel(&report.path);
