@@ -30,6 +30,8 @@ pub struct Spec {
     pub max: usize,
     /// Whether `--no-validate` is accepted.
     pub no_validate: bool,
+    /// What `--help` says after the usage line (empty: nothing).
+    pub help: &'static str,
 }
 
 /// `read-state <relative-path>`.
@@ -38,6 +40,7 @@ pub const READ_STATE: Spec = Spec {
     required: 1,
     max: 1,
     no_validate: false,
+    help: "",
 };
 
 /// `write-state [--no-validate] <relative-path>`.
@@ -46,7 +49,25 @@ pub const WRITE_STATE: Spec = Spec {
     required: 1,
     max: 1,
     no_validate: true,
+    help: WRITE_STATE_HELP,
 };
+
+/// `write-state --help` after the usage line: what a stale write gets (the README's "What is
+/// never lost" says the same).
+const WRITE_STATE_HELP: &str = "\
+Writes stdin to <relative-path> (relative to the working directory) by durable replace.
+Under the state dir only session files and plan documents are written, and a session file
+must hold a session (`--no-validate` applies only outside the state dir).
+
+A session file has a `revision` that every write by maestro-session counts up. Keep the
+`revision` line you read: it says which read your content is based on.
+  - your revision is the file's: written, as the next revision;
+  - your revision is older (a hook, a command or a tool changed the session since your
+    read): merged field by field: every change recorded since is kept unless you changed
+    the same field; written, and stderr says which changes were kept;
+  - both you and a change since changed one field, your content has no `revision` while the
+    file has one, or yours is newer than the file's: refused (exit 1), naming the fields;
+    read the file again, make your change to it and write it back.";
 
 /// `ensure-workspace [state-dir]`.
 pub const ENSURE_WORKSPACE: Spec = Spec {
@@ -54,6 +75,7 @@ pub const ENSURE_WORKSPACE: Spec = Spec {
     required: 0,
     max: 1,
     no_validate: false,
+    help: "",
 };
 
 /// The arguments of a state tool, checked against its [`Spec`].
@@ -212,7 +234,11 @@ pub fn run_with(
     let args = match parse(args, spec) {
         Ok(Parsed::Run(args)) => args,
         Ok(Parsed::Help) => {
-            let _ = writeln!(std::io::stdout(), "usage: {}", spec.usage);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "usage: {}", spec.usage);
+            if !spec.help.is_empty() {
+                let _ = writeln!(out, "\n{}", spec.help);
+            }
             return SUCCESS_EXIT_CODE;
         }
         Err(e) => {
@@ -254,7 +280,11 @@ pub fn write_state() -> i32 {
             .read_to_end(&mut content)
             .map_err(|e| Error::io("read", "stdin", e))?;
         let validate = !args.no_validate;
-        state_tools::write_state(cwd, env, args.first(), &content, validate)
+        let note = state_tools::write_state(cwd, env, args.first(), &content, validate)?;
+        if let Some(note) = note {
+            let _ = writeln!(std::io::stderr(), "{}", terminal_line(&note));
+        }
+        Ok(())
     })
 }
 
@@ -309,6 +339,7 @@ mod tests {
         required: 1,
         max: 1,
         no_validate: true,
+        help: "",
     };
 
     fn os(args: &[&[u8]]) -> Vec<OsString> {

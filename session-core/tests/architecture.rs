@@ -26,7 +26,7 @@ const LAYERS: [&str; 8] = [
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
 /// The modules of `store/` by file name.
-const STORE_MODULES: [&str; 17] = [
+const STORE_MODULES: [&str; 18] = [
     "mod",
     "listing",
     "index",
@@ -44,6 +44,7 @@ const STORE_MODULES: [&str; 17] = [
     "exporting",
     "search",
     "searching",
+    "stale_write",
 ];
 
 fn src() -> PathBuf {

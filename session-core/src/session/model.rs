@@ -72,6 +72,12 @@ pub struct SessionMetadata {
     /// included in `token_usage`), and how far each transcript was read (ours).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_usage: Option<crate::session::usage::TranscriptUsage>,
+    /// How many times maestro-session wrote this file: every write makes the next revision
+    /// ([`crate::session::session_file::SessionFile::emit`]). A `write-state` whose content
+    /// carries an older revision was based on an older read; see
+    /// `crate::store::stale_write` (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
     /// Keys this tool does not know, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

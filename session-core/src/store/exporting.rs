@@ -219,7 +219,7 @@ impl Store {
                 let what = root.join(md_rel(&folder, c.record.id));
                 let mut s = SessionFile::from_bytes(c.file.as_bytes(), &what, c.record.location)?;
                 s.meta.session_id = id.clone();
-                s.emit()?
+                s.emit_copy()?
             } else {
                 c.file.clone()
             };

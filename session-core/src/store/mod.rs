@@ -26,11 +26,13 @@ mod quarantine;
 mod recording;
 pub mod search;
 mod searching;
+mod stale_write;
 pub mod usage;
 mod write_document;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+pub use write_document::Written;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -497,7 +499,7 @@ impl Store {
             )?;
             meta.stage = Some(Stage::Implementing);
         }
-        let session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
+        let mut session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.emit()?,

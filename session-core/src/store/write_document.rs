@@ -22,7 +22,7 @@
 
 use std::path::{Component, Path};
 
-use super::{Store, active_in, archive_rel, doctor_hint, event_log};
+use super::{Store, active_in, archive_rel, doctor_hint, event_log, stale_write};
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::session::lifecycle::{self, State};
@@ -104,7 +104,7 @@ impl Store {
     /// Errors: [`Error::PathRefused`] for a file maestro-session owns; [`Error::Corrupt`] for
     /// content that is not a session; [`Error::Refused`] when the write would lose or duplicate
     /// a session; those of the lock and the write.
-    pub fn write_document(&self, rel: &Path, content: &[u8], validate: bool) -> Result<()> {
+    pub fn write_document(&self, rel: &Path, content: &[u8], validate: bool) -> Result<Written> {
         let shown = self.ws.state_dir.join(rel);
         let kind = classify(rel).ok_or_else(|| {
             Error::refused_path(
@@ -117,7 +117,8 @@ impl Store {
         })?;
         if kind == Kind::Plan {
             let root = self.open_created()?;
-            return root.replace(rel, content, durable::STATE_FILE_MODE, true);
+            root.replace(rel, content, durable::STATE_FILE_MODE, true)?;
+            return Ok(Written::default());
         }
         if !validate {
             return Err(Error::Invalid(format!(
@@ -125,10 +126,38 @@ impl Store {
                 shown.display()
             )));
         }
-        let incoming = parse_session(&shown, content)?;
+        let mut incoming = parse_session(&shown, content)?;
         let id = incoming.id().to_string();
         let l = self.locked_created()?;
         let current = active_in(&l.root).map_err(doctor_hint)?;
+        // The same session as on disk at `rel`: the content must not revert what was recorded
+        // since the read it is based on (see `stale_write`).
+        let on_disk = match &kind {
+            Kind::Active => current.clone().filter(|a| a.id() == id),
+            Kind::Archive(_) => match SessionFile::read_in(&l.root, rel, Location::Archive) {
+                Ok(s) => Some(s).filter(|s| s.id() == id),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(doctor_hint(e)),
+            },
+            Kind::Plan => None,
+        };
+        let mut note = None;
+        if let Some(disk) = &on_disk {
+            if let stale_write::Outcome::Merged { file, note: said } =
+                stale_write::check(&l.root, &shown, disk, &incoming)?
+            {
+                incoming = *file;
+                lifecycle::check_pair(incoming.meta.status, incoming.meta.stage).map_err(|why| {
+                    Error::refused(
+                        &id,
+                        format!("write-state refused: merged with the changes recorded since its revision, the session would be inconsistent ({why}); read it again and write your change to it"),
+                    )
+                })?;
+                note = Some(said);
+            }
+            // Written as the file's next revision.
+            incoming.meta.revision = disk.meta.revision;
+        }
         let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
         let mut displaced = None;
         let mut steps = Vec::new();
@@ -182,7 +211,7 @@ impl Store {
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
-            content: String::from_utf8_lossy(content).into_owned(),
+            content: incoming.emit()?,
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
@@ -195,8 +224,16 @@ impl Store {
             Some(&incoming.meta),
             &file,
         );
-        Ok(())
+        Ok(Written { note })
     }
+}
+
+/// What [`Store::write_document`] did beyond writing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// One line for stderr when the content was merged with changes recorded since the
+    /// revision it was based on (see `stale_write`).
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::session::field_values::WorkflowMode;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
 use crate::session::phase_spec::PhaseSpec;
-use crate::session::session_file::{Location, SessionFile};
+use crate::session::session_file::SessionFile;
 use crate::session::session_id::SessionId;
 use crate::store::{ACTIVE_KEYWORD, CreateRequest, PlanContent, Store};
 use crate::workspace::paths::{StateDirSource, Workspace};
