@@ -65,9 +65,11 @@ A session file has a `revision` that every write by maestro-session counts up. K
   - your revision is older (a hook, a command or a tool changed the session since your
     read): merged field by field: every change recorded since is kept unless you changed
     the same field; written, and stderr says which changes were kept;
-  - both you and a change since changed one field, your content has no `revision` while the
-    file has one, or yours is newer than the file's: refused (exit 1), naming the fields;
-    read the file again, make your change to it and write it back.";
+  - no `revision`: taken as based on the last revision write-state wrote (else the oldest
+    the event log knows), and merged the same way;
+  - both you and a change since changed one field, yours is newer than the file's, or the
+    event log lost a change since: refused (exit 1), naming the fields; read the file
+    again, make your change to it and write it back.";
 
 /// `ensure-workspace [state-dir]`.
 pub const ENSURE_WORKSPACE: Spec = Spec {

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use session_core::session::agent_name::AgentName;
 use session_core::session::lifecycle::{SessionStatus, Stage};
 use session_core::session::model::PhaseId;
 
@@ -97,7 +96,7 @@ pub enum Command {
         /// The agent: ASCII letters, digits, `_` and `-`, at most 64 bytes, read lower-case with
         /// `-` as `_` (`Code-Reviewer` is `code_reviewer`).
         #[arg(long)]
-        agent: AgentName,
+        agent: String,
         /// Prompt tokens.
         #[arg(long, default_value_t = 0)]
         input: u64,
@@ -372,7 +371,7 @@ pub enum PhaseCommand {
         kind: String,
         /// The agent that failed (default: the phase's first agent).
         #[arg(long)]
-        agent: Option<AgentName>,
+        agent: Option<String>,
     },
     /// failed -> in_progress (retry_count + 1, at most MAESTRO_MAX_RETRIES).
     Retry {
@@ -401,7 +400,7 @@ pub enum ErrorCommand {
         phase: PhaseId,
         /// The agent that met it.
         #[arg(long)]
-        agent: AgentName,
+        agent: String,
         /// Error type.
         #[arg(long = "type", value_parser = values::error_kind())]
         kind: String,

@@ -197,7 +197,8 @@ pub(crate) fn line(e: &Event) -> String {
         let meaningful: Vec<&Change> = all
             .iter()
             .copied()
-            .filter(|c| c.path != "/updated")
+            // `updated` and `revision` change with every write: noise beside the change.
+            .filter(|c| c.path != "/updated" && c.path != "/revision")
             .collect();
         if meaningful.is_empty() {
             all

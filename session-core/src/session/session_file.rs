@@ -162,6 +162,35 @@ impl SessionFile {
             body: self.body.clone(),
         };
         self.meta.write_into(&mut doc.frontmatter);
+        self.checked(&doc)
+    }
+
+    /// The file as someone else wrote it (`write-state`'s content), as revision `revision`:
+    /// its own text with only the `revision` key set (spliced in, the rest kept as written),
+    /// checked to read back as [`SessionFile::emit_copy`] is. The typed view is not written
+    /// into it: the writer's fields stay as they are.
+    ///
+    /// Errors: as [`SessionFile::emit_copy`].
+    pub fn emit_with_revision(&mut self, revision: u64) -> Result<String> {
+        self.meta.revision = Some(revision);
+        let mut doc = Document {
+            flavour: self.as_read.flavour,
+            frontmatter: self.as_read.frontmatter.clone(),
+            body: self.body.clone(),
+        };
+        doc.frontmatter
+            .insert("revision".into(), serde_json::Value::from(revision));
+        self.checked(&doc)
+    }
+
+    /// The frontmatter as read (or as set by [`SessionFile::with_frontmatter`]), without the
+    /// typed view's defaults written into it.
+    pub fn frontmatter_as_read(&self) -> serde_json::Map<String, serde_json::Value> {
+        (*self.as_read.frontmatter).clone()
+    }
+
+    /// `doc` rendered, parsed again and compared with what it holds.
+    fn checked(&self, doc: &Document) -> Result<String> {
         let text = doc.render();
         let why = match Document::parse(&text) {
             Err(e) => Some(e.to_string()),

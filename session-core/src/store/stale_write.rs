@@ -17,12 +17,12 @@
 //! |---|---|
 //! | the file's, or the file has none | written (as the next revision) |
 //! | older than the file's | **merged field by field**: every change recorded since the content's revision is kept, unless the content changed that field too (see below); written as the next revision, and `write-state` says on stderr which changes it kept |
-//! | none, while the file has one | **refused**: no base, so nothing can be told apart from a revert |
+//! | none, while the file has one | taken as based on the last revision `write-state` itself wrote (the model's own last write), else on the oldest revision the event log reaches: **merged** from there as above, and stderr says so |
 //! | newer than the file's | **refused**: no read ever gave it |
 //!
 //! **Merging.** The changes recorded since the base are read from the session's event log,
 //! newest first, back to the change that made the base revision; they must form an unbroken
-//! chain of revisions (a lost or truncated event line refuses the write). Each place a change
+//! chain of revisions (a lost or truncated event line between refuses the write). Each place a change
 //! touched (a JSON pointer into the frontmatter; nested ones count as their outermost) is
 //! compared three ways: the content's value, the file's value and the base value (the file's
 //! value with the recorded changes undone). The content equal to the file: nothing to do. The
@@ -57,6 +57,20 @@ pub(crate) enum Outcome {
     },
 }
 
+/// One change of the file, as the event log recorded it.
+struct Link {
+    /// The revision it made.
+    after: u64,
+    /// The revision it started from (`None`: the file's first).
+    before: Option<u64>,
+    /// `<actor> <op> at <time>`.
+    who: String,
+    /// Whether `write-state` made it.
+    by_write_state: bool,
+    /// Its changes.
+    changes: Vec<Change>,
+}
+
 /// Checks `incoming` (what `write-state` got) against `current` (the same session, as on disk
 /// at `shown`) and the session's event log beneath `root`.
 ///
@@ -73,47 +87,63 @@ pub(crate) fn check(
         "read {} again (read-state), make your change to it, keep its `revision` line as read, and write it back",
         shown.display()
     );
-    let (base, disk) = match (incoming.meta.revision, current.meta.revision) {
-        (_, None) => return Ok(Outcome::Current),
-        (Some(b), Some(d)) if b == d => return Ok(Outcome::Current),
-        (None, Some(d)) => {
-            return Err(Error::refused(
-                id,
-                format!(
-                    "write-state refused: the content has no `revision` and {} is at revision {d}, so it cannot be told which changes it is based on (changes recorded since would be reverted); {redo}",
-                    shown.display()
-                ),
-            ));
-        }
-        (Some(b), Some(d)) if b > d => {
-            return Err(Error::refused(
-                id,
-                format!(
-                    "write-state refused: the content says `revision: {b}`, but {} is at revision {d}; no read gave revision {b}; {redo}",
-                    shown.display()
-                ),
-            ));
-        }
-        (Some(b), Some(d)) => (b, d),
+    let refuse = |why: String| Error::refused(id, format!("write-state refused: {why}; {redo}"));
+    let Some(disk) = current.meta.revision else {
+        return Ok(Outcome::Current);
     };
+    if incoming.meta.revision == Some(disk) {
+        return Ok(Outcome::Current);
+    }
+    if let Some(b) = incoming.meta.revision.filter(|&b| b > disk) {
+        return Err(refuse(format!(
+            "the content says `revision: {b}`, but {} is at revision {disk}; no read gave revision {b}",
+            shown.display()
+        )));
+    }
     let log = event_log::read(root, id)?;
-    let since = changes_since(&log.events, base, disk).map_err(|why| {
-        Error::refused(
-            id,
-            format!(
-                "write-state refused: the content is based on revision {base} of {}, which is at revision {disk}, and {why}, so the changes since cannot be kept; {redo}",
-                shown.display()
-            ),
-        )
-    })?;
-    let mut front = incoming.frontmatter_json();
+    let (chain, broken) = chain(&log.events, disk);
+    let (base, links, assumed) = match incoming.meta.revision {
+        Some(b) => {
+            let Some(n) = chain.iter().position(|l| l.before == Some(b)) else {
+                let why = broken.unwrap_or_else(|| {
+                    format!("the event log does not reach back to revision {b}")
+                });
+                return Err(refuse(format!(
+                    "the content is based on revision {b} of {}, which is at revision {disk}, and {why}, so the changes since cannot be kept",
+                    shown.display()
+                )));
+            };
+            (b, &chain[..=n], false)
+        }
+        // No marker: taken as based on what write-state itself last wrote (the model's own
+        // last write), else on the oldest revision the log reaches.
+        None => match chain.iter().position(|l| l.by_write_state) {
+            Some(0) => return Ok(Outcome::Current),
+            Some(n) => (chain[n].after, &chain[..n], true),
+            None => match chain.last() {
+                None => return Ok(Outcome::Current),
+                Some(oldest) => (oldest.after, &chain[..chain.len() - 1], true),
+            },
+        },
+    };
+    // Oldest first.
+    let since: Vec<(String, Change)> = links
+        .iter()
+        .rev()
+        .flat_map(|l| l.changes.iter().map(|c| (l.who.clone(), c.clone())))
+        .collect();
+    if since.is_empty() {
+        return Ok(Outcome::Current);
+    }
+    let mut front = incoming.frontmatter_as_read();
+    let inc_front = Value::Object(incoming.frontmatter_json());
     let disk_front = Value::Object(current.frontmatter_json());
     let mut kept = Vec::new();
     let mut conflicts = Vec::new();
     for region in regions(&since) {
         let tokens = tokens(&region);
         let cur = pointer(&disk_front, &tokens).cloned();
-        let inc = pointer_in(&front, &tokens).cloned();
+        let inc = pointer(&inc_front, &tokens).cloned();
         if inc == cur {
             continue;
         }
@@ -137,88 +167,92 @@ pub(crate) fn check(
             )),
         }
     }
-    if !conflicts.is_empty() {
-        return Err(Error::refused(
-            id,
-            format!(
-                "write-state refused: the content is based on revision {base} of {}, which is at revision {disk}, and both changed {}; {redo}",
-                shown.display(),
-                conflicts.join("; ")
-            ),
-        ));
-    }
-    let merged = incoming.with_frontmatter(front)?;
-    let note = if kept.is_empty() {
+    let based = if assumed {
         format!(
-            "write-state: {} was at revision {disk} and the content at {base}; the changes since are in the content already",
+            "the content has no `revision`, so it is taken as based on revision {base} of {} (the last one write-state wrote, else the oldest the event log knows), which is at revision {disk}",
             shown.display()
         )
     } else {
         format!(
-            "write-state: merged: {} was at revision {disk}, the content based on revision {base}; kept the changes recorded since: {}",
-            shown.display(),
-            kept.join(", ")
+            "the content is based on revision {base} of {}, which is at revision {disk}",
+            shown.display()
         )
     };
+    if !conflicts.is_empty() {
+        return Err(refuse(format!(
+            "{based}, and both changed {}",
+            conflicts.join("; ")
+        )));
+    }
+    if kept.is_empty() {
+        return Ok(Outcome::Current);
+    }
+    let merged = incoming.with_frontmatter(front)?;
+    let note = format!(
+        "write-state: merged: {based}; kept the changes recorded since: {}",
+        kept.join(", ")
+    );
     Ok(Outcome::Merged {
         file: Box::new(merged),
         note,
     })
 }
 
-/// The changes that took the file from revision `base` to `disk`, oldest first: walking the
-/// log back from its end, each change of the session file must name the revision the next one
-/// started from. `Err(why)` when the chain breaks or does not reach `base`.
-fn changes_since(
-    events: &[(usize, Event)],
-    base: u64,
-    disk: u64,
-) -> std::result::Result<Vec<(String, Change)>, String> {
-    let mut at = disk;
-    let mut out: Vec<(String, Change)> = Vec::new();
+/// The changes that made the file's revisions, newest first, from revision `disk` back as far
+/// as the log's events chain (each change of the file names the revision the next one started
+/// from), and why the chain stops where it does when it breaks (`None`: it reached the file's
+/// first revision, or the log's start).
+fn chain(events: &[(usize, Event)], disk: u64) -> (Vec<Link>, Option<String>) {
+    let mut at = Some(disk);
+    let mut out = Vec::new();
     for (_, e) in events.iter().rev() {
-        if at == base {
+        let Some(want) = at else {
             break;
-        }
+        };
         if e.changes.is_empty() {
             // A hook's note (`agent started`): no change to the file.
             continue;
         }
         let Some(rev) = e.changes.iter().find(|c| c.path == "/revision") else {
-            return Err(format!(
-                "the event log holds a change ({} by {} at {}) that names no revision",
-                e.op, e.actor, e.time
-            ));
+            return (
+                out,
+                Some(format!(
+                    "the event log holds a change ({} by {} at {}) that names no revision",
+                    e.op, e.actor, e.time
+                )),
+            );
         };
+        if rev.after != Side::Value(Value::from(want)) {
+            return (
+                out,
+                Some(format!(
+                    "the event log lacks the change that made revision {want} (a crash between a write and its log line?)"
+                )),
+            );
+        }
         if e.extra.contains_key("changes_omitted") {
-            return Err(format!(
-                "the event log could not hold every change of {} by {} at {}",
-                e.op, e.actor, e.time
-            ));
+            return (
+                out,
+                Some(format!(
+                    "the event log could not hold every change of {} by {} at {}",
+                    e.op, e.actor, e.time
+                )),
+            );
         }
-        if rev.after != Side::Value(Value::from(at)) {
-            return Err(format!(
-                "the event log lacks the change that made revision {at} (a crash between a write and its log line?)"
-            ));
-        }
-        at = match &rev.before {
-            Side::Value(v) => v.as_u64().unwrap_or(0),
-            _ => 0,
+        let before = match &rev.before {
+            Side::Value(v) => v.as_u64(),
+            _ => None,
         };
-        let who = format!("{} {} at {}", e.actor, e.op, e.time);
-        // Oldest first in the end: this event's changes go before the later ones.
-        let mut changes: Vec<(String, Change)> =
-            e.changes.iter().map(|c| (who.clone(), c.clone())).collect();
-        changes.extend(out);
-        out = changes;
+        out.push(Link {
+            after: want,
+            before,
+            who: format!("{} {} at {}", e.actor, e.op, e.time),
+            by_write_state: e.actor == event_log::Actor::WriteState.name(),
+            changes: e.changes.clone(),
+        });
+        at = before;
     }
-    if at == base {
-        Ok(out)
-    } else {
-        Err(format!(
-            "the event log does not reach back to revision {base}"
-        ))
-    }
+    (out, None)
 }
 
 /// The outermost places the changes touched (a change inside another's place counts as that
@@ -298,11 +332,6 @@ fn pointer<'v>(v: &'v Value, tokens: &[String]) -> Option<&'v Value> {
         Value::Array(a) => t.parse::<usize>().ok().and_then(|i| a.get(i)),
         _ => None,
     })
-}
-
-fn pointer_in<'v>(m: &'v Map<String, Value>, tokens: &[String]) -> Option<&'v Value> {
-    let (first, rest) = tokens.split_first()?;
-    pointer(m.get(first)?, rest)
 }
 
 /// Sets the place `tokens` names in `m` to `value` (`None`: removes it). An array index may be
@@ -392,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn the_chain_back_to_the_base_is_found_or_refused() {
+    fn the_chain_is_walked_back_until_it_breaks() {
         let events: Vec<(usize, Event)> = vec![
             (
                 1,
@@ -418,20 +447,13 @@ mod tests {
                 ),
             ),
         ];
-        let since = changes_since(&events, 1, 3).expect("chain");
-        let paths: Vec<&str> = since.iter().map(|(_, c)| c.path.as_str()).collect();
-        assert_eq!(paths, ["/revision", "/a", "/revision", "/b/c"]);
-        assert_eq!(changes_since(&events, 3, 3).expect("none").len(), 0);
-        assert!(
-            changes_since(&events, 0, 3)
-                .expect_err("no base")
-                .contains("reach back")
-        );
-        assert!(
-            changes_since(&events, 1, 4)
-                .expect_err("gap")
-                .contains("revision 4")
-        );
+        let (links, broken) = chain(&events, 3);
+        assert_eq!(broken, None);
+        let revs: Vec<(u64, Option<u64>)> = links.iter().map(|l| (l.after, l.before)).collect();
+        assert_eq!(revs, [(3, Some(2)), (2, Some(1))]);
+        let (links, broken) = chain(&events, 4);
+        assert!(links.is_empty());
+        assert!(broken.expect("broken").contains("revision 4"));
     }
 
     #[test]

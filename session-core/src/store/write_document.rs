@@ -155,9 +155,19 @@ impl Store {
                 })?;
                 note = Some(said);
             }
-            // Written as the file's next revision.
-            incoming.meta.revision = disk.meta.revision;
+            // Nothing to change: nothing written, no new revision, no event.
+            if incoming.frontmatter_json() == disk.frontmatter_json() && incoming.body == disk.body
+            {
+                return Ok(Written { note });
+            }
         }
+        // The file's next revision; the writer's text is kept but for its `revision` line.
+        let next = on_disk
+            .as_ref()
+            .and_then(|d| d.meta.revision)
+            .or(incoming.meta.revision)
+            .unwrap_or(0)
+            .saturating_add(1);
         let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
         let mut displaced = None;
         let mut steps = Vec::new();
@@ -211,7 +221,7 @@ impl Store {
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
-            content: incoming.emit()?,
+            content: incoming.emit_with_revision(next)?,
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
