@@ -423,7 +423,7 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
             &rows,
         );
         if let Some(batch) = m.current_batch() {
-            out!(out, "  current batch: {}", t(&batch.to_string()));
+            out!(out, "  current batch: {}", t(batch));
         }
         for p in &m.phases {
             if let Some(reason) = p.requires_reconciliation() {
@@ -432,9 +432,7 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
                     "  {} phase {} needs reconciliation{}",
                     paint(colour(AnsiColor::Yellow).bold(), "!"),
                     t(&p.id.to_string()),
-                    reason
-                        .map(|r| format!(": {}", t(&r.to_string())))
-                        .unwrap_or_default()
+                    reason.map(|r| format!(": {}", t(r))).unwrap_or_default()
                 );
             }
         }

@@ -2,7 +2,7 @@
 //! task, a phase name, an agent, an error message or the log never reaches a terminal (or the
 //! HTML report) as a control.
 //!
-//! Hidden characters ([`is_hidden`]) are removed:
+//! Hidden characters ([`is_hidden()`]) are removed:
 //!
 //! - C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F): an escape
 //!   sequence (`ESC [ 2 J`, or the 8-bit CSI U+009B) could clear the screen, move the cursor or
@@ -13,9 +13,9 @@
 //!   display as `Deploy exe.png`;
 //! - the line and paragraph separators U+2028 and U+2029, which some terminals break lines on.
 //!
-//! [`line`] is for text shown on one line (a table cell, a header): line breaks and tabs become
-//! a space, hidden characters are removed. [`text`] is for text shown as several lines (the
-//! orchestration log): `\n` and `\t` are kept. [`output`] is the last pass over a whole
+//! [`line()`] is for text shown on one line (a table cell, a header): line breaks and tabs become
+//! a space, hidden characters are removed. [`text()`] is for text shown as several lines (the
+//! orchestration log): `\n` and `\t` are kept. [`output()`] is the last pass over a whole
 //! rendered output that may hold the tool's own styles: it keeps `\n`, `\t` and SGR style
 //! sequences (`ESC [ digits ; m`) and removes every other hidden character, so even a field a
 //! renderer forgot cannot move the cursor or reorder text.
@@ -43,12 +43,12 @@ pub fn is_hidden(c: char) -> bool {
 }
 
 /// `text` for one line of a terminal: `\n`, `\r` and `\t` become a space, every other
-/// [`is_hidden`] character is removed. Borrowed when nothing changes.
+/// [`is_hidden()`] character is removed. Borrowed when nothing changes.
 pub fn line(text: &str) -> Cow<'_, str> {
     clean(text, false)
 }
 
-/// `text` for several lines of a terminal: `\n` and `\t` are kept, every other [`is_hidden`]
+/// `text` for several lines of a terminal: `\n` and `\t` are kept, every other [`is_hidden()`]
 /// character (`\r` included) is removed. Borrowed when nothing changes.
 pub fn text(text: &str) -> Cow<'_, str> {
     clean(text, true)
@@ -74,7 +74,7 @@ fn clean(text: &str, multiline: bool) -> Cow<'_, str> {
 
 /// A whole rendered output that may hold the tool's own styles: `\n`, `\t` and complete SGR
 /// sequences (`ESC [` digits and `;` `m`, at most 32 bytes) are kept; every other
-/// [`is_hidden`] character (a lone `ESC`, any other escape sequence's `ESC`, C1, bidi
+/// [`is_hidden()`] character (a lone `ESC`, any other escape sequence's `ESC`, C1, bidi
 /// controls) is removed. Borrowed when nothing changes.
 pub fn output(text: &str) -> Cow<'_, str> {
     let needs = text
