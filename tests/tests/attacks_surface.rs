@@ -18,10 +18,13 @@
 //!     17 MiB line get -32700 / -32600 with `"id": null` and the server goes on; `tools/call`
 //!     with `arguments` an array, `name` a number, `params` a string get -32602 / -32600 with
 //!     the request's id, naming the param; a batch, a boolean id and a missing `jsonrpc` get
-//!     -32600; a malformed notification gets nothing and the server still answers; every
-//!     tool called with a wrong-typed argument is a tool error naming it.
+//!     -32600; a malformed notification gets nothing and the server still answers; a request
+//!     before `initialize` gets -32600 and the handshake still works; every tool called with a
+//!     wrong-typed argument is a tool error naming it.
 //!     (`undecodable_requests_get_an_answer`, `malformed_params_are_invalid_params`,
-//!     `invalid_requests_are_invalid_requests`, `every_tool_names_its_wrong_typed_argument`)
+//!     `invalid_requests_are_invalid_requests`,
+//!     `requests_before_initialize_are_answered_and_the_handshake_still_works`,
+//!     `every_tool_names_its_wrong_typed_argument`)
 //!  3. Case 32, terminal output: U+202E, the isolates, ESC sequences and the 8-bit CSI in a
 //!     task, a phase name, an agent's error message and the log never reach stdout or stderr
 //!     of show, list, list --wide, search, log, watch --once, status and the phase commands;
@@ -286,7 +289,18 @@ struct Mcp {
 }
 
 impl Mcp {
+    /// Started and initialized.
     fn start(world: &World) -> Mcp {
+        let mut mcp = Mcp::spawn(world);
+        mcp.send(br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#);
+        let init = mcp.recv().expect("initialize answered");
+        assert_eq!(init["id"], 0, "{init}");
+        mcp.send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+        mcp
+    }
+
+    /// Started, nothing sent.
+    fn spawn(world: &World) -> Mcp {
         let mut cmd = world.cmd("maestro-session");
         cmd.arg("mcp")
             .env("MAESTRO_WORKSPACE_PATH", world.project())
@@ -304,17 +318,12 @@ impl Mcp {
                 }
             }
         });
-        let mut mcp = Mcp {
+        Mcp {
             stdin: child.stdin.take(),
             child,
             lines,
             id: 100,
-        };
-        mcp.send(br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#);
-        let init = mcp.recv().expect("initialize answered");
-        assert_eq!(init["id"], 0, "{init}");
-        mcp.send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
-        mcp
+        }
     }
 
     fn send(&mut self, line: &[u8]) {
@@ -453,6 +462,26 @@ fn invalid_requests_are_invalid_requests() {
     mcp.send(br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":[]}}"#);
     mcp.send(br#"{"jsonrpc":"2.0","id":8,"method":"ping"}"#);
     assert_eq!(mcp.recv().expect("ping")["id"], 8);
+    mcp.finish();
+}
+
+#[test]
+fn requests_before_initialize_are_answered_and_the_handshake_still_works() {
+    let world = World::new();
+    let mut mcp = Mcp::spawn(&world);
+    mcp.send(b"garbage");
+    assert_eq!(error_of(&mcp.recv().expect("answered")).0, -32700);
+    mcp.send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    mcp.send(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
+    let early = mcp.recv().expect("answered");
+    let (code, id, message) = error_of(&early);
+    assert_eq!((code, id), (-32600, json!(1)), "{early}");
+    assert!(message.contains("initialize"), "{message}");
+    mcp.send(br#"{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#);
+    assert_eq!(mcp.recv().expect("initialized")["id"], 2);
+    mcp.send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    mcp.send(br#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#);
+    assert_eq!(mcp.recv().expect("tools")["id"], 3);
     mcp.finish();
 }
 

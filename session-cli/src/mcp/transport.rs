@@ -87,6 +87,10 @@ fn read(
     replies: &mpsc::Sender<Vec<u8>>,
 ) {
     let mut line = Vec::new();
+    // rmcp's handshake takes `initialize` first and ends the server on anything else; a request
+    // before it is answered here instead (MCP: only pings may come before it), a notification
+    // dropped.
+    let mut initialize_seen = false;
     loop {
         line.clear();
         let (total, ended) = match read_line(&mut input, &mut line) {
@@ -102,8 +106,19 @@ fn read(
             match jsonrpc::check_line(&line) {
                 Line::Skip => None,
                 Line::Reply(reply) => Some(reply),
+                Line::Message(value) if !initialize_seen && !is_initialize(&value) => {
+                    value.get("id").filter(|_| value.get("method").is_some()).map(|id| {
+                        jsonrpc::error_response(
+                            id.clone(),
+                            jsonrpc::INVALID_REQUEST,
+                            "Invalid Request: the server is not initialized; send `initialize` first",
+                            None,
+                        )
+                    })
+                }
                 Line::Message(value) => match to_rmcp(value) {
                     Ok(Some(message)) => {
+                        initialize_seen = true;
                         if messages.blocking_send(message).is_err() {
                             return;
                         }
@@ -123,6 +138,12 @@ fn read(
             return;
         }
     }
+}
+
+/// Whether `message` is an `initialize` request.
+fn is_initialize(message: &Value) -> bool {
+    message.get("method").and_then(Value::as_str) == Some("initialize")
+        && message.get("id").is_some()
 }
 
 /// Reads one line into `line` (without its `\n`), keeping at most
