@@ -19,8 +19,7 @@ set -eu
 e2e_begin e2e-codex "$@"
 CODEX=$(codex_bin)
 
-export HOME="$world/home"
-export CODEX_HOME="$HOME/.codex"
+# HOME, CODEX_HOME and the other homes are the world's (e2e_begin: isolate_home).
 PROJECT="$world/proj"
 export MAESTRO_HOOKS_DIR="$world/hooks"
 export MAESTRO_HOOK_LOG="$world/hook-log.jsonl"

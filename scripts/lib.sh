@@ -33,11 +33,25 @@ claude_bin() {
     npm_cached claude-code @anthropic-ai/claude-code "$CLAUDE_VERSION" node_modules/@anthropic-ai/claude-code/bin/claude.exe
 }
 
-# Makes a scratch world under $1: an isolated HOME that selects API-key auth, a git project
-# with an active Maestro session, and a private hook base. Exports HOME, PROJECT, HOOKS.
+# Points every home a runtime or our setup writes into at the scratch folder $1: HOME,
+# GEMINI_CLI_HOME (Gemini CLI's policies and settings), CLAUDE_CONFIG_DIR (Claude Code's) and
+# CODEX_HOME (Codex's hooks.json and config.toml). cargo, rustup and npm keep the real ones
+# (above). Every e2e script calls it before it installs or runs anything, so no run ever
+# writes the user's ~/.gemini, ~/.claude or ~/.codex (scripts/test.sh checks).
+isolate_home() {
+    export HOME="$1"
+    export GEMINI_CLI_HOME="$1"
+    export CLAUDE_CONFIG_DIR="$1/.claude"
+    export CODEX_HOME="$1/.codex"
+    mkdir -p "$HOME" "$CLAUDE_CONFIG_DIR" "$CODEX_HOME"
+}
+
+# Makes a scratch world under $1: an isolated HOME (isolate_home) that selects API-key auth, a
+# git project with an active Maestro session, and a private hook base. Exports HOME, PROJECT,
+# HOOKS.
 scratch_world() {
     world="$1"
-    export HOME="$world/home"
+    isolate_home "$world/home"
     export PROJECT="$world/proj"
     export MAESTRO_HOOKS_DIR="$world/hooks"
     export TMPDIR="$world/tmp"
@@ -84,6 +98,7 @@ e2e_begin() {
     command -v python3 >/dev/null 2>&1 || { echo "$name: python3 is needed for the mock model" >&2; exit 1; }
     started=$(date +%s)
     world=$(mktemp -d)
+    isolate_home "$world/home"
     mock_pid=
     trap e2e_cleanup EXIT
     trap 'exit 130' INT TERM

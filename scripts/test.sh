@@ -5,12 +5,15 @@
 set -eu
 cd "$(dirname -- "$0")/.."
 
-# Every test points MAESTRO_HOOKS_DIR (and HOME) at a temp dir; the hooks' default base, the
-# real /tmp/maestro-hooks, must come out of the run exactly as it went in. (A runtime of your
-# own running hooks at the same time would also change it: run the suite without one.)
+# Every test points MAESTRO_HOOKS_DIR, HOME and the runtimes' homes at temp dirs; the hooks'
+# default base, the real /tmp/maestro-hooks, and the user's ~/.gemini, ~/.claude, ~/.codex and ~/.qwen
+# must come out of the run exactly as they went in. (A runtime of your own running at the same
+# time would also change them: run the suite without one.)
 real_hooks=/tmp/maestro-hooks
-fingerprint() { find "$real_hooks" -printf '%p %y %T@ %s\n' 2>/dev/null | sort | cksum; }
-hooks_before=$(fingerprint)
+watched="$real_hooks ${GEMINI_CLI_HOME:-$HOME}/.gemini ${CLAUDE_CONFIG_DIR:-$HOME/.claude} ${CODEX_HOME:-$HOME/.codex} ${QWEN_HOME:-$HOME/.qwen}"
+fingerprint() { find "$1" -printf '%p %y %T@ %s\n' 2>/dev/null | sort | cksum; }
+fingerprints() { for dir in $watched; do echo "$dir $(fingerprint "$dir")"; done; }
+before=$(fingerprints)
 
 echo "== cargo fmt --check"
 cargo fmt --all --check
@@ -28,9 +31,14 @@ echo "== end to end with the real Codex CLI"
 sh scripts/e2e-codex.sh
 echo "== end to end with the real Qwen Code"
 E2E_NO_BUILD=1 sh scripts/e2e-qwen.sh
-if [ "$(fingerprint)" != "$hooks_before" ]; then
-    echo "test.sh: FAILED: the run wrote into the real $real_hooks; a test or script ran a hook without MAESTRO_HOOKS_DIR pointing at a temp dir:" >&2
-    find "$real_hooks" -newermt "@$(date +%s -d '-2 hours')" 2>/dev/null | head -20 >&2
+after=$(fingerprints)
+if [ "$after" != "$before" ]; then
+    for dir in $watched; do
+        if [ "$(echo "$before" | grep -F "$dir ")" != "$(echo "$after" | grep -F "$dir ")" ]; then
+            echo "test.sh: FAILED: the run changed the real $dir; a test or script ran without MAESTRO_HOOKS_DIR, HOME, GEMINI_CLI_HOME, CLAUDE_CONFIG_DIR, CODEX_HOME or QWEN_HOME pointing at a temp dir:" >&2
+            find "$dir" -newermt "@$(date +%s -d '-2 hours')" 2>/dev/null | head -20 >&2
+        fi
+    done
     exit 1
 fi
-echo "== the real $real_hooks is untouched"
+echo "== the real $watched are untouched"

@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use lexopt::Arg;
 use session_core::hooks::events::{self, Answer};
 use session_core::hooks::payload::{HookEvent, HookInput, Runtime};
+use session_core::session::terminal_text;
 use session_core::{Env, EnvVars, ErrorKind};
 
 use crate::{args, panic_guard};
@@ -101,7 +102,9 @@ pub fn main(event: HookEvent) -> i32 {
 fn print(answer: &Answer) {
     let mut err = std::io::stderr().lock();
     for line in &answer.outcome.diagnostics {
-        let _ = writeln!(err, "{line}");
+        // One line each, whatever a payload or a session put in it (no control or bidi
+        // character reaches the terminal the runtime shows it on).
+        let _ = writeln!(err, "{}", terminal_text::line(line));
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", answer.json());

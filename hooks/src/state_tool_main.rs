@@ -30,6 +30,8 @@ pub struct Spec {
     pub max: usize,
     /// Whether `--no-validate` is accepted.
     pub no_validate: bool,
+    /// What `--help` says after the usage line (empty: nothing).
+    pub help: &'static str,
 }
 
 /// `read-state <relative-path>`.
@@ -38,6 +40,7 @@ pub const READ_STATE: Spec = Spec {
     required: 1,
     max: 1,
     no_validate: false,
+    help: "",
 };
 
 /// `write-state [--no-validate] <relative-path>`.
@@ -46,7 +49,27 @@ pub const WRITE_STATE: Spec = Spec {
     required: 1,
     max: 1,
     no_validate: true,
+    help: WRITE_STATE_HELP,
 };
+
+/// `write-state --help` after the usage line: what a stale write gets (the README's "What is
+/// never lost" says the same).
+const WRITE_STATE_HELP: &str = "\
+Writes stdin to <relative-path> (relative to the working directory) by durable replace.
+Under the state dir only session files and plan documents are written, and a session file
+must hold a session (`--no-validate` applies only outside the state dir).
+
+A session file has a `revision` that every write by maestro-session counts up. Keep the
+`revision` line you read: it says which read your content is based on.
+  - your revision is the file's: written, as the next revision;
+  - your revision is older (a hook, a command or a tool changed the session since your
+    read): merged field by field: every change recorded since is kept unless you changed
+    the same field; written, and stderr says which changes were kept;
+  - no `revision`: taken as based on the last revision write-state wrote (else the oldest
+    the event log knows), and merged the same way;
+  - both you and a change since changed one field, yours is newer than the file's, or the
+    event log lost a change since: refused (exit 1), naming the fields; read the file
+    again, make your change to it and write it back.";
 
 /// `ensure-workspace [state-dir]`.
 pub const ENSURE_WORKSPACE: Spec = Spec {
@@ -54,6 +77,7 @@ pub const ENSURE_WORKSPACE: Spec = Spec {
     required: 0,
     max: 1,
     no_validate: false,
+    help: "",
 };
 
 /// The arguments of a state tool, checked against its [`Spec`].
@@ -212,11 +236,15 @@ pub fn run_with(
     let args = match parse(args, spec) {
         Ok(Parsed::Run(args)) => args,
         Ok(Parsed::Help) => {
-            let _ = writeln!(std::io::stdout(), "usage: {}", spec.usage);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "usage: {}", spec.usage);
+            if !spec.help.is_empty() {
+                let _ = writeln!(out, "\n{}", spec.help);
+            }
             return SUCCESS_EXIT_CODE;
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             return UsageError::EXIT_CODE;
         }
     };
@@ -228,7 +256,7 @@ pub fn run_with(
     match result {
         Ok(()) => SUCCESS_EXIT_CODE,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             e.kind().state_tool_exit_code()
         }
     }
@@ -254,7 +282,11 @@ pub fn write_state() -> i32 {
             .read_to_end(&mut content)
             .map_err(|e| Error::io("read", "stdin", e))?;
         let validate = !args.no_validate;
-        state_tools::write_state(cwd, env, args.first(), &content, validate)
+        let note = state_tools::write_state(cwd, env, args.first(), &content, validate)?;
+        if let Some(note) = note {
+            let _ = writeln!(std::io::stderr(), "{}", terminal_line(&note));
+        }
+        Ok(())
     })
 }
 
@@ -284,12 +316,18 @@ pub fn read_active_session() -> i32 {
         Ok(Some(bytes)) => out.write_all(&bytes),
         Ok(None) => writeln!(out, "{NO_ACTIVE_SESSION}"),
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "ERROR: {e}");
+            let _ = writeln!(std::io::stderr(), "ERROR: {}", terminal_line(&e));
             writeln!(out, "{NO_ACTIVE_SESSION}")
         }
     };
     let _ = out.flush();
     SUCCESS_EXIT_CODE
+}
+
+/// An error as one terminal line: no control or bidirectional formatting character a path or
+/// a file's content put in it.
+fn terminal_line(e: &impl std::fmt::Display) -> String {
+    session_core::session::terminal_text::line(&e.to_string()).into_owned()
 }
 
 #[cfg(test)]
@@ -303,6 +341,7 @@ mod tests {
         required: 1,
         max: 1,
         no_validate: true,
+        help: "",
     };
 
     fn os(args: &[&[u8]]) -> Vec<OsString> {

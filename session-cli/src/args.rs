@@ -93,7 +93,8 @@ pub enum Command {
     Tokens {
         /// Session id or prefix.
         session: String,
-        /// The agent.
+        /// The agent: ASCII letters, digits, `_` and `-`, at most 64 bytes, read lower-case with
+        /// `-` as `_` (`Code-Reviewer` is `code_reviewer`).
         #[arg(long)]
         agent: String,
         /// Prompt tokens.

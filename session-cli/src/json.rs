@@ -37,7 +37,7 @@ pub fn status(s: &SessionFile) -> Value {
         "status": m.status,
         "stage": m.stage,
         "current_phase": m.current_phase,
-        "total_phases": m.total_phases,
+        "total_phases": m.phase_count(),
         "phases_done": m.phases_done(),
         "unresolved_errors": m.unresolved_errors().len(),
         "location": s.location.as_str(),

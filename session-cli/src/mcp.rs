@@ -6,7 +6,10 @@
 //! `isError: true` whose text is `{error, recovery_hint, code}` (Maestro 1.6's
 //! `protocol-dispatcher.js` shapes). Tools run one at a time on the runtime's thread (they
 //! take the state lock anyway); the server ends when the client closes stdin. Nothing but
-//! JSON-RPC is written to stdout.
+//! JSON-RPC is written to stdout. Lines that are no JSON-RPC message get the error JSON-RPC
+//! 2.0 prescribes ([`transport`]).
+
+mod transport;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,12 +91,16 @@ pub fn run(state_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    runtime.block_on(async {
+    let (stdio, threads) = transport::stdio();
+    let served = runtime.block_on(async {
         let service = Server::new(tools)
-            .serve(rmcp::transport::stdio())
+            .serve(stdio)
             .await
             .map_err(|e| anyhow::anyhow!("MCP initialization failed: {e}"))?;
         service.waiting().await?;
         anyhow::Ok(())
-    })
+    });
+    // Every response handed to the writer reaches stdout before the process ends.
+    threads.finish();
+    served
 }

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use anyhow::Context as _;
 use serde_json::Value;
 use session_core::ErrorKind;
+use session_core::session::terminal_text;
 
 /// A command's result: both renderings, one of which is printed, and how the run ends.
 #[derive(Debug, Default)]
@@ -14,7 +15,8 @@ pub struct Report {
     /// The `--json` object (`None`: the command prints nothing in JSON mode either).
     pub json: Option<Value>,
     /// The human text (may hold styles; they are stripped when stdout is not a terminal or
-    /// `NO_COLOR` is set).
+    /// `NO_COLOR` is set). Printed through [`terminal_text::output`]: no control or bidi
+    /// character other than our styles, `\n` and `\t` is ever printed.
     pub human: String,
     /// Whether the command found something left to do (`doctor`): the run then exits with
     /// the refused code.
@@ -59,18 +61,23 @@ impl Report {
             writeln!(out, "{text}")
                 .and_then(|()| out.flush())
                 .context("write stdout")?;
-        } else if !self.human.contains('\x1b') {
-            // Nothing to strip (the table renderer paints only where colour shows): skip
-            // anstream's scan of every byte, a few ms for a 10,000-row list.
-            let mut out = std::io::stdout().lock();
-            out.write_all(self.human.as_bytes())
-                .and_then(|()| out.flush())
-                .context("write stdout")?;
         } else {
-            let mut out = anstream::stdout().lock();
-            out.write_all(self.human.as_bytes())
-                .and_then(|()| out.flush())
-                .context("write stdout")?;
+            // The last pass over session text: no control or bidi character but our own
+            // styles reaches the terminal, whatever a renderer printed.
+            let human = terminal_text::output(&self.human);
+            if !human.contains('\x1b') {
+                // Nothing to strip (the table renderer paints only where colour shows): skip
+                // anstream's scan of every byte, a few ms for a 10,000-row list.
+                let mut out = std::io::stdout().lock();
+                out.write_all(human.as_bytes())
+                    .and_then(|()| out.flush())
+                    .context("write stdout")?;
+            } else {
+                let mut out = anstream::stdout().lock();
+                out.write_all(human.as_bytes())
+                    .and_then(|()| out.flush())
+                    .context("write stdout")?;
+            }
         }
         Ok(())
     }

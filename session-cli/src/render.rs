@@ -11,10 +11,23 @@ use session_core::operations::Operation;
 use session_core::session::lifecycle::{PhaseStatus, SessionStatus};
 use session_core::session::model::{Phase, PhaseId};
 use session_core::session::session_file::{Location, SessionFile};
+use session_core::session::terminal_text;
 use session_core::store::doctor::DoctorReport;
 use session_core::store::listing::SessionSummary;
 use session_core::store::{ArchiveReport, CleanupReport, Conflict, DeleteReport, ResumeReport};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Session text (a task, a name, a message, a path) for one terminal line: no control or
+/// bidirectional formatting character ([`terminal_text::line`]). Every field a model or a file
+/// wrote goes through it before it is printed, measured or padded.
+fn t(text: &str) -> std::borrow::Cow<'_, str> {
+    terminal_text::line(text)
+}
+
+/// [`t`] of a path.
+fn tp(path: &std::path::Path) -> String {
+    t(&path.display().to_string()).into_owned()
+}
 
 /// Appends one formatted line to a `String` (writing to a `String` cannot fail).
 macro_rules! out {
@@ -66,8 +79,9 @@ fn status_style(status: &str) -> Style {
 /// Prints `error: <message>` on stderr.
 pub fn error_line(message: &str) {
     eprintln!(
-        "{} {message}",
-        paint(colour(AnsiColor::Red).bold(), "error:")
+        "{} {}",
+        paint(colour(AnsiColor::Red).bold(), "error:"),
+        terminal_text::text(message)
     );
 }
 
@@ -81,11 +95,12 @@ pub fn broken(errors: &[Error], json_mode: bool) {
             );
         } else {
             eprintln!(
-                "{} {e}",
+                "{} {}",
                 paint(
                     colour(AnsiColor::Yellow).bold(),
                     "warning: unreadable session file:"
-                )
+                ),
+                terminal_text::text(&e.to_string())
             );
         }
     }
@@ -104,8 +119,11 @@ pub fn width(text: &str) -> usize {
     UnicodeWidthStr::width(text)
 }
 
-/// `text` cut to at most `max` columns, ending in `…` when cut.
+/// `text` for one line ([`terminal_text::line`]) cut to at most `max` columns, ending in `…`
+/// when cut.
 pub fn truncate(text: &str, max: usize) -> String {
+    let text = t(text);
+    let text = text.as_ref();
     if width(text) <= max {
         return text.to_string();
     }
@@ -124,10 +142,16 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 /// A table with a bold header; each column is as wide as its widest cell (in display
-/// columns). The last column is not padded. Cells are written straight into `out` (a 10,000
-/// row `list` is one pass, no string per cell).
+/// columns). The last column is not padded. Cells are made terminal-safe ([`t`]) and then
+/// measured, so padding counts what is shown. Cells are written straight into `out` (a 10,000
+/// row `list` is one pass, no string per cell unless one needs cleaning).
 fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
     use std::fmt::Write as _;
+    let cleaned: Vec<Vec<(std::borrow::Cow<'_, str>, Style)>> = rows
+        .iter()
+        .map(|row| row.iter().map(|(cell, style)| (t(cell), *style)).collect())
+        .collect();
+    let rows = &cleaned;
     let cell_widths: Vec<Vec<usize>> = rows
         .iter()
         .map(|row| row.iter().map(|(cell, _)| width(cell)).collect())
@@ -139,7 +163,8 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<(String, Style)>]) {
         }
     }
     let last = header.len() - 1;
-    let header: Vec<(String, Style)> = header.iter().map(|h| (h.to_string(), BOLD)).collect();
+    let header: Vec<(std::borrow::Cow<'_, str>, Style)> =
+        header.iter().map(|h| (t(h), BOLD)).collect();
     let header_widths: Vec<usize> = header.iter().map(|(h, _)| width(h)).collect();
     let colour = stdout_colour();
     for (row, row_widths) in
@@ -232,7 +257,7 @@ pub fn list(rows: &[SessionSummary], wide: bool, interrupted: Option<&str>) -> S
         let widest = |cells: &mut dyn Iterator<Item = usize>| cells.max().unwrap_or(0);
         let ids = widest(&mut rows.iter().map(|r| width(&r.session_id) + width(marker(r))))
             .max(width(HEADER[0]));
-        let tasks = widest(&mut rows.iter().map(|r| width(&r.task))).max(width(HEADER[1]));
+        let tasks = widest(&mut rows.iter().map(|r| width(&t(&r.task)))).max(width(HEADER[1]));
         let task = tasks.min(room.saturating_sub(ids).max(MIN_TASK_COLUMNS));
         (room.saturating_sub(task).max(4), task)
     };
@@ -300,12 +325,9 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
         "{} {}  {}",
         paint(BOLD, "Session"),
         paint(BOLD, &m.session_id),
-        paint(
-            DIM,
-            &format!("({}: {})", s.location.as_str(), s.path.display())
-        )
+        paint(DIM, &format!("({}: {})", s.location.as_str(), tp(&s.path)))
     );
-    out!(out, "  Task      {}", m.task);
+    out!(out, "  Task      {}", t(&m.task));
     out!(
         out,
         "  Status    {}   Stage {}",
@@ -321,23 +343,28 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
             .map(|c| &c[..c.len().min(10)])
             .unwrap_or("no commit");
         let tree = if g.is_worktree {
-            format!(", worktree {}", g.worktree_name.as_deref().unwrap_or("?"))
+            format!(
+                ", worktree {}",
+                t(g.worktree_name.as_deref().unwrap_or("?"))
+            )
         } else {
             String::new()
         };
         out!(
             out,
-            "  Git       {} @ {commit}{tree}",
-            g.branch.as_deref().unwrap_or("?")
+            "  Git       {} @ {}{tree}",
+            t(g.branch.as_deref().unwrap_or("?")),
+            t(commit)
         );
     }
     if let Some(parent) = &m.parent_session {
         out!(
             out,
-            "  Forked    from {parent}{}",
+            "  Forked    from {}{}",
+            t(parent),
             m.forked_from
                 .as_ref()
-                .map(|f| format!(" at {}", f.at))
+                .map(|f| format!(" at {}", t(&f.at)))
                 .unwrap_or_default()
         );
     }
@@ -346,13 +373,16 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
         ("Plan", &m.implementation_plan),
     ] {
         if let Some(v) = value {
-            out!(out, "  {label:<9} {v}");
+            out!(out, "  {label:<9} {}", t(v));
         }
     }
     out!(
         out,
         "  Progress  {}",
-        progress_bar(m.phases_done(), m.phases.len())
+        progress_bar(
+            m.phases_done(),
+            usize::try_from(m.phase_count()).unwrap_or(usize::MAX)
+        )
     );
     if !m.phases.is_empty() {
         out!(out, "\n{}", paint(BOLD, "Phases"));
@@ -393,7 +423,7 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
             &rows,
         );
         if let Some(batch) = m.current_batch() {
-            out!(out, "  current batch: {batch}");
+            out!(out, "  current batch: {}", t(batch));
         }
         for p in &m.phases {
             if let Some(reason) = p.requires_reconciliation() {
@@ -401,8 +431,8 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
                     out,
                     "  {} phase {} needs reconciliation{}",
                     paint(colour(AnsiColor::Yellow).bold(), "!"),
-                    p.id,
-                    reason.map(|r| format!(": {r}")).unwrap_or_default()
+                    t(&p.id.to_string()),
+                    reason.map(|r| format!(": {}", t(r))).unwrap_or_default()
                 );
             }
         }
@@ -466,12 +496,18 @@ pub fn show(s: &SessionFile, conflicts: &[Conflict], log: bool) -> String {
             paint(colour(AnsiColor::Yellow).bold(), "Changed since recorded")
         );
         for c in conflicts {
-            out!(out, "  phase {}: {} ({})", c.phase, c.path, c.reason);
+            out!(
+                out,
+                "  phase {}: {} ({})",
+                t(&c.phase.to_string()),
+                t(&c.path),
+                t(&c.reason)
+            );
         }
     }
     if log {
         out!(out, "\n{}", paint(BOLD, "Log"));
-        out.push_str(&s.body);
+        out.push_str(&terminal_text::text(&s.body));
         if !s.body.is_empty() && !s.body.ends_with('\n') {
             out.push('\n');
         }
@@ -514,12 +550,15 @@ fn phase_details(out: &mut String, p: &Phase) {
     out!(
         out,
         "\n{}",
-        paint(BOLD, &format!("Phase {}: {}", p.id, p.name))
+        paint(
+            BOLD,
+            &format!("Phase {}: {}", t(&p.id.to_string()), t(&p.name))
+        )
     );
     for (title, entries) in groups.into_iter().filter(|(_, e)| !e.is_empty()) {
-        out!(out, "  {title}");
+        out!(out, "  {}", t(title));
         for entry in entries {
-            out!(out, "    - {entry}");
+            out!(out, "    - {}", t(entry));
         }
     }
 }
@@ -535,9 +574,9 @@ pub fn status(s: &SessionFile) -> String {
         .map(|p| {
             format!(
                 ", phase {}/{} {} ({})",
-                p.id,
-                m.phases.len(),
-                p.name,
+                t(&p.id.to_string()),
+                m.phase_count(),
+                t(&p.name),
                 p.status
             )
         })
@@ -569,15 +608,15 @@ pub fn changed(s: &SessionFile, op: &Operation) -> String {
         }
         Operation::PhaseComplete { id, .. } | Operation::PhaseFail { id, .. } => phase_line(s, id),
         Operation::Tokens { agent, .. } => {
-            let t = &m.token_usage;
-            let a = t
+            let u = &m.token_usage;
+            let a = u
                 .by_agent
-                .get(agent)
-                .map(|a| format!("{agent} {}/{}/{}", a.input, a.output, a.cached))
+                .get(agent.as_str())
+                .map(|a| format!("{} {}/{}/{}", t(agent), a.input, a.output, a.cached))
                 .unwrap_or_default();
             format!(
                 "tokens {a} (input/output/cached); total {}/{}/{}",
-                t.total_input, t.total_output, t.total_cached
+                u.total_input, u.total_output, u.total_cached
             )
         }
         Operation::AddError { phase, .. } => format!(
@@ -592,7 +631,7 @@ pub fn changed(s: &SessionFile, op: &Operation) -> String {
         Operation::AddContext { phase, .. } => {
             format!("downstream context of phase {phase} updated")
         }
-        Operation::SetField { key, .. } => format!("{key} set"),
+        Operation::SetField { key, .. } => format!("{} set", t(key)),
         Operation::RequireReconciliation(id) => format!("phase {id} needs reconciliation"),
         Operation::Reconcile(r) => format!("phase {} reconciled", r.phase),
     };
@@ -603,8 +642,9 @@ pub fn changed(s: &SessionFile, op: &Operation) -> String {
 fn phase_line(s: &SessionFile, id: &PhaseId) -> String {
     match s.meta.phase(id) {
         Some(p) => format!(
-            "phase {id} {} {}{}",
-            p.name,
+            "phase {} {} {}{}",
+            t(&id.to_string()),
+            t(&p.name),
             paint(status_style(p.status.as_str()), p.status.as_str()),
             if p.retry_count > 0 {
                 format!(" (retry {})", p.retry_count)
@@ -612,7 +652,7 @@ fn phase_line(s: &SessionFile, id: &PhaseId) -> String {
                 String::new()
             }
         ),
-        None => format!("phase {id}"),
+        None => format!("phase {}", t(&id.to_string())),
     }
 }
 
@@ -624,7 +664,7 @@ pub fn created(s: &SessionFile) -> String {
         "created {} ({} phase(s)) at {}",
         paint(BOLD, s.id()),
         s.meta.phases.len(),
-        s.path.display()
+        tp(&s.path)
     );
     out
 }
@@ -641,7 +681,7 @@ pub fn forked(s: &SessionFile) -> String {
         out,
         "forked {} from {} ({status})",
         paint(BOLD, s.id()),
-        s.meta.parent_session.as_deref().unwrap_or("?")
+        t(s.meta.parent_session.as_deref().unwrap_or("?"))
     );
     out
 }
@@ -654,18 +694,18 @@ pub fn archived(r: &ArchiveReport) -> String {
             out,
             "{} was already archived at {}",
             r.session_id,
-            r.path.display()
+            tp(&r.path)
         );
     } else {
         out!(
             out,
             "archived {} to {}",
             paint(BOLD, &r.session_id),
-            r.path.display()
+            tp(&r.path)
         );
     }
     for (from, to) in &r.moved {
-        out!(out, "  moved {} -> {}", from.display(), to.display());
+        out!(out, "  moved {} -> {}", tp(from), tp(to));
     }
     out
 }
@@ -682,24 +722,40 @@ pub fn resumed(r: &ResumeReport) -> String {
         paint(BOLD, &r.session_id)
     );
     if let Some((id, name)) = &r.last_completed {
-        out!(out, "  last completed  phase {id}: {name}");
+        out!(
+            out,
+            "  last completed  phase {}: {}",
+            t(&id.to_string()),
+            t(name)
+        );
     }
     match &r.continue_with {
-        Some((id, name)) => out!(out, "  continue with   phase {id}: {name}"),
+        Some((id, name)) => out!(
+            out,
+            "  continue with   phase {}: {}",
+            t(&id.to_string()),
+            t(name)
+        ),
         None => out!(out, "  every phase is done"),
     }
     for (id, name) in &r.failed_phases {
         out!(
             out,
-            "  {} phase {id}: {name}",
-            paint(colour(AnsiColor::Red), "failed")
+            "  {} phase {}: {}",
+            paint(colour(AnsiColor::Red), "failed"),
+            t(&id.to_string()),
+            t(name)
         );
     }
     for (phase, agent, kind, message) in &r.unresolved_errors {
         out!(
             out,
-            "  {} phase {phase} {agent} {kind}: {message}",
-            paint(colour(AnsiColor::Red), "unresolved")
+            "  {} phase {} {} {}: {}",
+            paint(colour(AnsiColor::Red), "unresolved"),
+            t(&phase.to_string()),
+            t(agent),
+            t(kind),
+            t(message)
         );
     }
     for c in &r.conflicts {
@@ -707,9 +763,9 @@ pub fn resumed(r: &ResumeReport) -> String {
             out,
             "  {} phase {}: {} ({})",
             paint(colour(AnsiColor::Yellow), "conflict"),
-            c.phase,
-            c.path,
-            c.reason
+            t(&c.phase.to_string()),
+            t(&c.path),
+            t(&c.reason)
         );
     }
     out
@@ -722,10 +778,10 @@ pub fn deleted(r: &DeleteReport) -> String {
         Some(to) => out!(
             out,
             "{} could not be read; moved it to {} instead of deleting it",
-            r.path.display(),
-            to.display()
+            tp(&r.path),
+            tp(to)
         ),
-        None => out!(out, "deleted {} ({})", r.session_id, r.path.display()),
+        None => out!(out, "deleted {} ({})", t(&r.session_id), tp(&r.path)),
     }
     out
 }
@@ -734,7 +790,7 @@ pub fn deleted(r: &DeleteReport) -> String {
 pub fn doctor(r: &DoctorReport) -> String {
     let mut out = String::new();
     if r.problems.is_empty() {
-        out!(out, "{}: nothing to repair", r.state_dir.display());
+        out!(out, "{}: nothing to repair", tp(&r.state_dir));
         return out;
     }
     for p in &r.problems {
@@ -742,8 +798,8 @@ pub fn doctor(r: &DoctorReport) -> String {
             out,
             "{} {}: {}",
             paint(colour(AnsiColor::Yellow).bold(), p.kind.name()),
-            p.path,
-            p.detail
+            t(&p.path),
+            t(&p.detail)
         );
         if !r.fix && !p.remedy.is_empty() {
             out!(out, "  {}", p.remedy);
@@ -754,8 +810,8 @@ pub fn doctor(r: &DoctorReport) -> String {
             out,
             "{} {}: {}",
             paint(colour(AnsiColor::Green).bold(), "fixed:"),
-            f.path,
-            f.action
+            t(&f.path),
+            t(&f.action)
         );
     }
     for u in &r.unrepaired {
@@ -782,15 +838,16 @@ pub fn cleaned(r: &CleanupReport) -> String {
         out!(out, "nothing to remove");
     }
     for (id, path) in &r.removed {
-        out!(out, "{verb} {id} ({})", path.display());
+        out!(out, "{verb} {} ({})", t(id), tp(path));
     }
     for e in &r.kept_unreadable {
         eprintln!(
-            "{} {e}",
+            "{} {}",
             paint(
                 colour(AnsiColor::Yellow).bold(),
                 "kept unreadable session file:"
-            )
+            ),
+            terminal_text::text(&e.to_string())
         );
     }
     out

@@ -74,7 +74,8 @@ impl EnvVars {
 
     /// Crash injection for the tests: the next event-log append writes only this many bytes,
     /// then the process kills itself with SIGKILL (a torn last line, as a crash mid-append
-    /// leaves). Set only by tests. Ours.
+    /// leaves). Set only by tests, and read only by builds with the cargo feature
+    /// `fault-injection` (the tests' builds; never a release build). Ours.
     pub const MAESTRO_CRASH_MID_APPEND: &'static str = "MAESTRO_CRASH_MID_APPEND";
 
     /// How many automatic checkpoints each session keeps, 1 to 100000 (default 20); also read

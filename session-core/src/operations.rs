@@ -6,6 +6,7 @@
 
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::session::agent_name::AgentName;
 use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
 use crate::session::model::{
     AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
@@ -39,7 +40,7 @@ pub enum Operation {
         /// What went wrong.
         message: String,
         /// The agent that failed (default: the phase's first agent).
-        agent: Option<String>,
+        agent: Option<AgentName>,
     },
     /// Retry a failed phase (`retry_count` + 1, bounded).
     PhaseRetry(PhaseId),
@@ -47,8 +48,8 @@ pub enum Operation {
     PhaseSkip(PhaseId),
     /// Add token counts for an agent.
     Tokens {
-        /// Agent name.
-        agent: String,
+        /// Agent name (a key of `token_usage.by_agent`).
+        agent: AgentName,
         /// Prompt tokens.
         input: u64,
         /// Completion tokens.
@@ -61,7 +62,7 @@ pub enum Operation {
         /// Phase id.
         phase: PhaseId,
         /// Agent that met it.
-        agent: String,
+        agent: AgentName,
         /// Error type (one of [`ERROR_KINDS`]).
         kind: String,
         /// What happened.
@@ -234,7 +235,8 @@ pub fn apply(
             move_phase(meta, id, PhaseStatus::Failed)?;
             let p = phase_mut(meta, id)?;
             let agent = agent
-                .clone()
+                .as_ref()
+                .map(|a| a.to_string())
                 .or_else(|| p.agents.first().cloned())
                 .unwrap_or_default();
             p.errors.push(new_error(agent, kind, message, &ctx.now));
@@ -259,7 +261,6 @@ pub fn apply(
             output,
             cached,
         } => {
-            check_name("agent", agent)?;
             add_tokens(meta, agent, [*input, *output, *cached])?;
         }
         Operation::AddError {
@@ -269,10 +270,9 @@ pub fn apply(
             message,
         } => {
             check_kind(kind)?;
-            check_name("agent", agent)?;
             let p = phase_mut(meta, id)?;
             p.errors
-                .push(new_error(agent.clone(), kind, message, &ctx.now));
+                .push(new_error(agent.to_string(), kind, message, &ctx.now));
         }
         Operation::ResolveError {
             phase: id,
@@ -560,14 +560,6 @@ fn check_kind(kind: &str) -> Result<()> {
     }
 }
 
-fn check_name(what: &str, name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        Err(Error::Invalid(format!("{what} name is empty")))
-    } else {
-        Ok(())
-    }
-}
-
 /// The count fields of [`AgentTokens`], in the order of the arrays below; the totals are
 /// `total_<field>`.
 const TOKEN_FIELDS: [&str; 3] = ["input", "output", "cached"];
@@ -578,17 +570,32 @@ const TOKEN_FIELDS: [&str; 3] = ["input", "output", "cached"];
 /// Errors: [`Error::Refused`] naming the agent and the field when the agent's count or a total
 /// would exceed `u64::MAX`, or when the file's `by_agent` counts already sum past it; `meta` is
 /// then unchanged.
-fn add_tokens(meta: &mut SessionMetadata, agent: &str, added: [u64; 3]) -> Result<()> {
+fn add_tokens(meta: &mut SessionMetadata, agent: &AgentName, added: [u64; 3]) -> Result<()> {
     let refuse = |why: String| {
         Error::refused(
             &meta.session_id,
-            format!("tokens of agent {agent:?}: {why}; nothing recorded"),
+            format!(
+                "tokens of agent {:?}: {why}; nothing recorded",
+                agent.as_str()
+            ),
         )
     };
     let max = u64::MAX;
     // Computed on a copy, assigned only when every count fits.
     let mut by_agent = meta.token_usage.by_agent.clone();
-    let entry = by_agent.entry(agent.to_string()).or_default();
+    // One row per agent: a key the file spells otherwise (`Code-Reviewer`, written by hand or
+    // by an older version) is the same agent's row.
+    let key = by_agent
+        .keys()
+        .find(|k| k.as_str() == agent.as_str())
+        .or_else(|| {
+            by_agent
+                .keys()
+                .find(|k| crate::session::agent_name::normalize(k) == agent.as_str())
+        })
+        .cloned()
+        .unwrap_or_else(|| agent.to_string());
+    let entry = by_agent.entry(key).or_default();
     let counts = [&mut entry.input, &mut entry.output, &mut entry.cached];
     for ((count, n), field) in counts.into_iter().zip(added).zip(TOKEN_FIELDS) {
         *count = count.checked_add(n).ok_or_else(|| {
@@ -792,7 +799,7 @@ mod tests {
     fn tokens_keep_totals_equal_to_sums() {
         let (mut meta, mut body) = fixture();
         let op = Operation::Tokens {
-            agent: "tester".into(),
+            agent: AgentName::parse("tester").expect("name"),
             input: 10,
             output: 5,
             cached: 1,
@@ -811,7 +818,7 @@ mod tests {
 
     fn tokens(agent: &str, [input, output, cached]: [u64; 3]) -> Operation {
         Operation::Tokens {
-            agent: agent.into(),
+            agent: AgentName::parse(agent).expect("name"),
             input,
             output,
             cached,
@@ -911,7 +918,7 @@ mod tests {
         ));
         let op = Operation::AddError {
             phase: PhaseId::Number(2),
-            agent: "coder".into(),
+            agent: AgentName::parse("coder").expect("name"),
             kind: "oops".into(),
             message: "m".into(),
         };

@@ -120,7 +120,7 @@ fn world() -> (World, Vec<u8>, Vec<u8>) {
     let id = created.meta.session_id.clone();
     let w = World { tmp, store, id };
     let tokens = Operation::Tokens {
-        agent: "coder".into(),
+        agent: session_core::session::agent_name::AgentName::parse("coder").expect("agent name"),
         input: 1,
         output: 0,
         cached: 0,

@@ -139,7 +139,7 @@ fn yaml_unknown_values_survive_a_store_operation() {
         .apply(
             Some(ACTIVE_KEYWORD),
             &Operation::Tokens {
-                agent: "coder".into(),
+                agent: session_core::session::agent_name::AgentName::parse("coder").expect("name"),
                 input: 5,
                 output: 0,
                 cached: 0,

@@ -327,7 +327,8 @@ fn resolve(op: &Op, model: &Model, world: &mut World) -> Cmd {
             target: target(t),
             op: match update {
                 Update::Tokens => Operation::Tokens {
-                    agent: "coder".into(),
+                    agent: session_core::session::agent_name::AgentName::parse("coder")
+                        .expect("name"),
                     input: 10,
                     output: 20,
                     cached: 0,

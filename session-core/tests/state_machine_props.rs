@@ -165,7 +165,7 @@ impl Model {
                 output,
                 cached,
             } => {
-                let e = self.tokens.entry(agent.clone()).or_default();
+                let e = self.tokens.entry(agent.to_string()).or_default();
                 *e = (e.0 + input, e.1 + output, e.2 + cached);
                 true
             }
@@ -225,14 +225,14 @@ fn op_strategy() -> impl Strategy<Value = Operation> {
             0u64..5000
         )
             .prop_map(|(a, input, output, cached)| Operation::Tokens {
-                agent: a.into(),
+                agent: session_core::session::agent_name::AgentName::parse(a).expect("name"),
                 input,
                 output,
                 cached
             }),
         phase.clone().prop_map(|phase| Operation::AddError {
             phase,
-            agent: "coder".into(),
+            agent: session_core::session::agent_name::AgentName::parse("coder").expect("name"),
             kind: "validation".into(),
             message: "e".into()
         }),

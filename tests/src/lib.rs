@@ -58,9 +58,18 @@ fn build_bins_once(profile_dir: &Path) {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let target_dir = profile_dir.parent().expect("target dir");
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--workspace", "--bins", "--quiet"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // With crash injection (`MAESTRO_CRASH_MID_APPEND`): the tests' executables, never a
+        // release build's. `cargo test --workspace` builds them the same way.
+        cmd.args([
+            "build",
+            "--workspace",
+            "--bins",
+            "--quiet",
+            "--features",
+            "session-core/fault-injection",
+        ])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }

@@ -1,6 +1,7 @@
 //! Checkpoints through the built `maestro-session`: automatic ones before phase transitions,
 //! resume, doctor --fix, write-state and restore; a phase that goes wrong rolled back and the
-//! rollback undone (restore after restore), byte for byte; diff; unknown ids and names; names
+//! rollback undone (restore after restore), byte for byte but for the `revision` each restore
+//! counts up; diff; unknown ids and names; names
 //! that are attacks; an interrupted checkpoint; retention and its setting.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
@@ -30,16 +31,33 @@ fn world_with_session() -> (World, String) {
     (world, id)
 }
 
+/// The active session's bytes but its `revision` line: a restore writes the checkpoint's bytes
+/// as the session's next revision, so only that line tells them apart.
 fn active(world: &World) -> Vec<u8> {
-    std::fs::read(world.state().join("active-session.md")).expect("read active session")
+    without_revision(
+        &std::fs::read(world.state().join("active-session.md")).expect("read active session"),
+    )
+}
+
+fn without_revision(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| !l.starts_with(b"revision: "))
+        .flatten()
+        .copied()
+        .collect()
 }
 
 fn folder(world: &World, id: &str) -> PathBuf {
     world.state().join("checkpoints").join(id)
 }
 
+/// A checkpoint's copy but its `revision` line (see [`active`]).
 fn copy(world: &World, id: &str, checkpoint: u64) -> Vec<u8> {
-    std::fs::read(folder(world, id).join(format!("{checkpoint}.md"))).expect("checkpoint copy")
+    without_revision(
+        &std::fs::read(folder(world, id).join(format!("{checkpoint}.md")))
+            .expect("checkpoint copy"),
+    )
 }
 
 fn list(world: &World, id: &str) -> Vec<Value> {
@@ -125,7 +143,8 @@ fn phase_transitions_take_automatic_checkpoints_and_other_changes_do_not() {
         "the world's .git is empty"
     );
     let bytes = newest["bytes"].as_u64().expect("bytes");
-    assert_eq!(copy(&world, &id, 6).len() as u64, bytes);
+    let whole = std::fs::read(folder(&world, &id).join("6.md")).expect("checkpoint copy");
+    assert_eq!(whole.len() as u64, bytes);
 }
 
 #[test]
@@ -400,7 +419,7 @@ fn a_checkpoint_of_the_active_session_restores_into_the_archive_in_place() {
     assert!(note.contains("restored where the session is now"), "{note}");
     let archived = world.state().join("archive").join(format!("{id}.md"));
     assert_eq!(
-        std::fs::read(&archived).expect("read"),
+        without_revision(&std::fs::read(&archived).expect("read")),
         copy(&world, &id, 1)
     );
     assert!(!world.state().join("active-session.md").exists());

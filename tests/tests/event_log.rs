@@ -72,6 +72,9 @@ fn command_line_changes_are_logged_with_actor_op_and_changes() {
     world
         .maestro(&["tokens", &id, "--agent", "coder", "--input", "12"])
         .assert_ok();
+    // Paused first: archiving a session in progress completes it (as MCP archive_session does),
+    // and a completed session is not resumed.
+    world.maestro(&["pause", &id]).assert_ok();
     world.maestro(&["archive", &id]).assert_ok();
     world.maestro(&["resume", &id]).assert_ok();
 
@@ -83,6 +86,7 @@ fn command_line_changes_are_logged_with_actor_op_and_changes() {
             ("cli", "phase start"),
             ("cli", "phase complete"),
             ("cli", "tokens"),
+            ("cli", "pause"),
             ("cli", "archive"),
             ("cli", "resume"),
         ])
@@ -99,11 +103,11 @@ fn command_line_changes_are_logged_with_actor_op_and_changes() {
         &json!({"path": "/phases/0/status", "before": "in_progress", "after": "completed"})
     );
     assert_eq!(change(&all[3], "/token_usage/total_input")["after"], 12);
-    assert_eq!(all[4]["file"], format!("state/archive/{id}.md"));
-    assert_eq!(all[5]["file"], "state/active-session.md");
+    assert_eq!(all[5]["file"], format!("state/archive/{id}.md"));
+    assert_eq!(all[6]["file"], "state/active-session.md");
     // One line per event, in the file the README names.
     let text = std::fs::read_to_string(log_file(&world, &id)).expect("log file");
-    assert_eq!(text.lines().count(), 6);
+    assert_eq!(text.lines().count(), 7);
     assert!(text.ends_with('\n'));
 
     // The human rendering names the change compactly; a prefix resolves like `show`.

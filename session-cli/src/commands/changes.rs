@@ -2,7 +2,9 @@
 //! `tokens`, `error …`, `files`, `context`, `set`, `pause`, `cancel`. Each becomes one or more
 //! [`Operation`]s applied under the lock with one write.
 
+use session_core::error::Error;
 use session_core::operations::Operation;
+use session_core::session::agent_name::AgentName;
 use session_core::store::Store;
 
 use crate::args::{Command, ErrorCommand, PhaseCommand};
@@ -34,7 +36,7 @@ fn operations(command: Command) -> anyhow::Result<(String, Vec<Operation>)> {
         } => one(session, Operation::SetStatus(to)),
         Command::Transition { session, stage } => one(session, Operation::SetStage(stage)),
         Command::Phase(p) => {
-            let (session, op) = phase(p);
+            let (session, op) = phase(p)?;
             one(session, op)
         }
         Command::Tokens {
@@ -46,7 +48,7 @@ fn operations(command: Command) -> anyhow::Result<(String, Vec<Operation>)> {
         } => one(
             session,
             Operation::Tokens {
-                agent,
+                agent: agent_name(&agent)?,
                 input,
                 output,
                 cached,
@@ -62,7 +64,7 @@ fn operations(command: Command) -> anyhow::Result<(String, Vec<Operation>)> {
             session,
             Operation::AddError {
                 phase,
-                agent,
+                agent: agent_name(&agent)?,
                 kind,
                 message,
             },
@@ -140,9 +142,15 @@ fn operations(command: Command) -> anyhow::Result<(String, Vec<Operation>)> {
     }
 }
 
+/// `--agent`'s value as an agent name (the one rule, `session_core::session::agent_name`):
+/// a usage error naming the option and, shortly, the value, when it is none.
+fn agent_name(raw: &str) -> anyhow::Result<AgentName> {
+    AgentName::parse(raw).map_err(|e| Error::Invalid(format!("--agent: {e}")).into())
+}
+
 /// A `phase` subcommand as its session and operation.
-fn phase(p: PhaseCommand) -> (String, Operation) {
-    match p {
+fn phase(p: PhaseCommand) -> anyhow::Result<(String, Operation)> {
+    Ok(match p {
         PhaseCommand::Start { session, phase } => (session, Operation::PhaseStart(phase)),
         PhaseCommand::Complete {
             session,
@@ -169,10 +177,10 @@ fn phase(p: PhaseCommand) -> (String, Operation) {
                 id: phase,
                 kind,
                 message,
-                agent,
+                agent: agent.as_deref().map(agent_name).transpose()?,
             },
         ),
         PhaseCommand::Retry { session, phase } => (session, Operation::PhaseRetry(phase)),
         PhaseCommand::Skip { session, phase } => (session, Operation::PhaseSkip(phase)),
-    }
+    })
 }

@@ -145,7 +145,7 @@ fn print(
         if json_mode {
             text.push_str(&e.to_json().to_string());
         } else {
-            text.push_str(&line(e));
+            text.push_str(&session_core::session::terminal_text::line(&line(e)));
         }
         text.push('\n');
     }
@@ -197,7 +197,8 @@ pub(crate) fn line(e: &Event) -> String {
         let meaningful: Vec<&Change> = all
             .iter()
             .copied()
-            .filter(|c| c.path != "/updated")
+            // `updated` and `revision` change with every write: noise beside the change.
+            .filter(|c| c.path != "/updated" && c.path != "/revision")
             .collect();
         if meaningful.is_empty() {
             all
@@ -244,9 +245,5 @@ fn value(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    crate::render::truncate(&one_line, MAX_VALUE_CHARS)
+    crate::render::truncate(&text, MAX_VALUE_CHARS)
 }

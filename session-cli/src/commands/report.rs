@@ -84,7 +84,8 @@ pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Rep
 }
 
 /// `text` safe in HTML text and attribute values (double- or single-quoted): `& < > " '`
-/// become entities, and control characters other than newline and tab become U+FFFD.
+/// become entities, and control characters other than newline and tab, and bidirectional
+/// formatting characters ([`session_core::session::terminal_text::is_hidden`]), become U+FFFD.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -95,7 +96,7 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if session_core::session::terminal_text::is_hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

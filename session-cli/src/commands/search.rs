@@ -63,12 +63,13 @@ fn to_json(query: &str, report: &SearchReport) -> anyhow::Result<Value> {
 /// The human text: per hit a line with id, location, status and score, the task, then each
 /// matched field with its snippet; a closing count.
 fn human(report: &SearchReport) -> String {
+    use session_core::session::terminal_text::line;
     const BOLD: Style = Style::new().bold();
     let mut out = String::new();
     let field_width = report
         .hits
         .iter()
-        .flat_map(|h| h.matches.iter().map(|m| render::width(&m.field)))
+        .flat_map(|h| h.matches.iter().map(|m| render::width(&line(&m.field))))
         .max()
         .unwrap_or(0);
     for hit in &report.hits {
@@ -82,11 +83,12 @@ fn human(report: &SearchReport) -> String {
         );
         let _ = writeln!(out, "  {}", render::truncate(&hit.task, 96));
         for m in &hit.matches {
-            let pad = field_width.saturating_sub(render::width(&m.field));
-            let _ = writeln!(out, "    {}{}  {}", m.field, " ".repeat(pad), m.snippet);
+            let field = line(&m.field);
+            let pad = field_width.saturating_sub(render::width(&field));
+            let _ = writeln!(out, "    {field}{}  {}", " ".repeat(pad), line(&m.snippet));
         }
     }
-    let terms = report.query.terms.join(", ");
+    let terms = line(&report.query.terms.join(", ")).into_owned();
     if report.hits.is_empty() {
         let _ = writeln!(out, "no session matches every term ({terms})");
     } else {

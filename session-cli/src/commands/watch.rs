@@ -33,6 +33,7 @@ use session_core::Env;
 use session_core::hooks::live::{self, LiveAgent};
 use session_core::session::lifecycle::PhaseStatus;
 use session_core::session::session_file::{Location, SessionFile};
+use session_core::session::terminal_text;
 use session_core::session::timeline::{self, AgentRow};
 use session_core::store::Store;
 use session_core::store::event_log::{Event, EventLog, Tail};
@@ -334,6 +335,7 @@ impl Out {
         } else {
             text
         };
+        let text = terminal_text::output(text);
         let mut out = anstream::stdout().lock();
         done(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
     }
@@ -432,7 +434,7 @@ pub fn summary(s: &SessionFile) -> Value {
         "updated": m.updated,
         "current_phase": m.current_phase,
         "phases_done": m.phases_done(),
-        "total_phases": m.phases.len(),
+        "total_phases": m.phase_count(),
         "phases": m.phases.iter().map(|p| json!({
             "id": p.id, "name": p.name, "status": p.status, "retry_count": p.retry_count,
             "errors": p.errors.len(),
@@ -461,12 +463,10 @@ fn status_style(status: PhaseStatus) -> Style {
     }
 }
 
-/// Text from a session made safe for a terminal: control characters (escape sequences a
-/// model may have written) become spaces.
+/// Text from a session made safe for a terminal ([`terminal_text::line`]): no control
+/// (escape sequences a model may have written) or bidirectional formatting character.
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    terminal_text::line(text).into_owned()
 }
 
 /// `text` padded with spaces to `columns` display columns (cut with `…` when wider).
@@ -513,7 +513,7 @@ fn render_frame(
             ]);
             lines.push(vec![plain(format!("task: {}", clean(&m.task)))]);
             let done = m.phases_done();
-            let total = m.phases.len();
+            let total = usize::try_from(m.phase_count()).unwrap_or(usize::MAX);
             let bar = BAR_WIDTH.min(columns.saturating_sub(30)).max(5);
             let filled = (done * bar).checked_div(total).unwrap_or(0).min(bar);
             lines.push(vec![
@@ -731,6 +731,6 @@ mod tests {
 
     #[test]
     fn clean_removes_escape_sequences() {
-        assert_eq!(clean("a\x1b[2Jb\n"), "a [2Jb ");
+        assert_eq!(clean("a\x1b[2Jb\n\u{202e}"), "a[2Jb ");
     }
 }

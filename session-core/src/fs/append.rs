@@ -107,6 +107,7 @@ pub fn append_in(
     })
 }
 
+#[cfg(feature = "fault-injection")]
 fn crash_point() -> Option<usize> {
     // [`EnvVars::MAESTRO_CRASH_MID_APPEND`]: write only the first N bytes, then SIGKILL (crash
     // injection for the kill-mid-append tests). Unset or not a number: no effect.
@@ -115,4 +116,10 @@ fn crash_point() -> Option<usize> {
         .trim()
         .parse()
         .ok()
+}
+
+/// Without the `fault-injection` feature (every release build) the variable is never read.
+#[cfg(not(feature = "fault-injection"))]
+fn crash_point() -> Option<usize> {
+    None
 }

@@ -387,7 +387,7 @@ impl Root {
     }
 
     /// Removes the file `rel` beneath the root without fsyncing its folder and without
-    /// counting as a step of [`durable::fault`]: for files whose return after a power loss is
+    /// counting as a step of `durable::fault` (the crash injection of the tests): for files whose return after a power loss is
     /// harmless (the event log of a session `cleanup` removed), so the kill tests' model of
     /// session mutations stays exact. A missing file is fine.
     pub fn remove_unsynced(&self, rel: &Path) -> Result<()> {

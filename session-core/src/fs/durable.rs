@@ -183,6 +183,11 @@ pub fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Res
 /// `n`, the step after the `n`-th panics with [`fault::CRASH`], as if the process had been
 /// killed there (no code after it runs; the lock is released like the kernel would). Unarmed
 /// (always, outside those tests) it costs one thread-local read per mutation.
+///
+/// Only in builds with the cargo feature `fault-injection`, which the tests enable
+/// (`session-core`'s dev-dependency on itself, the e2e tests' build of the executables) and
+/// the release build never does: there a step is nothing at all.
+#[cfg(feature = "fault-injection")]
 #[doc(hidden)]
 pub mod fault {
     use std::cell::Cell;
@@ -218,6 +223,14 @@ pub mod fault {
         }
         REMAINING.set(left - 1);
     }
+}
+
+/// Without the `fault-injection` feature (every release build) no crash can be injected.
+#[cfg(not(feature = "fault-injection"))]
+mod fault {
+    /// Nothing.
+    #[inline(always)]
+    pub(crate) fn step() {}
 }
 
 /// Durably replaces `name` inside the open folder `dir` (whose path, for messages, is

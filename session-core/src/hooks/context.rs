@@ -54,10 +54,10 @@ pub fn summarize(front: &Map<String, Value>) -> String {
         .unwrap_or_default();
     // Phase ids are numbers or strings (Maestro 1.6: `"design"`); either is shown as it reads.
     let current = text(front.get("current_phase"));
-    let total = front
-        .get("total_phases")
-        .and_then(number)
-        .unwrap_or(phases.len() as u64);
+    let total = crate::session::model::phase_count(
+        front.get("total_phases").and_then(number),
+        phases.len(),
+    );
     if let Some(n) = current {
         let position = n.parse::<usize>().ok().and_then(|i| i.checked_sub(1));
         let phase = phases
@@ -161,10 +161,8 @@ pub fn agent_context(front: &Map<String, Value>, agent: &str) -> Option<String> 
     let id = shown(phase.get("id")).unwrap_or_else(|| "?".into());
     let session = shown(front.get("session_id")).unwrap_or_else(|| "(no id)".into());
     let status = shown(front.get("status")).unwrap_or_else(|| "unknown".into());
-    let total = front
-        .get("total_phases")
-        .and_then(number)
-        .unwrap_or(all.len() as u64);
+    let total =
+        crate::session::model::phase_count(front.get("total_phases").and_then(number), all.len());
     let mut head =
         format!("Maestro session {session}: status {status}; your phase {id} of {total}");
     if let Some(name) = shown(phase.get("name")) {

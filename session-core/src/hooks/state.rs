@@ -321,9 +321,11 @@ impl SessionFolder {
             .is_ok_and(|root| is_marked(&root, &self.name, rustix::process::getuid().as_raw()))
     }
 
-    /// The active agent, if one is recorded.
+    /// The active agent, if one is recorded and is an agent name
+    /// ([`crate::session::agent_name::parse`]: the file is a boundary too).
     pub fn active_agent(&self) -> Option<String> {
         self.read_name(&Path::new(&self.name).join(ACTIVE_AGENT))
+            .and_then(|n| crate::session::agent_name::parse(&n))
     }
 
     /// Creates the folder (0700, marked) if missing.
@@ -354,6 +356,7 @@ impl SessionFolder {
                 .join(AGENTS_DIR)
                 .join(agent_id.as_str()),
         )
+        .and_then(|n| crate::session::agent_name::parse(&n))
     }
 
     /// Records sub-agent `agent_id` running `agent`, and makes it the active agent.
@@ -379,19 +382,22 @@ impl SessionFolder {
         let dir = self.path.join(AGENTS_DIR);
         durable::remove_if_present(&dir.join(agent_id.as_str()))?;
         let rel = Path::new(&self.name).join(AGENTS_DIR);
-        let newest = Root::open(&self.base).ok().and_then(|root| {
-            let names = root.names(&rel).ok()?;
-            names
-                .iter()
-                .filter(|n| SessionId::parse(n).is_ok())
-                .filter_map(|n| {
-                    let meta = root.metadata(&rel.join(n)).ok()??;
-                    meta.is_file()
-                        .then(|| Some((meta.modified().ok()?.into_std(), n.clone())))?
-                })
-                .max_by_key(|(t, _)| *t)
-                .and_then(|(_, n)| self.read_name(&rel.join(n)))
-        });
+        let newest = Root::open(&self.base)
+            .ok()
+            .and_then(|root| {
+                let names = root.names(&rel).ok()?;
+                names
+                    .iter()
+                    .filter(|n| SessionId::parse(n).is_ok())
+                    .filter_map(|n| {
+                        let meta = root.metadata(&rel.join(n)).ok()??;
+                        meta.is_file()
+                            .then(|| Some((meta.modified().ok()?.into_std(), n.clone())))?
+                    })
+                    .max_by_key(|(t, _)| *t)
+                    .and_then(|(_, n)| self.read_name(&rel.join(n)))
+            })
+            .and_then(|n| crate::session::agent_name::parse(&n));
         match newest {
             Some(agent) => self.set_active_agent(&agent),
             None => self.clear_active_agent(),

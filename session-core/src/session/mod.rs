@@ -9,6 +9,7 @@
 //! - [`progress`]: which phases are done and which comes next.
 //! - [`reconciliation`]: phases whose handoff recorded nothing, and how they are reconciled.
 //! - [`agent_name`]: what an agent name is.
+//! - [`terminal_text`]: session text made safe to show (no controls, no bidi overrides).
 //! - [`session_id`], [`session_file`], [`phase_spec`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
 pub mod agent_name;
@@ -26,5 +27,6 @@ pub mod reconciliation;
 pub mod schema;
 pub mod session_file;
 pub mod session_id;
+pub mod terminal_text;
 pub mod timeline;
 pub mod usage;

@@ -72,6 +72,12 @@ pub struct SessionMetadata {
     /// included in `token_usage`), and how far each transcript was read (ours).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_usage: Option<crate::session::usage::TranscriptUsage>,
+    /// How many times maestro-session wrote this file: every write makes the next revision
+    /// ([`crate::session::session_file::SessionFile::emit`]). A `write-state` whose content
+    /// carries an older revision was based on an older read; see
+    /// `crate::store::stale_write` (ours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
     /// Keys this tool does not know, kept as they are.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -182,6 +188,16 @@ impl PhaseId {
             }
         }
     }
+}
+
+/// How many phases a session has, from its `total_phases` field (`declared`: Maestro's
+/// "integer from the implementation plan", `None` when absent) and the phases it lists: the
+/// larger of the two. A plan may declare phases the file does not list yet, and a file may
+/// list phases its stale field does not count; neither is ever shown as fewer phases than
+/// there are.
+pub fn phase_count(declared: Option<u64>, listed: usize) -> u64 {
+    let listed = u64::try_from(listed).unwrap_or(u64::MAX);
+    declared.unwrap_or(0).max(listed)
 }
 
 /// One phase of the plan.
@@ -399,6 +415,13 @@ impl SessionMetadata {
     /// How many phases are done (see [`crate::session::progress::is_done`]).
     pub fn phases_done(&self) -> usize {
         crate::session::progress::done_count(self)
+    }
+
+    /// How many phases the session has: the one definition every output uses (`list`,
+    /// `status`, `show`, `watch`, `report`, the MCP `get_session_status`, the hooks' context);
+    /// see [`phase_count`].
+    pub fn phase_count(&self) -> u64 {
+        phase_count(Some(u64::from(self.total_phases)), self.phases.len())
     }
 
     /// Unresolved errors over all phases, with their phase id and index.

@@ -136,6 +136,104 @@ impl SessionFile {
         doc.render()
     }
 
+    /// The whole file to write as the session's next revision: `revision` goes up by one (from
+    /// none: 1), then [`SessionFile::emit_copy`]. The one emitter of every session file
+    /// maestro-session writes.
+    ///
+    /// Errors: those of [`SessionFile::emit_copy`] (the revision is then already counted up in
+    /// `meta`, and nothing was written).
+    pub fn emit(&mut self) -> Result<String> {
+        self.meta.revision = Some(self.meta.revision.unwrap_or(0).saturating_add(1));
+        self.emit_copy()
+    }
+
+    /// The whole file as it is now (no new revision: for copies, such as an imported
+    /// checkpoint): [`SessionFile::render`], parsed again and compared with what it must hold
+    /// (the frontmatter, unknown keys included, and the body) before anything is written. What
+    /// we write, we can read back. (The emitters are also proven right by property tests over
+    /// arbitrary keys and values: `tests/yaml_emit_props.rs`, `tests/splice_props.rs`,
+    /// `tests/emitter_props.rs`.)
+    ///
+    /// Errors: [`Error::Internal`] naming the file and why, when the text would not read back
+    /// as the session (a bug of ours; nothing is written).
+    pub fn emit_copy(&self) -> Result<String> {
+        let mut doc = Document {
+            flavour: self.as_read.flavour,
+            frontmatter: self.as_read.frontmatter.clone(),
+            body: self.body.clone(),
+        };
+        self.meta.write_into(&mut doc.frontmatter);
+        self.checked(&doc)
+    }
+
+    /// The file as someone else wrote it (`write-state`'s content), as revision `revision`:
+    /// its own text with only the `revision` key set (spliced in, the rest kept as written),
+    /// checked to read back as [`SessionFile::emit_copy`] is. The typed view is not written
+    /// into it: the writer's fields stay as they are.
+    ///
+    /// Errors: as [`SessionFile::emit_copy`].
+    pub fn emit_with_revision(&mut self, revision: u64) -> Result<String> {
+        self.meta.revision = Some(revision);
+        let mut doc = Document {
+            flavour: self.as_read.flavour,
+            frontmatter: self.as_read.frontmatter.clone(),
+            body: self.body.clone(),
+        };
+        doc.frontmatter
+            .insert("revision".into(), serde_json::Value::from(revision));
+        self.checked(&doc)
+    }
+
+    /// The frontmatter as read (or as set by [`SessionFile::with_frontmatter`]), without the
+    /// typed view's defaults written into it.
+    pub fn frontmatter_as_read(&self) -> serde_json::Map<String, serde_json::Value> {
+        (*self.as_read.frontmatter).clone()
+    }
+
+    /// `doc` rendered, parsed again and compared with what it holds.
+    fn checked(&self, doc: &Document) -> Result<String> {
+        let text = doc.render();
+        let why = match Document::parse(&text) {
+            Err(e) => Some(e.to_string()),
+            Ok(back) if *back.frontmatter != *doc.frontmatter => {
+                Some("its frontmatter reads back as other values".to_string())
+            }
+            Ok(back) if back.body != doc.body => Some("its body reads back otherwise".to_string()),
+            Ok(_) => None,
+        };
+        match why {
+            None => Ok(text),
+            Some(why) => Err(Error::Internal(format!(
+                "{}: the session file as it would be written does not read back ({why}); nothing was written",
+                self.path.display()
+            ))),
+        }
+    }
+
+    /// This file with its frontmatter replaced by `front` (the text it was read from is kept,
+    /// so a render writes only what differs); the typed view is read from `front`.
+    ///
+    /// Errors: [`Error::Corrupt`] naming the field when `front` does not hold a session.
+    pub fn with_frontmatter(
+        &self,
+        front: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<SessionFile> {
+        let meta = SessionMetadata::from_frontmatter(&front).map_err(|reason| Error::Corrupt {
+            path: self.path.clone(),
+            line: None,
+            reason: format!("frontmatter field {reason}"),
+        })?;
+        let mut as_read = self.as_read.clone();
+        *as_read.frontmatter = front;
+        Ok(SessionFile {
+            meta,
+            body: self.body.clone(),
+            as_read,
+            path: self.path.clone(),
+            location: self.location,
+        })
+    }
+
     /// The frontmatter as JSON, with unknown keys, as [`SessionFile::render`] would write it.
     pub fn frontmatter_json(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut front = (*self.as_read.frontmatter).clone();
@@ -143,13 +241,9 @@ impl SessionFile {
         front
     }
 
-    /// Durably writes the file as `rel` beneath the state dir `root`.
-    pub fn write_in(&self, root: &Root, rel: &Path) -> Result<()> {
-        root.replace(
-            rel,
-            self.render().as_bytes(),
-            durable::STATE_FILE_MODE,
-            true,
-        )
+    /// Durably writes the file as its next revision ([`SessionFile::emit`]: checked to read
+    /// back) as `rel` beneath the state dir `root`.
+    pub fn write_in(&mut self, root: &Root, rel: &Path) -> Result<()> {
+        root.replace(rel, self.emit()?.as_bytes(), durable::STATE_FILE_MODE, true)
     }
 }

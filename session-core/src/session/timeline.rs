@@ -134,7 +134,7 @@ impl Timeline {
         }
         Timeline {
             done: meta.phases_done(),
-            total: meta.phases.len(),
+            total: usize::try_from(meta.phase_count()).unwrap_or(usize::MAX),
             phases,
             from,
             to,

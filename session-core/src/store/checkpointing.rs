@@ -407,7 +407,7 @@ impl Store {
         let target = find(&found.complete, which, session.id())?.clone();
         let bytes = read_copy(&l.root, &folder, &target)?;
         let copy_path = l.root.join(md_rel(&folder, target.id));
-        let restored = SessionFile::from_bytes(&bytes, &copy_path, session.location)?;
+        let mut restored = SessionFile::from_bytes(&bytes, &copy_path, session.location)?;
         if restored.id() != session.id() {
             return Err(Error::refused(
                 session.id(),
@@ -420,8 +420,13 @@ impl Store {
             ));
         }
         let undo = self.snapshot(&l, &session, &rel, Reason::Restore, Some(target.id))?;
+        // The checkpoint's content as the session's next revision (only its `revision` line
+        // differs from the copy), so a `write-state` based on a read from before the restore
+        // is seen as stale, never as current.
+        restored.meta.revision = session.meta.revision;
+        let bytes = restored.emit()?;
         l.root
-            .replace(&rel, &bytes, durable::STATE_FILE_MODE, true)?;
+            .replace(&rel, bytes.as_bytes(), durable::STATE_FILE_MODE, true)?;
         self.on_checkpoint_event(
             &l,
             session.id(),

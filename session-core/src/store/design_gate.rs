@@ -583,7 +583,7 @@ impl Store {
     /// [`read`] and the write.
     pub fn design_gate_enter(&self, id: &str) -> Result<GateChange> {
         SessionId::parse(id)?;
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let ctx = Context::of(&l.root, id)?;
         ctx.require_usable(id)?;
         if let Some(gate) = ctx.live().filter(|g| g.is_entered()) {
@@ -635,7 +635,7 @@ impl Store {
             ApprovedDocument::Content { file_name, .. } => Some(plan_file_rel(file_name)?),
             ApprovedDocument::Path(_) => None,
         };
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let ctx = Context::of(&l.root, id)?;
         ctx.require_usable(id)?;
         let now = clock::now_iso();

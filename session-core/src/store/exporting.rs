@@ -218,7 +218,7 @@ impl Store {
             .unwrap_or_else(|| file.session.id.clone());
         validate_id(&id)?;
         let renamed = id != file.session.id;
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let root = &l.root;
         self.check_free(root, &id, renamed)?;
         let mut steps = Vec::new();
@@ -259,7 +259,7 @@ impl Store {
             }
         }
         let session_text = if changed {
-            session.render()
+            session.emit()?
         } else {
             file.session.file.clone()
         };
@@ -271,7 +271,7 @@ impl Store {
                 let what = root.join(md_rel(&folder, c.record.id));
                 let mut s = SessionFile::from_bytes(c.file.as_bytes(), &what, c.record.location)?;
                 s.meta.session_id = id.clone();
-                s.render()
+                s.emit_copy()?
             } else {
                 c.file.clone()
             };

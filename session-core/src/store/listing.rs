@@ -54,7 +54,7 @@ impl SessionSummary {
             created: m.created.clone(),
             updated: m.updated.clone(),
             current_phase: m.current_phase.clone(),
-            total_phases: m.total_phases.max(m.phases.len() as u32),
+            total_phases: u32::try_from(m.phase_count()).unwrap_or(u32::MAX),
             phases_done: m.phases_done(),
             tokens: m
                 .token_usage

@@ -28,11 +28,13 @@ mod quarantine;
 mod recording;
 pub mod search;
 mod searching;
+mod stale_write;
 pub mod usage;
 pub mod used_ids;
 mod write_document;
 
 use std::path::{Path, PathBuf};
+pub use write_document::Written;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -253,7 +255,7 @@ impl Store {
     /// (a symlink leading out of it is refused) and completes any interrupted move. Returns
     /// the state dir.
     pub fn init(&self) -> Result<PathBuf> {
-        self.locked()?;
+        self.locked_created()?;
         Ok(self.ws.state_dir.clone())
     }
 
@@ -272,9 +274,31 @@ impl Store {
         Ok(root)
     }
 
-    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
-    /// the temp files killed writers left in its folders.
+    /// The state dir opened for a change to what it holds: [`Error::NotFound`] naming it when
+    /// it does not exist (nothing is created: a command that changes a session, in a folder
+    /// where none was ever recorded, fails and leaves no `docs/maestro/` behind).
     fn locked(&self) -> Result<Locked> {
+        self.locked_existing()?.ok_or_else(|| Error::NotFound {
+            what: format!(
+                "state dir {} (no session was recorded in this project yet; `maestro-session create` starts one)",
+                self.ws.state_dir.display()
+            ),
+        })
+    }
+
+    /// [`Store::locked`], `None` when the state dir does not exist.
+    fn locked_existing(&self) -> Result<Option<Locked>> {
+        if self.ws.open_state_dir(false)?.is_none() {
+            return Ok(None);
+        }
+        self.locked_created().map(Some)
+    }
+
+    /// Opens (creating) and locks the state dir, then completes interrupted moves and removes
+    /// the temp files killed writers left in its folders. Only for what makes a session
+    /// (`create`, `import`, `write-state`, `init`, and Maestro's design gate, which comes
+    /// before `create_session`).
+    fn locked_created(&self) -> Result<Locked> {
         let root = self.open_created()?;
         let guard = root.lock_file(Path::new(LOCK_REL), self.lock_timeout()?)?;
         intent::recover(&root)?;
@@ -407,7 +431,7 @@ impl Store {
             .as_ref()
             .map(|p| plan_file_rel(&p.file_name))
             .transpose()?;
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let mut steps = Vec::new();
         if let Some(id) = &req.session_id {
             self.check_given_id(&l.root, id)?;
@@ -498,10 +522,10 @@ impl Store {
             )?;
             meta.stage = Some(Stage::Implementing);
         }
-        let session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
+        let mut session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
-            content: session.render(),
+            content: session.emit()?,
         });
         steps.extend(admission.step(&session.meta.created)?);
         intent::run(&l.root, &Intent::new("create", &session_id, steps))?;
@@ -567,7 +591,7 @@ impl Store {
     /// one intent (see [`crate::store::intent`]); then verifies. Run on an archived session, it
     /// completes plan moves that are left.
     pub fn archive(&self, prefix: Option<&str>) -> Result<ArchiveReport> {
-        self.archive_with(prefix, |_| Ok(Vec::new()))
+        self.archive_with(prefix, |s| Ok(archive_ops(s)))
     }
 
     /// [`Store::archive`], first applying the operations `plan` returns for the session as read
@@ -686,7 +710,7 @@ impl Store {
         session.meta.updated = clock::now_iso();
         steps.push(Step::Write {
             path: target.to_string_lossy().into_owned(),
-            content: session.render(),
+            content: session.emit()?,
         });
         if rel != target {
             steps.push(Step::Remove {
@@ -760,7 +784,7 @@ impl Store {
         let parked = event_log::parked_id(displaced.as_ref());
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
-            content: session.render(),
+            content: session.emit()?,
         });
         if session.location == Location::Archive {
             steps.push(Step::Remove {
@@ -917,7 +941,7 @@ impl Store {
         };
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
-            content: session.render(),
+            content: session.emit()?,
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
@@ -988,7 +1012,23 @@ impl Store {
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
         let now = jiff::Timestamp::now().as_second();
-        let l = self.locked()?;
+        if req.all && !req.yes {
+            return Err(Error::Invalid(
+                "cleanup --all removes every session of this state dir; confirm with --yes".into(),
+            ));
+        }
+        let l = match (self.locked_existing()?, &req.id) {
+            (Some(l), _) => l,
+            (None, Some(_)) => self.locked()?,
+            // No state dir: nothing to remove, and nothing created.
+            (None, None) => {
+                return Ok(CleanupReport {
+                    removed: Vec::new(),
+                    dry_run: req.dry_run,
+                    kept_unreadable: Vec::new(),
+                });
+            }
+        };
         let mut candidates: Vec<(String, PathBuf, Location)> = Vec::new();
         let mut kept_unreadable = Vec::new();
         if let Some(prefix) = &req.id {
@@ -1337,6 +1377,19 @@ pub fn slug(task: &str) -> String {
     }
 }
 
+/// What archiving does to a session's status: the one rule of `archive` and MCP
+/// `archive_session`. Maestro 1.6.4's `handleArchiveSession` sets `completed` on the session it
+/// archives; so does this, for an active session `in_progress` (in the same intent as the
+/// move). A paused, failed, timed-out or cancelled session keeps its status (it can be resumed
+/// or was ended on purpose), and an already archived one is not changed.
+pub fn archive_ops(s: &SessionFile) -> Vec<Operation> {
+    if s.location == Location::Active && s.meta.status == SessionStatus::InProgress {
+        vec![Operation::SetStatus(SessionStatus::Completed)]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The phases of a new session. Ids default to positions (1, 2, ...); given ids must be
 /// valid and unique; `blocked_by` defaults to the previous phase and may name only earlier
 /// phases (so the plan has no cycle).
@@ -1356,6 +1409,18 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
         if spec.name.trim().is_empty() {
             return Err(Error::Invalid(format!("phase {id} has no name")));
         }
+        // The boundary of phase agents (command line, plan files, MCP): each one an agent
+        // name, empty ones dropped.
+        let agents = spec
+            .agents
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| {
+                crate::session::agent_name::AgentName::parse(a)
+                    .map(String::from)
+                    .map_err(|e| Error::Invalid(format!("phase {id}: agent {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let blocked_by = match &spec.blocked_by {
             Some(ids) => ids.clone(),
             None => phases
@@ -1385,12 +1450,7 @@ fn build_phases(specs: &[PhaseSpec]) -> Result<Vec<Phase>> {
         phases.push(Phase {
             id,
             name: spec.name.trim().to_string(),
-            agents: spec
-                .agents
-                .iter()
-                .map(|a| crate::session::agent_name::normalize(a))
-                .filter(|a| !a.is_empty())
-                .collect(),
+            agents,
             parallel: spec.parallel,
             blocked_by: resolved,
             extra,

@@ -32,7 +32,13 @@ impl Store {
         extra: &[(&str, Value)],
     ) {
         let as_json = |m: Option<&SessionMetadata>| m.and_then(|m| serde_json::to_value(m).ok());
-        let changes = diff(as_json(before).as_ref(), as_json(after).as_ref());
+        let mut changes = diff(as_json(before).as_ref(), as_json(after).as_ref());
+        // The revision first: a line too long for every change drops them from the end, and
+        // the revision is what a stale write-state is checked against.
+        if let Some(at) = changes.iter().position(|c| c.path == "/revision") {
+            let revision = changes.remove(at);
+            changes.insert(0, revision);
+        }
         if changes.is_empty() && before.is_some() && after.is_some() && extra.is_empty() {
             return;
         }

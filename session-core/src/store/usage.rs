@@ -17,6 +17,7 @@ use std::path::Path;
 use crate::error::Result;
 use crate::fs::reader::{self, ReadKind};
 use crate::operations::{self, Operation};
+use crate::session::agent_name::AgentName;
 use crate::session::model::SessionMetadata;
 use crate::session::usage::{self, Skipped, TranscriptMark, TranscriptUsage, UsageCounts};
 use crate::store::Store;
@@ -87,8 +88,16 @@ impl Store {
         transcript: &Path,
         agent: Option<&str>,
     ) -> Result<Option<Counted>> {
+        // The boundary of the hooks' agent names: one rule ([`AgentName`]) for every key of
+        // `by_agent`.
+        let name = agent.map(AgentName::parse).transpose().map_err(|e| {
+            crate::Error::Invalid(format!("the agent of {}: {e}", transcript.display()))
+        })?;
+        let agent = name.as_ref().map(AgentName::as_str);
         let file = reader::open_path(transcript)?;
-        let l = self.locked()?;
+        let Some(l) = self.locked_existing()? else {
+            return Ok(None);
+        };
         let Some(mut session) = super::active_in(&l.root)? else {
             return Ok(None);
         };
@@ -127,9 +136,9 @@ impl Store {
         let before = session.meta.clone();
         let mut meta = session.meta.clone();
         let mut body = session.body.clone();
-        if let Some(agent) = agent.filter(|_| !added.is_empty()) {
+        if let Some(agent) = name.as_ref().filter(|_| !added.is_empty()) {
             let op = Operation::Tokens {
-                agent: agent.to_string(),
+                agent: agent.clone(),
                 input: added.input,
                 output: added.output,
                 cached: added.cached,

@@ -24,7 +24,7 @@
 
 use std::path::{Component, Path};
 
-use super::{Store, active_in, archive_rel, doctor_hint, event_log};
+use super::{Store, active_in, archive_rel, doctor_hint, event_log, stale_write};
 use crate::error::{Error, Result};
 use crate::fs::durable;
 use crate::session::lifecycle::{self, State};
@@ -86,6 +86,11 @@ fn parse_session(shown: &Path, content: &[u8]) -> Result<SessionFile> {
     if !session.read_with_key("status") {
         return Err(schema("frontmatter has no status".into()));
     }
+    // The file is a boundary of agent names too: a key of `token_usage.by_agent` is one.
+    for agent in session.meta.token_usage.by_agent.keys() {
+        crate::session::agent_name::AgentName::parse(agent)
+            .map_err(|e| schema(format!("token_usage.by_agent: {e}")))?;
+    }
     lifecycle::check_pair(session.meta.status, session.meta.stage).map_err(|why| {
         schema(format!(
             "{why}; write-state refuses an inconsistent pair as it refuses any other invalid state (nothing is normalised)"
@@ -101,7 +106,7 @@ impl Store {
     /// Errors: [`Error::PathRefused`] for a file maestro-session owns; [`Error::Corrupt`] for
     /// content that is not a session; [`Error::Refused`] when the write would lose or duplicate
     /// a session; those of the lock and the write.
-    pub fn write_document(&self, rel: &Path, content: &[u8], validate: bool) -> Result<()> {
+    pub fn write_document(&self, rel: &Path, content: &[u8], validate: bool) -> Result<Written> {
         let shown = self.ws.state_dir.join(rel);
         let kind = classify(rel).ok_or_else(|| {
             Error::refused_path(
@@ -114,7 +119,8 @@ impl Store {
         })?;
         if kind == Kind::Plan {
             let root = self.open_created()?;
-            return root.replace(rel, content, durable::STATE_FILE_MODE, true);
+            root.replace(rel, content, durable::STATE_FILE_MODE, true)?;
+            return Ok(Written::default());
         }
         if !validate {
             return Err(Error::Invalid(format!(
@@ -122,10 +128,48 @@ impl Store {
                 shown.display()
             )));
         }
-        let incoming = parse_session(&shown, content)?;
+        let mut incoming = parse_session(&shown, content)?;
         let id = incoming.id().to_string();
-        let l = self.locked()?;
+        let l = self.locked_created()?;
         let current = active_in(&l.root).map_err(doctor_hint)?;
+        // The same session as on disk at `rel`: the content must not revert what was recorded
+        // since the read it is based on (see `stale_write`).
+        let on_disk = match &kind {
+            Kind::Active => current.clone().filter(|a| a.id() == id),
+            Kind::Archive(_) => match SessionFile::read_in(&l.root, rel, Location::Archive) {
+                Ok(s) => Some(s).filter(|s| s.id() == id),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(doctor_hint(e)),
+            },
+            Kind::Plan => None,
+        };
+        let mut note = None;
+        if let Some(disk) = &on_disk {
+            if let stale_write::Outcome::Merged { file, note: said } =
+                stale_write::check(&l.root, &shown, disk, &incoming)?
+            {
+                incoming = *file;
+                lifecycle::check_pair(incoming.meta.status, incoming.meta.stage).map_err(|why| {
+                    Error::refused(
+                        &id,
+                        format!("write-state refused: merged with the changes recorded since its revision, the session would be inconsistent ({why}); read it again and write your change to it"),
+                    )
+                })?;
+                note = Some(said);
+            }
+            // Nothing to change: nothing written, no new revision, no event.
+            if incoming.frontmatter_json() == disk.frontmatter_json() && incoming.body == disk.body
+            {
+                return Ok(Written { note });
+            }
+        }
+        // The file's next revision; the writer's text is kept but for its `revision` line.
+        let next = on_disk
+            .as_ref()
+            .and_then(|d| d.meta.revision)
+            .or(incoming.meta.revision)
+            .unwrap_or(0)
+            .saturating_add(1);
         let before = event_log::prior(&l.root, rel, current.as_ref(), &id);
         let mut displaced = None;
         let mut steps = Vec::new();
@@ -183,7 +227,7 @@ impl Store {
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
             path: rel.to_string_lossy().into_owned(),
-            content: String::from_utf8_lossy(content).into_owned(),
+            content: incoming.emit_with_revision(next)?,
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
@@ -196,8 +240,16 @@ impl Store {
             Some(&incoming.meta),
             &file,
         );
-        Ok(())
+        Ok(Written { note })
     }
+}
+
+/// What [`Store::write_document`] did beyond writing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// One line for stderr when the content was merged with changes recorded since the
+    /// revision it was based on (see `stale_write`).
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

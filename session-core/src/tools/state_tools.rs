@@ -38,9 +38,18 @@ pub fn read_state(env: &Env, cwd: &Path, rel: &str) -> Result<Vec<u8>> {
 /// may be written there, session files are checked and written under the lock, and no write
 /// may lose or duplicate a session. Elsewhere the content is written as given.
 ///
+/// Returns the line to say on stderr when a session file's content, based on an older
+/// revision, was merged with the changes recorded since (see [`Store::write_document`]).
+///
 /// Errors: [`Error::Invalid`] for empty content; those of [`Workspace::resolve`],
-/// [`Store::write_document`] and [`Root::write`].
-pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: bool) -> Result<()> {
+/// [`Store::write_document`] (a stale content it cannot merge is refused) and [`Root::write`].
+pub fn write_state(
+    cwd: &Path,
+    env: &Env,
+    rel: &str,
+    content: &[u8],
+    validate: bool,
+) -> Result<Option<String>> {
     if content.is_empty() {
         return Err(Error::Invalid("stdin content is empty".into()));
     }
@@ -53,9 +62,11 @@ pub fn write_state(cwd: &Path, env: &Env, rel: &str, content: &[u8], validate: b
         let inside = inside.to_path_buf();
         return Store::new(ws, env.clone())
             .with_actor(crate::store::event_log::Actor::WriteState)
-            .write_document(&inside, content, validate);
+            .write_document(&inside, content, validate)
+            .map(|w| w.note);
     }
-    root.write(rel, content, durable::STATE_FILE_MODE)
+    root.write(rel, content, durable::STATE_FILE_MODE)?;
+    Ok(None)
 }
 
 /// Where `rel` (clean, beneath `root`) lands: the canonical path (resolved beneath the root,

@@ -6,8 +6,9 @@ use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
 /// Any string: mostly arbitrary Unicode, with the characters that break naive quoting
-/// (controls, DEL, C1, U+2028/9, BOM, U+FFFE/F, quotes, backslashes, `#`, `: `) made common.
-pub fn any_string() -> impl Strategy<Value = String> {
+/// (controls, DEL, C1, U+2028/9, BOM, U+FFFE/F, quotes, backslashes, `#`, `: `, bidirectional
+/// controls, every plane) made common, and strings longer than YAML's implicit-key limit.
+pub fn any_string() -> BoxedStrategy<String> {
     let tricky = prop::sample::select(vec![
         '\0',
         '\u{1}',
@@ -54,17 +55,37 @@ pub fn any_string() -> impl Strategy<Value = String> {
         '~',
         '0',
         '.',
+        // Bidirectional formatting characters, and one character of each plane past the
+        // first (supplementary multilingual and ideographic, tertiary, special purpose,
+        // private use).
+        '\u{202a}',
+        '\u{202e}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{200f}',
+        '\u{1f600}',
+        '\u{2a6d6}',
+        '\u{30000}',
+        '\u{e0001}',
+        '\u{f0000}',
+        '\u{100000}',
     ]);
     let ch = prop_oneof![3 => any::<char>(), 2 => tricky];
     prop_oneof![
-        prop::collection::vec(ch, 0..12).prop_map(|v| v.into_iter().collect()),
-        prop::sample::select(vec![
+        8 => prop::collection::vec(ch.clone(), 0..12).prop_map(|v| v.into_iter().collect()),
+        // Long: past YAML's 1,024-character limit of an implicit key, in ASCII (one byte a
+        // character) and in anything (up to four).
+        1 => (1000usize..1100, prop::sample::select(vec!['b', 'é', '字', '\u{1f600}']))
+            .prop_map(|(n, c)| std::iter::repeat_n(c, n).collect()),
+        1 => prop::collection::vec(ch, 1020..1060).prop_map(|v| v.into_iter().collect()),
+        2 => prop::sample::select(vec![
             "", "yes", "no", "on", "off", "y", "n", "true", "False", "null", "~", "NULL", "1",
             "0x1f", "1e3", "-.inf", ".nan", "010", "1_000", "12:30", "- a", "a: b", "#x", "&a",
             "*a", "!tag", "%YAML", "---", "...", " lead", "trail ", "<<",
         ])
         .prop_map(String::from),
     ]
+    .boxed()
 }
 
 pub fn any_number() -> impl Strategy<Value = Number> {

@@ -7,6 +7,8 @@
 //! `true`, `false` and numbers bare. Inside the quotes, `"`, `\\` and every character YAML does
 //! not allow raw (C0 and C1 controls, DEL, U+FEFF, U+FFFE, U+FFFF) or reads as a line break
 //! (U+2028, U+2029) are escaped (`\n`, `\t`, `\u007F`, ...), so any string reads back as itself.
+//! A key longer than YAML's implicit-key limit is written as an explicit key
+//! ([`MAX_IMPLICIT_KEY_CHARS`]), so any key reads back as itself too.
 //!
 //! [`crate::session::document`] uses the entry and item writers below to emit only the parts of a
 //! frontmatter that changed, at the indentation of the block they go into.
@@ -27,11 +29,28 @@ fn emit_map(out: &mut String, map: &Map<String, Value>, indent: usize) {
     }
 }
 
+/// The longest key text, in characters, written as an implicit key (`key: value`). YAML 1.2
+/// (section 7.4.2, rule 154) limits an implicit key to 1,024 Unicode characters, and
+/// serde-saphyr (granit-parser's `simple_key_max_lookahead`) and PyYAML refuse longer ones; a
+/// longer key is written as an explicit key (`? key` then `: value`), which has no limit and
+/// which every YAML reader (js-yaml, as Maestro 1.2 read, included) accepts. Half the limit,
+/// so no reader's way of counting (characters or bytes, with or without the quotes and the
+/// `:`) reaches it.
+pub const MAX_IMPLICIT_KEY_CHARS: usize = 512;
+
 /// Writes `key:` and the value of one block-mapping entry whose key starts at column `indent`
 /// (the key text is written as given; the caller has already written the indentation, or the
-/// `- ` of a sequence item). Nested blocks go at `indent + 2`. Ends with `\n`.
+/// `- ` of a sequence item). Nested blocks go at `indent + 2`. Ends with `\n`. A key text over
+/// [`MAX_IMPLICIT_KEY_CHARS`] is written as an explicit key: `? key`, then `:` at `indent`.
 pub(crate) fn push_entry(out: &mut String, key: &str, value: &Value, indent: usize) {
-    out.push_str(key);
+    if key.chars().nth(MAX_IMPLICIT_KEY_CHARS).is_some() {
+        out.push_str("? ");
+        out.push_str(key);
+        out.push('\n');
+        push_indent(out, indent);
+    } else {
+        out.push_str(key);
+    }
     out.push(':');
     emit_value_after_key(out, value, indent);
 }

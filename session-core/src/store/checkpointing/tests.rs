@@ -73,6 +73,23 @@ impl Fixture {
         std::fs::read(self.project.join("docs/maestro").join(ACTIVE_REL)).expect("read active")
     }
 
+    /// [`Fixture::active`] without its `revision` line, and that revision.
+    fn active_content(&self) -> (String, u64) {
+        let text = String::from_utf8(self.active()).expect("utf8");
+        let mut revision = 0;
+        let kept: String = text
+            .split_inclusive('\n')
+            .filter(|l| match l.strip_prefix("revision: ") {
+                Some(n) => {
+                    revision = n.trim().parse().expect("a revision");
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        (kept, revision)
+    }
+
     /// Takes `n` automatic checkpoints under one lock hold.
     fn automatic(&self, n: usize) {
         let l = self.store.locked().expect("lock");
@@ -266,13 +283,13 @@ fn phase_transitions_checkpoint_and_other_changes_do_not() {
 }
 
 #[test]
-fn restore_and_undo_are_byte_exact_and_diff_shows_the_change() {
+fn restore_and_undo_are_byte_exact_but_for_the_next_revision_and_diff_shows_the_change() {
     let f = Fixture::new(&[]);
-    let original = f.active();
+    let (original, _) = f.active_content();
     f.store
         .apply(Some(&f.id), &Operation::PhaseStart(PhaseId::Number(1)))
         .expect("start");
-    let started = f.active();
+    let (started, started_revision) = f.active_content();
     let diff = f.store.checkpoint_diff(&f.id, "1", None).expect("diff");
     assert!(diff.changed);
     assert!(
@@ -287,20 +304,36 @@ fn restore_and_undo_are_byte_exact_and_diff_shows_the_change() {
     );
 
     let report = f.store.checkpoint_restore(&f.id, "1").expect("restore");
-    assert_eq!(f.active(), original);
+    // The checkpoint's bytes, as the next revision: a write based on a read from before the
+    // restore is stale, never current.
+    let (restored, restored_revision) = f.active_content();
+    assert_eq!(restored, original);
+    assert_eq!(restored_revision, started_revision + 1);
     assert_eq!(report.undo.reason, "restore");
     assert!(report.note.is_none());
     let undo = f
         .store
         .checkpoint_restore(&f.id, &report.undo.id.to_string())
         .expect("undo");
-    assert_eq!(f.active(), started);
+    let (undone, undone_revision) = f.active_content();
+    assert_eq!(undone, started);
+    assert_eq!(undone_revision, started_revision + 2);
     assert_eq!(undo.restored.id, report.undo.id);
     let same = f
         .store
         .checkpoint_diff(&f.id, &report.undo.id.to_string(), None)
         .expect("diff");
-    assert!(!same.changed && same.diff.is_empty());
+    assert!(same.changed, "only the revision differs");
+    assert_eq!(
+        same.diff
+            .lines()
+            .filter(|l| l.starts_with(['-', '+']) && !l.starts_with("---") && !l.starts_with("+++"))
+            .collect::<Vec<_>>(),
+        [
+            format!("-revision: {started_revision}"),
+            format!("+revision: {}", started_revision + 2)
+        ]
+    );
 
     f.store
         .checkpoint_create(&f.id, Some("mine"))

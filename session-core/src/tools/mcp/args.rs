@@ -14,6 +14,7 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::session::agent_name::AgentName;
 use crate::session::field_values::{Complexity, ExecutionMode, WorkflowMode, lower_names};
 use crate::session::lifecycle::SessionStatus;
 use crate::session::model::PhaseId;
@@ -178,8 +179,10 @@ pub struct PhaseArg {
     pub id: PhaseIdArg,
     /// Short name.
     pub name: String,
-    /// The agent that carries the phase out (Maestro requires it; optional here).
-    pub agent: Option<String>,
+    /// The agent that carries the phase out (Maestro requires it; optional here): ASCII
+    /// letters, digits, `_` and `-`, at most 64 bytes, read as `agent_name` does
+    /// (`code-reviewer` is `code_reviewer`).
+    pub agent: Option<AgentName>,
     /// Whether it runs in a parallel batch (default false).
     pub parallel: Option<bool>,
     /// Ids of earlier phases that must be completed or skipped before it starts (default none).
@@ -293,8 +296,9 @@ pub struct TokenUsageArg {
     /// Cached prompt tokens.
     pub cached: Option<u64>,
     /// The agent they are counted for (default: the completed phase's agent, else
-    /// `orchestrator`); ours, so the totals always equal the sums over agents.
-    pub agent: Option<String>,
+    /// `orchestrator`); ours, so the totals always equal the sums over agents. An agent name:
+    /// ASCII letters, digits, `_` and `-`, at most 64 bytes.
+    pub agent: Option<AgentName>,
 }
 
 /// `transition_phase`.
@@ -393,8 +397,8 @@ pub struct RecordErrorArgs {
     pub session_id: Option<String>,
     /// The phase the error belongs to.
     pub phase_id: PhaseIdArg,
-    /// The agent that met it.
-    pub agent: String,
+    /// The agent that met it: ASCII letters, digits, `_` and `-`, at most 64 bytes.
+    pub agent: AgentName,
     /// validation, timeout, file_conflict, runtime or dependency.
     #[serde(rename = "type")]
     pub kind: ErrorType,
@@ -408,8 +412,9 @@ pub struct RecordErrorArgs {
 pub struct RecordTokensArgs {
     /// A session id, a unique prefix of one, or "active" (default: the active session).
     pub session_id: Option<String>,
-    /// The agent that used them.
-    pub agent: String,
+    /// The agent that used them (a key of `token_usage.by_agent`): ASCII letters, digits, `_`
+    /// and `-`, at most 64 bytes (`Code-Reviewer` is `code_reviewer`).
+    pub agent: AgentName,
     /// Prompt tokens.
     pub input: Option<u64>,
     /// Completion tokens.

@@ -9,11 +9,12 @@ use super::args::*;
 use super::{ToolError, Tools};
 use crate::error::Error;
 use crate::operations::Operation;
+use crate::session::agent_name::AgentName;
 use crate::session::field_values::WorkflowMode;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
 use crate::session::phase_spec::PhaseSpec;
-use crate::session::session_file::{Location, SessionFile};
+use crate::session::session_file::SessionFile;
 use crate::session::session_id::SessionId;
 use crate::store::{ACTIVE_KEYWORD, CreateRequest, PlanContent, Store};
 use crate::workspace::paths::{self, StateDirSource, Workspace};
@@ -195,7 +196,7 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
         phases.push(PhaseSpec {
             id: Some(p.id.0),
             name: p.name,
-            agents: p.agent.into_iter().collect(),
+            agents: p.agent.into_iter().map(String::from).collect(),
             blocked_by: Some(
                 p.blocked_by
                     .unwrap_or_default()
@@ -271,7 +272,7 @@ pub(super) fn get_session_status(t: &Tools, a: GetSessionStatusArgs) -> Result<V
         "status": m.status,
         "workflow_mode": m.workflow_mode.as_deref().unwrap_or("standard"),
         "current_phase": m.current_phase,
-        "total_phases": m.total_phases,
+        "total_phases": m.phase_count(),
         "phases": m.phases.iter().map(|p| json!({
             "id": p.id,
             "name": p.name,
@@ -423,7 +424,8 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
             let mut agent = None;
             if let Some(c) = &completed {
                 let phase = find(c, "completed_phase_id")?;
-                agent = phase.agents.first().cloned();
+                // The phase's agent, when the file names a valid one.
+                agent = phase.agents.first().and_then(|a| AgentName::parse(a).ok());
                 if !(created.is_empty() && modified.is_empty() && deleted.is_empty()) {
                     ops.push(Operation::AddFiles {
                         phase: c.clone(),
@@ -494,10 +496,11 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
                 if counts.iter().any(|&n| n > 0) || tu.agent.is_some() {
                     let [input, output, cached] = counts;
                     ops.push(Operation::Tokens {
-                        agent: tu
-                            .agent
-                            .or(agent)
-                            .unwrap_or_else(|| DEFAULT_TOKEN_AGENT.into()),
+                        agent: match tu.agent.or(agent) {
+                            Some(a) => a,
+                            None => AgentName::parse(DEFAULT_TOKEN_AGENT)
+                                .map_err(|e| Error::Internal(e.to_string()))?,
+                        },
                         input,
                         output,
                         cached,
@@ -549,23 +552,18 @@ pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value,
                     ),
                 });
             }
-            if s.location == Location::Active
+            if s.location == crate::session::session_file::Location::Active
                 && let Some(refused) = super::reconciliation::archive_refusal(&s.meta)
             {
                 return Err(refused);
             }
-            let finish =
-                s.location == Location::Active && s.meta.status == SessionStatus::InProgress;
-            status = Some(if finish {
-                SessionStatus::Completed
-            } else {
+            let ops = crate::store::archive_ops(s);
+            status = Some(if ops.is_empty() {
                 s.meta.status
-            });
-            Ok(if finish {
-                vec![Operation::SetStatus(SessionStatus::Completed)]
             } else {
-                Vec::new()
-            })
+                SessionStatus::Completed
+            });
+            Ok(ops)
         })
         .map_err(|e| t.fail(TOOL, e))?;
     let archive_path = t.rel(&report.path);

@@ -51,6 +51,9 @@
 //!   completed with an empty handoff `requires_reconciliation`, `archive_session` refuses
 //!   while one is marked.
 //!
+//! Protocol errors (lines that are no JSON-RPC message, params of the wrong shape) are
+//! [`jsonrpc`]'s.
+//!
 //! Ours: `list_sessions`, `show_session`, `resume_session`, `record_error`, `record_tokens`
 //! (the command line's `list`, `show`, `resume`, `error add`, `tokens`).
 
@@ -58,6 +61,7 @@ mod args;
 mod design_gate;
 #[cfg(test)]
 mod gate_tests;
+pub mod jsonrpc;
 mod maestro;
 mod ours;
 mod reconciliation;

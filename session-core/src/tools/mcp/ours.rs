@@ -117,7 +117,11 @@ pub(super) fn record_tokens(t: &Tools, a: RecordTokensArgs) -> Result<Value, Too
         "success": true,
         "session_id": s.id(),
         "agent": a.agent,
-        "agent_tokens": u.by_agent.get(&a.agent),
+        "agent_tokens": u
+            .by_agent
+            .iter()
+            .find(|(k, _)| crate::session::agent_name::normalize(k) == a.agent.as_str())
+            .map(|(_, t)| t),
         "token_usage": {
             "total_input": u.total_input,
             "total_output": u.total_output,
