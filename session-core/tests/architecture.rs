@@ -47,6 +47,7 @@ const STORE_MODULES: &[&str] = &[
     "design_gate",
     "used_ids",
     "import_bounds",
+    "flavour",
 ];
 
 fn src() -> PathBuf {

@@ -157,8 +157,12 @@ fn a_phase_goes_wrong_restore_it_then_undo_the_restore() {
     assert_eq!(d["from"], format!("checkpoint {cp}"));
     assert_eq!(d["to"], "current (state/active-session.md)");
     let text = d["diff"].as_str().expect("diff");
-    assert!(text.contains("-    status: \"in_progress\""), "{text}");
-    assert!(text.contains("+    status: \"failed\""), "{text}");
+    // A new project's session is JSON (Maestro 1.6's flavour): its lines as serde_json writes.
+    assert!(
+        text.contains("-      \"status\": \"in_progress\","),
+        "{text}"
+    );
+    assert!(text.contains("+      \"status\": \"failed\","), "{text}");
     assert!(text.starts_with(&format!("--- checkpoint {cp}\n+++ current")));
 
     // Restore: the file is the checkpoint, byte for byte.
@@ -361,11 +365,13 @@ fn resume_doctor_fix_and_write_state_take_checkpoints() {
 
     // write-state that changes a phase status.
     let before = active(&world);
+    // The session is JSON (a new project's flavour); phase 1's status is the first pending.
     let started = String::from_utf8(before.clone()).expect("utf8").replacen(
-        "status: \"pending\"",
-        "status: \"in_progress\"",
+        "\"status\": \"pending\"",
+        "\"status\": \"in_progress\"",
         1,
     );
+    assert_ne!(started.as_bytes(), &before[..], "the edit applies");
     let out = world.exec(
         "write-state",
         &["docs/maestro/state/active-session.md"],
