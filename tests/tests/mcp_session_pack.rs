@@ -588,16 +588,21 @@ fn the_session_pack_serves_maestros_ten_tools() {
 // --- Differential: Maestro's own server and ours, one sequence ---------------------------
 
 /// Maestro 1.6.4's bundled server (`mcp/maestro-server.js`) from the reference copy beside
-/// the repository (`../shared/reference/maestro-1.6.4`, or `$MAESTRO_REFERENCE_DIR` for a
-/// worktree elsewhere), when present.
+/// the repository (`../shared/reference/maestro-1.6.4`, or one folder further up for a
+/// worktree, or `$MAESTRO_REFERENCE_DIR`), when present.
 fn maestro_server() -> Option<PathBuf> {
-    let dir = std::env::var_os("MAESTRO_REFERENCE_DIR")
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()?
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("shared/reference/maestro-1.6.4"));
+    std::env::var_os("MAESTRO_REFERENCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/maestro-1.6.4")
-        });
-    let server = dir.join("mcp/maestro-server.js");
-    server.is_file().then_some(server)
+        .into_iter()
+        .chain(beside)
+        .map(|dir| dir.join("mcp/maestro-server.js"))
+        .find(|server| server.is_file())
 }
 
 /// Keys of ours beyond Maestro's in a success result, per tool (README "Differences from
