@@ -138,7 +138,13 @@ pub fn validate(phases: &Value) -> Vec<Violation> {
             .unwrap_or(Value::Null);
         for field in REQUIRED_FIELDS {
             if !object.is_some_and(|o| o.contains_key(field)) {
-                out.push(Violation::at("missing_required_field", i, &phase_id, field, None));
+                out.push(Violation::at(
+                    "missing_required_field",
+                    i,
+                    &phase_id,
+                    field,
+                    None,
+                ));
             }
         }
         let Some(o) = object else {
@@ -160,7 +166,10 @@ pub fn validate(phases: &Value) -> Vec<Violation> {
         );
         wrong(
             "files",
-            |v| v.as_array().is_some_and(|f| f.iter().all(is_non_empty_string)),
+            |v| {
+                v.as_array()
+                    .is_some_and(|f| f.iter().all(is_non_empty_string))
+            },
             "invalid_field_value",
         );
     }
@@ -256,9 +265,14 @@ mod tests {
     /// "rejects non-string agent values".
     #[test]
     fn a_non_string_agent_is_the_wrong_type() {
-        let v = validate(&json!([{"id": "p1", "name": "A", "agent": 42, "parallel": false,
-                                  "blocked_by": []}]));
-        assert_eq!((v[0].rule, v[0].field), ("invalid_field_type", Some("agent")));
+        let v = validate(
+            &json!([{"id": "p1", "name": "A", "agent": 42, "parallel": false,
+                                  "blocked_by": []}]),
+        );
+        assert_eq!(
+            (v[0].rule, v[0].field),
+            ("invalid_field_type", Some("agent"))
+        );
         // An empty name or agent too, and a parallel that is not a boolean.
         let v = validate(&json!([{"id": 1, "name": "", "agent": "", "parallel": "no",
                                   "blocked_by": []}]));
@@ -269,7 +283,14 @@ mod tests {
     /// "rejects phase ids that are neither string nor positive integer".
     #[test]
     fn an_id_that_is_not_a_phase_id() {
-        for id in [json!({}), json!(0), json!(-1), json!(1.5), json!(""), json!(null)] {
+        for id in [
+            json!({}),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(""),
+            json!(null),
+        ] {
             let v = validate(&json!([phase(id.clone())]));
             assert_eq!(v.len(), 1, "{id}");
             assert_eq!((v[0].rule, v[0].field), ("invalid_field_type", Some("id")));
@@ -281,7 +302,13 @@ mod tests {
     /// non-positive integers".
     #[test]
     fn blocked_by_holds_phase_ids_only() {
-        for bad in [json!([null]), json!([0]), json!([-1]), json!("1"), json!([[1]])] {
+        for bad in [
+            json!([null]),
+            json!([0]),
+            json!([-1]),
+            json!("1"),
+            json!([[1]]),
+        ] {
             let mut p = phase(json!(1));
             p["blocked_by"] = bad.clone();
             let v = validate(&json!([p]));
@@ -299,7 +326,10 @@ mod tests {
         let mut p = phase(json!(1));
         p["files"] = json!([""]);
         let v = validate(&json!([p]));
-        assert_eq!((v[0].rule, v[0].field), ("invalid_field_value", Some("files")));
+        assert_eq!(
+            (v[0].rule, v[0].field),
+            ("invalid_field_value", Some("files"))
+        );
         assert_eq!(validate(&json!([phase(json!(1))])), vec![]);
     }
 
@@ -317,8 +347,14 @@ mod tests {
         }
         let v = validate(&json!(["a phase", null]));
         assert_eq!(v.len(), 10);
-        assert!(v.iter().all(|v| v.rule == "missing_required_field"
-            && v.phase_id == Some(Value::Null)));
-        assert_eq!(validate(&json!([])), vec![], "an empty list holds (Maestro)");
+        assert!(
+            v.iter()
+                .all(|v| v.rule == "missing_required_field" && v.phase_id == Some(Value::Null))
+        );
+        assert_eq!(
+            validate(&json!([])),
+            vec![],
+            "an empty list holds (Maestro)"
+        );
     }
 }

@@ -27,11 +27,15 @@ const LAYOUT: [&str; 4] = ["state/", "state/archive/", "plans/", "plans/archive/
 const DEFAULT_TOKEN_AGENT: &str = "orchestrator";
 
 /// Checks a Maestro `session_id` argument (`^[A-Za-z0-9_-]{1,128}$`, Maestro's
-/// `assertSessionId`).
+/// `assertSessionId`); a refusal carries Maestro's `details: {value}` (the id given, cut to
+/// 128 characters).
 fn session_id(tools: &Tools, tool: &'static str, id: &str) -> Result<(), ToolError> {
-    SessionId::parse(id)
-        .map(|_| ())
-        .map_err(|e| tools.fail(tool, e))
+    SessionId::parse(id).map(|_| ()).map_err(|e| {
+        let value: String = id.chars().take(128).collect();
+        tools
+            .fail(tool, e)
+            .with_details(json!({"value": tools.sanitize(&value)}))
+    })
 }
 
 /// Refuses unless `session` (the active one) is the session `given` names (its id, or
@@ -402,13 +406,21 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
             ));
         }
         Some(c) if has_files && context.is_empty() => {
+            // Maestro's details, but for `received_downstream_context` (the input echoed).
+            let details = json!({
+                "phase_id": c,
+                "files_created_count": files[0].len(),
+                "files_modified_count": files[1].len(),
+                "files_deleted_count": files[2].len(),
+            });
             return Err(ToolError::new(
                 format!(
                     "phase {c} changed files, so its handoff needs a downstream_context with at least one of key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings (a string or a list of strings; \"none\" and \"n/a\" count as empty)"
                 ),
                 "Call transition_phase again with the phase's downstream context from its handoff report.",
                 "HANDOFF_INCOMPLETE",
-            ));
+            )
+            .with_details(details));
         }
         _ => {}
     }
