@@ -238,9 +238,7 @@ impl Files {
     fn collect(&mut self, world: &World, step: &str) {
         let state = world.state();
         let mut paths = vec![state.join("active-session.md")];
-        for dir in [state.join("archive")] {
-            paths.extend(md_files(&dir));
-        }
+        paths.extend(md_files(&state.join("archive")));
         if let Ok(entries) = std::fs::read_dir(state.join("checkpoints")) {
             for e in entries.flatten() {
                 paths.extend(md_files(&e.path()));

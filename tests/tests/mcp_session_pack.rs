@@ -1094,6 +1094,15 @@ fn maestros_server_and_ours_give_the_same_shapes_for_the_session_tools() {
             ],
         ),
         (
+            "the design gate before the phases",
+            vec![
+                same("enter_design_gate", move |_| with_id(json!({}))),
+                same("create_session", move |_| {
+                    with_id(json!({"task": "t", "phases": [{"id": 1, "name": "Only id/name"}]}))
+                }),
+            ],
+        ),
+        (
             "an empty plan",
             vec![differs(
                 "create_session",

@@ -187,9 +187,10 @@ pub struct InitializeWorkspaceArgs {
     pub state_dir: Option<String>,
 }
 
-/// One phase of a new session (Maestro 1.6 plan-schema phase item: `id`, `name`, `agent`,
-/// `parallel` and `blocked_by` required, checked first by
-/// [`crate::session::plan_schema::validate`] with Maestro's violations).
+// Checked first against Maestro's phase contract (`crate::session::plan_schema::validate`),
+// so a phase missing a field is refused with Maestro's violations, not a serde error.
+/// One phase of a new session (Maestro 1.6's phase item): id, name, agent, parallel and
+/// blocked_by are required.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PhaseArg {
     /// The phase id, unique in the session.
