@@ -74,7 +74,7 @@ git -C "$proj" init -q
     "$cli" error add active 1 --agent coder --type validation --message "E2E-ERROR: cargo test fails" > /dev/null
 ) || fail "creating the session"
 session_file="$proj/docs/maestro/state/active-session.md"
-sid_maestro=$(sed -n 's/^session_id: "\(.*\)"$/\1/p' "$session_file")
+sid_maestro=$(cd "$proj" && "$cli" --json show active | python3 -c 'import json,sys; print(json.load(sys.stdin)["session_id"])')
 [ -n "$sid_maestro" ] || fail "no session id in $session_file"
 
 # Hooks from the project's settings go through recording wrappers: each keeps the payload, the
@@ -348,7 +348,7 @@ start_mock "$FIX/model/plain.json"
 run_claude status "/maestro-session:status" --plugin-dir "$plugin"
 check '
 want(any(args[0] in convo(r) and "Test the parser" in convo(r) for r in reqs()), "the status command put the session file into the prompt")
-' "session_id: \"$sid_maestro\""
+' "\"session_id\": \"$sid_maestro\""
 ok "/maestro-session:status injected the active session through read-active-session"
 
 # ------------------------------------------------------------------------------------------

@@ -212,7 +212,8 @@ notokens "$PROJECT/docs/maestro/state/active-session.md" > "$world/session.after
 notokens "$world/session.before" > "$world/session.before.cmp"
 cmp -s "$world/session.after.cmp" "$world/session.before.cmp" \
     || fail "the hooks changed the session file beyond token accounting: $(diff "$world/session.before.cmp" "$world/session.after.cmp" | head -20)"
-sed -n '/^transcript_usage:/,/^  transcripts:/p' "$PROJECT/docs/maestro/state/active-session.md" | grep -q '^    coder:' \
+in_project maestro-session --json show active \
+    | python3 -c 'import json,sys; sys.exit(0 if "coder" in json.load(sys.stdin).get("transcript_usage", {}).get("by_agent", {}) else 1)' \
     || fail "SubagentStop did not count the coder's tokens from its Codex rollout"
 ok "the hooks changed the session only to count the coder's tokens from its real Codex rollout"
 

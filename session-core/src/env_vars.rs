@@ -91,6 +91,14 @@ impl EnvVars {
     /// people. Contract: Maestro 1.6.4's `MAESTRO_SCAN_IGNORE`.
     pub const MAESTRO_SCAN_IGNORE: &'static str = "MAESTRO_SCAN_IGNORE";
 
+    /// The frontmatter flavour of a new session (`create`, `fork`, `import`, MCP
+    /// `create_session`): `json` or `yaml`, any case (also read from `<project>/.env`); unset:
+    /// the flavour of the project's sessions, else JSON. A file already written keeps its
+    /// flavour. Set by people. Ours; the flavours are Maestro 1.6's JSON frontmatter
+    /// (`src/core/markdown-state.js`) and Maestro 1.2's YAML (`templates/session-state.md`).
+    /// The rule: `crate::store::flavour`.
+    pub const MAESTRO_SESSION_FORMAT: &'static str = "MAESTRO_SESSION_FORMAT";
+
     // --- the runtimes': set by Gemini CLI, Claude Code and Codex ---
 
     /// The project folder, set by Gemini CLI for the hooks it runs (Gemini CLI 0.61 hooks
@@ -149,7 +157,7 @@ impl EnvVars {
     pub const GIT_DISCOVERY_ACROSS_FILESYSTEM: &'static str = "GIT_DISCOVERY_ACROSS_FILESYSTEM";
 
     /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
-    pub const MAESTRO: [&'static str; 16] = [
+    pub const MAESTRO: [&'static str; 17] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -166,6 +174,7 @@ impl EnvVars {
         Self::MAESTRO_CHECKPOINTS_KEEP,
         Self::MAESTRO_SCAN_MAX_FILES,
         Self::MAESTRO_SCAN_IGNORE,
+        Self::MAESTRO_SESSION_FORMAT,
     ];
 }
 

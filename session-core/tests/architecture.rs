@@ -49,6 +49,7 @@ const STORE_MODULES: &[&str] = &[
     "used_ids",
     "import_bounds",
     "stale_write",
+    "flavour",
 ];
 
 fn src() -> PathBuf {

@@ -103,6 +103,10 @@ fn with_updated(bytes: &[u8], when: &str) -> Vec<u8> {
             if !done && line.starts_with("updated:") {
                 done = true;
                 format!("updated: \"{when}\"")
+            } else if !done && line.starts_with("  \"updated\": ") {
+                // A JSON frontmatter (a new project's sessions): the top-level key.
+                done = true;
+                format!("  \"updated\": \"{when}\",")
             } else {
                 line.to_string()
             }

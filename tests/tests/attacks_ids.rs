@@ -100,7 +100,8 @@ fn mcp_create(world: &World, session_id: &str) -> Value {
             json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
                 "name": "create_session",
                 "arguments": {"session_id": session_id, "task": "Over MCP",
-                    "phases": [{"id": 1, "name": "One", "agent": "coder"}]}}}),
+                    "phases": [{"id": 1, "name": "One", "agent": "coder", "parallel": false,
+                                "blocked_by": []}]}}}),
         ],
     );
     answers[1]["result"].clone()

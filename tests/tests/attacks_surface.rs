@@ -140,7 +140,7 @@ fn long_agent_names_are_refused_everywhere_and_the_session_reads() {
         ),
         (
             "create_session",
-            json!({"session_id": "2026-12-06-x", "task": "t", "phases": [{"id": 1, "name": "p", "agent": a}]}),
+            json!({"session_id": "2026-12-06-x", "task": "t", "phases": [{"id": 1, "name": "p", "agent": a, "parallel": false, "blocked_by": []}]}),
             "phases[0].agent",
         ),
     ] {
@@ -659,9 +659,84 @@ fn active_text(world: &World) -> String {
     std::fs::read_to_string(world.project().join(ACTIVE)).expect("read active")
 }
 
+/// The frontmatter flavours a project's new sessions may take (`MAESTRO_SESSION_FORMAT`).
+const FLAVOURS: [&str; 2] = ["json", "yaml"];
+
+/// A world whose new sessions take `flavour`.
+fn world_in(flavour: &str) -> World {
+    let world = World::new();
+    std::fs::write(
+        world.project().join(".env"),
+        format!("MAESTRO_SESSION_FORMAT={flavour}\n"),
+    )
+    .expect(".env");
+    world
+}
+
+/// `text` with the first string field `key` holding `from` set to `to`, in either flavour.
+fn set_str(text: &str, key: &str, from: &str, to: &str) -> String {
+    let yaml = format!("{key}: \"{from}\"");
+    let json = format!("\"{key}\": \"{from}\"");
+    let edited = if text.contains(&json) {
+        text.replacen(&json, &format!("\"{key}\": \"{to}\""), 1)
+    } else {
+        text.replacen(&yaml, &format!("{key}: \"{to}\""), 1)
+    };
+    assert_ne!(edited, text, "no {key}: {from:?} in {text}");
+    edited
+}
+
+/// The `revision` line of `text` in either flavour: (its text, the number).
+fn revision_line(text: &str) -> (String, u64) {
+    text.lines()
+        .find_map(|l| {
+            let t = l.trim_start();
+            let n = t
+                .strip_prefix("revision: ")
+                .or_else(|| t.strip_prefix("\"revision\": "))?;
+            Some((l.to_string(), n.trim_end_matches(',').trim().parse().ok()?))
+        })
+        .expect("a revision")
+}
+
+/// `text` with its `revision` set to `r`.
+fn with_revision(text: &str, r: u64) -> String {
+    let (line, old) = revision_line(text);
+    text.replacen(
+        &line,
+        &line.replacen(&old.to_string(), &r.to_string(), 1),
+        1,
+    )
+}
+
+/// `text` without its `revision` (a session written from memory), in either flavour.
+fn without_revision(text: &str) -> String {
+    let body_at = text[4..]
+        .find("\n---\n")
+        .map(|i| i + 4)
+        .expect("frontmatter");
+    let front = &text[4..body_at];
+    if front.trim_start().starts_with('{') {
+        let mut v: Value = serde_json::from_str(front).expect("json frontmatter");
+        v.as_object_mut().expect("object").remove("revision");
+        let front = serde_json::to_string_pretty(&v).expect("json");
+        format!("---\n{front}{}", &text[body_at..])
+    } else {
+        text.split_inclusive('\n')
+            .filter(|l| !l.starts_with("revision: "))
+            .collect()
+    }
+}
+
 #[test]
 fn a_stale_write_state_keeps_what_was_recorded_since() {
-    let world = World::new();
+    for flavour in FLAVOURS {
+        stale_write_state_keeps_what_was_recorded_since(flavour);
+    }
+}
+
+fn stale_write_state_keeps_what_was_recorded_since(flavour: &str) {
+    let world = world_in(flavour);
     world.create("Stale", &["--phase", "A=coder", "--phase", "B=tester"]);
     let read = active_text(&world);
     // Since the read: tokens (as the AfterAgent hook records them) and an error.
@@ -687,13 +762,12 @@ fn a_stale_write_state_keeps_what_was_recorded_since() {
         .assert_ok();
     let watch = world.watch();
     // The model's edit of what it read: the task.
-    let edited = read.replacen("task: \"Stale\"", "task: \"Stale, edited\"", 1);
-    assert_ne!(edited, read);
+    let edited = set_str(&read, "task", "Stale", "Stale, edited");
     let ran = world.exec("write-state", &[ACTIVE], edited.as_bytes());
     ran.assert_ok();
     assert!(
         ran.stderr.contains("merged") && ran.stderr.contains("/token_usage/total_input"),
-        "{ran}"
+        "{flavour}: {ran}"
     );
     let s = reads(&world);
     assert_eq!(s["task"], "Stale, edited", "the model's change");
@@ -714,53 +788,50 @@ fn a_stale_write_state_keeps_what_was_recorded_since() {
 
 #[test]
 fn a_stale_write_state_that_conflicts_is_refused() {
-    let world = World::new();
-    world.create("Stale", &["--phase", "A=coder"]);
-    let read = active_text(&world);
-    world
-        .maestro(&["phase", "start", "active", "1"])
-        .assert_ok();
-    let watch = world.watch();
-    // The model, from its old read, skips the phase a command started since.
-    let edited = read.replacen("status: \"pending\"", "status: \"skipped\"", 1);
-    assert_ne!(edited, read);
-    let ran = world.exec("write-state", &[ACTIVE], edited.as_bytes());
-    ran.assert_code(1);
-    assert!(
-        ran.stderr.contains("/phases/0/status") && ran.stderr.contains("read-state"),
-        "{ran}"
-    );
-    watch.assert_sessions_unchanged(&world);
-    watch.check(&world);
+    for flavour in FLAVOURS {
+        let world = world_in(flavour);
+        world.create("Stale", &["--phase", "A=coder"]);
+        let read = active_text(&world);
+        world
+            .maestro(&["phase", "start", "active", "1"])
+            .assert_ok();
+        let watch = world.watch();
+        // The model, from its old read, skips the phase a command started since.
+        let edited = set_str(&read, "status", "pending", "skipped");
+        let ran = world.exec("write-state", &[ACTIVE], edited.as_bytes());
+        ran.assert_code(1);
+        assert!(
+            ran.stderr.contains("/phases/0/status") && ran.stderr.contains("read-state"),
+            "{flavour}: {ran}"
+        );
+        watch.assert_sessions_unchanged(&world);
+        watch.check(&world);
+    }
 }
 
 #[test]
 fn a_write_state_without_a_known_base_is_merged_or_refused() {
-    let world = World::new();
+    for flavour in FLAVOURS {
+        write_state_without_a_known_base(flavour);
+    }
+}
+
+fn write_state_without_a_known_base(flavour: &str) {
+    let world = world_in(flavour);
     let id = world.create("Stale", &["--phase", "A=coder"]);
     let created = active_text(&world);
     world
         .maestro(&["tokens", "active", "--agent", "coder", "--input", "5"])
         .assert_ok();
-    let revision = |text: &str| -> u64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix("revision: "))
-            .and_then(|n| n.trim().parse().ok())
-            .expect("a revision")
-    };
     let watch = world.watch();
     // No `revision` (written from memory): taken as based on the oldest revision the log
     // knows, since write-state never wrote this session; the tokens recorded since are kept.
-    let from_memory: String = created
-        .replacen("task: \"Stale\"", "task: \"From memory\"", 1)
-        .split_inclusive('\n')
-        .filter(|l| !l.starts_with("revision: "))
-        .collect();
+    let from_memory = without_revision(&set_str(&created, "task", "Stale", "From memory"));
     let ran = world.exec("write-state", &[ACTIVE], from_memory.as_bytes());
     ran.assert_ok();
     assert!(
         ran.stderr.contains("no `revision`") && ran.stderr.contains("/token_usage/total_input"),
-        "{ran}"
+        "{flavour}: {ran}"
     );
     let s = reads(&world);
     assert_eq!(s["task"], "From memory");
@@ -768,16 +839,12 @@ fn a_write_state_without_a_known_base_is_merged_or_refused() {
     watch.check(&world);
     // A revision no read gave: refused.
     let now = active_text(&world);
-    let r = revision(&now);
+    let (_, r) = revision_line(&now);
     let watch = world.watch();
-    let newer = now.replacen(
-        &format!("revision: {r}"),
-        &format!("revision: {}", r + 5),
-        1,
-    );
+    let newer = with_revision(&now, r + 5);
     let ran = world.exec("write-state", &[ACTIVE], newer.as_bytes());
     ran.assert_code(1);
-    assert!(ran.stderr.contains("no read gave"), "{ran}");
+    assert!(ran.stderr.contains("no read gave"), "{flavour}: {ran}");
     watch.assert_sessions_unchanged(&world);
     // A lost log line between the base and now: the changes since cannot all be known.
     let base = now.clone();
@@ -789,11 +856,10 @@ fn a_write_state_without_a_known_base_is_merged_or_refused() {
     let kept: Vec<&str> = lines.lines().collect();
     std::fs::write(&log, format!("{}\n", kept[..kept.len() - 1].join("\n"))).expect("drop a line");
     let watch = world.watch();
-    let edited = base.replacen("task: \"From memory\"", "task: \"Edited\"", 1);
-    assert_ne!(edited, base);
+    let edited = set_str(&base, "task", "From memory", "Edited");
     let ran = world.exec("write-state", &[ACTIVE], edited.as_bytes());
     ran.assert_code(1);
-    assert!(ran.stderr.contains("lacks the change"), "{ran}");
+    assert!(ran.stderr.contains("lacks the change"), "{flavour}: {ran}");
     watch.assert_sessions_unchanged(&world);
     watch.check(&world);
 }

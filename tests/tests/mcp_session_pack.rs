@@ -6,11 +6,15 @@
 //! `tests/unit/session-state-tools.test.js`. Where ours differs on purpose (README
 //! "Differences from Maestro 1.6"), the test says so and asserts ours.
 //!
-//! Last, a differential test runs one design-gate and reconciliation sequence against
-//! Maestro's own server (`../shared/reference/maestro-1.6.4/mcp/maestro-server.js`, with
-//! `node`) and ours, in two temp projects, and compares the result shapes: keys, JSON types,
-//! error codes and `details` keys (not timestamps or paths). It skips, saying so, when the
-//! reference or `node` is missing.
+//! Last, differential tests run sequences against Maestro's own server
+//! (`../shared/reference/maestro-1.6.4/mcp/maestro-server.js`, with `node`) and ours, in two
+//! temp projects each, and compare outcomes and result shapes: success or failure, error codes,
+//! keys, JSON types and `details` (Maestro's violation lists exactly; not timestamps or paths):
+//! one for the design gate and reconciliation, and sequences of `create_session`,
+//! `update_session`, `transition_phase`, `get_session_status` and `archive_session`, valid and
+//! invalid. A call where ours differs on purpose names the README "Differences from Maestro"
+//! line that says so; the test checks the line is there and that the call does differ. They
+//! skip, saying so, when the reference or `node` is missing.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::collections::BTreeSet;
@@ -588,16 +592,21 @@ fn the_session_pack_serves_maestros_ten_tools() {
 // --- Differential: Maestro's own server and ours, one sequence ---------------------------
 
 /// Maestro 1.6.4's bundled server (`mcp/maestro-server.js`) from the reference copy beside
-/// the repository (`../shared/reference/maestro-1.6.4`, or `$MAESTRO_REFERENCE_DIR` for a
-/// worktree elsewhere), when present.
+/// the repository (`../shared/reference/maestro-1.6.4`, or one folder further up for a
+/// worktree, or `$MAESTRO_REFERENCE_DIR`), when present.
 fn maestro_server() -> Option<PathBuf> {
-    let dir = std::env::var_os("MAESTRO_REFERENCE_DIR")
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()?
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .map(|dir| dir.join("shared/reference/maestro-1.6.4"));
+    std::env::var_os("MAESTRO_REFERENCE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/maestro-1.6.4")
-        });
-    let server = dir.join("mcp/maestro-server.js");
-    server.is_file().then_some(server)
+        .into_iter()
+        .chain(beside)
+        .map(|dir| dir.join("mcp/maestro-server.js"))
+        .find(|server| server.is_file())
 }
 
 /// Keys of ours beyond Maestro's in a success result, per tool (README "Differences from
@@ -607,6 +616,7 @@ fn extra_keys(tool: &str) -> &'static [&'static str] {
         "create_session" => &["session_id", "parked", "archived", "implementation_plan"],
         "scan_phase_changes" => &["source", "note"],
         "archive_session" => &["session_id", "status", "already_archived"],
+        "get_session_status" => &["task", "stage", "created", "updated", "unresolved_errors"],
         _ => &[],
     }
 }
@@ -638,6 +648,12 @@ fn shape_diff(at: &str, theirs: &Value, ours: &Value, extra: &[&str], out: &mut 
     for (k, tv) in t {
         match o.get(k) {
             None => out.push(format!("{at}.{k}: Maestro has it, ours not")),
+            // Keyed by agent name: data, not shape (ours counts tokens by agent; README).
+            Some(ov) if k == "by_agent" => {
+                if kind(tv) != kind(ov) {
+                    out.push(format!("{at}.{k}: Maestro {tv}, ours {ov}"));
+                }
+            }
             Some(ov) => shape_diff(&format!("{at}.{k}"), tv, ov, &["deleted"], out),
         }
     }
@@ -648,21 +664,64 @@ fn shape_diff(at: &str, theirs: &Value, ours: &Value, extra: &[&str], out: &mut 
     }
 }
 
-#[test]
-fn maestros_server_and_ours_give_the_same_shapes_for_the_gate_and_reconciliation() {
-    let Some(script) = maestro_server() else {
-        println!("skipped: ../shared/reference/maestro-1.6.4/mcp/maestro-server.js is not here");
-        return;
-    };
-    if !Command::new("node")
+/// One call of a differential sequence: the tool, its arguments (given the project folder),
+/// and, where ours differs on purpose, the words of the README's "Differences from Maestro"
+/// line that says why (the test checks the line is there and that the call does differ).
+struct Step {
+    tool: &'static str,
+    args: Box<dyn Fn(&Path) -> Value>,
+    differs: Option<&'static str>,
+}
+
+fn same(tool: &'static str, args: impl Fn(&Path) -> Value + 'static) -> Step {
+    Step {
+        tool,
+        args: Box::new(args),
+        differs: None,
+    }
+}
+
+fn differs(
+    tool: &'static str,
+    readme: &'static str,
+    args: impl Fn(&Path) -> Value + 'static,
+) -> Step {
+    Step {
+        tool,
+        args: Box::new(args),
+        differs: Some(readme),
+    }
+}
+
+/// The README's "Differences from Maestro" section.
+fn readme_differences() -> &'static str {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("\n## Differences from Maestro\n")
+        .expect("README has ## Differences from Maestro");
+    let rest = &readme[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
+    &rest[..end]
+}
+
+/// `node` can run, else says why.
+fn node_runs() -> bool {
+    let ok = Command::new("node")
         .arg("--version")
         .stdout(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
-    {
+        .is_ok_and(|s| s.success());
+    if !ok {
         println!("skipped: node is not installed");
-        return;
     }
+    ok
+}
+
+/// Runs `steps` against Maestro's server (`script`) and ours, each in a fresh project, and
+/// returns how they differ beyond what the steps expect: success against failure, error
+/// codes, result and `details` shapes (keys, JSON types; Maestro's violation lists exactly),
+/// and steps listed as differing that do not (or whose README line is missing).
+fn differential(script: &Path, name: &str, steps: &[Step]) -> Vec<String> {
     let theirs_world = World::new();
     let ours_world = World::new();
     for w in [&theirs_world, &ours_world] {
@@ -672,11 +731,90 @@ fn maestros_server_and_ours_give_the_same_shapes_for_the_gate_and_reconciliation
     }
     let mut node = Command::new("node");
     theirs_world.configure(&mut node);
-    node.arg(&script)
+    node.arg(script)
         .env("MAESTRO_WORKSPACE_PATH", theirs_world.project());
     let mut theirs = McpClient::start(node);
     let mut ours = server(&ours_world);
+    let differences = readme_differences();
+    let mut problems = Vec::new();
+    for (n, step) in steps.iter().enumerate() {
+        let tool = step.tool;
+        let (t_err, t) = theirs.call(tool, (step.args)(&theirs_world.project()));
+        // Ours serves the project it was started for and never echoes an absolute path.
+        let ours_args = if tool == "initialize_workspace" {
+            json!({})
+        } else {
+            (step.args)(&ours_world.project())
+        };
+        let (o_err, o) = ours.call(tool, ours_args);
+        let at = format!("{name}: step {n} {tool}");
+        let mut found = Vec::new();
+        if t_err != o_err {
+            found.push(format!(
+                "{at}: Maestro {}, ours {}:\n  Maestro {t}\n  ours {o}",
+                if t_err { "failed" } else { "succeeded" },
+                if o_err { "failed" } else { "succeeded" }
+            ));
+        } else if t_err {
+            if t["code"] != o["code"] {
+                found.push(format!(
+                    "{at}: codes Maestro {} ours {}:\n  Maestro {t}\n  ours {o}",
+                    t["code"], o["code"]
+                ));
+            }
+            match t.get("details") {
+                Some(details @ Value::Object(_)) => {
+                    shape_diff(
+                        &format!("{at} details"),
+                        details,
+                        &o["details"],
+                        &[],
+                        &mut found,
+                    );
+                }
+                Some(details @ Value::Array(_)) if details != &o["details"] => found.push(format!(
+                    "{at}: details Maestro {details}, ours {}",
+                    o["details"]
+                )),
+                _ => {}
+            }
+        } else if tool != "initialize_workspace" {
+            shape_diff(&at, &t, &o, extra_keys(tool), &mut found);
+            if tool == "scan_phase_changes" {
+                assert_eq!(
+                    t["candidates"]["created"], o["candidates"]["created"],
+                    "the same files found"
+                );
+            }
+        }
+        match step.differs {
+            None => problems.extend(found),
+            Some(line) => {
+                if !differences.contains(line) {
+                    problems.push(format!(
+                        "{at}: README \"Differences from Maestro\" has no line saying {line:?}"
+                    ));
+                }
+                if found.is_empty() {
+                    problems.push(format!(
+                        "{at}: listed as a difference ({line:?}) but Maestro and ours agree: {t} / {o}"
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
 
+#[test]
+fn maestros_server_and_ours_give_the_same_shapes_for_the_gate_and_reconciliation() {
+    let Some(script) = maestro_server() else {
+        println!("skipped: ../shared/reference/maestro-1.6.4/mcp/maestro-server.js is not here");
+        return;
+    };
+    if !node_runs() {
+        return;
+    }
     let s = "2026-12-06-diff";
     type Sequence = Vec<(&'static str, Box<dyn Fn(&Path) -> Value>)>;
     let phases = || json!([{"id": 1, "name": "Build", "agent": "coder", "parallel": false, "blocked_by": []}]);
@@ -781,57 +919,243 @@ fn maestros_server_and_ours_give_the_same_shapes_for_the_gate_and_reconciliation
             Box::new(move |_: &Path| json!({"session_id": s})),
         ),
     ];
-    let mut problems = Vec::new();
-    for (n, (tool, args)) in steps.iter().enumerate() {
-        let (t_err, t) = theirs.call(tool, args(&theirs_world.project()));
-        // Ours serves the project it was started for and never echoes an absolute path.
-        let ours_args = if *tool == "initialize_workspace" {
-            json!({})
-        } else {
-            args(&ours_world.project())
-        };
-        let (o_err, o) = ours.call(tool, ours_args);
-        let at = format!("step {n} {tool}");
-        if t_err != o_err {
-            problems.push(format!(
-                "{at}: Maestro {}, ours {}:\n  Maestro {t}\n  ours {o}",
-                if t_err { "failed" } else { "succeeded" },
-                if o_err { "failed" } else { "succeeded" }
-            ));
-            continue;
-        }
-        if t_err {
-            if t["code"] != o["code"] {
-                problems.push(format!(
-                    "{at}: codes Maestro {} ours {}",
-                    t["code"], o["code"]
-                ));
-            }
-            if let Some(details) = t.get("details").filter(|d| d.is_object()) {
-                shape_diff(
-                    &format!("{at} details"),
-                    details,
-                    &o["details"],
-                    &[],
-                    &mut problems,
-                );
-            }
-            continue;
-        }
-        if *tool == "initialize_workspace" {
-            continue;
-        }
-        shape_diff(&at, &t, &o, extra_keys(tool), &mut problems);
-        if *tool == "scan_phase_changes" {
-            assert_eq!(
-                t["candidates"]["created"], o["candidates"]["created"],
-                "the same files found"
-            );
-        }
-    }
+    let steps: Vec<Step> = steps
+        .into_iter()
+        .map(|(tool, args)| Step {
+            tool,
+            args,
+            differs: None,
+        })
+        .collect();
+    let problems = differential(&script, "gate and reconciliation", &steps);
     assert!(
         problems.is_empty(),
         "shapes differ:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Maestro 1.6.4's `handleCreateSession`, `handleUpdateSession`, `handleTransitionPhase`,
+/// `handleGetSessionStatus` and `handleArchiveSession`, valid and invalid calls, in sequences
+/// that each start from a fresh project: the same outcome, code and shape, or a listed
+/// difference.
+#[test]
+fn maestros_server_and_ours_give_the_same_shapes_for_the_session_tools() {
+    let Some(script) = maestro_server() else {
+        println!("skipped: ../shared/reference/maestro-1.6.4/mcp/maestro-server.js is not here");
+        return;
+    };
+    if !node_runs() {
+        return;
+    }
+    let s = "2026-12-06-tools";
+    let chain = || {
+        json!([
+            {"id": 1, "name": "Design", "agent": "architect", "parallel": false, "blocked_by": []},
+            {"id": 2, "name": "Build", "agent": "coder", "parallel": false, "blocked_by": [1],
+             "files": ["src/app.js"]},
+            {"id": 3, "name": "Test", "agent": "tester", "parallel": false, "blocked_by": [2]}
+        ])
+    };
+    let create = move |_: &Path| json!({"session_id": s, "task": "tools", "phases": chain()});
+    let with_id = move |args: Value| {
+        let mut a = args;
+        a["session_id"] = json!(s);
+        a
+    };
+    let context = || json!({"key_interfaces_introduced": ["App()"], "warnings": ["none"]});
+    let no_active_session = "Without an active session `update_session`, `transition_phase` and `archive_session` fail with `NOT_FOUND`";
+    let sequences: Vec<(&str, Vec<Step>)> = vec![
+        (
+            "before initialize_workspace",
+            vec![differs(
+                "get_session_status",
+                "Maestro 1.6.4 answers `WORKSPACE_NOT_INITIALIZED` until `initialize_workspace` is called",
+                |_| json!({}),
+            )],
+        ),
+        (
+            "no active session",
+            vec![
+                same("get_session_status", |_| json!({})),
+                differs("update_session", no_active_session, move |_| {
+                    with_id(json!({"execution_mode": "parallel"}))
+                }),
+                differs("transition_phase", no_active_session, move |_| {
+                    with_id(json!({"completed_phase_id": 1}))
+                }),
+                differs("archive_session", no_active_session, move |_| {
+                    with_id(json!({}))
+                }),
+            ],
+        ),
+        (
+            "create_session's validation",
+            vec![
+                same("create_session", move |_| {
+                    with_id(json!({"task": "t", "phases": [{"id": 1, "name": "Only id/name"}]}))
+                }),
+                same("create_session", move |_| {
+                    with_id(json!({"task": "t", "phases": [
+                        {"id": "p1", "name": "A", "agent": 42, "parallel": "no", "blocked_by": [0],
+                         "files": [""]},
+                        {"id": {}, "name": "", "agent": "coder", "parallel": false, "blocked_by": "1"}
+                    ]}))
+                }),
+                same("create_session", move |_| {
+                    with_id(json!({"task": "t", "phases": {"id": 1}}))
+                }),
+                same("create_session", move |_| with_id(json!({"task": "t"}))),
+                same(
+                    "create_session",
+                    move |_| json!({"session_id": "has space", "task": "t", "phases": chain()}),
+                ),
+                same("create_session", create),
+                same("create_session", create),
+                same("get_session_status", |_| json!({})),
+            ],
+        ),
+        (
+            "a session's life",
+            vec![
+                same("create_session", create),
+                same("get_session_status", move |_| with_id(json!({}))),
+                same("update_session", move |_| with_id(json!({}))),
+                same(
+                    "update_session",
+                    |_| json!({"session_id": "other-session", "execution_mode": "parallel"}),
+                ),
+                same("update_session", move |_| {
+                    with_id(
+                        json!({"execution_mode": "sequential", "execution_backend": "native",
+                                   "current_batch": "b1"}),
+                    )
+                }),
+                same("update_session", move |_| {
+                    with_id(json!({"current_batch": null}))
+                }),
+                same("transition_phase", move |_| {
+                    with_id(json!({"next_phase_id": 2, "next_phase_ids": [2]}))
+                }),
+                same("transition_phase", move |_| with_id(json!({}))),
+                same("transition_phase", move |_| {
+                    with_id(json!({"completed_phase_id": 99}))
+                }),
+                same("transition_phase", move |_| {
+                    with_id(json!({"completed_phase_id": 1, "next_phase_id": 99}))
+                }),
+                same(
+                    "transition_phase",
+                    |_| json!({"session_id": "other-session", "completed_phase_id": 1}),
+                ),
+                differs(
+                    "transition_phase",
+                    "no `details.received_downstream_context`",
+                    move |_| {
+                        with_id(
+                            json!({"completed_phase_id": 1, "files_created": ["docs/d.md"],
+                                       "downstream_context": {"warnings": "n/a"}}),
+                        )
+                    },
+                ),
+                same("transition_phase", move |_| {
+                    with_id(json!({"completed_phase_id": 1, "next_phase_id": 2,
+                                   "files_created": ["docs/d.md"], "downstream_context": context(),
+                                   "token_usage": {"input": 10, "output": 2, "cached": 1}}))
+                }),
+                same("get_session_status", |_| json!({})),
+                same("transition_phase", move |_| {
+                    with_id(json!({"completed_phase_id": 2, "next_phase_ids": [3],
+                                   "files_modified": ["src/app.js"],
+                                   "downstream_context": context(), "batch_id": "b2"}))
+                }),
+                same("transition_phase", move |_| {
+                    with_id(json!({"completed_phase_id": 3, "files_deleted": ["old.js"],
+                                   "downstream_context": {"assumptions": "tests pass"}}))
+                }),
+                same("get_session_status", move |_| with_id(json!({}))),
+                differs(
+                    "archive_session",
+                    "`archive_session` of an id that is not the active session's completes the plan moves",
+                    |_| json!({"session_id": "other-session"}),
+                ),
+                same("archive_session", move |_| with_id(json!({}))),
+                same("get_session_status", |_| json!({})),
+                differs(
+                    "archive_session",
+                    "`archive_session` of an id that is not the active session's completes the plan moves of that session when it is archived already (success)",
+                    move |_| with_id(json!({})),
+                ),
+                differs(
+                    "create_session",
+                    "`create_session` refuses a `session_id` that any session of the project has used",
+                    create,
+                ),
+            ],
+        ),
+        (
+            "the design gate before the phases",
+            vec![
+                same("enter_design_gate", move |_| with_id(json!({}))),
+                same("create_session", move |_| {
+                    with_id(json!({"task": "t", "phases": [{"id": 1, "name": "Only id/name"}]}))
+                }),
+            ],
+        ),
+        (
+            "an empty plan",
+            vec![differs(
+                "create_session",
+                "`create_session` refuses an empty `phases` list (`VALIDATION_ERROR`); Maestro creates a session without phases",
+                move |_| with_id(json!({"task": "t", "phases": []})),
+            )],
+        ),
+        (
+            "the phase machine",
+            vec![
+                same("create_session", create),
+                differs(
+                    "transition_phase",
+                    "`transition_phase` completes only an `in_progress` phase",
+                    move |_| with_id(json!({"completed_phase_id": 2})),
+                ),
+                differs(
+                    "transition_phase",
+                    "starts a phase only when its `blocked_by` phases are completed or skipped",
+                    move |_| with_id(json!({"next_phase_ids": [3]})),
+                ),
+            ],
+        ),
+        (
+            "values Maestro's schema lists but its server does not check",
+            vec![
+                same("create_session", create),
+                differs(
+                    "update_session",
+                    "`execution_mode` other than `parallel` or `sequential`, `task_complexity`, `workflow_mode`) is refused",
+                    move |_| with_id(json!({"execution_mode": "turbo"})),
+                ),
+            ],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (name, steps) in sequences {
+        // Maestro's server needs initialize_workspace before any session tool.
+        let steps: Vec<Step> = if name == "before initialize_workspace" {
+            steps
+        } else {
+            std::iter::once(same(
+                "initialize_workspace",
+                |p| json!({"workspace_path": p}),
+            ))
+            .chain(steps)
+            .collect()
+        };
+        problems.extend(differential(&script, name, &steps));
+    }
+    assert!(
+        problems.is_empty(),
+        "Maestro's server and ours differ beyond the README's list:\n{}",
         problems.join("\n")
     );
 }

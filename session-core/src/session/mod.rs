@@ -9,6 +9,7 @@
 //! - [`progress`]: which phases are done and which comes next.
 //! - [`reconciliation`]: phases whose handoff recorded nothing, and how they are reconciled.
 //! - [`agent_name`]: what an agent name is.
+//! - [`plan_schema`]: Maestro 1.6's phase contract (the fields every planned phase holds).
 //! - [`terminal_text`]: session text made safe to show (no controls, no bidi overrides).
 //! - [`session_id`], [`session_file`], [`phase_spec`], [`plan`], [`handoff`], [`orchestration_log`], [`schema`]:
 //!   naming rules, file shapes, plans, handoffs, the log body and the JSON schema.
@@ -22,6 +23,7 @@ pub mod model;
 pub mod orchestration_log;
 pub mod phase_spec;
 pub mod plan;
+pub mod plan_schema;
 pub mod progress;
 pub mod reconciliation;
 pub mod schema;

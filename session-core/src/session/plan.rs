@@ -4,12 +4,19 @@
 //! (or a bare list of those), and a Markdown implementation plan whose phases are headings
 //! `## Phase N: <name>` (any level from `##` to `####`), each optionally followed by a line
 //! `Agent: coder` / `Agents: coder, tester` and `Depends on: 1, 2` (`**bold**` labels too).
+//!
+//! A YAML or JSON plan whose phases name their agent as `agent` (one name) is a Maestro 1.6
+//! plan (`validate_plan`'s and `create_session`'s phase items): it is held to Maestro's phase
+//! contract ([`crate::session::plan_schema`]: `id`, `name`, `agent`, `parallel`, `blocked_by`
+//! in every phase, each of its type), and `agent` is the phase's one agent. A phase may not
+//! give both `agent` and `agents`.
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::session::model::PhaseId;
 use crate::session::phase_spec::PhaseSpec;
+use crate::session::plan_schema;
 
 /// The phases of the plan text `text` (from the file `name`, for messages).
 ///
@@ -53,6 +60,7 @@ fn structured_phases(name: &str, text: &str) -> Result<Vec<PhaseSpec>> {
             strip_position(&plain)
         ))
     })?;
+    let tree = maestro_items(name, tree)?;
     match &tree {
         Value::Array(_) => serde_path_to_error::deserialize::<_, Vec<PhaseSpec>>(tree.clone())
             .map_err(|e| {
@@ -74,6 +82,50 @@ fn structured_phases(name: &str, text: &str) -> Result<Vec<PhaseSpec>> {
             describe(Some(other))
         ))),
     }
+}
+
+/// A plan in Maestro 1.6's shape (a phase with `agent`) checked against Maestro's phase
+/// contract, its `agent` made the phase's `agents`; any other plan as it is.
+///
+/// Errors: [`Error::Invalid`] naming the plan and every violation, or a phase giving both
+/// `agent` and `agents`.
+fn maestro_items(name: &str, mut tree: Value) -> Result<Value> {
+    let items = match &mut tree {
+        Value::Array(items) => items,
+        Value::Object(map) => match map.get_mut("phases") {
+            Some(Value::Array(items)) => items,
+            _ => return Ok(tree),
+        },
+        _ => return Ok(tree),
+    };
+    let maestro = items
+        .iter()
+        .any(|p| p.as_object().is_some_and(|o| o.contains_key("agent")));
+    if !maestro {
+        return Ok(tree);
+    }
+    let violations = plan_schema::validate(&Value::Array(items.clone()));
+    if !violations.is_empty() {
+        let described: Vec<String> = violations.iter().map(|v| v.describe()).collect();
+        return Err(Error::Invalid(format!(
+            "plan {name} is a Maestro 1.6 plan (its phases name an `agent`) and breaks Maestro's phase contract (every phase holds id, name, agent, parallel, blocked_by): {}",
+            described.join("; ")
+        )));
+    }
+    for (i, item) in items.iter_mut().enumerate() {
+        let Some(o) = item.as_object_mut() else {
+            continue;
+        };
+        if o.contains_key("agents") {
+            return Err(Error::Invalid(format!(
+                "plan {name}: phases[{i}] gives both `agent` and `agents`; give one"
+            )));
+        }
+        if let Some(agent) = o.remove("agent") {
+            o.insert("agents".into(), Value::Array(vec![agent]));
+        }
+    }
+    Ok(tree)
 }
 
 /// `:<line>:<column>` of a YAML error, when it has a position.
@@ -235,6 +287,58 @@ mod tests {
         assert_eq!(p[1].agents, vec!["coder", "tester"]);
         assert_eq!(p[1].blocked_by, Some(vec![PhaseId::Number(1)]));
         assert!(parse_plan("empty.md", "# nothing\n").is_err());
+    }
+
+    /// A plan in Maestro 1.6's shape (the `validate_plan` round trip of Maestro 1.6.4's
+    /// `tests/integration/plan-contract.test.js`): `agent` is the phase's agent, ids and
+    /// `blocked_by` as given, `files` the planned files.
+    #[test]
+    fn a_maestro_plan_is_read_with_its_agent() {
+        let json = r#"{"phases": [
+            {"id": 1, "name": "Scaffold", "agent": "coder", "parallel": false, "blocked_by": [],
+             "files": ["src/foo.js"]},
+            {"id": 2, "name": "Test", "agent": "tester", "parallel": true, "blocked_by": [1],
+             "files": ["tests/foo.test.js"]}]}"#;
+        let p = parse_plan("plan.json", json).expect("maestro plan");
+        assert_eq!(p[0].agents, vec!["coder"]);
+        assert_eq!(p[0].blocked_by, Some(vec![]));
+        assert_eq!(p[0].planned_files, vec!["src/foo.js"]);
+        assert_eq!(p[1].agents, vec!["tester"]);
+        assert_eq!(p[1].blocked_by, Some(vec![PhaseId::Number(1)]));
+        assert!(p[1].parallel);
+    }
+
+    /// Maestro 1.6.4 `tests/unit/plan-schema.test.js` "reports missing required fields with the
+    /// offending phase id" and "rejects non-string agent values", through a plan file.
+    #[test]
+    fn a_maestro_plan_breaking_the_contract_is_refused_naming_every_fault() {
+        let yaml = "phases:
+  - {id: p1, name: A, agent: coder, parallel: false, blocked_by: []}
+  - {id: p2, name: B, agent: 42, blocked_by: [p1]}
+";
+        let e = parse_plan("p.yaml", yaml)
+            .expect_err("contract")
+            .to_string();
+        assert!(e.starts_with("plan p.yaml is a Maestro 1.6 plan"), "{e}");
+        assert!(
+            e.contains("phases[1].parallel is missing (phase \"p2\")")
+                && e.contains("phases[1].agent must be a non-empty string, not 42"),
+            "{e}"
+        );
+        let both =
+            "- {id: 1, name: A, agent: coder, agents: [tester], parallel: false, blocked_by: []}
+";
+        let e = parse_plan("p.yaml", both).expect_err("both").to_string();
+        assert_eq!(
+            e,
+            "plan p.yaml: phases[0] gives both `agent` and `agents`; give one"
+        );
+        // A plan in our shape keeps its own rules: agents optional, blocked_by chains.
+        let ours = "- name: A\n- name: B\n  agents: [coder]\n";
+        assert_eq!(
+            parse_plan("p.yaml", ours).expect("ours")[1].blocked_by,
+            None
+        );
     }
 
     #[test]

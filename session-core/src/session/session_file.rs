@@ -53,23 +53,45 @@ pub struct SessionFile {
 }
 
 impl SessionFile {
-    /// A session file not yet on disk: YAML frontmatter holding `meta`, then `body`.
+    /// A session file not yet on disk: a frontmatter in `flavour` holding `meta` (the flavour
+    /// of a new session is chosen by [`crate::store::flavour`]), then `body`.
     pub fn new(
         meta: SessionMetadata,
         body: String,
         path: PathBuf,
         location: Location,
+        flavour: Flavour,
     ) -> SessionFile {
         SessionFile {
             meta,
             body,
             as_read: Document {
-                flavour: Flavour::Yaml,
+                flavour,
                 frontmatter: Default::default(),
                 body: String::new(),
             },
             path,
             location,
+        }
+    }
+
+    /// The flavour the file is written in: the one it was read in, or given.
+    pub fn flavour(&self) -> Flavour {
+        self.as_read.flavour
+    }
+
+    /// Writes the file in `flavour` from now on (a session new to a project takes the
+    /// project's flavour: fork, import). In the same flavour nothing changes; in the other, the
+    /// frontmatter is written whole in `flavour`'s style between plain `---` lines, unknown
+    /// keys and key order kept (comments and quoting of a YAML source are not carried over).
+    pub fn set_flavour(&mut self, flavour: Flavour) {
+        if self.as_read.flavour != flavour {
+            let map = (*self.as_read.frontmatter).clone();
+            self.as_read = Document {
+                flavour,
+                frontmatter: map.into(),
+                body: String::new(),
+            };
         }
     }
 

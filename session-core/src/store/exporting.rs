@@ -11,6 +11,9 @@
 //!   (its tombstone, event log or checkpoints are left: see [`super::used_ids`]), is refused;
 //!   `as_id` imports under another id, rewritten in the session file and in every checkpoint
 //!   copy through the session model (unknown keys, key order and formatting kept);
+//! - the session and its checkpoint copies are written in this project's flavour for a new
+//!   session ([`super::flavour`]): converted (unknown keys and key order kept) when the export
+//!   holds the other one;
 //! - plan documents keep their name in `plans/` (or `plans/archive/`) when it is free or holds
 //!   the same bytes, else get a free `<id>--<name>`, and the session's field points at them;
 //! - the event log gets one more line, an `import` event (`from`: the exported id, `exported`,
@@ -240,7 +243,10 @@ impl Store {
             &root.join(&target_rel),
             location,
         )?;
-        let mut changed = renamed;
+        // A session new to this project takes the project's flavour (see `flavour`).
+        let flavour = self.new_session_flavour(root)?.flavour;
+        let mut changed = renamed || session.flavour() != flavour;
+        session.set_flavour(flavour);
         session.meta.session_id = id.clone();
         let mut plans = Vec::new();
         for plan in &file.plans {
@@ -267,13 +273,21 @@ impl Store {
         // Checkpoints, their copies renamed too (restore checks the id).
         let folder = folder_rel(&id)?;
         for c in &file.checkpoints {
+            // Renamed, and in the session's flavour too: a restore writes the copy back.
+            let what = root.join(md_rel(&folder, c.record.id));
             let copy = if renamed {
-                let what = root.join(md_rel(&folder, c.record.id));
                 let mut s = SessionFile::from_bytes(c.file.as_bytes(), &what, c.record.location)?;
+                s.set_flavour(flavour);
                 s.meta.session_id = id.clone();
                 s.emit_copy()?
             } else {
-                c.file.clone()
+                match SessionFile::from_bytes(c.file.as_bytes(), &what, c.record.location) {
+                    Ok(mut s) if s.flavour() != flavour => {
+                        s.set_flavour(flavour);
+                        s.render()
+                    }
+                    _ => c.file.clone(),
+                }
             };
             let mut record = c.record.clone();
             record.v = FORMAT_VERSION;

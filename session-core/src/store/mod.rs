@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod event_log;
 pub mod export;
 mod exporting;
+pub mod flavour;
 pub mod import_bounds;
 pub mod index;
 pub mod intent;
@@ -462,6 +463,8 @@ impl Store {
             }
         }
         let admission = self.design_gate_admit(&l.root, req)?;
+        // Chosen before the active session is displaced: it may be what decides.
+        let flavour = self.new_session_flavour(&l.root)?.flavour;
         let displaced = self.make_room(&l.root, req.park, None, &mut steps)?;
         let now = jiff::Timestamp::now();
         let now_iso = clock::iso(now);
@@ -522,7 +525,13 @@ impl Store {
             )?;
             meta.stage = Some(Stage::Implementing);
         }
-        let mut session = SessionFile::new(meta, body, l.root.join(ACTIVE_REL), Location::Active);
+        let mut session = SessionFile::new(
+            meta,
+            body,
+            l.root.join(ACTIVE_REL),
+            Location::Active,
+            flavour,
+        );
         steps.push(Step::Write {
             path: ACTIVE_REL.into(),
             content: session.emit()?,
@@ -897,6 +906,7 @@ impl Store {
             &source.body,
             &format!("Forked from {} at {now_iso}.", source.id()),
         );
+        let flavour = self.new_session_flavour(&l.root)?.flavour;
         let mut steps = Vec::new();
         // The fork gets its own copies of plan documents still in plans/, so archiving either
         // session never moves a document the other names.
@@ -928,9 +938,11 @@ impl Store {
         } else {
             (archive_rel(&id)?, None)
         };
-        // The fork keeps the source's layout (unknown keys, key order, flavour).
+        // The fork keeps the source's layout (unknown keys, key order), in the project's
+        // flavour (see `flavour`).
         let parent_id = source.id().to_string();
         let mut session = source;
+        session.set_flavour(flavour);
         session.meta = meta;
         session.body = body;
         session.path = l.root.join(&rel);

@@ -36,6 +36,22 @@ pub fn parse<T: DeserializeOwned>(arguments: Option<Map<String, Value>>) -> Resu
     })
 }
 
+/// Reads `value` (one argument, e.g. `phases`) as `T`.
+///
+/// Errors: the path inside it and what is wrong, ready to follow the argument's name
+/// (`[0].id: a phase id ...`, or `: expected ...` for the value itself).
+pub fn parse_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if path == "." {
+            format!(": {inner}")
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
 /// A phase id in a tool's arguments: an integer (`1`, Maestro's session template and
 /// `maestro-session create`) or a non-empty string (`"design"`, Maestro 1.6 plans) of at most
 /// 128 bytes without control characters. A string stays a string (`"2"` is not `2`), but
@@ -172,28 +188,52 @@ pub struct InitializeWorkspaceArgs {
     pub state_dir: Option<String>,
 }
 
-/// One phase of a new session (Maestro 1.6 plan-schema phase item).
+// Checked first against Maestro's phase contract (`crate::session::plan_schema::validate`),
+// so a phase missing a field is refused with Maestro's violations, not a serde error.
+/// One phase of a new session (Maestro 1.6's phase item): id, name, agent, parallel and
+/// blocked_by are required.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PhaseArg {
     /// The phase id, unique in the session.
     pub id: PhaseIdArg,
     /// Short name.
     pub name: String,
-    /// The agent that carries the phase out (Maestro requires it; optional here): ASCII
-    /// letters, digits, `_` and `-`, at most 64 bytes, read as `agent_name` does
-    /// (`code-reviewer` is `code_reviewer`).
-    pub agent: Option<AgentName>,
-    /// Whether it runs in a parallel batch (default false).
-    pub parallel: Option<bool>,
-    /// Ids of earlier phases that must be completed or skipped before it starts (default none).
-    pub blocked_by: Option<Vec<PhaseIdArg>>,
+    /// The agent that carries the phase out: ASCII letters, digits, `_` and `-`, at most 64
+    /// bytes, read as `agent_name` does (`code-reviewer` is `code_reviewer`).
+    pub agent: AgentName,
+    /// Whether it runs in a parallel batch.
+    pub parallel: bool,
+    /// Ids of earlier phases that must be completed or skipped before it starts (may be empty).
+    pub blocked_by: Vec<PhaseIdArg>,
     /// Files the plan says it will touch, project-relative (kept as `planned_files`).
     pub files: Option<Vec<String>>,
+}
+
+/// The `phases` argument of `create_session` as given: checked against Maestro's phase
+/// contract before it is read as [`PhaseArg`]s, so a bad plan is refused with every violation
+/// in Maestro's shape. Absent reads as `null` (Maestro: `invalid_phases`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct PhasesArg(pub Value);
+
+impl JsonSchema for PhasesArg {
+    fn schema_name() -> Cow<'static, str> {
+        "Phases".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = <Vec<PhaseArg>>::json_schema(generator);
+        schema.insert("minItems".into(), 1.into());
+        schema
+    }
 }
 
 /// `create_session`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = phases_required)]
 pub struct CreateSessionArgs {
     /// The new session's id: letters, digits, `_` and `-`, at most 128, used by no other session.
     pub session_id: String,
@@ -210,14 +250,24 @@ pub struct CreateSessionArgs {
     /// A bare file name ending in .md for implementation_plan_content.
     pub implementation_plan_filename: Option<String>,
     /// The phases, in order (at least one). The first one starts at once.
-    #[schemars(length(min = 1))]
-    pub phases: Vec<PhaseArg>,
+    #[serde(default)]
+    pub phases: PhasesArg,
     /// simple, medium or complex.
     pub task_complexity: Option<Complexity>,
     /// parallel or sequential; unset until update_session when omitted.
     pub execution_mode: Option<ExecutionMode>,
     /// express or standard (default standard).
     pub workflow_mode: Option<WorkflowMode>,
+}
+
+/// `phases` is required in the schema (as Maestro's says), though read as `null` when absent
+/// so that it is refused with Maestro's `invalid_phases`.
+fn phases_required(schema: &mut Schema) {
+    if let Some(Value::Array(required)) = schema.get_mut("required")
+        && !required.iter().any(|r| r == "phases")
+    {
+        required.push("phases".into());
+    }
 }
 
 /// `get_session_status`.

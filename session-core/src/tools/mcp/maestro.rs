@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::args::*;
+use super::args::{self, *};
 use super::{ToolError, Tools};
 use crate::error::Error;
 use crate::operations::Operation;
@@ -14,7 +14,8 @@ use crate::session::field_values::WorkflowMode;
 use crate::session::lifecycle::{PhaseStatus, SessionStatus, State};
 use crate::session::model::PhaseId;
 use crate::session::phase_spec::PhaseSpec;
-use crate::session::session_file::SessionFile;
+use crate::session::plan_schema;
+use crate::session::session_file::{Location, SessionFile};
 use crate::session::session_id::SessionId;
 use crate::store::{ACTIVE_KEYWORD, CreateRequest, PlanContent, Store};
 use crate::workspace::paths::{self, StateDirSource, Workspace};
@@ -27,11 +28,15 @@ const LAYOUT: [&str; 4] = ["state/", "state/archive/", "plans/", "plans/archive/
 const DEFAULT_TOKEN_AGENT: &str = "orchestrator";
 
 /// Checks a Maestro `session_id` argument (`^[A-Za-z0-9_-]{1,128}$`, Maestro's
-/// `assertSessionId`).
+/// `assertSessionId`); a refusal carries Maestro's `details: {value}` (the id given, cut to
+/// 128 characters).
 fn session_id(tools: &Tools, tool: &'static str, id: &str) -> Result<(), ToolError> {
-    SessionId::parse(id)
-        .map(|_| ())
-        .map_err(|e| tools.fail(tool, e))
+    SessionId::parse(id).map(|_| ()).map_err(|e| {
+        let value: String = id.chars().take(128).collect();
+        tools
+            .fail(tool, e)
+            .with_details(json!({"value": tools.sanitize(&value)}))
+    })
 }
 
 /// Refuses unless `session` (the active one) is the session `given` names (its id, or
@@ -124,12 +129,64 @@ fn check_workspace_path(t: &Tools, given: &str) -> Result<(), ToolError> {
 /// `create_session`: a new active session with the caller's id and phases, the first phase
 /// started; refused while the active session is `in_progress` (in the store, under the lock);
 /// an active session in another status is archived first, never overwritten.
+///
+/// Checked in Maestro 1.6.4's order (`handleCreateSession`): the session id, the design gate,
+/// the phases against Maestro's contract ([`plan_schema`]: `VALIDATION_ERROR` "Invalid phases
+/// payload: ..." with Maestro's violations as `details`) and then ours (at least one phase,
+/// ids and paths), the active session, the plan arguments.
 pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, ToolError> {
     const TOOL: &str = "create_session";
     session_id(t, TOOL, &a.session_id)?;
     let invalid = |msg: &str| ToolError::new(msg, super::usage(TOOL), "VALIDATION_ERROR");
-    if a.phases.is_empty() {
+    let doc_path = |what: &str, p: Option<String>| -> Result<Option<String>, ToolError> {
+        p.filter(|p| !p.is_empty())
+            .map(|p| t.project_path(TOOL, what, &p))
+            .transpose()
+    };
+    let design_document = doc_path("design_document", a.design_document)?;
+    let store = t.store(TOOL)?;
+    if let Err(refusal) = store
+        .design_gate_admission(&a.session_id, design_document.as_deref())
+        .map_err(|e| t.fail(TOOL, e))?
+    {
+        return Err(ToolError::new(
+            t.sanitize(&refusal.to_string()),
+            refusal.hint(),
+            refusal.code(),
+        )
+        .with_details(refusal.details()));
+    }
+    let violations = plan_schema::validate(&a.phases.0);
+    if !violations.is_empty() {
+        let described: Vec<String> = violations.iter().map(|v| v.describe()).collect();
+        return Err(ToolError::new(
+            t.sanitize(&format!(
+                "{} ({})",
+                plan_schema::message(&violations),
+                described.join("; ")
+            )),
+            super::usage(TOOL),
+            "VALIDATION_ERROR",
+        )
+        .with_details(serde_json::to_value(&violations).ok()));
+    }
+    let given: Vec<PhaseArg> = args::parse_value(a.phases.0)
+        .map_err(|why| invalid(&t.sanitize(&format!("invalid arguments: phases{why}"))))?;
+    if given.is_empty() {
         return Err(invalid("phases must name at least one phase"));
+    }
+    let before = store.active().map_err(|e| t.fail(TOOL, e))?;
+    if let Some(active) = &before
+        && active.meta.status == SessionStatus::InProgress
+    {
+        return Err(ToolError::new(
+            format!(
+                "the active session {} is in_progress; archive it with archive_session before creating another",
+                active.id()
+            ),
+            "Call get_session_status to see the active session; when its work is done, archive_session it and call create_session again.",
+            "STATE_ERROR",
+        ));
     }
     let has_content = a
         .implementation_plan_content
@@ -155,40 +212,9 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
             "give implementation_plan_content with implementation_plan_filename"
         }));
     }
-    let doc_path = |what: &str, p: Option<String>| -> Result<Option<String>, ToolError> {
-        p.filter(|p| !p.is_empty())
-            .map(|p| t.project_path(TOOL, what, &p))
-            .transpose()
-    };
-    let design_document = doc_path("design_document", a.design_document)?;
     let implementation_plan = doc_path("implementation_plan", a.implementation_plan)?;
-    let store = t.store(TOOL)?;
-    if let Err(refusal) = store
-        .design_gate_admission(&a.session_id, design_document.as_deref())
-        .map_err(|e| t.fail(TOOL, e))?
-    {
-        return Err(ToolError::new(
-            t.sanitize(&refusal.to_string()),
-            refusal.hint(),
-            refusal.code(),
-        )
-        .with_details(refusal.details()));
-    }
-    let before = store.active().map_err(|e| t.fail(TOOL, e))?;
-    if let Some(active) = &before
-        && active.meta.status == SessionStatus::InProgress
-    {
-        return Err(ToolError::new(
-            format!(
-                "the active session {} is in_progress; archive it with archive_session before creating another",
-                active.id()
-            ),
-            "Call get_session_status to see the active session; when its work is done, archive_session it and call create_session again.",
-            "STATE_ERROR",
-        ));
-    }
-    let mut phases = Vec::with_capacity(a.phases.len());
-    for (i, p) in a.phases.into_iter().enumerate() {
+    let mut phases = Vec::with_capacity(given.len());
+    for (i, p) in given.into_iter().enumerate() {
         let mut planned_files = Vec::new();
         for (j, f) in p.files.unwrap_or_default().iter().enumerate() {
             planned_files.push(t.project_path(TOOL, &format!("phases[{i}].files[{j}]"), f)?);
@@ -196,15 +222,9 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
         phases.push(PhaseSpec {
             id: Some(p.id.0),
             name: p.name,
-            agents: p.agent.into_iter().map(String::from).collect(),
-            blocked_by: Some(
-                p.blocked_by
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|b| b.0)
-                    .collect(),
-            ),
-            parallel: p.parallel.unwrap_or(false),
+            agents: vec![String::from(p.agent)],
+            blocked_by: Some(p.blocked_by.into_iter().map(|b| b.0).collect()),
+            parallel: p.parallel,
             planned_files,
         });
     }
@@ -387,13 +407,21 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
             ));
         }
         Some(c) if has_files && context.is_empty() => {
+            // Maestro's details, but for `received_downstream_context` (the input echoed).
+            let details = json!({
+                "phase_id": c,
+                "files_created_count": files[0].len(),
+                "files_modified_count": files[1].len(),
+                "files_deleted_count": files[2].len(),
+            });
             return Err(ToolError::new(
                 format!(
                     "phase {c} changed files, so its handoff needs a downstream_context with at least one of key_interfaces_introduced, patterns_established, integration_points, assumptions, warnings (a string or a list of strings; \"none\" and \"n/a\" count as empty)"
                 ),
                 "Call transition_phase again with the phase's downstream context from its handoff report.",
                 "HANDOFF_INCOMPLETE",
-            ));
+            )
+            .with_details(details));
         }
         _ => {}
     }
@@ -552,7 +580,7 @@ pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value,
                     ),
                 });
             }
-            if s.location == crate::session::session_file::Location::Active
+            if s.location == Location::Active
                 && let Some(refused) = super::reconciliation::archive_refusal(&s.meta)
             {
                 return Err(refused);

@@ -24,7 +24,9 @@
 //! - `create_session {session_id, task, design_document?, implementation_plan?,
 //!   implementation_plan_content?, implementation_plan_filename?, phases: [{id, name, agent,
 //!   parallel, blocked_by, files?}] (min 1), task_complexity?, execution_mode?,
-//!   workflow_mode?}` → `{success, path}`. Refuses while the active session is
+//!   workflow_mode?}` → `{success, path}`. Phases are held to Maestro's contract
+//!   ([`crate::session::plan_schema`]: `VALIDATION_ERROR` `Invalid phases payload: <rules>`,
+//!   `details` the violations), after the design gate as Maestro checks. Refuses while the active session is
 //!   `in_progress`; the first phase starts at once, `execution_backend` is `native`,
 //!   `current_batch` null. Maestro overwrites an active session in any other status; here it
 //!   is archived first (parked), so nothing is lost.
@@ -112,7 +114,10 @@ pub struct ToolError {
     pub code: &'static str,
     /// Maestro's structured `details`, where its error carries them
     /// (`DESIGN_GATE_SESSION_MISMATCH`: `{current_session_id, orphaned_session_ids}`;
-    /// `RECONCILIATION_PENDING`: `{phase_id}`); absent otherwise. Boxed: most failures have
+    /// `RECONCILIATION_PENDING`: `{phase_id}`; `HANDOFF_INCOMPLETE`: `{phase_id,
+    /// files_created_count, files_modified_count, files_deleted_count}`; `create_session`'s
+    /// invalid phases: the list of Maestro's violations `[{rule, phase_id, field, severity}]`;
+    /// an invalid `session_id`: `{value}`); absent otherwise. Boxed: most failures have
     /// none, and every tool returns this type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<Box<Value>>,

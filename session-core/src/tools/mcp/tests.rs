@@ -317,12 +317,11 @@ fn round_trip_with_string_phase_ids_and_a_parallel_batch() {
     assert_eq!(s.meta.token_usage.by_agent["architect"].input, 1200);
     // The lexer's tokens went to its phase's agent.
     assert_eq!(s.meta.token_usage.by_agent["coder"].input, 900);
+    // A new project's session is JSON, Maestro 1.6's flavour.
     let text = s.render();
-    assert!(
-        text.contains("id: \"design\"") || text.contains("id: design"),
-        "{text}"
-    );
-    assert!(text.contains("current_batch: null"), "{text}");
+    assert!(text.starts_with("---\n{\n"), "{text}");
+    assert!(text.contains("\"id\": \"design\""), "{text}");
+    assert!(text.contains("\"current_batch\": null"), "{text}");
 
     let archived = f.fixture_ok("archive_session-string-ids");
     assert_eq!(
@@ -461,7 +460,7 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
         ),
         (
             "create_session",
-            json!({"session_id": "a/b", "task": "t", "phases": [{"id": 1, "name": "A"}]}),
+            json!({"session_id": "a/b", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "only letters",
         ),
         (
@@ -471,47 +470,47 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1.5, "name": "A"}]}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1.5, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "not 1.5",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": "", "name": "A"}]}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": "", "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "phases[0].id",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}, {"id": 1, "name": "B"}]}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}, {"id": 1, "name": "B", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "used twice",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "blocked_by": [2]}, {"id": 2, "name": "B"}]}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": [2]}, {"id": 2, "name": "B", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "only earlier phases",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}], "task_complexity": "huge"}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}], "task_complexity": "huge"}),
             "unknown variant `huge`",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}], "implementation_plan_content": "# p"}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}], "implementation_plan_content": "# p"}),
             "give implementation_plan_filename",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}], "implementation_plan_content": "# p", "implementation_plan_filename": "../p.md"}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}], "implementation_plan_content": "# p", "implementation_plan_filename": "../p.md"}),
             "bare file name",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A"}], "implementation_plan": "p.md", "implementation_plan_filename": "p.md"}),
+            json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}], "implementation_plan": "p.md", "implementation_plan_filename": "p.md"}),
             "excludes",
         ),
         (
             "create_session",
-            json!({"session_id": "x", "task": "  ", "phases": [{"id": 1, "name": "A"}]}),
+            json!({"session_id": "x", "task": "  ", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": []}]}),
             "task is empty",
         ),
         (
@@ -595,7 +594,7 @@ fn bad_arguments_are_validation_errors_naming_the_field() {
     let e = f.err("transition_phase", json!({"session_id": "x", "completed_phase_id": 1, "files_created": ["a.rs"], "downstream_context": {"warnings": "n/a"}}));
     let e2 = f.err(
         "create_session",
-        json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "files": ["/etc/passwd"]}]}),
+        json!({"session_id": "x", "task": "t", "phases": [{"id": 1, "name": "A", "agent": "coder", "parallel": false, "blocked_by": [], "files": ["/etc/passwd"]}]}),
     );
     assert_eq!(e2.code, "PATH_REFUSED");
     assert!(e2.error.starts_with("phases[0].files[0]: "), "{}", e2.error);
