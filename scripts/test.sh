@@ -19,6 +19,9 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The libraries and executables as a release build has them: without the tests' features
+# (fault injection), which --all-targets turns on through the dev-dependencies.
+cargo clippy --workspace --lib --bins --locked -- -D warnings
 echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p session-core -p hooks -p e2e-tests
 echo "== cargo test"

@@ -227,7 +227,7 @@ pub mod fault {
 
 /// Without the `fault-injection` feature (every release build) no crash can be injected.
 #[cfg(not(feature = "fault-injection"))]
-mod fault {
+pub(crate) mod fault {
     /// Nothing.
     #[inline(always)]
     pub(crate) fn step() {}
