@@ -8,7 +8,7 @@ usage() {
     cat <<'USAGE'
 Usage: ./install.sh [options]
 
-Builds the release executables (cargo build --release --locked -p hooks -p session-cli)
+Builds the release executables (cargo build --release --locked -p maestro-session-hooks -p maestro-session)
 and installs them:
   <prefix>/share/maestro-session/bin/   the hooks and state tools
   <prefix>/bin/maestro-session           the command line
@@ -86,9 +86,10 @@ target="${CARGO_TARGET_DIR:-$here/target}"
 # every hook run (scripts/bench.sh). An explicit --target keeps the flag off build scripts and
 # proc-macros, which must stay dynamic.
 host=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
-# Only the installed executables: the hooks and state tools (crate `hooks`) and the command line
-# (crate `session-cli`); the end-to-end test crate is not built.
-packages="-p hooks -p session-cli --bins"
+# Only the installed executables: the hooks and state tools (crate `maestro-session-hooks`, one
+# executable under eight names) and the command line
+# (crate `maestro-session`); the end-to-end test crate is not built.
+packages="-p maestro-session-hooks -p maestro-session --bins"
 case "$host" in
     *-linux-gnu) out="$target/$host/release"; static=1 ;;
     *) out="$target/release"; static=0 ;;
@@ -109,15 +110,19 @@ if [ "$build" = 1 ]; then
     fi
     say "built in $(( $(date +%s) - started )) s"
 fi
-[ -x "$out/before-agent" ] || out="$target/release"
+[ -x "$out/maestro-session-hook" ] || out="$target/release"
 
 ext="$prefix/share/maestro-session"
 mkdir -p "$ext/bin" "$prefix/bin"
+# The hooks and state tools are one executable that does what the name it runs as says: copied
+# once, then linked under its eight names. Each is made under a temp name and renamed, so a
+# running hook never sees a half-written file or a missing name.
+src="$out/maestro-session-hook"
+[ -x "$src" ] || { echo "install.sh: $src is missing; build first" >&2; exit 1; }
+cp "$src" "$ext/bin/.maestro-session-hook.tmp" && mv -f "$ext/bin/.maestro-session-hook.tmp" "$ext/bin/maestro-session-hook"
 for exe in session-start before-agent after-agent session-end read-state write-state read-active-session ensure-workspace; do
-    src="$out/$exe"
-    [ -x "$src" ] || { echo "install.sh: $src is missing; build first" >&2; exit 1; }
-    # Copy to a temp name and rename, so a running hook never sees a half-written file.
-    cp "$src" "$ext/bin/.$exe.tmp" && mv -f "$ext/bin/.$exe.tmp" "$ext/bin/$exe"
+    rm -f "$ext/bin/.$exe.tmp"
+    ln -s maestro-session-hook "$ext/bin/.$exe.tmp" && mv -f "$ext/bin/.$exe.tmp" "$ext/bin/$exe"
 done
 cp "$out/maestro-session" "$prefix/bin/.maestro-session.tmp"
 mv -f "$prefix/bin/.maestro-session.tmp" "$prefix/bin/maestro-session"

@@ -1,6 +1,6 @@
-"""Cycles in session-core's module graph, from cargo-modules' DOT output on stdin or a file.
+"""Cycles in maestro-session-core's module graph, from cargo-modules' DOT output on stdin or a file.
 
-    cargo modules dependencies -p session-core --lib --no-fns --no-types --no-traits \
+    cargo modules dependencies -p maestro-session-core --lib --no-fns --no-types --no-traits \
         --no-externs --no-sysroot --no-owns | python3 scripts/module-cycles.py
 
 cargo-modules 0.27's own --acyclic also counts a type and its methods as a cycle, so this
@@ -12,7 +12,7 @@ for l in (open(sys.argv[1]) if len(sys.argv) > 1 else sys.stdin):
     m=re.match(r'\s*"([^"]+)" -> "([^"]+)" \[label="uses"',l)
     if m:
         a,b=m.groups()
-        if a=='session_core': continue
+        if a=='maestro_session_core': continue
         edges.add((a,b))
 def cycles(edges):
     g={}

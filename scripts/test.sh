@@ -23,7 +23,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # (fault injection), which --all-targets turns on through the dev-dependencies.
 cargo clippy --workspace --lib --bins --locked -- -D warnings
 echo "== cargo doc (the libraries' docs, broken links are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p session-core -p hooks -p e2e-tests
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"

@@ -331,8 +331,8 @@ fn cli_cases(cases: &mut Vec<Case>, session: &[u8], warmup: usize, runs: usize) 
 /// session's log beneath the state dir, with the `fdatasync` a locked change pays (after the
 /// lock is released) and without it, as the hooks append.
 fn event_log_cases(cases: &mut Vec<Case>, warmup: usize, runs: usize) {
-    use session_core::fs::beneath::Root;
-    use session_core::store::event_log::{Actor, Change, Event, append, diff};
+    use maestro_session_core::store::event_log::{Actor, Change, Event, append, diff};
+    use maestro_session_fs::beneath::Root;
     let world = World::new().with_active_session();
     let root = Root::open(&world.project().join("docs/maestro")).expect("state dir");
     let before = serde_json::json!({"phases": [{"status": "in_progress"}]});

@@ -39,14 +39,35 @@ pub fn bin(name: &str) -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>");
-    let path = profile_dir.join(name);
     build_bins_once(profile_dir);
+    let path = match maestro_session_hooks::multicall::Tool::named(name) {
+        Some(tool) => hook_link(profile_dir, tool.name()),
+        None => profile_dir.join(name),
+    };
     assert!(
         path.is_file(),
         "{} is not built; run `cargo build --workspace --bins` first",
         path.display()
     );
     path
+}
+
+/// `target/<profile>/hook-names/<name>`: a symlink to `maestro-session-hook` under one of its
+/// eight names (as install.sh installs it), made when missing.
+fn hook_link(profile_dir: &Path, name: &str) -> PathBuf {
+    let dir = profile_dir.join("hook-names");
+    let link = dir.join(name);
+    if !link.exists() {
+        std::fs::create_dir_all(&dir).expect("mkdir hook-names");
+        let target = Path::new("..").join(maestro_session_hooks::multicall::BINARY);
+        match std::os::unix::fs::symlink(&target, &link) {
+            Ok(()) => {}
+            // Another test process made it first.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => panic!("link {}: {e}", link.display()),
+        }
+    }
+    link
 }
 
 /// `cargo test` builds only the binaries of the package under test; the executables of the
@@ -66,7 +87,7 @@ fn build_bins_once(profile_dir: &Path) {
             "--bins",
             "--quiet",
             "--features",
-            "session-core/fault-injection",
+            "maestro-session-core/fault-injection",
         ])
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"));

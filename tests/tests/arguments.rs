@@ -64,13 +64,13 @@ fn cleanup_ages_beyond_jiff_are_usage_errors_and_remove_nothing() {
 
 #[test]
 fn store_cleanup_with_a_huge_age_removes_nothing() {
-    use session_core::store::{CleanupRequest, Store};
+    use maestro_session_core::store::{CleanupRequest, Store};
     let (world, archived) = world_with_archived_completed_session();
-    let env = session_core::Env::from_pairs([(
+    let env = maestro_session_core::Env::from_pairs([(
         "GEMINI_PROJECT_DIR",
         world.project().display().to_string(),
     )]);
-    let ws = session_core::workspace::paths::Workspace::with_state_dir(
+    let ws = maestro_session_core::workspace::paths::Workspace::with_state_dir(
         &env,
         &world.project(),
         Path::new("docs/maestro"),

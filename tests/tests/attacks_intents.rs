@@ -37,8 +37,8 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use e2e_tests::{Ran, Tree, World, before_agent_payload, doctor_problems};
+use maestro_session_core::store::intent::{ABSENT, Intent, Step, digest};
 use serde_json::Value;
-use session_core::store::intent::{ABSENT, Intent, Step, digest};
 
 /// Writes `record` as a pending intent record named `name` in the world's state dir.
 fn put_record(world: &World, name: &str, record: &Intent) -> PathBuf {

@@ -1003,7 +1003,7 @@ fn total_phases_has_one_definition() {
 
 #[test]
 fn the_release_build_has_no_fault_injection() {
-    // What `cargo build --release -p hooks -p session-cli` (install.sh) compiles: no
+    // What `cargo build --release -p maestro-session-hooks -p maestro-session` (install.sh) compiles: no
     // `fault-injection` feature anywhere in its graph, so MAESTRO_CRASH_MID_APPEND and the
     // durable-write crash points do not exist there.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -1012,9 +1012,9 @@ fn the_release_build_has_no_fault_injection() {
             "tree",
             "--offline",
             "-p",
-            "hooks",
+            "maestro-session-hooks",
             "-p",
-            "session-cli",
+            "maestro-session",
             "-e",
             "normal,features",
             "--prefix",
@@ -1029,6 +1029,6 @@ fn the_release_build_has_no_fault_injection() {
         String::from_utf8_lossy(&out.stderr)
     );
     let tree = String::from_utf8_lossy(&out.stdout);
-    assert!(tree.contains("session-core"), "{tree}");
+    assert!(tree.contains("maestro-session-core"), "{tree}");
     assert!(!tree.contains("fault-injection"), "{tree}");
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use e2e_tests::{World, maestro_ok};
-use session_core::session::session_file::{Location, SessionFile};
+use maestro_session_core::session::session_file::{Location, SessionFile};
 
 fn active(world: &World) -> SessionFile {
     SessionFile::load(&world.state().join("active-session.md"), Location::Active)

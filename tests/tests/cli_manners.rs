@@ -11,8 +11,8 @@ use std::process::Stdio;
 
 use assert_cmd::Command;
 use e2e_tests::{World, fixture, maestro, maestro_ok, maestro_refused};
+use maestro_session_core::clock;
 use serde_json::Value;
-use session_core::clock;
 use unicode_width::UnicodeWidthStr;
 
 /// `maestro-session` in `world` (its environment and project), through assert_cmd.

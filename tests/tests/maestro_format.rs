@@ -24,8 +24,8 @@ use std::process::{Command, Stdio};
 
 use e2e_tests::mcp_client::McpClient;
 use e2e_tests::{Ran, World, fixture};
+use maestro_session_core::session::document::{Document, Flavour};
 use serde_json::{Map, Value, json};
-use session_core::session::document::{Document, Flavour};
 
 // ---- Maestro's code ---------------------------------------------------------------------------
 

@@ -15,10 +15,10 @@
 use std::path::{Path, PathBuf};
 
 use e2e_tests::{Ran, World, fixture};
+use maestro_session_core::env::Env;
+use maestro_session_core::hooks::roster::MAESTRO_AGENTS;
+use maestro_session_core::tools::mcp::Tools;
 use serde_json::{Value, json};
-use session_core::env::Env;
-use session_core::hooks::roster::MAESTRO_AGENTS;
-use session_core::tools::mcp::Tools;
 
 /// Extra environment variables of a hook run.
 type Vars = [(&'static str, &'static str)];
@@ -836,14 +836,17 @@ fn call(
     tools: &Tools,
     name: &str,
     args: Value,
-) -> Result<Value, session_core::tools::mcp::ToolError> {
+) -> Result<Value, maestro_session_core::tools::mcp::ToolError> {
     let Value::Object(args) = args else {
         panic!("arguments are an object")
     };
     tools.call(name, Some(args))
 }
 
-fn transition(tools: &Tools, context: Value) -> Result<Value, session_core::tools::mcp::ToolError> {
+fn transition(
+    tools: &Tools,
+    context: Value,
+) -> Result<Value, maestro_session_core::tools::mcp::ToolError> {
     call(
         tools,
         "transition_phase",

@@ -3,7 +3,7 @@
 //! folder inside a runtime's extension or plugin cache is never a project (issue 16 item 4).
 //!
 //! Every surface is run: the command line, the four hooks, the four state tools and the MCP
-//! tools (in process, through `session_core::tools::mcp::Tools`, which `maestro-session mcp`
+//! tools (in process, through `maestro_session_core::tools::mcp::Tools`, which `maestro-session mcp`
 //! serves as it is).
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use e2e_tests::{Ran, Tree, World, fixture};
+use maestro_session_core::env::Env;
+use maestro_session_core::tools::mcp::Tools;
 use serde_json::{Value, json};
-use session_core::env::Env;
-use session_core::tools::mcp::Tools;
 
 const ACTIVE_REL: &str = "docs/maestro/state/active-session.md";
 

@@ -1,0 +1,957 @@
+//! The changes a session can undergo, each validated against the state machines of
+//! [`crate::session::lifecycle`] and applied to the typed frontmatter and the orchestration log.
+//!
+//! [`apply`] works on a copy held by [`crate::store`]: when it returns an error the copy is
+//! dropped, so a refused operation changes nothing on disk.
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::session::agent_name::AgentName;
+use crate::session::lifecycle::{self, PhaseStatus, SessionStatus, Stage, State};
+use crate::session::model::{
+    AgentTokens, CONTEXT_KEYS, ERROR_KINDS, Phase, PhaseError, PhaseId, SessionMetadata,
+};
+use crate::session::{field_values, orchestration_log, progress, reconciliation};
+
+/// One change to a session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operation {
+    /// Set the session status.
+    SetStatus(SessionStatus),
+    /// Move the workflow stage.
+    SetStage(Stage),
+    /// Start a pending phase (or retry a failed one).
+    PhaseStart(PhaseId),
+    /// Complete a running phase; its section is written to the log.
+    PhaseComplete {
+        /// Phase id.
+        id: PhaseId,
+        /// The agent's output for the log.
+        output: Option<String>,
+        /// The validation result for the log (default `Pass`).
+        validation: Option<String>,
+    },
+    /// Fail a running phase, recording why; its section is written to the log.
+    PhaseFail {
+        /// Phase id.
+        id: PhaseId,
+        /// Error type (one of [`ERROR_KINDS`]).
+        kind: String,
+        /// What went wrong.
+        message: String,
+        /// The agent that failed (default: the phase's first agent).
+        agent: Option<AgentName>,
+    },
+    /// Retry a failed phase (`retry_count` + 1, bounded).
+    PhaseRetry(PhaseId),
+    /// Skip a pending phase.
+    PhaseSkip(PhaseId),
+    /// Add token counts for an agent.
+    Tokens {
+        /// Agent name (a key of `token_usage.by_agent`).
+        agent: AgentName,
+        /// Prompt tokens.
+        input: u64,
+        /// Completion tokens.
+        output: u64,
+        /// Cached prompt tokens.
+        cached: u64,
+    },
+    /// Record an error against a phase.
+    AddError {
+        /// Phase id.
+        phase: PhaseId,
+        /// Agent that met it.
+        agent: AgentName,
+        /// Error type (one of [`ERROR_KINDS`]).
+        kind: String,
+        /// What happened.
+        message: String,
+    },
+    /// Mark an error resolved.
+    ResolveError {
+        /// Phase id.
+        phase: PhaseId,
+        /// 1-based index among the phase's errors.
+        index: usize,
+        /// How it was resolved.
+        resolution: String,
+    },
+    /// Add files to a phase's manifest.
+    AddFiles {
+        /// Phase id.
+        phase: PhaseId,
+        /// Created files, project-relative.
+        created: Vec<String>,
+        /// Modified files.
+        modified: Vec<String>,
+        /// Deleted files.
+        deleted: Vec<String>,
+    },
+    /// Add entries to a phase's downstream context.
+    AddContext {
+        /// Phase id.
+        phase: PhaseId,
+        /// One of [`CONTEXT_KEYS`].
+        key: String,
+        /// Entries to add.
+        values: Vec<String>,
+    },
+    /// Set (or clear, with `None`) a plain field.
+    SetField {
+        /// One of [`SETTABLE_FIELDS`].
+        key: String,
+        /// New value.
+        value: Option<String>,
+    },
+    /// Mark a completed phase `requires_reconciliation: true` (Maestro 1.6 `transition_phase`
+    /// of a phase whose handoff recorded no files and no downstream context).
+    RequireReconciliation(PhaseId),
+    /// Record a phase's files and downstream context after the fact and clear its
+    /// `requires_reconciliation` (Maestro 1.6 `reconcile_phase`; see
+    /// [`crate::session::reconciliation`]).
+    Reconcile(reconciliation::Reconciliation),
+    /// Pause: status `paused`, stage `paused` (remembering the stage).
+    Pause,
+    /// Cancel: status `cancelled`, stage `failed`.
+    Cancel,
+}
+
+/// Fields [`Operation::SetField`] may set. `current_phase` must name a phase of the session
+/// (written with that phase's own id); `current_batch` (Maestro 1.6, the batch of phases
+/// running in parallel) is kept where the file has it, and cleared to `null`.
+pub const SETTABLE_FIELDS: [&str; 9] = [
+    "task",
+    "workflow_mode",
+    "design_document",
+    "implementation_plan",
+    "execution_mode",
+    "execution_backend",
+    "task_complexity",
+    "current_phase",
+    "current_batch",
+];
+
+/// What [`apply`] needs besides the session.
+#[derive(Debug, Clone)]
+pub struct OpContext {
+    /// The time of the change, ISO 8601 UTC.
+    pub now: String,
+    /// The retry bound (`MAESTRO_MAX_RETRIES`).
+    pub max_retries: u32,
+}
+
+impl Default for OpContext {
+    fn default() -> Self {
+        OpContext {
+            now: clock::now_iso(),
+            max_retries: crate::session::lifecycle::DEFAULT_MAX_RETRIES,
+        }
+    }
+}
+
+/// Applies `op` to `meta` and the log `body`, and sets `updated`.
+///
+/// Errors: [`Error::Refused`] naming the session, the from and to states and the allowed
+/// targets for a refused transition, or what else forbids the change; [`Error::Invalid`] for a
+/// malformed value; [`Error::NotFound`] for an unknown phase or error.
+pub fn apply(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    op: &Operation,
+    ctx: &OpContext,
+) -> Result<()> {
+    let sid = meta.session_id.clone();
+    match op {
+        Operation::SetStatus(to) => set_status(meta, *to)?,
+        Operation::SetStage(to) => set_stage(meta, *to)?,
+        Operation::Pause => set_status(meta, SessionStatus::Paused)?,
+        Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
+        Operation::PhaseStart(id) => {
+            require_running(meta)?;
+            let status = phase(meta, id)?.status;
+            if status == PhaseStatus::Failed {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "phase {id} failed; retry it with `phase retry` (retries used: {})",
+                        phase(meta, id)?.retry_count
+                    ),
+                ));
+            }
+            start_phase(meta, id, ctx, false)?;
+            let p = phase(meta, id)?.clone();
+            *body = orchestration_log::upsert(
+                body,
+                &p.id,
+                &format!("{}\n", orchestration_log::heading(&p)),
+            );
+        }
+        Operation::PhaseRetry(id) => {
+            require_running(meta)?;
+            let p = phase(meta, id)?;
+            if p.status != PhaseStatus::Failed {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "phase {id} is {}, only a failed phase can be retried",
+                        p.status
+                    ),
+                ));
+            }
+            start_phase(meta, id, ctx, true)?;
+            let p = phase(meta, id)?.clone();
+            *body = orchestration_log::upsert(
+                body,
+                &p.id,
+                &format!("{}\n", orchestration_log::heading(&p)),
+            );
+        }
+        Operation::PhaseComplete {
+            id,
+            output,
+            validation,
+        } => {
+            require_running(meta)?;
+            move_phase(meta, id, PhaseStatus::Completed)?;
+            let p = phase_mut(meta, id)?;
+            p.completed = Some(ctx.now.clone());
+            let p = p.clone();
+            meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
+            *body = orchestration_log::upsert(
+                body,
+                &p.id,
+                &orchestration_log::section(&p, output.as_deref(), validation.as_deref()),
+            );
+        }
+        Operation::PhaseFail {
+            id,
+            kind,
+            message,
+            agent,
+        } => {
+            require_running(meta)?;
+            check_kind(kind)?;
+            move_phase(meta, id, PhaseStatus::Failed)?;
+            let p = phase_mut(meta, id)?;
+            let agent = agent
+                .as_ref()
+                .map(|a| a.to_string())
+                .or_else(|| p.agents.first().cloned())
+                .unwrap_or_default();
+            p.errors.push(new_error(agent, kind, message, &ctx.now));
+            let p = p.clone();
+            *body = orchestration_log::upsert(
+                body,
+                &p.id,
+                &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
+            );
+        }
+        Operation::PhaseSkip(id) => {
+            require_running(meta)?;
+            move_phase(meta, id, PhaseStatus::Skipped)?;
+            let own = phase(meta, id)?.id.clone();
+            if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
+                meta.current_phase = progress::next_phase_id(meta).or(Some(own));
+            }
+        }
+        Operation::Tokens {
+            agent,
+            input,
+            output,
+            cached,
+        } => {
+            add_tokens(meta, agent, [*input, *output, *cached])?;
+        }
+        Operation::AddError {
+            phase: id,
+            agent,
+            kind,
+            message,
+        } => {
+            check_kind(kind)?;
+            let p = phase_mut(meta, id)?;
+            p.errors
+                .push(new_error(agent.to_string(), kind, message, &ctx.now));
+        }
+        Operation::ResolveError {
+            phase: id,
+            index,
+            resolution,
+        } => {
+            let p = phase_mut(meta, id)?;
+            let count = p.errors.len();
+            let err = index
+                .checked_sub(1)
+                .and_then(|i| p.errors.get_mut(i))
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("error {index} of phase {id} (it has {count})"),
+                })?;
+            if err.resolved {
+                return Err(Error::refused(
+                    &sid,
+                    format!(
+                        "error {index} of phase {id} is already resolved ({})",
+                        err.resolution
+                    ),
+                ));
+            }
+            err.resolved = true;
+            err.resolution = resolution.clone();
+        }
+        Operation::AddFiles {
+            phase: id,
+            created,
+            modified,
+            deleted,
+        } => {
+            for f in created.iter().chain(modified).chain(deleted) {
+                maestro_session_fs::beneath::validate_relative(f)?;
+            }
+            let p = phase_mut(meta, id)?;
+            extend_unique(&mut p.files_created, created);
+            extend_unique(&mut p.files_modified, modified);
+            extend_unique(&mut p.files_deleted, deleted);
+            p.files_recorded_at = Some(ctx.now.clone());
+        }
+        Operation::AddContext {
+            phase: id,
+            key,
+            values,
+        } => {
+            let p = phase_mut(meta, id)?;
+            let list = p.downstream_context.list_mut(key).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown downstream context key {key:?}; expected one of {}",
+                    CONTEXT_KEYS.join(", ")
+                ))
+            })?;
+            extend_unique(list, values);
+        }
+        Operation::RequireReconciliation(id) => {
+            reconciliation::require(&sid, phase_mut(meta, id)?)?;
+        }
+        Operation::Reconcile(r) => {
+            reconciliation::apply(&sid, phase_mut(meta, &r.phase)?, r, &ctx.now)?;
+        }
+        Operation::SetField { key, value } => {
+            let slot = match key.as_str() {
+                "task" => {
+                    meta.task = value
+                        .clone()
+                        .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
+                    None
+                }
+                "workflow_mode" => Some(&mut meta.workflow_mode),
+                "design_document" => Some(&mut meta.design_document),
+                "implementation_plan" => Some(&mut meta.implementation_plan),
+                "execution_mode" => Some(&mut meta.execution_mode),
+                "execution_backend" => Some(&mut meta.execution_backend),
+                "task_complexity" => Some(&mut meta.task_complexity),
+                "current_phase" => {
+                    meta.current_phase = match value {
+                        Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
+                        None => None,
+                    };
+                    None
+                }
+                "current_batch" => {
+                    let batch = value
+                        .clone()
+                        .map_or(serde_json::Value::Null, serde_json::Value::String);
+                    meta.extra.insert("current_batch".into(), batch);
+                    None
+                }
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "field {key:?} cannot be set; settable: {}",
+                        SETTABLE_FIELDS.join(", ")
+                    )));
+                }
+            };
+            if let Some(slot) = slot {
+                if let Some(v) = value {
+                    field_values::check(key, v).map_err(Error::Invalid)?;
+                }
+                *slot = value.clone();
+            }
+        }
+    }
+    meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// Resumes `meta`: status `in_progress` and the stage its pause left (a session already in
+/// progress only gets back a stage left paused by an older version); sets `updated`.
+///
+/// Errors: [`Error::Refused`] for a finished (terminal) session, which only a fork continues.
+pub fn resume(meta: &mut SessionMetadata, ctx: &OpContext) -> Result<()> {
+    if meta.status.is_terminal() {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "a {} session cannot be resumed; fork it to continue its work",
+                meta.status
+            ),
+        ));
+    }
+    if meta.status == SessionStatus::InProgress {
+        let now = status_stage(meta);
+        put_status_stage(
+            meta,
+            lifecycle::follow_status(now, SessionStatus::InProgress),
+        );
+    } else {
+        set_status(meta, SessionStatus::InProgress)?;
+    }
+    meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// The status, stage and remembered stage of `meta`.
+fn status_stage(meta: &SessionMetadata) -> lifecycle::StatusStage {
+    lifecycle::StatusStage {
+        status: meta.status,
+        stage: meta.stage,
+        paused_from_stage: meta.paused_from_stage,
+    }
+}
+
+fn put_status_stage(meta: &mut SessionMetadata, s: lifecycle::StatusStage) {
+    meta.status = s.status;
+    meta.stage = s.stage;
+    meta.paused_from_stage = s.paused_from_stage;
+}
+
+/// Every status change: [`lifecycle::change_status`] moves the stage with it.
+fn set_status(meta: &mut SessionMetadata, to: SessionStatus) -> Result<()> {
+    let next = lifecycle::change_status(&meta.session_id, status_stage(meta), to)?;
+    put_status_stage(meta, next);
+    Ok(())
+}
+
+fn set_stage(meta: &mut SessionMetadata, to: Stage) -> Result<()> {
+    let from = meta.stage.unwrap_or_default();
+    lifecycle::check(&meta.session_id, "stage", from, to)?;
+    lifecycle::check_pair(meta.status, Some(to)).map_err(|why| {
+        Error::refused(
+            &meta.session_id,
+            format!("stage cannot go from {from} to {to}: {why}; the stage pauses, resumes and ends with the status"),
+        )
+    })?;
+    if to == Stage::Paused {
+        meta.paused_from_stage = Some(from);
+    } else if from == Stage::Paused {
+        meta.paused_from_stage = None;
+    }
+    meta.stage = Some(to);
+    Ok(())
+}
+
+fn require_running(meta: &SessionMetadata) -> Result<()> {
+    if meta.status == SessionStatus::InProgress {
+        Ok(())
+    } else {
+        Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "session is {}; phases change only while it is in_progress (resume it first)",
+                meta.status
+            ),
+        ))
+    }
+}
+
+fn phase<'a>(meta: &'a SessionMetadata, id: &PhaseId) -> Result<&'a Phase> {
+    let ids: Vec<String> = meta.phases.iter().map(|p| p.id.to_string()).collect();
+    meta.phase(id).ok_or_else(|| Error::NotFound {
+        what: format!(
+            "phase {id} in session {} (phases: {})",
+            meta.session_id,
+            if ids.is_empty() {
+                "none".into()
+            } else {
+                ids.join(", ")
+            }
+        ),
+    })
+}
+
+fn phase_mut<'a>(meta: &'a mut SessionMetadata, id: &PhaseId) -> Result<&'a mut Phase> {
+    phase(meta, id)?;
+    meta.phase_mut(id).ok_or_else(|| Error::NotFound {
+        what: format!("phase {id}"),
+    })
+}
+
+fn move_phase(meta: &mut SessionMetadata, id: &PhaseId, to: PhaseStatus) -> Result<()> {
+    let from = phase(meta, id)?.status;
+    lifecycle::check(&meta.session_id, &format!("phase {id}"), from, to)?;
+    phase_mut(meta, id)?.status = to;
+    Ok(())
+}
+
+fn start_phase(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    ctx: &OpContext,
+    retry: bool,
+) -> Result<()> {
+    let p = phase(meta, id)?;
+    let waiting: Vec<String> = progress::blockers(meta, p)
+        .map(|b| {
+            format!(
+                "{b} ({})",
+                meta.phase(b)
+                    .map(|bp| bp.status.as_str())
+                    .unwrap_or("missing")
+            )
+        })
+        .collect();
+    if !waiting.is_empty() {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} is blocked by phase {}, not completed or skipped",
+                waiting.join(", ")
+            ),
+        ));
+    }
+    if retry && p.retry_count >= ctx.max_retries {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} has used {} of {} retries (MAESTRO_MAX_RETRIES)",
+                p.retry_count, ctx.max_retries
+            ),
+        ));
+    }
+    move_phase(meta, id, PhaseStatus::InProgress)?;
+    let p = phase_mut(meta, id)?;
+    if retry {
+        p.retry_count += 1;
+    }
+    p.started = Some(ctx.now.clone());
+    p.completed = None;
+    meta.current_phase = Some(phase(meta, id)?.id.clone());
+    Ok(())
+}
+
+fn new_error(agent: String, kind: &str, message: &str, now: &str) -> PhaseError {
+    PhaseError {
+        agent,
+        timestamp: now.to_string(),
+        kind: kind.to_string(),
+        message: message.to_string(),
+        resolution: "pending".into(),
+        resolved: false,
+        extra: Default::default(),
+    }
+}
+
+fn check_kind(kind: &str) -> Result<()> {
+    if ERROR_KINDS.contains(&kind) {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "unknown error type {kind:?}; expected one of {}",
+            ERROR_KINDS.join(", ")
+        )))
+    }
+}
+
+/// The count fields of [`AgentTokens`], in the order of the arrays below; the totals are
+/// `total_<field>`.
+const TOKEN_FIELDS: [&str; 3] = ["input", "output", "cached"];
+
+/// Adds `added` (input, output, cached tokens) to `agent`'s counts and sets the totals to the
+/// sums over `by_agent`, all with checked arithmetic.
+///
+/// Errors: [`Error::Refused`] naming the agent and the field when the agent's count or a total
+/// would exceed `u64::MAX`, or when the file's `by_agent` counts already sum past it; `meta` is
+/// then unchanged.
+fn add_tokens(meta: &mut SessionMetadata, agent: &AgentName, added: [u64; 3]) -> Result<()> {
+    let refuse = |why: String| {
+        Error::refused(
+            &meta.session_id,
+            format!(
+                "tokens of agent {:?}: {why}; nothing recorded",
+                agent.as_str()
+            ),
+        )
+    };
+    let max = u64::MAX;
+    // Computed on a copy, assigned only when every count fits.
+    let mut by_agent = meta.token_usage.by_agent.clone();
+    // One row per agent: a key the file spells otherwise (`Code-Reviewer`, written by hand or
+    // by an older version) is the same agent's row.
+    let key = by_agent
+        .keys()
+        .find(|k| k.as_str() == agent.as_str())
+        .or_else(|| {
+            by_agent
+                .keys()
+                .find(|k| crate::session::agent_name::normalize(k) == agent.as_str())
+        })
+        .cloned()
+        .unwrap_or_else(|| agent.to_string());
+    let entry = by_agent.entry(key).or_default();
+    let counts = [&mut entry.input, &mut entry.output, &mut entry.cached];
+    for ((count, n), field) in counts.into_iter().zip(added).zip(TOKEN_FIELDS) {
+        *count = count.checked_add(n).ok_or_else(|| {
+            refuse(format!(
+                "adding {n} to its {field} count {count} would exceed the largest count, {max}"
+            ))
+        })?;
+    }
+    let [input, output, cached] = token_sums(&by_agent).map_err(|i| {
+        let field = TOKEN_FIELDS[i];
+        match token_sums(&meta.token_usage.by_agent) {
+            Err(old) => {
+                let old = TOKEN_FIELDS[old];
+                refuse(format!(
+                    "the file's by_agent {old} counts already sum past the largest count, {max}, \
+                     so total_{old} cannot equal their sum; correct the file"
+                ))
+            }
+            Ok(_) => refuse(format!(
+                "adding {field} {} would take total_{field} (the sum of {field} over by_agent) \
+                 past the largest count, {max}",
+                added[i]
+            )),
+        }
+    })?;
+    let usage = &mut meta.token_usage;
+    usage.by_agent = by_agent;
+    usage.total_input = input;
+    usage.total_output = output;
+    usage.total_cached = cached;
+    Ok(())
+}
+
+/// The sums of `input`, `output` and `cached` over `by_agent`, with checked arithmetic; the
+/// error is the index in [`TOKEN_FIELDS`] of the first field whose sum exceeds `u64::MAX`.
+fn token_sums(by_agent: &indexmap::IndexMap<String, AgentTokens>) -> Result<[u64; 3], usize> {
+    let mut sums = [0u64; 3];
+    for t in by_agent.values() {
+        for (i, count) in [t.input, t.output, t.cached].into_iter().enumerate() {
+            sums[i] = sums[i].checked_add(count).ok_or(i)?;
+        }
+    }
+    Ok(sums)
+}
+
+fn extend_unique(list: &mut Vec<String>, values: &[String]) {
+    for v in values {
+        if !list.contains(v) {
+            list.push(v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::document::Document;
+
+    const YAML: &str = include_str!("../../../tests/fixtures/maestro-state/active-session.yaml.md");
+
+    fn fixture() -> (SessionMetadata, String) {
+        let doc = Document::parse(YAML).expect("parse");
+        (
+            SessionMetadata::from_frontmatter(&doc.frontmatter).expect("typed"),
+            doc.body,
+        )
+    }
+
+    fn ctx() -> OpContext {
+        OpContext {
+            now: "2026-11-21T00:00:00Z".into(),
+            max_retries: 2,
+        }
+    }
+
+    #[test]
+    fn refused_transition_names_session_states_and_targets() {
+        let (mut meta, mut body) = fixture();
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseSkip(PhaseId::Number(1)),
+            &ctx(),
+        )
+        .expect_err("completed -> skipped");
+        assert_eq!(
+            err.to_string(),
+            "session 2026-11-20-rest-api-auth: phase 1 cannot go from completed to skipped; allowed from completed: none; it is terminal"
+        );
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::SetStage(Stage::Validating),
+            &ctx(),
+        )
+        .expect_err("stage");
+        assert!(err.to_string().contains("stage cannot go from initializing to validating; allowed from initializing: planning, failed, paused"), "{err}");
+    }
+
+    #[test]
+    fn blocked_phase_cannot_start() {
+        let (mut meta, mut body) = fixture();
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseStart(PhaseId::Number(3)),
+            &ctx(),
+        )
+        .expect_err("blocked");
+        assert!(
+            err.to_string()
+                .contains("phase 3 is blocked by phase 2 (in_progress)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn complete_fail_retry_bound() {
+        let (mut meta, mut body) = fixture();
+        let fail = Operation::PhaseFail {
+            id: PhaseId::Number(2),
+            kind: "runtime".into(),
+            message: "boom".into(),
+            agent: None,
+        };
+        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail");
+        assert!(
+            body.contains("## Phase 2: Implement middleware ❌"),
+            "{body}"
+        );
+        assert_eq!(meta.phases[1].errors.len(), 2);
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseRetry(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect("second retry");
+        assert_eq!(meta.phases[1].retry_count, 2);
+        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail again");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseRetry(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect_err("bound");
+        assert!(err.to_string().contains("used 2 of 2 retries"), "{err}");
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseStart(PhaseId::Number(2)),
+            &ctx(),
+        )
+        .expect_err("start failed");
+        assert!(err.to_string().contains("retry it"), "{err}");
+    }
+
+    #[test]
+    fn complete_writes_section_and_moves_current_phase() {
+        let (mut meta, mut body) = fixture();
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::AddFiles {
+                phase: PhaseId::Number(2),
+                created: vec!["src/auth.rs".into()],
+                modified: vec![],
+                deleted: vec![],
+            },
+            &ctx(),
+        )
+        .expect("files");
+        apply(
+            &mut meta,
+            &mut body,
+            &Operation::AddContext {
+                phase: PhaseId::Number(2),
+                key: "integration_points".into(),
+                values: vec!["auth::layer".into()],
+            },
+            &ctx(),
+        )
+        .expect("context");
+        let op = Operation::PhaseComplete {
+            id: PhaseId::Number(2),
+            output: Some("Middleware added.".into()),
+            validation: None,
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("complete");
+        assert_eq!(meta.current_phase, Some(PhaseId::Number(3)));
+        assert_eq!(
+            meta.phases[1].completed.as_deref(),
+            Some("2026-11-21T00:00:00Z")
+        );
+        assert!(body.ends_with("## Phase 2: Implement middleware ✅\n### coder Output\nMiddleware added.\n### Files Changed\n- Created: src/auth.rs\n- Modified: src/server.rs\n### Downstream Context\n- Integration Points: auth::layer\n### Validation Result\nPass\n"), "{body}");
+        assert_eq!(meta.updated, "2026-11-21T00:00:00Z");
+    }
+
+    #[test]
+    fn tokens_keep_totals_equal_to_sums() {
+        let (mut meta, mut body) = fixture();
+        let op = Operation::Tokens {
+            agent: AgentName::parse("tester").expect("name"),
+            input: 10,
+            output: 5,
+            cached: 1,
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("tokens");
+        let u = &meta.token_usage;
+        assert_eq!(
+            (u.total_input, u.total_output, u.total_cached),
+            (15010, 8005, 3001)
+        );
+        assert_eq!(
+            u.by_agent.keys().collect::<Vec<_>>(),
+            vec!["architect", "coder", "tester"]
+        );
+    }
+
+    fn tokens(agent: &str, [input, output, cached]: [u64; 3]) -> Operation {
+        Operation::Tokens {
+            agent: AgentName::parse(agent).expect("name"),
+            input,
+            output,
+            cached,
+        }
+    }
+
+    fn assert_refused(err: Error, wants: &[&str]) {
+        assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+        let msg = err.to_string();
+        for want in wants {
+            assert!(msg.contains(want), "want {want:?} in {msg}");
+        }
+    }
+
+    #[test]
+    fn tokens_past_u64_are_refused_naming_agent_and_field_and_change_nothing() {
+        let (mut meta, mut body) = fixture();
+        let max = u64::MAX;
+        meta.token_usage = Default::default();
+        apply(
+            &mut meta,
+            &mut body,
+            &tokens("tester", [max, 0, max]),
+            &ctx(),
+        )
+        .expect("up to the maximum");
+        assert_eq!(meta.token_usage.total_input, max);
+        let before = (meta.clone(), body.clone());
+
+        // The agent's own count.
+        let err = apply(&mut meta, &mut body, &tokens("tester", [1, 0, 0]), &ctx())
+            .expect_err("agent count");
+        assert_refused(
+            err,
+            &["agent \"tester\"", "input count", "nothing recorded"],
+        );
+        // Another agent's count fits, but the total would not.
+        let err =
+            apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx()).expect_err("total");
+        assert_refused(err, &["agent \"coder\"", "total_input", "nothing recorded"]);
+        let err = apply(&mut meta, &mut body, &tokens("newcomer", [0, 0, 1]), &ctx())
+            .expect_err("total cached");
+        assert_refused(err, &["agent \"newcomer\"", "total_cached"]);
+        assert_eq!((meta.clone(), body.clone()), before, "nothing changed");
+
+        // Other fields still add up.
+        apply(&mut meta, &mut body, &tokens("coder", [0, 1, 0]), &ctx()).expect("output");
+        let u = &meta.token_usage;
+        assert_eq!(
+            (u.total_input, u.total_output, u.total_cached),
+            (max, 1, max)
+        );
+    }
+
+    #[test]
+    fn a_file_whose_counts_already_overflow_their_sum_is_refused() {
+        let (mut meta, mut body) = fixture();
+        // Hand-written: every count fits u64, their sum does not.
+        meta.token_usage.by_agent["architect"].output = u64::MAX;
+        let before = (meta.clone(), body.clone());
+        let err = apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx())
+            .expect_err("sum already overflows");
+        assert_refused(
+            err,
+            &[
+                "by_agent output counts already sum past",
+                "correct the file",
+            ],
+        );
+        assert_eq!((meta, body), before, "nothing changed");
+    }
+
+    #[test]
+    fn errors_resolve_once() {
+        let (mut meta, mut body) = fixture();
+        let op = Operation::ResolveError {
+            phase: PhaseId::Number(2),
+            index: 1,
+            resolution: "fixed the test".into(),
+        };
+        apply(&mut meta, &mut body, &op, &ctx()).expect("resolve");
+        assert!(meta.unresolved_errors().is_empty());
+        assert!(
+            apply(&mut meta, &mut body, &op, &ctx())
+                .expect_err("twice")
+                .to_string()
+                .contains("already resolved")
+        );
+        let op = Operation::ResolveError {
+            phase: PhaseId::Number(2),
+            index: 5,
+            resolution: "x".into(),
+        };
+        assert!(matches!(
+            apply(&mut meta, &mut body, &op, &ctx()),
+            Err(Error::NotFound { .. })
+        ));
+        let op = Operation::AddError {
+            phase: PhaseId::Number(2),
+            agent: AgentName::parse("coder").expect("name"),
+            kind: "oops".into(),
+            message: "m".into(),
+        };
+        assert!(matches!(
+            apply(&mut meta, &mut body, &op, &ctx()),
+            Err(Error::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn pause_remembers_stage_and_phases_wait() {
+        let (mut meta, mut body) = fixture();
+        meta.stage = Some(Stage::Implementing);
+        apply(&mut meta, &mut body, &Operation::Pause, &ctx()).expect("pause");
+        assert_eq!(
+            (meta.status, meta.stage, meta.paused_from_stage),
+            (
+                SessionStatus::Paused,
+                Some(Stage::Paused),
+                Some(Stage::Implementing)
+            )
+        );
+        let err = apply(
+            &mut meta,
+            &mut body,
+            &Operation::PhaseComplete {
+                id: PhaseId::Number(2),
+                output: None,
+                validation: None,
+            },
+            &ctx(),
+        )
+        .expect_err("paused");
+        assert!(err.to_string().contains("session is paused"), "{err}");
+    }
+}

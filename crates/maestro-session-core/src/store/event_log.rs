@@ -1,0 +1,952 @@
+//! The event log (issue 11, "Recovery and observability"): one JSON line per change to a
+//! session, in `<state dir>/state/events/<session_id>.jsonl`.
+//!
+//! **Where.** Keyed by session id, so a session's log stays put when it is archived, resumed or
+//! parked; a fork starts its own log with a `fork` event naming the parent. `delete` keeps the
+//! log (ending in a `delete` event: what was removed stays explained); `cleanup` removes the
+//! logs of the sessions it removes.
+//!
+//! **Line** (one JSON object, keys in this order, at most [`MAX_LINE_BYTES`]):
+//!
+//! ```json
+//! {"v":1,"time":"2026-11-20T09:14:03.123Z","actor":"cli","op":"phase complete",
+//!  "session":"2026-11-20-x","changes":[{"path":"/phases/1/status","before":"in_progress","after":"completed"}]}
+//! ```
+//!
+//! - `time`: RFC 3339 UTC with milliseconds, when the line was made.
+//! - `actor`: `cli`, `mcp`, `write-state`, or `hook:<event as the runtime spells it>`
+//!   (`hook:BeforeAgent`, `hook:SubagentStop`, ...).
+//! - `op`: what happened: the command (`create`, `archive`, `resume`, `park`, `fork`, `delete`,
+//!   `write`), the operations applied (`phase complete`, `tokens`, ... joined by `, `; see
+//!   [`op_name`]), or a hook's `agent started`, `agent blocked`, `agent allowed`.
+//! - `changes`: the frontmatter's differences, as JSON pointers (RFC 6901) into the frontmatter
+//!   as JSON; `before`/`after` hold a side's value when its JSON is at most
+//!   [`MAX_VALUE_BYTES`], else `before_bytes`/`after_bytes` its size in bytes; a side that is
+//!   absent (a key added or removed) has neither. A line that would exceed [`MAX_LINE_BYTES`]
+//!   keeps only sizes, then drops changes from the end and says how many in
+//!   `changes_omitted`.
+//! - further keys, by op: `parent` (fork), `file` (where the session file now is), `agent`
+//!   and `reason` (hooks), `parked` (the session a command parked).
+//!
+//! **Writing.** Each line is one `O_APPEND` `write(2)` ([`maestro_session_fs::append`]), so lines of
+//! concurrent writers never interleave. Commands, MCP tools and `write-state` append while they
+//! still hold the state lock, right after the session file's durable replace (so the log's
+//! order is the order of the changes), and `fdatasync` the log as soon as the lock is released,
+//! before they return (`PendingSyncs`): a line is never logged for a change that did not
+//! happen, and a change is logged unless the process dies between the two (the change is kept;
+//! its line is lost). Hooks append
+//! without the lock and without a sync: they have a budget of about a millisecond, and an
+//! `O_APPEND` write needs no lock to stay whole.
+//!
+//! **Reading.** [`read`] returns the events and the numbers of the lines it skipped: a line that
+//! is not a JSON object, such as the torn last line a crash mid-append leaves. The next append
+//! starts with a `\n` when the file does not end in one, so a torn line never swallows the next
+//! event. A line of spaces is no event and no skipped line either.
+//!
+//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`torn_lines`]); `doctor
+//! --fix` sets each aside without moving, truncating or replacing the log. It first closes a
+//! torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not
+//! end in one), then, as one intent record (`repair-event-log`, see
+//! [`crate::store::intent`]), per line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-
+//! line-<n>` (with a `.why`), then overwrites the same bytes with spaces in place, one
+//! `pwrite(2)` that never changes the file's length ([`maestro_session_fs::in_place`]).
+//!
+//! Why no lock for the hooks: the hooks append without the state lock (their budget is about a
+//! millisecond), and a repair that rewrote the log (move it aside, write a cleaned copy back)
+//! would lose whatever a hook appended between the two (the old `doctor --fix` lost 14 to 62 of
+//! 800 such lines). A lock the hooks take would close that window, at the cost of a lock per
+//! hook and a hook waiting out a repair of a large log. Overwriting in place needs no lock at
+//! all: an append only ever writes at the end, a repair only ever writes bytes before a `\n`
+//! that was already there (so lines that were complete when it looked, which no appender
+//! touches again), and the file is never replaced, so every line appended before, during or
+//! after a repair stays in the one live log. A crash between the copy and the overwrite leaves
+//! the record, which the next command completes; a crash mid-overwrite leaves a line of spaces
+//! and torn bytes, still skipped, which the replay finishes (it blanks only bytes that are
+//! either spaces or the ones set aside). Nothing else rewrites a log: `import` creates one that
+//! did not exist, `cleanup` removes one with its session.
+use std::io::{BufRead, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::operations::Operation;
+use crate::session::model::SessionMetadata;
+use crate::session::session_id::check_file_id;
+use crate::workspace::paths::{EVENTS_REL, Workspace};
+use maestro_session_fs::IoContext;
+use maestro_session_fs::beneath::Root;
+use maestro_session_fs::durable;
+
+/// Version of the line format (`"v"`).
+pub const LINE_VERSION: u64 = 1;
+/// The largest value, as compact JSON in bytes, a change quotes as `before`/`after`.
+pub const MAX_VALUE_BYTES: usize = 256;
+/// The largest line, in bytes with its `\n`; see the module docs for how a bigger one is cut.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Nesting depth below which changes are not broken down further (the whole value is reported
+/// at that path), so a deeply nested unknown value cannot exhaust the stack.
+const MAX_DIFF_DEPTH: usize = 32;
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Actor {
+    /// `maestro-session` on the command line.
+    #[default]
+    Cli,
+    /// A tool of `maestro-session mcp`.
+    Mcp,
+    /// The `write-state` tool.
+    WriteState,
+    /// A hook, with the event name as its runtime spells it (`BeforeAgent`, `SubagentStop`).
+    Hook(String),
+}
+
+impl Actor {
+    /// The `actor` of a line: `cli`, `mcp`, `write-state`, `hook:<event>`.
+    pub fn name(&self) -> String {
+        match self {
+            Actor::Cli => "cli".into(),
+            Actor::Mcp => "mcp".into(),
+            Actor::WriteState => "write-state".into(),
+            Actor::Hook(event) => format!("hook:{event}"),
+        }
+    }
+}
+
+/// One side of a [`Change`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Side {
+    /// The key or element did not exist.
+    Absent,
+    /// Its value (compact JSON at most [`MAX_VALUE_BYTES`]).
+    Value(Value),
+    /// Its size as compact JSON, in bytes, when larger.
+    Bytes(usize),
+}
+
+impl Side {
+    fn of(v: Option<&Value>) -> Side {
+        match v {
+            None => Side::Absent,
+            Some(v) => {
+                let size = json_len(v);
+                if size <= MAX_VALUE_BYTES {
+                    Side::Value(v.clone())
+                } else {
+                    Side::Bytes(size)
+                }
+            }
+        }
+    }
+
+    fn shrunk(&self) -> Side {
+        match self {
+            Side::Value(v) => Side::Bytes(json_len(v)),
+            other => other.clone(),
+        }
+    }
+
+    fn put(&self, key: &str, out: &mut Map<String, Value>) {
+        match self {
+            Side::Absent => {}
+            Side::Value(v) => {
+                out.insert(key.into(), v.clone());
+            }
+            Side::Bytes(n) => {
+                out.insert(format!("{key}_bytes"), Value::from(*n));
+            }
+        }
+    }
+
+    fn take(key: &str, from: &Map<String, Value>) -> Side {
+        if let Some(v) = from.get(key) {
+            return Side::Value(v.clone());
+        }
+        match from.get(&format!("{key}_bytes")).and_then(Value::as_u64) {
+            Some(n) => Side::Bytes(usize::try_from(n).unwrap_or(usize::MAX)),
+            None => Side::Absent,
+        }
+    }
+}
+
+/// One difference between the frontmatter before and after a change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// JSON pointer into the frontmatter (`/phases/1/status`; `/token_usage/by_agent/coder`).
+    pub path: String,
+    /// The value before.
+    pub before: Side,
+    /// The value after.
+    pub after: Side,
+}
+
+impl Change {
+    /// `{"path", "before"|"before_bytes", "after"|"after_bytes"}`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("path".into(), Value::from(self.path.clone()));
+        self.before.put("before", &mut m);
+        self.after.put("after", &mut m);
+        Value::Object(m)
+    }
+
+    fn from_json(v: &Value) -> Option<Change> {
+        let m = v.as_object()?;
+        Some(Change {
+            path: m.get("path")?.as_str()?.to_string(),
+            before: Side::take("before", m),
+            after: Side::take("after", m),
+        })
+    }
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Line format version ([`LINE_VERSION`]).
+    pub v: u64,
+    /// RFC 3339 UTC, milliseconds.
+    pub time: String,
+    /// [`Actor::name`].
+    pub actor: String,
+    /// What happened (see the module docs).
+    pub op: String,
+    /// The session's id.
+    pub session: String,
+    /// What changed in the frontmatter.
+    pub changes: Vec<Change>,
+    /// Further keys (`parent`, `file`, `agent`, `reason`, `parked`, `changes_omitted`, ...).
+    pub extra: Map<String, Value>,
+}
+
+impl Event {
+    /// A new event at the current time.
+    pub fn new(actor: &Actor, op: &str, session: &str, changes: Vec<Change>) -> Event {
+        Event {
+            v: LINE_VERSION,
+            time: now_ms(),
+            actor: actor.name(),
+            op: op.to_string(),
+            session: session.to_string(),
+            changes,
+            extra: Map::new(),
+        }
+    }
+
+    /// Adds a further key.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Event {
+        self.extra.insert(key.into(), value.into());
+        self
+    }
+
+    /// The line's JSON object, keys in the documented order.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("v".into(), Value::from(self.v));
+        m.insert("time".into(), Value::from(self.time.clone()));
+        m.insert("actor".into(), Value::from(self.actor.clone()));
+        m.insert("op".into(), Value::from(self.op.clone()));
+        m.insert("session".into(), Value::from(self.session.clone()));
+        m.insert(
+            "changes".into(),
+            Value::Array(self.changes.iter().map(Change::to_json).collect()),
+        );
+        for (k, v) in &self.extra {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        Value::Object(m)
+    }
+
+    /// Reads a line's object leniently: a missing or mistyped field is empty, unknown keys are
+    /// kept in `extra` (a later version's line is still shown).
+    pub fn from_json(m: &Map<String, Value>) -> Event {
+        let text = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let known = ["v", "time", "actor", "op", "session", "changes"];
+        Event {
+            v: m.get("v").and_then(Value::as_u64).unwrap_or(0),
+            time: text("time"),
+            actor: text("actor"),
+            op: text("op"),
+            session: text("session"),
+            changes: m
+                .get("changes")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Change::from_json).collect())
+                .unwrap_or_default(),
+            extra: m
+                .iter()
+                .filter(|(k, _)| !known.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// The line, `\n`-terminated, at most [`MAX_LINE_BYTES`] (see the module docs).
+    pub fn to_line(&self) -> Vec<u8> {
+        let line = |e: &Event| {
+            let mut bytes = serde_json::to_vec(&e.to_json()).unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
+        };
+        let full = line(self);
+        if full.len() <= MAX_LINE_BYTES {
+            return full;
+        }
+        let mut small = self.clone();
+        for c in &mut small.changes {
+            c.before = c.before.shrunk();
+            c.after = c.after.shrunk();
+        }
+        let mut omitted = 0usize;
+        loop {
+            let bytes = line(&small);
+            if bytes.len() <= MAX_LINE_BYTES || small.changes.is_empty() {
+                return bytes;
+            }
+            // Drop half of what is left each round: a few rounds even for 10^5 changes.
+            let drop = small.changes.len().div_ceil(2);
+            let keep = small.changes.len() - drop;
+            small.changes.truncate(keep);
+            omitted = omitted.saturating_add(drop);
+            small
+                .extra
+                .insert("changes_omitted".into(), Value::from(omitted));
+        }
+    }
+}
+
+/// The time of a line: RFC 3339 UTC with milliseconds (`2026-11-20T09:14:03.123Z`).
+pub fn now_ms() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn json_len(v: &Value) -> usize {
+    serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX)
+}
+
+/// The differences from `before` to `after` (frontmatters as JSON; `None` is a session that
+/// does not exist, read as `{}`), as JSON pointers, in document order: objects key by key,
+/// arrays index by index (so a grown array shows its new elements).
+pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
+    let empty = Value::Object(Map::new());
+    let mut out = Vec::new();
+    let mut path = String::new();
+    diff_into(
+        &mut path,
+        Some(before.unwrap_or(&empty)),
+        Some(after.unwrap_or(&empty)),
+        0,
+        &mut out,
+    );
+    out
+}
+
+fn diff_into(
+    path: &mut String,
+    a: Option<&Value>,
+    b: Option<&Value>,
+    depth: usize,
+    out: &mut Vec<Change>,
+) {
+    if a == b {
+        return;
+    }
+    let mut child = |path: &mut String, key: &str, a: Option<&Value>, b: Option<&Value>| {
+        let len = path.len();
+        path.push('/');
+        path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        diff_into(path, a, b, depth + 1, out);
+        path.truncate(len);
+    };
+    match (a, b) {
+        (Some(Value::Object(x)), Some(Value::Object(y))) if depth < MAX_DIFF_DEPTH => {
+            for (k, va) in x {
+                child(path, k, Some(va), y.get(k));
+            }
+            for (k, vb) in y.iter().filter(|(k, _)| !x.contains_key(*k)) {
+                child(path, k, None, Some(vb));
+            }
+        }
+        (Some(Value::Array(x)), Some(Value::Array(y))) if depth < MAX_DIFF_DEPTH => {
+            for i in 0..x.len().max(y.len()) {
+                child(path, &i.to_string(), x.get(i), y.get(i));
+            }
+        }
+        _ => out.push(Change {
+            path: path.clone(),
+            before: Side::of(a),
+            after: Side::of(b),
+        }),
+    }
+}
+
+/// The `op` of a change made by `ops` (in order, each named once): `status`, `transition`,
+/// `phase start`, `phase complete`, `phase fail`, `phase retry`, `phase skip`, `tokens`,
+/// `error add`, `error resolve`, `files`, `context`, `set`, `reconciliation needed`,
+/// `phase reconcile`, `pause`, `cancel`; `update` when there are none.
+pub fn op_name(ops: &[Operation]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for op in ops {
+        let name = match op {
+            Operation::SetStatus(_) => "status",
+            Operation::SetStage(_) => "transition",
+            Operation::PhaseStart(_) => "phase start",
+            Operation::PhaseComplete { .. } => "phase complete",
+            Operation::PhaseFail { .. } => "phase fail",
+            Operation::PhaseRetry(_) => "phase retry",
+            Operation::PhaseSkip(_) => "phase skip",
+            Operation::Tokens { .. } => "tokens",
+            Operation::AddError { .. } => "error add",
+            Operation::ResolveError { .. } => "error resolve",
+            Operation::AddFiles { .. } => "files",
+            Operation::AddContext { .. } => "context",
+            Operation::SetField { .. } => "set",
+            Operation::RequireReconciliation(_) => "reconciliation needed",
+            Operation::Reconcile(_) => "phase reconcile",
+            Operation::Pause => "pause",
+            Operation::Cancel => "cancel",
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        "update".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// `state/events/<id>.jsonl`, relative to the state dir.
+///
+/// Errors: [`Error::Invalid`] when `id` cannot name a file.
+pub fn log_rel(id: &str) -> Result<PathBuf> {
+    check_file_id(id)?;
+    Ok(Path::new(EVENTS_REL).join(format!("{id}.jsonl")))
+}
+
+/// Appends `event` to its session's log beneath `root` (the state dir), creating
+/// `state/events/` when missing; with `sync`, durably (see the module docs).
+///
+/// Errors: those of [`log_rel`] and [`Root::append`].
+pub fn append(
+    root: &Root,
+    event: &Event,
+    sync: bool,
+) -> Result<maestro_session_fs::append::Appended> {
+    let rel = log_rel(&event.session)?;
+    let line = event.to_line();
+    match root.append(&rel, &line, durable::STATE_FILE_MODE, sync) {
+        Err(e) if e.is_not_found() => {
+            root.create_dirs(Path::new(EVENTS_REL))?;
+            Ok(root.append(&rel, &line, durable::STATE_FILE_MODE, sync)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The logs a locked change appended to, `fdatasync`ed when dropped: [`Locked`] holds this
+/// after its lock guard, so the syncs run right after the lock is released and before the
+/// command returns. Syncing under the lock made 32 concurrent `write-state`s wait past the
+/// lock timeout; the line itself is still written under the lock, so the log's order is the
+/// order of the changes.
+#[derive(Debug, Default)]
+pub(super) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
+
+impl PendingSyncs {
+    /// Remembers the log `rel` beneath `root` (and its folder, when the log is new) for the
+    /// sync.
+    pub(super) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
+        let mut files = self.0.borrow_mut();
+        files.push((root.join(rel), root.open_read(rel, false)?));
+        if new {
+            let folder = Path::new(EVENTS_REL);
+            files.push((root.join(folder), root.open_read(folder, true)?));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PendingSyncs {
+    fn drop(&mut self) {
+        for (path, file) in self.0.get_mut().drain(..) {
+            if let Err(e) = file.sync_data() {
+                eprintln!(
+                    "[WARN] maestro-session: cannot fdatasync the event log {}: {e}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// The session a command moved out of the active slot to make room: archived (it was
+/// finished) or parked (archived as paused), with its frontmatter before and after.
+#[derive(Debug, Clone)]
+pub struct Displaced {
+    /// `archive` or `park`.
+    pub op: &'static str,
+    /// The frontmatter before.
+    pub before: SessionMetadata,
+    /// The frontmatter after.
+    pub after: SessionMetadata,
+}
+
+impl Displaced {
+    /// See the type.
+    pub fn new(op: &'static str, before: SessionMetadata, after: SessionMetadata) -> Displaced {
+        Displaced { op, before, after }
+    }
+}
+
+/// The frontmatter of session `id` as the file `rel` held it before a `write-state` over it
+/// (`current`: the active session as read under the lock), if that file held that session.
+pub(super) fn prior(
+    root: &Root,
+    rel: &Path,
+    current: Option<&crate::session::session_file::SessionFile>,
+    id: &str,
+) -> Option<SessionMetadata> {
+    use crate::session::session_file::{Location, SessionFile};
+    let held = if rel == Path::new(crate::workspace::paths::ACTIVE_REL) {
+        current.cloned()
+    } else {
+        SessionFile::read_in(root, rel, Location::Archive).ok()
+    };
+    held.filter(|s| s.id() == id).map(|s| s.meta)
+}
+
+/// The id of the session parked to make room, if one was.
+pub fn parked_id(displaced: Option<&Displaced>) -> Option<String> {
+    displaced
+        .filter(|d| d.op == "park")
+        .map(|d| d.after.session_id.clone())
+}
+
+/// `[("parked", id)]` when a session was parked to make room.
+pub fn parked_extra(displaced: Option<&Displaced>) -> Vec<(&'static str, Value)> {
+    parked_id(displaced)
+        .map(|id| ("parked", Value::from(id)))
+        .into_iter()
+        .collect()
+}
+
+/// Logs a hook's event about the workspace's active session `session` (no lock, no sync; see
+/// the module docs): `op` is `agent started`, `agent blocked` or `agent allowed`, `event_name`
+/// the hook event as the runtime spells it. Best effort: a hook never fails the turn over its
+/// log, so the error is returned for the caller's diagnostics only.
+pub fn record_hook(
+    ws: &Workspace,
+    event_name: &str,
+    op: &str,
+    session: &str,
+    extra: &[(&str, Value)],
+) -> Result<()> {
+    let Some(root) = ws.open_state_dir(false)? else {
+        return Ok(());
+    };
+    let mut event = Event::new(
+        &Actor::Hook(event_name.to_string()),
+        op,
+        session,
+        Vec::new(),
+    );
+    for (k, v) in extra {
+        event = event.with(k, v.clone());
+    }
+    append(&root, &event, false).map(|_| ())
+}
+
+/// A log as read: its events with their 1-based line numbers, and the lines skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventLog {
+    /// (line number, event), in file order.
+    pub events: Vec<(usize, Event)>,
+    /// Line numbers of lines that are not JSON objects (a torn write, foreign bytes); blank
+    /// lines are neither events nor skipped.
+    pub skipped: Vec<usize>,
+    /// The bytes read: where a follower goes on from.
+    pub end: u64,
+}
+
+/// Reads session `id`'s log beneath `root` (an empty log when there is none). Lines longer
+/// than [`MAX_LINE_BYTES`] are skipped without being held in memory.
+///
+/// Errors: [`Error::NotRegular`] (a symlink or FIFO there); [`Error::Io`].
+pub fn read(root: &Root, id: &str) -> Result<EventLog> {
+    let rel = log_rel(id)?;
+    let file = match root.open_read(&rel, false) {
+        Err(e) if e.is_not_found() => return Ok(EventLog::default()),
+        other => other?,
+    };
+    let path = root.join(&rel);
+    check_regular(&file, &path)?;
+    let mut log = EventLog::default();
+    let mut line_no = 0usize;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    while let Some(line) = next_line(&mut reader, &path)? {
+        line_no += 1;
+        log.end += line.consumed;
+        classify(line_no, &line.text, line.too_long, &mut log);
+    }
+    Ok(log)
+}
+
+fn check_regular(file: &std::fs::File, path: &Path) -> Result<()> {
+    let meta = file.metadata().ctx("inspect", path)?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(Error::NotRegular {
+            path: path.to_path_buf(),
+            what: durable::DescribeType::describe(&meta.file_type()),
+        })
+    }
+}
+
+fn classify(line_no: usize, text: &[u8], too_long: bool, log: &mut EventLog) {
+    if too_long {
+        log.skipped.push(line_no);
+        return;
+    }
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Object(m)) => log.events.push((line_no, Event::from_json(&m))),
+        _ => log.skipped.push(line_no),
+    }
+}
+
+/// One line as [`next_line`] reads it.
+pub(super) struct Line {
+    /// The line without its `\n` (empty when `too_long`).
+    pub(super) text: Vec<u8>,
+    /// Longer than [`MAX_LINE_BYTES`]: not kept.
+    pub(super) too_long: bool,
+    /// Bytes read, its `\n` included.
+    pub(super) consumed: u64,
+    /// Whether it ended with a `\n` (the last line of a file may not).
+    pub(super) ended: bool,
+}
+
+/// The next line of `reader` (without its `\n`; the last one may have none), at most
+/// [`MAX_LINE_BYTES`] of it kept.
+pub(super) fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
+    let mut line = Line {
+        text: Vec::new(),
+        too_long: false,
+        consumed: 0,
+        ended: false,
+    };
+    loop {
+        let buf = reader.fill_buf().ctx("read", path)?;
+        if buf.is_empty() {
+            return Ok((line.consumed > 0).then_some(line));
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if line.text.len() + chunk.len() > MAX_LINE_BYTES {
+            line.too_long = true;
+            line.text.clear();
+        } else if !line.too_long {
+            line.text.extend_from_slice(chunk);
+        }
+        let used = done.unwrap_or(buf.len());
+        reader.consume(used);
+        line.consumed += used as u64;
+        if done.is_some() {
+            line.ended = true;
+            return Ok(Some(line));
+        }
+    }
+}
+
+/// Follows a log as it grows (`log --follow`): each [`Tail::poll`] returns the complete lines
+/// appended since the last one. A last line without its `\n` is held back until it is
+/// completed (an append in progress, or a torn line that the next append terminates). The log
+/// may not exist yet; a log that shrank (removed and made again) is read again from the
+/// start.
+#[derive(Debug)]
+pub struct Tail {
+    ws: Workspace,
+    rel: PathBuf,
+    offset: u64,
+    line: usize,
+    pending: Vec<u8>,
+}
+
+impl Tail {
+    /// A follower of session `id`'s log in workspace `ws`, from byte `offset` (0: the start).
+    ///
+    /// Errors: [`Error::Invalid`] when `id` cannot name a file.
+    pub fn new(ws: Workspace, id: &str, offset: u64) -> Result<Tail> {
+        Ok(Tail {
+            ws,
+            rel: log_rel(id)?,
+            offset,
+            line: 0,
+            pending: Vec::new(),
+        })
+    }
+
+    /// The folder to watch for changes (`<state dir>/state/events`; it may not exist yet).
+    pub fn folder(&self) -> PathBuf {
+        self.ws.state_dir.join(EVENTS_REL)
+    }
+
+    /// The complete lines appended since the last poll.
+    ///
+    /// Errors: [`Error::NotRegular`]; [`Error::Io`].
+    pub fn poll(&mut self) -> Result<EventLog> {
+        let mut log = EventLog::default();
+        let Some(root) = self.ws.open_state_dir(false)? else {
+            return Ok(log);
+        };
+        let mut file = match root.open_read(&self.rel, false) {
+            Err(e) if e.is_not_found() => return Ok(log),
+            other => other?,
+        };
+        let path = root.join(&self.rel);
+        check_regular(&file, &path)?;
+        let len = file.metadata().ctx("inspect", &path)?.len();
+        if len < self.offset {
+            self.offset = 0;
+            self.line = 0;
+            self.pending.clear();
+        }
+        file.seek(std::io::SeekFrom::Start(self.offset))
+            .ctx("read", &path)?;
+        let mut fresh = Vec::new();
+        file.take(len.saturating_sub(self.offset))
+            .read_to_end(&mut fresh)
+            .ctx("read", &path)?;
+        self.offset += fresh.len() as u64;
+        self.pending.extend_from_slice(&fresh);
+        let mut start = 0usize;
+        while let Some(i) = self.pending[start..].iter().position(|&b| b == b'\n') {
+            self.line += 1;
+            let text = &self.pending[start..start + i];
+            classify(self.line, text, text.len() > MAX_LINE_BYTES, &mut log);
+            start += i + 1;
+        }
+        self.pending.drain(..start);
+        if self.pending.len() > MAX_LINE_BYTES {
+            // A line this long is skipped anyway; keep only a marker's worth of it.
+            self.pending.truncate(MAX_LINE_BYTES + 1);
+        }
+        log.end = self.offset;
+        Ok(log)
+    }
+}
+
+/// A line of a log that [`read`] skips (not a JSON object, or longer than
+/// [`MAX_LINE_BYTES`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TornLine {
+    /// Its number, from 1.
+    pub line: usize,
+    /// Where it starts, in bytes from the start of the log.
+    pub offset: u64,
+    /// Its length in bytes, without its `\n`.
+    pub len: u64,
+}
+
+/// What [`torn_lines`] found in one log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Damage {
+    /// The lines reads skip, in order.
+    pub lines: Vec<TornLine>,
+    /// Whether the last of them has no `\n` (it ends the file: a crash mid-append, or an
+    /// append in progress).
+    pub unterminated: bool,
+}
+
+/// The lines of the log `rel` (relative to `root`) that [`read`] skips, with their byte ranges:
+/// what `doctor` reports and `doctor --fix` sets aside. Streams the log: any size.
+///
+/// Errors: [`Error::NotRegular`] (a symlink, a FIFO: never opened for reading), those of
+/// reading.
+pub fn torn_lines(root: &Root, rel: &Path) -> Result<Damage> {
+    let file = root.open_read(rel, false)?;
+    let path = root.join(rel);
+    check_regular(&file, &path)?;
+    let mut damage = Damage::default();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let (mut line_no, mut offset) = (0usize, 0u64);
+    while let Some(line) = next_line(&mut reader, &path)? {
+        line_no += 1;
+        let mut probe = EventLog::default();
+        classify(line_no, &line.text, line.too_long, &mut probe);
+        if !probe.skipped.is_empty() {
+            let len = line.consumed - u64::from(line.ended);
+            damage.lines.push(TornLine {
+                line: line_no,
+                offset,
+                len,
+            });
+            damage.unterminated = !line.ended;
+        }
+        offset += line.consumed;
+    }
+    Ok(damage)
+}
+
+/// The logs in `state/events/` named `<session_id>.jsonl`: (path relative to the state dir,
+/// session id, what [`torn_lines`] found or why it could not look). For `doctor`.
+///
+/// Errors: those of listing the folder.
+pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Result<Damage>)>> {
+    let mut out = Vec::new();
+    for name in root.names(Path::new(EVENTS_REL))? {
+        let Some(id) = name.strip_suffix(".jsonl") else {
+            continue;
+        };
+        if name.starts_with('.') || check_file_id(id).is_err() {
+            continue;
+        }
+        let rel = Path::new(EVENTS_REL).join(&name);
+        let found = torn_lines(root, &rel);
+        out.push((rel, id.to_string(), found));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_names_paths_and_values() {
+        let a = json!({"status": "in_progress", "phases": [{"id": 1, "status": "in_progress"}], "a/b": 1});
+        let b = json!({"status": "in_progress", "phases": [{"id": 1, "status": "completed"}, {"id": 2}], "new": "x".repeat(300)});
+        let changes = diff(Some(&a), Some(&b));
+        let shown: Vec<Value> = changes.iter().map(Change::to_json).collect();
+        assert_eq!(
+            shown,
+            vec![
+                json!({"path": "/phases/0/status", "before": "in_progress", "after": "completed"}),
+                json!({"path": "/phases/1", "after": {"id": 2}}),
+                json!({"path": "/a~1b", "before": 1}),
+                json!({"path": "/new", "after_bytes": 302}),
+            ]
+        );
+        assert!(diff(Some(&a), Some(&a)).is_empty());
+        let created = diff(None, Some(&json!({"x": null})));
+        assert_eq!(created[0].to_json(), json!({"path": "/x", "after": null}));
+    }
+
+    #[test]
+    fn deep_values_do_not_recurse_forever() {
+        let mut deep = json!(1);
+        for _ in 0..500 {
+            deep = json!([deep]);
+        }
+        let changes = diff(Some(&json!({"x": 0})), Some(&json!({"x": deep})));
+        assert_eq!(changes.len(), 1);
+    }
+
+    #[test]
+    fn lines_are_capped_and_round_trip() {
+        let changes: Vec<Change> = (0..5000)
+            .map(|i| Change {
+                path: format!("/k{i}"),
+                before: Side::Value(json!("a".repeat(200))),
+                after: Side::Absent,
+            })
+            .collect();
+        let e = Event::new(&Actor::Hook("SubagentStop".into()), "x", "s", changes);
+        let line = e.to_line();
+        assert!(line.len() <= MAX_LINE_BYTES, "{}", line.len());
+        assert!(line.ends_with(b"\n"));
+        let v: Value = serde_json::from_slice(&line).expect("json");
+        assert!(v["changes_omitted"].as_u64().unwrap_or(0) > 0);
+        assert_eq!(v["actor"], "hook:SubagentStop");
+        assert_eq!(v["changes"][0], json!({"path": "/k0", "before_bytes": 202}));
+        let back = Event::from_json(v.as_object().expect("object"));
+        assert_eq!(back.op, "x");
+        let time = now_ms();
+        assert_eq!(time.len(), "2026-11-20T09:14:03.123Z".len(), "{time}");
+        assert!(time.parse::<jiff::Timestamp>().is_ok());
+    }
+
+    #[test]
+    fn torn_lines_are_skipped_and_the_next_append_starts_fresh() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Root::open(t.path()).expect("root");
+        let e = Event::new(&Actor::Cli, "create", "s1", Vec::new());
+        append(&root, &e, true).expect("append");
+        let rel = log_rel("s1").expect("rel");
+        // A crash mid-append: part of a line, no `\n`.
+        let first = e.to_line();
+        root.append(&rel, &first[..10], 0o644, false).expect("torn");
+        let log = read(&root, "s1").expect("read");
+        assert_eq!((log.events.len(), log.skipped.clone()), (1, vec![2]));
+        let appended = append(&root, &e.clone().with("n", 2), true).expect("append");
+        assert!(appended.repaired_torn_end);
+        let log = read(&root, "s1").expect("read");
+        assert_eq!(log.events.len(), 2);
+        assert_eq!(log.skipped, vec![2]);
+        assert_eq!(log.events[1].0, 3);
+        assert_eq!(log.events[1].1.extra["n"], 2);
+        let found = torn_lines(&root, &rel).expect("torn");
+        let first_len = first.len() as u64;
+        assert_eq!(
+            found,
+            Damage {
+                lines: vec![TornLine {
+                    line: 2,
+                    offset: first_len,
+                    len: 10
+                }],
+                unterminated: false
+            }
+        );
+        let damaged = damaged(&root).expect("damaged");
+        assert_eq!(damaged.len(), 1);
+        assert_eq!(damaged[0].0, rel);
+    }
+
+    #[test]
+    fn tail_holds_back_a_partial_line() {
+        let t = tempfile::tempdir().expect("tmp");
+        let env = crate::Env::default();
+        let ws = Workspace::with_state_dir(&env, t.path(), Path::new("st")).expect("ws");
+        let root = ws.open_state_dir(true).expect("open").expect("some");
+        let store = crate::store::Store::new(ws, env);
+        let mut tail = store.tail("s1", 0).expect("tail");
+        assert!(tail.poll().expect("poll").events.is_empty());
+        let e = Event::new(&Actor::Mcp, "tokens", "s1", Vec::new());
+        append(&root, &e, false).expect("append");
+        let line = e.to_line();
+        root.append(&log_rel("s1").expect("rel"), &line[..5], 0o644, false)
+            .expect("part");
+        let got = tail.poll().expect("poll");
+        assert_eq!(got.events.len(), 1);
+        assert!(got.skipped.is_empty());
+        append(&root, &e, false).expect("append");
+        let got = tail.poll().expect("poll");
+        assert_eq!(got.events.len(), 1);
+        assert_eq!(got.skipped, vec![2]);
+        assert_eq!(got.events[0].0, 3);
+    }
+
+    #[test]
+    fn op_names() {
+        assert_eq!(op_name(&[]), "update");
+        assert_eq!(
+            op_name(&[
+                Operation::Pause,
+                Operation::PhaseStart(crate::session::model::PhaseId::Number(1)),
+                Operation::Pause
+            ]),
+            "pause, phase start"
+        );
+    }
+}
