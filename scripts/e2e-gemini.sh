@@ -222,7 +222,11 @@ grep -qF "Blocked command: \"$read_tool\". Reason: Blocked by policy." "$world/e
 ok "Gemini CLI blocked $read_tool by policy: the user policy is what lets the command run"
 
 echo "scenario 10: the scripted model calls get_session_status on the extension's MCP server"
-in_project maestro-session resume 2026-11-20-rest-api-auth > /dev/null || fail "resume the fixture session"
+# Archiving completed the session (as Maestro's archive_session does), and a completed session
+# is not resumed: put the copy taken before scenario 8 back as the active session, as a user
+# restoring it by hand would.
+rm "$PROJECT/docs/maestro/state/archive/2026-11-20-rest-api-auth.md"
+cp "$world/archived-session.md" "$session"
 run_gemini "what is the state of the orchestration?" "$FIXTURES/fake-responses-mcp-status.jsonl" > "$world/out4.txt" 2> "$world/err4.txt" \
     || fail "gemini exited non-zero: $(tail -5 "$world/err4.txt")"
 # The chat recording holds each tool call with the function response the model was sent.

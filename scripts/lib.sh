@@ -111,7 +111,7 @@ e2e_cleanup() {
 
 # A session file without what automatic token accounting changes (`updated`, the token counts
 # and our `transcript_usage` block), for comparing a file before and after a turn whose
-# sub-agent's transcript the hooks counted: notokens FILE. A JSON frontmatter (a new project's
+# sub-agent's transcript the hooks counted (and the revision that write bumped): notokens FILE. A JSON frontmatter (a new project's
 # sessions) is printed without those keys, one key per line; a YAML one without their lines.
 notokens() {
     if sed -n 2p "$1" | grep -q '^{'; then
@@ -121,6 +121,7 @@ text = open(sys.argv[1]).read()
 front, body = text[4:].split("\n---\n", 1)
 data = json.loads(front)
 data.pop("updated", None)
+data.pop("revision", None)
 data.pop("transcript_usage", None)
 data.get("token_usage", {}).clear()
 for key, value in data.items():
@@ -128,7 +129,7 @@ for key, value in data.items():
 sys.stdout.write(body)
 PY
     else
-        grep -v '^updated:' "$1" \
+        grep -v -e '^updated:' -e '^revision:' "$1" \
             | sed -e '/^token_usage:/,/^[a-z]/{/^ /d}' -e '/^transcript_usage:/,/^[a-z]/{/^transcript_usage:/d;/^ /d}'
     fi
 }
