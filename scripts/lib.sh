@@ -160,28 +160,3 @@ ruff_bin() {
     fi
     echo "$exe"
 }
-
-# (kept until e2e-codex.sh moves its checks to scripts/e2e/codex.py)
-# A session file without what automatic token accounting changes (`updated`, the token counts
-# and our `transcript_usage` block), for comparing a file before and after a turn whose
-# sub-agent's transcript the hooks counted: notokens FILE. A JSON frontmatter (a new project's
-# sessions) is printed without those keys, one key per line; a YAML one without their lines.
-notokens() {
-    if sed -n 2p "$1" | grep -q '^{'; then
-        python3 - "$1" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-front, body = text[4:].split("\n---\n", 1)
-data = json.loads(front)
-data.pop("updated", None)
-data.pop("transcript_usage", None)
-data.get("token_usage", {}).clear()
-for key, value in data.items():
-    print(json.dumps(key), json.dumps(value, sort_keys=True))
-sys.stdout.write(body)
-PY
-    else
-        grep -v '^updated:' "$1" \
-            | sed -e '/^token_usage:/,/^[a-z]/{/^ /d}' -e '/^transcript_usage:/,/^[a-z]/{/^transcript_usage:/d;/^ /d}'
-    fi
-}
