@@ -133,8 +133,10 @@ e2e_install() {
     if [ -n "${E2E_BIN_DIR:-}" ]; then
         hook="$E2E_BIN_DIR/maestro-session-hook"
         [ -x "$hook" ] || hook="$E2E_BIN_DIR/session-start"
-        [ -x "$hook" ] && [ -x "$E2E_BIN_DIR/maestro-session" ] \
-            || e2e_die "E2E_BIN_DIR=$E2E_BIN_DIR holds no maestro-session and maestro-session-hook (or session-start)"
+        if [ ! -x "$hook" ] || [ ! -x "$E2E_BIN_DIR/maestro-session" ]; then
+            echo "E2E_BIN_DIR=$E2E_BIN_DIR holds no maestro-session and maestro-session-hook (or session-start)" >&2
+            return 1
+        fi
         # install.sh --no-build takes the executables from CARGO_TARGET_DIR/release.
         shim="$world/e2e-bin-dir"
         mkdir -p "$shim/release"
