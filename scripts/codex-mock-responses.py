@@ -77,9 +77,7 @@ class Scenario:
         if any(n in called for n in match.get("not_called", [])):
             return False
         offered = {t.get("name") for t in body.get("tools") or []}
-        if any(n not in offered for n in match.get("offers", [])):
-            return False
-        return True
+        return all(n in offered for n in match.get("offers", []))
 
     def pick(self, body):
         with self.lock:
@@ -184,22 +182,43 @@ class Handler(BaseHTTPRequestHandler):
         event("response.created", {"response": {"id": response_id}})
         for index, out in enumerate(reply):
             if "text" in out:
-                item = {"type": "message", "role": "assistant", "id": "msg_" + uuid.uuid4().hex[:16],
-                        "content": [{"type": "output_text", "text": out["text"], "annotations": []}]}
+                item = {
+                    "type": "message",
+                    "role": "assistant",
+                    "id": "msg_" + uuid.uuid4().hex[:16],
+                    "content": [{"type": "output_text", "text": out["text"], "annotations": []}],
+                }
                 event("response.output_item.added", {"output_index": index, "item": dict(item, content=[])})
-                event("response.output_text.delta", {"output_index": index, "content_index": 0,
-                                                     "item_id": item["id"], "delta": out["text"]})
+                event(
+                    "response.output_text.delta",
+                    {"output_index": index, "content_index": 0, "item_id": item["id"], "delta": out["text"]},
+                )
             else:
-                item = {"type": "function_call", "id": "fc_" + uuid.uuid4().hex[:16],
-                        "call_id": "call_" + uuid.uuid4().hex[:16], "name": out["call"],
-                        "arguments": json.dumps(substitute(out.get("args", {}), ids))}
+                item = {
+                    "type": "function_call",
+                    "id": "fc_" + uuid.uuid4().hex[:16],
+                    "call_id": "call_" + uuid.uuid4().hex[:16],
+                    "name": out["call"],
+                    "arguments": json.dumps(substitute(out.get("args", {}), ids)),
+                }
                 if out.get("namespace"):
                     item["namespace"] = out["namespace"]
             event("response.output_item.done", {"output_index": index, "item": item})
-        event("response.completed", {"response": {"id": response_id, "usage": {
-            "input_tokens": 100, "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": 20, "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 120}}})
+        event(
+            "response.completed",
+            {
+                "response": {
+                    "id": response_id,
+                    "usage": {
+                        "input_tokens": 100,
+                        "input_tokens_details": {"cached_tokens": 0},
+                        "output_tokens": 20,
+                        "output_tokens_details": {"reasoning_tokens": 0},
+                        "total_tokens": 120,
+                    },
+                }
+            },
+        )
 
 
 def main():
@@ -216,8 +235,10 @@ def main():
     started = time.monotonic()
     server.serve_forever(poll_interval=0.2)
     server.server_close()
-    print(f"codex-mock-responses: stopped after {server.count} request(s), "
-          f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+    print(
+        f"codex-mock-responses: stopped after {server.count} request(s), {time.monotonic() - started:.1f}s",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -15,22 +15,21 @@
 #                MAESTRO_SPECIALISTS, are still let through with their real answers.
 # Everything happens in a temp folder: HOME (and the Qwen home in it), project, TMPDIR, hook
 # base and install prefix; Qwen Code runs under `env -i` with an explicit environment. Needs npm
-# (once), python3 and git.
+# (once), python3 and git. This driver installs and runs; every check is in scripts/e2e/qwen.py.
 #
 #   sh scripts/e2e-qwen.sh [--keep]
 #
 # --keep leaves the scratch world for inspection. E2E_NO_BUILD=1 installs the executables an
-# earlier run built instead of building them.
+# earlier run built instead of building them; E2E_BIN_DIR=DIR those in DIR (scripts/lib.sh:
+# e2e_install).
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
 e2e_begin e2e-qwen "$@"
 [ "$record" = 0 ] || { echo "e2e-qwen: --record is not supported; the fixtures are captures (tests/fixtures/qwen-code/README.md)" >&2; exit 2; }
 QWEN=$(qwen_bin)
-# The real Qwen home, which no step may change.
-real_qwen="$(getent passwd "$(id -u)" | cut -d: -f6)/.qwen"
-fingerprint() { find "$real_qwen" -printf '%p %y %T@ %s\n' 2>/dev/null | sort | cksum; }
-real_before=$(fingerprint)
+# The real Qwen home, which no step may change: noted now, checked at the end.
+e2e_check real-home-before
 FIX="$ROOT/tests/fixtures/qwen-code"
 
 export HOME="$world/home"
@@ -41,16 +40,11 @@ export TMPDIR="$world/tmp"
 mkdir -p "$QWEN_HOME/agents" "$PROJECT" "$TMPDIR" "$MAESTRO_HOOKS_DIR"
 chmod 700 "$MAESTRO_HOOKS_DIR"
 
-checks=0
 tag=
 fail() {
-    echo "e2e-qwen: FAILED${tag:+ ($tag)}: $*" >&2
-    [ -n "$tag" ] && [ -f "$world/hooks-$tag.log" ] && sed 's/^/  log: /' "$world/hooks-$tag.log" >&2
     [ -n "$tag" ] && [ -f "$world/qwen-$tag.err" ] && sed 's/^/  qwen: /' "$world/qwen-$tag.err" | tail -20 >&2
-    exit 1
+    e2e_die "${tag:+($tag) }$*"
 }
-ok() { checks=$((checks + 1)); echo "  ok: $*"; }
-check() { python3 "$ROOT/scripts/e2e-qwen-check.py" "$@" || fail "see above"; }
 
 # --- what the user had before: the provider (the mock), no background memory agents, and a
 # hook of their own that keeps every payload of our four events.
@@ -79,21 +73,14 @@ cp "$FIX/agents/coder.md" "$QWEN_HOME/agents/"
 # --- install, exactly as users do
 prefix="$world/prefix"
 bin="$prefix/share/maestro-session/bin"
-"$ROOT/install.sh" --prefix "$prefix" --no-link --no-policy --qwen-home "$QWEN_HOME" ${E2E_NO_BUILD:+--no-build} \
+e2e_install "$prefix" --no-link --no-policy --qwen-home "$QWEN_HOME" \
     > "$world/install.log" 2>&1 || { cat "$world/install.log" >&2; fail "install.sh"; }
-manifest="$QWEN_HOME/extensions/maestro-session/qwen-extension.json"
-grep -qF "qwen: wrote hooks SessionStart, SubagentStart, SubagentStop, SessionEnd ($bin/<hook> --runtime qwen) and MCP server maestro-session ($prefix/bin/maestro-session mcp) into $manifest" \
-    "$world/install.log" || fail "install.sh --qwen-home did not write the extension: $(cat "$world/install.log")"
-ok "install.sh --qwen-home wrote the Qwen extension $manifest"
+e2e_check install
 export PATH="$bin:$prefix/bin:$PATH"
-cp "$manifest" "$world/manifest.once"
+cp "$QWEN_HOME/extensions/maestro-session/qwen-extension.json" "$world/manifest.once"
 maestro-session setup qwen --bin-dir "$bin" --mcp-command "$prefix/bin/maestro-session" > "$world/setup.log" 2>&1 \
     || fail "setup qwen: $(cat "$world/setup.log")"
-cmp -s "$manifest" "$world/manifest.once" || fail "setup qwen again changed $manifest"
-grep -qF "qwen: $manifest already has hooks" "$world/setup.log" || fail "a second setup did not say nothing changed: $(cat "$world/setup.log")"
-cmp -s "$QWEN_HOME/settings.json" "$world/settings.before" || fail "setup changed the user's settings.json"
-if grep -qF "$bin" "$QWEN_HOME/settings.json"; then fail "our hooks are in settings.json, not only in the extension"; fi
-ok "setup qwen again (from \$QWEN_HOME) changed nothing; the user's settings.json is untouched and has none of our hooks"
+e2e_check setup
 
 # The project: a git repository with an active Maestro session whose phase 1 names coder.
 (
@@ -128,39 +115,19 @@ run_qwen() {
         < /dev/null > "$world/stream-$tag.jsonl" 2> "$world/qwen-$tag.err") \
         || fail "qwen exited non-zero"
     kill "$mock_pid" 2> /dev/null || true; wait "$mock_pid" 2> /dev/null || true; mock_pid=
-    [ -f "$world/hooks-$tag.log" ] || fail "no hook ran"
-    if grep -F '"errors":["' "$world/hooks-$tag.log" > /dev/null; then fail "a hook reported an error"; fi
-    (cd "$PROJECT" && maestro-session --json show active > "$world/show-$tag.json") || fail "show active"
 }
 
 # ------------------------------------------------------------------------------------------
 echo "run block-retry"
-cp "$PROJECT/docs/maestro/state/active-session.md" "$world/session.before"
 run_qwen block-retry "E2E-LEAD: run phase 1 of the active Maestro session."
-check mcp "$world" block-retry
-ok "the extension's MCP server connected and the lead read the session with get_session_status"
-check block-retry "$world" block-retry
-ok "the coder got its phase through \${hook_context}; its report lacking ## Downstream Context was blocked, the mock saw the retry, the lead got the fixed report"
-check tokens "$world" block-retry "$QWEN_HOME"
-ok "the coder's replies (1460 in, 100 out) were counted from its own subagents/ transcript, none of the lead's"
-[ ! -e "$PROJECT/docs/maestro/state/owner.json" ] || fail "SessionStart recorded an owner, which no SessionEnd under qwen -p clears"
-if grep -F '"hook":"session-end"' "$world/hooks-block-retry.log" > /dev/null; then
-    fail "SessionEnd fired under qwen -p: the README and hooks::qwen say it does not"
-fi
-(cd "$PROJECT" && maestro-session --json doctor > "$world/doctor.json") || fail "doctor: $(cat "$world/doctor.json")"
-grep -qF '"problems": []' "$world/doctor.json" || fail "doctor found problems after the run: $(cat "$world/doctor.json")"
-ok "no SessionEnd under qwen -p, and nothing depends on it: no owner recorded, the run is not reported interrupted, doctor is clean"
-check user-hook "$world" block-retry
-ok "the user's own hook in settings.json ran beside ours for every event"
+for check in mcp block-retry tokens no-session-end user-hook; do e2e_check "$check" block-retry; done
 
 # ------------------------------------------------------------------------------------------
 echo "run builtin"
 run_qwen builtin "E2E-LEAD: look around before phase 1." MAESTRO_SPECIALISTS=explore,general-purpose
-check builtin "$world" builtin
-ok "Explore and general-purpose (named in MAESTRO_SPECIALISTS) got no context, were never blocked, and the lead got their real answers"
+e2e_check builtin builtin
 
 # ------------------------------------------------------------------------------------------
 tag=
-[ "$(fingerprint)" = "$real_before" ] || fail "the run changed the real $real_qwen"
-ok "the real $real_qwen is untouched"
-echo "e2e-qwen: $checks passed, 0 failed ($(($(date +%s) - started)) s)"
+e2e_check real-home
+e2e_summary

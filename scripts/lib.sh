@@ -81,11 +81,13 @@ QWEN_VERSION=0.24.4
 qwen_bin() { npm_cached qwen-code @qwen-code/qwen-code "$QWEN_VERSION" node_modules/.bin/qwen; }
 
 # The common start of the real-client e2e scripts: e2e_begin NAME "$@". Parses --keep and
-# --record into $keep and $record, checks python3 (the mock models), sets $started, makes the
-# scratch $world, and traps exit to stop $mock_pid (when set) and remove $world (kept, and
-# named, with --keep).
+# --record into $keep and $record, checks python3 (the mock models and the checks), sets
+# $started, makes the scratch $world, and traps exit to stop $mock_pid (when set) and remove
+# $world (kept, and named, with --keep). The drivers only install and start the clients; every
+# check of a run is in scripts/e2e/<runtime>.py (e2e_check).
 e2e_begin() {
     name="$1"; shift
+    e2e_runtime="${name#e2e-}"
     keep=0
     record=0
     for arg in "$@"; do
@@ -109,27 +111,54 @@ e2e_cleanup() {
     if [ "$keep" = 1 ]; then echo "scratch world: $world"; else rm -rf "$world"; fi
 }
 
-# A session file without what automatic token accounting changes (`updated`, the token counts
-# and our `transcript_usage` block), for comparing a file before and after a turn whose
-# sub-agent's transcript the hooks counted (and the revision that write bumped): notokens FILE. A JSON frontmatter (a new project's
-# sessions) is printed without those keys, one key per line; a YAML one without their lines.
-notokens() {
-    if sed -n 2p "$1" | grep -q '^{'; then
-        python3 - "$1" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-front, body = text[4:].split("\n---\n", 1)
-data = json.loads(front)
-data.pop("updated", None)
-data.pop("revision", None)
-data.pop("transcript_usage", None)
-data.get("token_usage", {}).clear()
-for key, value in data.items():
-    print(json.dumps(key), json.dumps(value, sort_keys=True))
-sys.stdout.write(body)
-PY
+# e2e_check CHECK [ARGS...]: runs CHECK of scripts/e2e/$e2e_runtime.py over $world; it prints
+# an `ok:` line for each thing it found right, and a failed check ends the run.
+e2e_check() {
+    e2e_check_name="$1"; shift
+    python3 "$ROOT/scripts/e2e/$e2e_runtime.py" "$e2e_check_name" "$world" "$@" || exit 1
+}
+
+# The closing line of an e2e run: how many checks passed, and in how many seconds.
+e2e_summary() { python3 "$ROOT/scripts/e2e/$e2e_runtime.py" summary "$world" "$started"; }
+
+# e2e_die MESSAGE: a client or a mock that could not be run ends the run.
+e2e_die() { echo "$name: FAILED: $*" >&2; exit 1; }
+
+# e2e_install PREFIX [install.sh options]: installs into PREFIX with install.sh, as users do,
+# the executables of the cargo release build (built first unless E2E_NO_BUILD is set), or,
+# when E2E_BIN_DIR is set, those in that folder (maestro-session, and maestro-session-hook or
+# the hook names: an install made from a release archive or an npm package), building nothing.
+e2e_install() {
+    prefix="$1"; shift
+    if [ -n "${E2E_BIN_DIR:-}" ]; then
+        hook="$E2E_BIN_DIR/maestro-session-hook"
+        [ -x "$hook" ] || hook="$E2E_BIN_DIR/session-start"
+        if [ ! -x "$hook" ] || [ ! -x "$E2E_BIN_DIR/maestro-session" ]; then
+            echo "E2E_BIN_DIR=$E2E_BIN_DIR holds no maestro-session and maestro-session-hook (or session-start)" >&2
+            return 1
+        fi
+        # install.sh --no-build takes the executables from CARGO_TARGET_DIR/release.
+        shim="$world/e2e-bin-dir"
+        mkdir -p "$shim/release"
+        ln -sfn "$(readlink -f "$hook")" "$shim/release/maestro-session-hook"
+        ln -sfn "$(readlink -f "$E2E_BIN_DIR/maestro-session")" "$shim/release/maestro-session"
+        CARGO_TARGET_DIR="$shim" "$ROOT/install.sh" --prefix "$prefix" --no-build "$@"
     else
-        grep -v -e '^updated:' -e '^revision:' "$1" \
-            | sed -e '/^token_usage:/,/^[a-z]/{/^ /d}' -e '/^transcript_usage:/,/^[a-z]/{/^transcript_usage:/d;/^ /d}'
+        "$ROOT/install.sh" --prefix "$prefix" ${E2E_NO_BUILD:+--no-build} "$@"
     fi
+}
+
+RUFF_VERSION=0.17.5
+
+# The pinned ruff (the linter and formatter of the scripts' Python), installed from PyPI into
+# target/ruff-VERSION (once; again when it is missing or reports another version).
+ruff_bin() {
+    cache="$TARGET/ruff-$RUFF_VERSION"
+    exe="$cache/bin/ruff"
+    if [ ! -x "$exe" ] || ! "$exe" --version 2>/dev/null | grep -qF "$RUFF_VERSION"; then
+        echo "installing ruff==$RUFF_VERSION into $cache" >&2
+        rm -rf "$cache"
+        python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$cache" "ruff==$RUFF_VERSION" >&2
+    fi
+    echo "$exe"
 }

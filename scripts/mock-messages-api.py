@@ -27,6 +27,7 @@ events (message_start, content_block_start / _delta / _stop per block, message_d
 stop reason and usage, message_stop), otherwise with one JSON message. POST .../count_tokens,
 GET /v1/models and anything else get small plausible answers.
 """
+
 import argparse
 import json
 import os
@@ -35,8 +36,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SUBAGENT = "@subagent"
-USAGE = {"input_tokens": 120, "output_tokens": 30,
-         "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+USAGE = {"input_tokens": 120, "output_tokens": 30, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
 
 
 def flatten(content):
@@ -77,15 +77,21 @@ class Script:
         system = flatten(request.get("system", ""))
         offered = [t.get("name") for t in request.get("tools") or [] if isinstance(t, dict)]
         has_result = isinstance(last_content, list) and any(
-            isinstance(b, dict) and b.get("type") == "tool_result" for b in last_content)
+            isinstance(b, dict) and b.get("type") == "tool_result" for b in last_content
+        )
         for key, want in match.items():
-            ok = {
-                "system": lambda: want in system,
-                "first_user": lambda: want in first,
-                "last_user": lambda: want in last,
-                "tool_result": lambda: has_result == want,
-                "offers": lambda: (subagent_tool(request) if want == SUBAGENT else want) in offered,
-            }.get(key, lambda: False)()
+            if key == "system":
+                ok = want in system
+            elif key == "first_user":
+                ok = want in first
+            elif key == "last_user":
+                ok = want in last
+            elif key == "tool_result":
+                ok = has_result == want
+            elif key == "offers":
+                ok = (subagent_tool(request) if want == SUBAGENT else want) in offered
+            else:
+                ok = False
             if not ok:
                 return False
         return True
@@ -107,8 +113,9 @@ def content_blocks(say, request, n):
     for i, item in enumerate(say):
         if "tool" in item:
             name = subagent_tool(request) if item["tool"] == SUBAGENT else item["tool"]
-            blocks.append({"type": "tool_use", "id": f"toolu_mock_{n:04d}_{i}",
-                           "name": name, "input": item.get("input", {})})
+            blocks.append(
+                {"type": "tool_use", "id": f"toolu_mock_{n:04d}_{i}", "name": name, "input": item.get("input", {})}
+            )
         else:
             blocks.append({"type": "text", "text": item.get("text", "")})
     return blocks
@@ -164,38 +171,47 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.record({"method": "GET", "path": self.path, "reply": "get", "body": None})
         if self.path.startswith("/v1/models"):
-            models = [{"type": "model", "id": m, "display_name": m,
-                       "created_at": "2026-01-01T00:00:00Z"}
-                      for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")]
-            return self.send_json({"data": models, "has_more": False,
-                                   "first_id": models[0]["id"], "last_id": models[-1]["id"]})
+            models = [
+                {"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
+                for m in ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
+            ]
+            return self.send_json(
+                {"data": models, "has_more": False, "first_id": models[0]["id"], "last_id": models[-1]["id"]}
+            )
         self.send_json({})
 
     def do_POST(self):
         body = self.read_body()
         path = self.path.split("?", 1)[0]
         if path.endswith("/count_tokens"):
-            self.server.record({"method": "POST", "path": self.path, "reply": "count_tokens",
-                                "body": body})
+            self.server.record({"method": "POST", "path": self.path, "reply": "count_tokens", "body": body})
             return self.send_json({"input_tokens": len(json.dumps(body)) // 4})
         if not path.endswith("/v1/messages") or not isinstance(body, dict):
-            self.server.record({"method": "POST", "path": self.path, "reply": "other",
-                                "body": body})
+            self.server.record({"method": "POST", "path": self.path, "reply": "other", "body": body})
             return self.send_json({})
         name, say = self.server.script.pick(body)
-        within = self.server.record({"method": "POST", "path": self.path, "reply": name,
-                                     "body": body})
+        within = self.server.record({"method": "POST", "path": self.path, "reply": name, "body": body})
         if not within:
-            return self.send_json({"type": "error", "error": {
-                "type": "overloaded_error", "message": "mock request budget spent"}}, 529)
+            return self.send_json(
+                {"type": "error", "error": {"type": "overloaded_error", "message": "mock request budget spent"}}, 529
+            )
         blocks = content_blocks(say, body, self.server.count)
         stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
         model = body.get("model", "claude-sonnet-4-5")
         message_id = f"msg_mock_{self.server.count:04d}"
         if not body.get("stream"):
-            return self.send_json({"id": message_id, "type": "message", "role": "assistant",
-                                   "model": model, "content": blocks, "stop_reason": stop,
-                                   "stop_sequence": None, "usage": USAGE})
+            return self.send_json(
+                {
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": blocks,
+                    "stop_reason": stop,
+                    "stop_sequence": None,
+                    "usage": USAGE,
+                }
+            )
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -207,24 +223,42 @@ class Handler(BaseHTTPRequestHandler):
             data = dict(data, type=kind)
             self.wfile.write(f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode())
 
-        event("message_start", {"message": {
-            "id": message_id, "type": "message", "role": "assistant", "model": model,
-            "content": [], "stop_reason": None, "stop_sequence": None,
-            "usage": dict(USAGE, output_tokens=1)}})
+        event(
+            "message_start",
+            {
+                "message": {
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": dict(USAGE, output_tokens=1),
+                }
+            },
+        )
         for i, block in enumerate(blocks):
             if block["type"] == "text":
-                event("content_block_start", {"index": i,
-                                              "content_block": {"type": "text", "text": ""}})
-                event("content_block_delta", {"index": i, "delta": {
-                    "type": "text_delta", "text": block["text"]}})
+                event("content_block_start", {"index": i, "content_block": {"type": "text", "text": ""}})
+                event("content_block_delta", {"index": i, "delta": {"type": "text_delta", "text": block["text"]}})
             else:
-                event("content_block_start", {"index": i, "content_block": {
-                    "type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}})
-                event("content_block_delta", {"index": i, "delta": {
-                    "type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
+                event(
+                    "content_block_start",
+                    {
+                        "index": i,
+                        "content_block": {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}},
+                    },
+                )
+                event(
+                    "content_block_delta",
+                    {"index": i, "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}},
+                )
             event("content_block_stop", {"index": i})
-        event("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None},
-                                "usage": {"output_tokens": USAGE["output_tokens"]}})
+        event(
+            "message_delta",
+            {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": USAGE["output_tokens"]}},
+        )
         event("message_stop", {})
         self.wfile.flush()
 
@@ -249,8 +283,7 @@ def main():
     started = time.monotonic()
     server.serve_forever(poll_interval=0.2)
     server.server_close()
-    print(f"mock-messages-api: stopped after {server.count} request(s), "
-          f"{time.monotonic() - started:.1f} s", flush=True)
+    print(f"mock-messages-api: stopped after {server.count} request(s), {time.monotonic() - started:.1f} s", flush=True)
 
 
 if __name__ == "__main__":

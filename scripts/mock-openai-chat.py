@@ -30,6 +30,7 @@ stream_options.include_usage) is answered with server-sent chat.completion.chunk
 usage in a last chunk without choices, then "data: [DONE]"; otherwise with one
 chat.completion object. GET .../models lists the requested model; anything else is a 404.
 """
+
 import argparse
 import json
 import threading
@@ -107,12 +108,16 @@ class Script:
                 for part in reply.get("say", []):
                     if "tool" in part:
                         self.calls += 1
-                        calls.append({"id": part.get("id") or "call_%d" % self.calls, "type": "function",
-                                      "function": {"name": part["tool"],
-                                                   "arguments": json.dumps(part.get("input", {}))}})
+                        calls.append(
+                            {
+                                "id": part.get("id") or f"call_{self.calls}",
+                                "type": "function",
+                                "function": {"name": part["tool"], "arguments": json.dumps(part.get("input", {}))},
+                            }
+                        )
                     else:
                         text.append(part.get("text", ""))
-                return reply.get("name", "reply%d" % i), "\n".join(text), calls, reply.get("usage", {})
+                return reply.get("name", f"reply{i}"), "\n".join(text), calls, reply.get("usage", {})
         return "fallback", self.fallback, [], {}
 
 
@@ -146,8 +151,12 @@ def main():
             with log_lock:
                 count[0] += 1
                 with open(args.log, "a", encoding="utf-8") as f:
-                    f.write(json.dumps({"n": count[0], "method": self.command, "path": self.path,
-                                        "reply": reply, "body": body}) + "\n")
+                    f.write(
+                        json.dumps(
+                            {"n": count[0], "method": self.command, "path": self.path, "reply": reply, "body": body}
+                        )
+                        + "\n"
+                    )
                 if count[0] >= args.max_requests:
                     threading.Thread(target=self.server.shutdown, daemon=True).start()
 
@@ -162,8 +171,13 @@ def main():
         def do_GET(self):
             self.record(None, "get")
             if self.path.split("?")[0].endswith("/models"):
-                return self.send_json(200, {"object": "list", "data": [
-                    {"id": "mock-qwen-coder", "object": "model", "created": 0, "owned_by": "mock"}]})
+                return self.send_json(
+                    200,
+                    {
+                        "object": "list",
+                        "data": [{"id": "mock-qwen-coder", "object": "model", "created": 0, "owned_by": "mock"}],
+                    },
+                )
             self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
         def do_POST(self):
@@ -175,20 +189,28 @@ def main():
                 body = raw.decode("utf-8", "replace")
             if not self.path.split("?")[0].endswith("/chat/completions") or not isinstance(body, dict):
                 self.record(body, "unknown")
-                return self.send_json(404, {"error": {"message": "only /chat/completions",
-                                                      "type": "invalid_request_error"}})
+                return self.send_json(
+                    404, {"error": {"message": "only /chat/completions", "type": "invalid_request_error"}}
+                )
             name, text, calls, usage = script.answer(body)
             self.record(body, name)
             usage = usage_of(usage)
             model = body.get("model", "mock-qwen-coder")
-            base = {"id": "chatcmpl-%d" % count[0], "created": int(time.time()), "model": model}
+            base = {"id": f"chatcmpl-{count[0]}", "created": int(time.time()), "model": model}
             finish = "tool_calls" if calls else "stop"
             if not body.get("stream"):
                 message = {"role": "assistant", "content": text}
                 if calls:
                     message["tool_calls"] = calls
-                return self.send_json(200, dict(base, object="chat.completion", usage=usage, choices=[
-                    {"index": 0, "message": message, "finish_reason": finish}]))
+                return self.send_json(
+                    200,
+                    dict(
+                        base,
+                        object="chat.completion",
+                        usage=usage,
+                        choices=[{"index": 0, "message": message, "finish_reason": finish}],
+                    ),
+                )
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
@@ -198,7 +220,7 @@ def main():
 
             def event(choices, **extra):
                 chunk = dict(base, object="chat.completion.chunk", choices=choices, **extra)
-                self.wfile.write(("data: %s\n\n" % json.dumps(chunk)).encode())
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
             def delta(d, finish_reason=None):
                 event([{"index": 0, "delta": d, "finish_reason": finish_reason}])
@@ -207,8 +229,18 @@ def main():
             if text:
                 delta({"content": text})
             for i, call in enumerate(calls):
-                delta({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                       "function": {"name": call["function"]["name"], "arguments": ""}}]})
+                delta(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": i,
+                                "id": call["id"],
+                                "type": "function",
+                                "function": {"name": call["function"]["name"], "arguments": ""},
+                            }
+                        ]
+                    }
+                )
                 delta({"tool_calls": [{"index": i, "function": {"arguments": call["function"]["arguments"]}}]})
             delta({}, finish)
             event([], usage=usage)

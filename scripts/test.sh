@@ -15,6 +15,7 @@ fingerprint() { find "$1" -printf '%p %y %T@ %s\n' 2>/dev/null | sort | cksum; }
 fingerprints() { for dir in $watched; do echo "$dir $(fingerprint "$dir")"; done; }
 before=$(fingerprints)
 
+sh scripts/lint-python.sh
 echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
