@@ -5,6 +5,8 @@
 //! [`failure`]; every exit code comes from `maestro_session_core::ErrorKind::exit_code`.
 
 mod args;
+#[cfg(test)]
+mod cli_reference;
 mod commands;
 mod completions;
 mod failure;
