@@ -7,6 +7,7 @@ mod doctor_kill_props;
 mod dotenv_props;
 mod emitter_props;
 mod fidelity;
+mod generated_docs;
 mod found_by_kill_props;
 mod intent_props;
 mod kill_props;
