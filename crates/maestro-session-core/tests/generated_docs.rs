@@ -225,15 +225,23 @@ fn type_of(schema: &Value) -> String {
     }
 }
 
-/// Table-cell text: one line, `|` escaped, and `<`/`>` as entities (else `<state_dir>` reads
-/// as an HTML tag and vanishes).
+/// Table-cell text: one line, `|` escaped, and outside code spans `<`/`>` as entities (else
+/// `<state_dir>` reads as an HTML tag and vanishes).
 fn cell(text: &str) -> String {
-    text.split_whitespace()
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.replace('|', "\\|");
+            if i % 2 == 0 {
+                part.replace('<', "&lt;").replace('>', "&gt;")
+            } else {
+                part
+            }
+        })
         .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+        .join("`")
 }
 
 fn render_tools(defs: &[mcp::ToolDef]) -> String {
@@ -352,4 +360,8 @@ fn generated_docs_every_tool_and_argument_is_rendered() {
         Some("before\nNEW\nafter\n")
     );
     assert_eq!(splice("no markers", "NEW\n"), None);
+    assert_eq!(
+        cell("a <dir> | `b <id>`\n c"),
+        "a &lt;dir&gt; \\| `b <id>` c"
+    );
 }
