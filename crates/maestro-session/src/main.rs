@@ -20,7 +20,7 @@ mod values;
 
 use clap::Parser;
 
-/// mimalloc: listing 10,000 sessions is mostly small allocations (see BENCHMARKS.md).
+/// mimalloc: listing 10,000 sessions is mostly small allocations (see docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
