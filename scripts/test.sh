@@ -24,7 +24,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --lib --bins --locked -- -D warnings
 echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
-echo "== links in README.md and docs/ (scripts/check-links.py)"
 python3 scripts/check-links.py --self-test && python3 scripts/check-links.py
 echo "== cargo test"
 cargo test --workspace --locked
