@@ -1,7 +1,7 @@
-//! `docs/cli.md`, the command-line reference, is rendered from the clap tree of
-//! [`crate::args::Cli`] (by `clap-markdown`, as jj renders its `cli-reference`), and this test
-//! fails when the checked-in file is not what the tree renders: a changed command, option,
-//! value list or help text must come with its doc.
+//! The commands of `docs/cli.md` (between its `BEGIN GENERATED` and `END GENERATED` lines)
+//! are rendered from the clap tree of [`crate::args::Cli`] (by `clap-markdown`, as jj renders
+//! its `cli-reference`), and this test fails when the checked-in file is not what the tree
+//! renders: a changed command, option, value list or help text must come with its doc.
 //!
 //! Regenerate every generated reference with `sh scripts/update-docs.sh` (it runs this test
 //! with `UPDATE_DOCS=1`, which rewrites the file instead of failing).
@@ -12,17 +12,34 @@ use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-/// The rendered reference: title, an overview linking every command, then one section per
-/// command and subcommand with its usage, arguments, options and possible values.
+const BEGIN: &str = "<!-- BEGIN GENERATED: the commands, from the clap tree of `maestro-session` (crates/maestro-session/src/cli_reference.rs); run `sh scripts/update-docs.sh` -->";
+const END: &str = "<!-- END GENERATED -->";
+
+/// The rendered commands, between the markers: an overview linking every command, then one
+/// section per command and subcommand with its usage, arguments, options and possible values.
 fn render() -> String {
     let options = clap_markdown::MarkdownOptions::new()
-        .title("The maestro-session command line".to_owned())
-        .show_footer(false);
+        .show_footer(false)
+        .show_table_of_contents(true);
     let body = clap_markdown::help_markdown_command_custom(&crate::args::Cli::command(), &options);
-    let preamble = "<!-- Generated from the clap tree of `maestro-session` \
-        (crates/maestro-session/src/cli_reference.rs); do not edit: run `sh scripts/update-docs.sh`. -->\n\n";
-    // One trailing newline, so an editor's save does not count as a change.
-    format!("{preamble}{}\n", body.trim_end())
+    // clap-markdown opens with a title and a sentence of its own; the page has its own title.
+    let body = body
+        .find("**Command Overview:**")
+        .map_or(body.as_str(), |at| &body[at..]);
+    format!("{BEGIN}\n\n{}\n\n{END}\n", body.trim_end())
+}
+
+/// `docs/cli.md` with its generated part replaced by `commands`; the text before and after the
+/// markers is written by hand (conventions, exit codes, JSON output).
+fn splice(doc: &str, commands: &str) -> Option<String> {
+    let start = doc.find(BEGIN)?;
+    let end = doc[start..].find(END)? + start + END.len();
+    let end = if doc[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
+    Some(format!("{}{}{}", &doc[..start], commands, &doc[end..]))
 }
 
 fn doc_path() -> PathBuf {
@@ -31,9 +48,10 @@ fn doc_path() -> PathBuf {
 
 #[test]
 fn docs_cli_md_is_what_the_clap_tree_renders() {
-    let rendered = render();
     let path = doc_path();
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let committed = std::fs::read_to_string(&path).expect("docs/cli.md exists");
+    let rendered = splice(&committed, &render())
+        .expect("docs/cli.md holds the BEGIN GENERATED and END GENERATED lines");
     if committed == rendered {
         return;
     }
@@ -53,6 +71,13 @@ fn docs_cli_md_is_what_the_clap_tree_renders() {
         committed.lines().nth(first).unwrap_or("<end of file>"),
         rendered.lines().nth(first).unwrap_or("<end of file>"),
     );
+}
+
+#[test]
+fn the_splice_keeps_the_hand_written_text() {
+    let doc = format!("before\n{BEGIN}\nold\n{END}\nafter\n");
+    assert_eq!(splice(&doc, "NEW\n").as_deref(), Some("before\nNEW\nafter\n"));
+    assert_eq!(splice("no markers", "NEW\n"), None);
 }
 
 #[test]
