@@ -29,6 +29,7 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
+DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && echo "== scripts/demo.sh ran every step"
 echo "== end to end with the real Claude Code"
 E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
 echo "== end to end with the real Codex CLI"

@@ -184,7 +184,10 @@ fn generated_docs_parser_reads_groups_docs_and_links() {
         "One [`B`](#b) and `crate::x`.\n\nSecond."
     );
     assert_eq!(vars[1].name, "B");
-    assert_eq!(vars[1].doc, "", "a doc comment cut off by other code is not B's");
+    assert_eq!(
+        vars[1].doc, "",
+        "a doc comment cut off by other code is not B's"
+    );
 }
 
 // ---------------------------------------------------------------------------- MCP tools
@@ -342,7 +345,11 @@ fn generated_docs_every_tool_and_argument_is_rendered() {
     assert_eq!(defs.len(), mcp::TOOL_NAMES.len());
     let rendered = render_tools(&defs);
     for d in &defs {
-        assert!(rendered.contains(&format!("\n### `{}`\n", d.name)), "{}", d.name);
+        assert!(
+            rendered.contains(&format!("\n### `{}`\n", d.name)),
+            "{}",
+            d.name
+        );
         if let Some(props) = d.input_schema.get("properties").and_then(Value::as_object) {
             for name in props.keys() {
                 assert!(

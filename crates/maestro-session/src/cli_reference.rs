@@ -76,7 +76,10 @@ fn docs_cli_md_is_what_the_clap_tree_renders() {
 #[test]
 fn the_splice_keeps_the_hand_written_text() {
     let doc = format!("before\n{BEGIN}\nold\n{END}\nafter\n");
-    assert_eq!(splice(&doc, "NEW\n").as_deref(), Some("before\nNEW\nafter\n"));
+    assert_eq!(
+        splice(&doc, "NEW\n").as_deref(),
+        Some("before\nNEW\nafter\n")
+    );
     assert_eq!(splice("no markers", "NEW\n"), None);
 }
 
