@@ -183,11 +183,14 @@ else
     echo "Qwen Code: write its extension with: $prefix/bin/maestro-session setup qwen --bin-dir $ext/bin (or rerun with --qwen)"
 fi
 
-# What to type next, and whether the shell will find it.
+# What to type next, and whether the shell will find it: a session with phases, so the next
+# step (`maestro-session phase start active 1`) works. The e2e test `install_next_command` runs
+# this line as printed, and scripts/demo.sh runs what this prints.
+next='maestro-session create "My first task" --phase "Design=architect" --phase "Implement=coder" --phase "Test=tester"'
 case ":$PATH:" in
-    *":$prefix/bin:"*) say "done. Next: cd into a project and run: maestro-session create \"my first task\"" ;;
+    *":$prefix/bin:"*) say "done. Next, in a project: $next" ;;
     *)
         say "done. $prefix/bin is not on your PATH; add it, e.g. for bash or zsh:"
         echo "    echo 'export PATH=\"$prefix/bin:\$PATH\"' >> ~/.profile && . ~/.profile"
-        say "then, in a project: maestro-session create \"my first task\" (or now: $prefix/bin/maestro-session --help)" ;;
+        say "then, in a project: $next" ;;
 esac

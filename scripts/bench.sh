@@ -1,7 +1,7 @@
 #!/bin/sh
 # Measures whole-process wall time of the installed executables beside `node -e ''`, with 1 and
 # with 1,000 other sessions' folders in the hook base. Prints a Markdown table (median, p10,
-# p90 over RUNS runs after warm-up, and node's median over ours); record it in BENCHMARKS.md.
+# p90 over RUNS runs after warm-up, and node's median over ours); record it in docs/benchmarks.md.
 # Usage: scripts/bench.sh [RUNS]   (default 300)
 set -eu
 . "$(dirname -- "$0")/lib.sh"

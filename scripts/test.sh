@@ -25,10 +25,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --workspace --lib --bins --locked -- -D warnings
 echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
+python3 scripts/check-links.py --self-test && python3 scripts/check-links.py
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
+DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && echo "== scripts/demo.sh ran every step"
 echo "== end to end with the real Claude Code"
 E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
 echo "== end to end with the real Codex CLI"

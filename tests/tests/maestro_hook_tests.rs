@@ -5,7 +5,7 @@
 //! `tests/integration/hook-entrypoints.test.js`, `tests/integration/handoff-validation.test.js`),
 //! read from josstei/maestro-orchestrate at tags `v1.2.1` and `v1.6.4`. Each test names the
 //! Maestro tests it recreates, in our words. Where our answer differs from Maestro's on
-//! purpose, the test asserts ours and README.md "Differences from Maestro" says why.
+//! purpose, the test asserts ours and README.md "Coming from Maestro" says why.
 //!
 //! Like Maestro's tests, most run with no active session: Maestro's roster is held to the
 //! handoff report whether or not a session exists (the regression of issue 16 was that it was
@@ -257,7 +257,7 @@ fn subagent_start_records_the_agent_type_normalized() {
 /// exists" (a legacy `.gemini/state/active-session.md`) and "honors MAESTRO_STATE_DIR for
 /// relative custom state path"; 1.6.4 `hook-logic.test.js` "returns allow with context message
 /// when session file has phase/status info" (`docs/maestro`). The context names the session's
-/// phase and status; its wording is ours (README "Differences from Maestro").
+/// phase and status; its wording is ours (README "Coming from Maestro").
 #[test]
 fn before_agent_tells_the_sessions_phase_and_status() {
     let cases = [

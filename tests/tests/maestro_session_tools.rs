@@ -4,7 +4,7 @@
 //! `tests/transforms/mcp-session-pack.test.js`, `tests/unit/plan-schema.test.js`,
 //! `tests/integration/plan-contract.test.js`, `tests/integration/handoff-validation.test.js`
 //! and `tests/unit/lib-validation.test.js` (`assertSessionId`). Where ours differs on purpose
-//! (README "Differences from Maestro"), the test says so and asserts ours.
+//! (README "Coming from Maestro"), the test says so and asserts ours.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use e2e_tests::mcp_client::McpClient;

@@ -21,6 +21,7 @@ mod export_import;
 mod gemini_setup;
 mod hooks_bad_input;
 mod hooks_recorded;
+mod install_next_command;
 mod maestro_format;
 mod maestro_hook_tests;
 mod maestro_session_tools;

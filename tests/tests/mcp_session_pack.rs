@@ -4,7 +4,7 @@
 //! gate's part of `tests/integration/design-document-lifecycle.test.js`, the tool list of
 //! `tests/transforms/mcp-session-pack.test.js` and the phase-id coercion of
 //! `tests/unit/session-state-tools.test.js`. Where ours differs on purpose (README
-//! "Differences from Maestro 1.6"), the test says so and asserts ours.
+//! "Coming from Maestro"), the test says so and asserts ours.
 //!
 //! Last, differential tests run sequences against Maestro's own server
 //! (`../shared/reference/maestro-1.6.4/mcp/maestro-server.js`, with `node`) and ours, in two
@@ -12,7 +12,7 @@
 //! keys, JSON types and `details` (Maestro's violation lists exactly; not timestamps or paths):
 //! one for the design gate and reconciliation, and sequences of `create_session`,
 //! `update_session`, `transition_phase`, `get_session_status` and `archive_session`, valid and
-//! invalid. A call where ours differs on purpose names the README "Differences from Maestro"
+//! invalid. A call where ours differs on purpose names the README "Coming from Maestro"
 //! line that says so; the test checks the line is there and that the call does differ. They
 //! skip, saying so, when the reference or `node` is missing.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
@@ -609,8 +609,8 @@ fn maestro_server() -> Option<PathBuf> {
         .find(|server| server.is_file())
 }
 
-/// Keys of ours beyond Maestro's in a success result, per tool (README "Differences from
-/// Maestro 1.6").
+/// Keys of ours beyond Maestro's in a success result, per tool (README "Coming from
+/// Maestro").
 fn extra_keys(tool: &str) -> &'static [&'static str] {
     match tool {
         "create_session" => &["session_id", "parked", "archived", "implementation_plan"],
@@ -665,7 +665,7 @@ fn shape_diff(at: &str, theirs: &Value, ours: &Value, extra: &[&str], out: &mut 
 }
 
 /// One call of a differential sequence: the tool, its arguments (given the project folder),
-/// and, where ours differs on purpose, the words of the README's "Differences from Maestro"
+/// and, where ours differs on purpose, the words of the README's "Coming from Maestro"
 /// line that says why (the test checks the line is there and that the call does differ).
 struct Step {
     tool: &'static str,
@@ -693,12 +693,12 @@ fn differs(
     }
 }
 
-/// The README's "Differences from Maestro" section.
+/// The README's "Coming from Maestro" section, which lists every deliberate difference.
 fn readme_differences() -> &'static str {
     let readme = include_str!("../../README.md");
     let start = readme
-        .find("\n## Differences from Maestro\n")
-        .expect("README has ## Differences from Maestro");
+        .find("\n## Coming from Maestro\n")
+        .expect("README has ## Coming from Maestro");
     let rest = &readme[start + 1..];
     let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
     &rest[..end]
@@ -792,7 +792,7 @@ fn differential(script: &Path, name: &str, steps: &[Step]) -> Vec<String> {
             Some(line) => {
                 if !differences.contains(line) {
                     problems.push(format!(
-                        "{at}: README \"Differences from Maestro\" has no line saying {line:?}"
+                        "{at}: README \"Coming from Maestro\" has no line saying {line:?}"
                     ));
                 }
                 if found.is_empty() {

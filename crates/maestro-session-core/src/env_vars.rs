@@ -3,8 +3,8 @@
 //! `EnvVars`).
 //!
 //! Each constant says what the variable does, who sets it and where its contract comes from.
-//! The people-facing ones are listed in README.md "Environment"; a unit test keeps that table
-//! and [`EnvVars::MAESTRO`] in step.
+//! `docs/environment.md` is rendered from these doc comments (`sh scripts/update-docs.sh`; the
+//! core test `generated_docs` fails when it is stale).
 
 /// The names of the environment variables maestro-session reads, as associated constants:
 /// `EnvVars::MAESTRO_STATE_DIR`.
@@ -15,9 +15,12 @@ impl EnvVars {
     // --- ours: set by people, install.sh, the runtimes' configs we write, and the tests ---
 
     /// The state dir, relative to the project root (an absolute value must lie inside the
-    /// project). Set by people, or in `<project>/.env` / `$MAESTRO_EXTENSION_PATH/.env` (the
-    /// same name is looked up there). Contract: Maestro's `MAESTRO_STATE_DIR` setting (default
-    /// `docs/maestro`); resolved by [`crate::workspace::paths`].
+    /// project; `..` is refused, naming where the setting came from). Set by people, or in
+    /// `<project>/.env` / `$MAESTRO_EXTENSION_PATH/.env` (the same name is looked up there, in
+    /// that order); unset everywhere: `.gemini` for a legacy project with
+    /// `.gemini/state/active-session.md`, else `docs/maestro`. Contract: Maestro's
+    /// `MAESTRO_STATE_DIR` setting (default `docs/maestro`); resolved by
+    /// [`crate::workspace::paths`].
     pub const MAESTRO_STATE_DIR: &'static str = "MAESTRO_STATE_DIR";
 
     /// The project root; wins over [`EnvVars::GEMINI_PROJECT_DIR`] and
@@ -25,7 +28,11 @@ impl EnvVars {
     /// CLI extension: `${workspacePath}`; Claude Code plugin: `${CLAUDE_PROJECT_DIR}`; Codex:
     /// forwarded through `env_vars` or pinned by `setup codex --workspace`) and by people.
     /// Contract: Maestro's MCP server reads the same name (its extension registers it as
-    /// `${workspacePath}`).
+    /// `${workspacePath}`). The project root is the start folder's repository root (what
+    /// `git rev-parse --show-toplevel` answers there, found without running git), else the
+    /// folder itself; a value holding `${` (a template the runtime left unsubstituted) is
+    /// passed over as Maestro does, one naming no folder is an error naming it, and a folder
+    /// inside a runtime's extension or plugin cache is refused ([`crate::workspace::extension_cache`]).
     pub const MAESTRO_WORKSPACE_PATH: &'static str = "MAESTRO_WORKSPACE_PATH";
 
     /// The Maestro extension folder, whose `.env` may name [`EnvVars::MAESTRO_STATE_DIR`]
@@ -46,7 +53,9 @@ impl EnvVars {
     pub const MAESTRO_AGENTS: &'static str = "MAESTRO_AGENTS";
 
     /// Extra Maestro specialists held to the handoff report, comma-separated (also looked up
-    /// in `<project>/.env`). Set by people. Ours.
+    /// in `<project>/.env`), besides Maestro's roster and the agents the active session's
+    /// phases name; a runtime's built-in agent named here is still never checked. Set by
+    /// people. Ours.
     pub const MAESTRO_SPECIALISTS: &'static str = "MAESTRO_SPECIALISTS";
 
     /// The current agent when the prompt names none. Set by Maestro's parallel dispatch for
@@ -68,8 +77,8 @@ impl EnvVars {
     /// Maestro's `MAESTRO_MAX_RETRIES` setting (same default).
     pub const MAESTRO_MAX_RETRIES: &'static str = "MAESTRO_MAX_RETRIES";
 
-    /// How long a command waits for `state/.lock`, in milliseconds (default 10000). Set by
-    /// people and the tests. Ours.
+    /// How long a command waits for `state/.lock`, in milliseconds (default 10000); a hook
+    /// waits at most 500 ms whatever this says. Set by people and the tests. Ours.
     pub const MAESTRO_LOCK_TIMEOUT_MS: &'static str = "MAESTRO_LOCK_TIMEOUT_MS";
 
     /// Crash injection for the tests: the next event-log append writes only this many bytes,
@@ -157,7 +166,7 @@ impl EnvVars {
     /// one as git does unless it is set.
     pub const GIT_DISCOVERY_ACROSS_FILESYSTEM: &'static str = "GIT_DISCOVERY_ACROSS_FILESYSTEM";
 
-    /// Every `MAESTRO_*` variable above: each must have a row in README.md "Environment".
+    /// Every `MAESTRO_*` variable above: each must have a section in `docs/environment.md`.
     pub const MAESTRO: [&'static str; 17] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
@@ -183,24 +192,13 @@ impl EnvVars {
 mod tests {
     use super::EnvVars;
 
-    /// The README's "Environment" section: from its heading to the next one.
-    fn readme_environment() -> &'static str {
-        let readme = include_str!("../../../README.md");
-        let start = readme
-            .find("\n## Environment\n")
-            .expect("README has ## Environment");
-        let rest = &readme[start + 1..];
-        let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
-        &rest[..end]
-    }
-
     #[test]
-    fn every_maestro_variable_is_in_the_readme() {
-        let section = readme_environment();
+    fn every_maestro_variable_is_in_the_environment_reference() {
+        let reference = include_str!("../../../docs/environment.md");
         for name in EnvVars::MAESTRO {
             assert!(
-                section.contains(&format!("`{name}`")),
-                "README.md \"Environment\" has no row for {name}"
+                reference.contains(&format!("\n### `{name}`\n")),
+                "docs/environment.md has no section for {name}"
             );
         }
     }

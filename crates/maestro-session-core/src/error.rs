@@ -167,11 +167,11 @@ pub struct ExitCodes {
     pub kind: ErrorKind,
     /// Its machine name, the `kind` of `maestro-session --json` error objects.
     pub name: &'static str,
-    /// `maestro-session`'s exit code (README "The command line").
+    /// `maestro-session`'s exit code (docs/cli.md "Exit codes").
     pub cli: i32,
     /// What `read-state`, `write-state` and `ensure-workspace` exit with when their *work*
-    /// fails with an error of this kind. Their contract (Maestro's Node scripts, kept; README
-    /// "Executables"): `ERROR: <message>` and exit 1 for any failure, so malformed *input*
+    /// fails with an error of this kind. Their contract (Maestro's Node scripts, kept;
+    /// docs/hooks.md "The state tools"): `ERROR: <message>` and exit 1 for any failure, so malformed *input*
     /// (empty stdin) is 1 there, not 2. Their *arguments* are checked before any work, and an
     /// argument error exits with the command line's usage code, [`ErrorKind::Usage`]'s `cli`
     /// (2), as in `maestro-session`.
@@ -179,9 +179,9 @@ pub struct ExitCodes {
     /// What a hook (`session-start`, `before-agent`, `after-agent`, `session-end`) exits with:
     /// always 0, with the error as one stderr line and an answer that allows the turn. Gemini
     /// CLI 0.61 blocks the user's turn on any other code than 0 or 1 and Claude Code on 2, so a
-    /// hook never fails the turn (README "Executables").
+    /// hook never fails the turn (docs/hooks.md).
     pub hook: i32,
-    /// What the code means, as README "The command line" says it.
+    /// What the code means, as docs/cli.md "Exit codes" says it.
     pub meaning: &'static str,
 }
 

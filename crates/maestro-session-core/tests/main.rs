@@ -8,6 +8,7 @@ mod dotenv_props;
 mod emitter_props;
 mod fidelity;
 mod found_by_kill_props;
+mod generated_docs;
 mod intent_props;
 mod kill_props;
 mod listing_order;

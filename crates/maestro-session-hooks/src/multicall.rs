@@ -3,7 +3,7 @@
 //! installed under each name (a symlink, or a copy where links cannot be made), so every
 //! runtime's registration keeps naming `session-start`, `after-agent`, ... One link step
 //! instead of eight takes most of the release build's time away; a hook's start is unchanged
-//! (scripts/bench.sh, BENCHMARKS.md).
+//! (scripts/bench.sh, docs/benchmarks.md).
 
 use std::ffi::OsString;
 use std::path::Path;

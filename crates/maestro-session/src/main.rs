@@ -5,6 +5,8 @@
 //! [`failure`]; every exit code comes from `maestro_session_core::ErrorKind::exit_code`.
 
 mod args;
+#[cfg(test)]
+mod cli_reference;
 mod commands;
 mod completions;
 mod failure;
@@ -18,7 +20,7 @@ mod values;
 
 use clap::Parser;
 
-/// mimalloc: listing 10,000 sessions is mostly small allocations (see BENCHMARKS.md).
+/// mimalloc: listing 10,000 sessions is mostly small allocations (see docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
