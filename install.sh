@@ -117,15 +117,15 @@ if [ "$uninstall" = 1 ]; then
         if [ -x "$c" ]; then cli="$c"; break; fi
     done
     if [ "$link" = 1 ] && command -v gemini >/dev/null 2>&1; then
-        if gemini extensions list 2>/dev/null | grep -q 'maestro-session'; then
+        if gemini extensions list 2>&1 | grep -q 'maestro-session'; then
             gemini extensions uninstall maestro-session && say "uninstalled the Gemini CLI extension maestro-session"
         fi
     fi
     if command -v claude >/dev/null 2>&1; then
-        if claude plugin list 2>/dev/null | grep -qF 'maestro-session@maestro-session'; then
+        if claude plugin list 2>&1 | grep -qF 'maestro-session@maestro-session'; then
             claude plugin uninstall maestro-session@maestro-session && say "uninstalled the Claude Code plugin maestro-session"
         fi
-        if claude plugin marketplace list 2>/dev/null | grep -qF "$ext"; then
+        if claude plugin marketplace list 2>&1 | grep -qF "$ext"; then
             claude plugin marketplace remove maestro-session && say "removed the Claude Code marketplace maestro-session"
         fi
     fi
