@@ -5,6 +5,8 @@
 # installs the executables an earlier run built instead of building them.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
+# E2E_BIN_DIR=DIR: install the executables in DIR (scripts/e2e-dist.sh: a release install) instead of building.
+if [ -n "${E2E_BIN_DIR:-}" ]; then export E2E_NO_BUILD=1 MAESTRO_INSTALL_FROM="$E2E_BIN_DIR"; fi
 
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
