@@ -1,6 +1,6 @@
 #!/bin/sh
-# install.sh: build maestro-session and register its hooks with Gemini CLI / Claude Code / Codex /
-# Qwen Code.
+# install.sh: build maestro-session (or take it from a release archive) and register its hooks
+# with Gemini CLI / Claude Code / Codex / Qwen Code; --uninstall takes it all out again.
 # POSIX sh; running it again gives the same result.
 set -eu
 
@@ -9,7 +9,8 @@ usage() {
 Usage: ./install.sh [options]
 
 Builds the release executables (cargo build --release --locked -p maestro-session-hooks -p maestro-session)
-and installs them:
+-- or, from a release archive (a bin/ beside this script and no Cargo.toml), takes that
+bin/, with no Rust needed -- and installs them:
   <prefix>/share/maestro-session/bin/   the hooks and state tools
   <prefix>/bin/maestro-session           the command line
 <prefix>/share/maestro-session/ is also a Gemini CLI extension folder
@@ -39,6 +40,20 @@ Options:
                            Qwen Code file is touched
   --qwen-home DIR          the same in DIR/extensions/maestro-session
   --no-build               install the executables already built by an earlier run
+  --from DIR               install the executables in DIR (maestro-session and
+                           maestro-session-hook: a release archive's bin/, the bin/ of the npm
+                           package @maestro-session/<platform>) without building; default:
+                           $MAESTRO_INSTALL_FROM, else the archive's bin/ (see above)
+  --uninstall              take out what an install added, and nothing else: the extension
+                           (`gemini extensions uninstall maestro-session`), the Claude Code
+                           plugin and marketplace (`claude plugin uninstall`, `claude plugin
+                           marketplace remove`), our rule in the Gemini CLI policy file, our
+                           hooks in the Claude Code settings file ($CLAUDE_CONFIG_DIR, else
+                           ~/.claude, then settings.json, or --claude-settings FILE), our hooks
+                           and MCP server in Codex's files ($CODEX_HOME, else ~/.codex, or
+                           --codex-home DIR), the Qwen Code extension ($QWEN_HOME, else ~/.qwen,
+                           or --qwen-home DIR), then the executables and folders under the
+                           prefix. Running it again changes nothing.
   --no-link                do not run `gemini extensions link`
   --no-policy              do not write the Gemini CLI user policy (the commands then ask
                            before reading the session, and `gemini -p` refuses them)
@@ -55,6 +70,8 @@ qwen_home=""
 build=1
 link=1
 policy=1
+from="${MAESTRO_INSTALL_FROM:-}"
+uninstall=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a folder" >&2; exit 2; }; prefix="$2"; shift 2 ;;
@@ -68,6 +85,9 @@ while [ $# -gt 0 ]; do
         --qwen-home) [ $# -ge 2 ] || { echo "install.sh: --qwen-home needs a folder" >&2; exit 2; }; qwen=1; qwen_home="$2"; shift 2 ;;
         --qwen-home=*) qwen=1; qwen_home="${1#--qwen-home=}"; shift ;;
         --no-build) build=0; shift ;;
+        --from) [ $# -ge 2 ] || { echo "install.sh: --from needs a folder" >&2; exit 2; }; from="$2"; shift 2 ;;
+        --from=*) from="${1#--from=}"; shift ;;
+        --uninstall) uninstall=1; shift ;;
         --no-link) link=0; shift ;;
         --no-policy) policy=0; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -78,6 +98,65 @@ done
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 # Progress lines, so a long first build never looks like a hang.
 say() { echo "install.sh: $*"; }
+# A release archive: executables beside this script, no sources.
+if [ -z "$from" ] && [ ! -f "$here/Cargo.toml" ] && [ -x "$here/bin/maestro-session" ]; then
+    from="$here/bin"
+fi
+if [ -n "$from" ]; then
+    [ -d "$from" ] || { echo "install.sh: --from $from is not a folder" >&2; exit 2; }
+    from=$(CDPATH= cd -- "$from" && pwd)
+    build=0
+fi
+
+if [ "$uninstall" = 1 ]; then
+    [ -d "$prefix" ] && prefix=$(CDPATH= cd -- "$prefix" && pwd)
+    ext="$prefix/share/maestro-session"
+    # The executable that edits the runtimes' files: the installed one, else one at hand.
+    cli=""
+    for c in "$prefix/bin/maestro-session" "$ext/bin/maestro-session" ${from:+"$from/maestro-session"}; do
+        if [ -x "$c" ]; then cli="$c"; break; fi
+    done
+    if [ "$link" = 1 ] && command -v gemini >/dev/null 2>&1; then
+        if gemini extensions list 2>&1 | grep -q 'maestro-session'; then
+            gemini extensions uninstall maestro-session && say "uninstalled the Gemini CLI extension maestro-session"
+        fi
+    fi
+    if command -v claude >/dev/null 2>&1; then
+        if claude plugin list 2>&1 | grep -qF 'maestro-session@maestro-session'; then
+            claude plugin uninstall maestro-session@maestro-session && say "uninstalled the Claude Code plugin maestro-session"
+        fi
+        if claude plugin marketplace list 2>&1 | grep -qF "$ext"; then
+            claude plugin marketplace remove maestro-session && say "removed the Claude Code marketplace maestro-session"
+        fi
+    fi
+    if [ -n "$cli" ]; then
+        [ "$policy" = 1 ] && "$cli" setup gemini-policy --remove
+        "$cli" setup claude --remove ${claude_settings:+--settings "$claude_settings"}
+        if [ -n "$codex_home" ]; then
+            "$cli" setup codex --remove --hooks "$codex_home/hooks.json" --config "$codex_home/config.toml"
+        else
+            "$cli" setup codex --remove
+        fi
+        "$cli" setup qwen --remove ${qwen_home:+--dir "$qwen_home/extensions/maestro-session"}
+        [ -d "$ext/claude-plugin" ] && "$cli" setup claude-plugin "$ext/claude-plugin" --remove --marketplace
+        [ -d "$ext" ] && "$cli" setup gemini-extension "$ext" --remove
+    else
+        say "no maestro-session executable under $prefix (nor --from): the runtimes' files are not" \
+            "checked; run the uninstall from the release archive's folder, or with --from DIR"
+    fi
+    # Our executables, then our folders when left empty; nothing else under the prefix (its
+    # bin/ and share/ may hold other tools).
+    for exe in maestro-session-hook session-start before-agent after-agent session-end read-state write-state read-active-session ensure-workspace maestro-session; do
+        rm -f "$ext/bin/$exe" "$ext/bin/.$exe.tmp"
+    done
+    rm -f "$prefix/bin/maestro-session" "$prefix/bin/.maestro-session.tmp"
+    for d in "$ext/bin" "$ext"; do
+        rmdir "$d" 2>/dev/null || true
+    done
+    say "uninstalled maestro-session from $prefix"
+    exit 0
+fi
+
 # Absolute, so the paths written into the runtimes' files hold from any folder.
 mkdir -p "$prefix"
 prefix=$(CDPATH= cd -- "$prefix" && pwd)
@@ -111,6 +190,7 @@ if [ "$build" = 1 ]; then
     say "built in $(( $(date +%s) - started )) s"
 fi
 [ -x "$out/maestro-session-hook" ] || out="$target/release"
+[ -n "$from" ] && out="$from"
 
 ext="$prefix/share/maestro-session"
 mkdir -p "$ext/bin" "$prefix/bin"

@@ -34,6 +34,7 @@ mod search;
 mod settings_file;
 mod setup_codex;
 mod setup_qwen;
+mod setup_remove;
 mod state_tools;
 mod watch_report;
 mod write_state_concurrency;

@@ -88,6 +88,24 @@ pub fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
+/// Removes the folder `path` when it is empty (a folder of an install being taken apart);
+/// returns whether it did. A missing folder, or one that still holds something, is left as it
+/// is (`Ok(false)`).
+pub fn remove_empty_dir(path: &Path) -> Result<bool> {
+    match std::fs::remove_dir(path) {
+        Ok(()) => Ok(true),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(Error::io("remove folder", path, e)),
+    }
+}
+
 /// Opens `path` for writing with `options` plus `O_NONBLOCK | O_NOCTTY` (and `O_NOFOLLOW`
 /// unless `follow`) and checks, on the descriptor, that it is a regular file: a final symlink
 /// fails with `ELOOP`, a FIFO with no reader with `ENXIO`, a device or folder is refused before

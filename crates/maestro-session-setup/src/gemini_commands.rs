@@ -263,6 +263,16 @@ pub fn command_files(tools: Tools<'_>) -> Vec<CommandFile> {
         .collect()
 }
 
+/// The command files' paths relative to the extension folder
+/// (`commands/maestro/<name>.toml`), in the order of [`command_files`].
+pub fn command_relative_paths() -> impl Iterator<Item = PathBuf> {
+    COMMANDS.iter().map(|(name, ..)| {
+        Path::new("commands")
+            .join(GROUP)
+            .join(format!("{name}.toml"))
+    })
+}
+
 /// Writes the command files for `tools` into the extension folder `ext_dir` (creating
 /// `commands/maestro/`), each by durable replace; returns their paths.
 ///

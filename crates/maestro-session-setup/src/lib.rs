@@ -22,6 +22,7 @@ pub mod gemini_commands;
 pub mod gemini_policy;
 pub mod qwen;
 pub mod shell;
+pub mod uninstall;
 
 use serde_json::{Map, Value, json};
 

@@ -14,6 +14,8 @@ use maestro_session_setup as integration;
 use maestro_session_setup::gemini_commands::{self, ShellPath, Tools};
 use maestro_session_setup::gemini_policy::{self, PolicyOutcome};
 
+mod remove;
+
 /// Runtime registration.
 #[derive(Debug, Subcommand)]
 pub enum Setup {
@@ -23,26 +25,38 @@ pub enum Setup {
     GeminiExtension {
         /// The extension folder (its `bin/` holds the hook executables).
         dir: PathBuf,
+        /// Remove the files this writes (not `bin/`); a folder left empty goes too.
+        #[arg(long)]
+        remove: bool,
     },
     /// Allow the extension's commands to run `<dir>/bin/read-active-session` without a
     /// confirmation prompt: a rule in the Gemini CLI user policy file (Gemini CLI ignores allow
     /// rules from extensions). Keeps the file's other rules; refuses a file it did not write.
     GeminiPolicy {
         /// The extension folder (its `bin/` holds read-active-session).
-        dir: PathBuf,
+        #[arg(required_unless_present = "remove")]
+        dir: Option<PathBuf>,
         /// The policy file (default: $GEMINI_CLI_HOME, else $HOME, then
         /// .gemini/policies/maestro-session.toml).
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Remove our rule block from the policy file instead (the file goes when nothing
+        /// else is in it).
+        #[arg(long)]
+        remove: bool,
     },
     /// Print the Claude Code settings block, or merge it into a settings file.
     Claude {
         /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-        #[arg(long, value_parser = crate::args::utf8_path())]
-        bin_dir: PathBuf,
+        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        bin_dir: Option<PathBuf>,
         /// Merge into this settings file (created if missing), keeping its other keys.
         #[arg(long)]
         settings: Option<PathBuf>,
+        /// Remove our hooks from the settings file instead (default: $CLAUDE_CONFIG_DIR,
+        /// else ~/.claude, then settings.json), keeping everything else.
+        #[arg(long)]
+        remove: bool,
     },
     /// Write a Claude Code plugin folder: `.claude-plugin/plugin.json`, `hooks/hooks.json`,
     /// `.mcp.json` (`maestro-session mcp`), `commands/status.md` and `README.md`; load it with
@@ -52,15 +66,19 @@ pub enum Setup {
         dir: PathBuf,
         /// Folder holding the hook executables and `read-active-session` (absolute, valid
         /// UTF-8: it is written into the plugin's files).
-        #[arg(long, value_parser = crate::args::utf8_path())]
-        bin_dir: PathBuf,
+        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        bin_dir: Option<PathBuf>,
         /// The `maestro-session` executable the MCP server runs (absolute, valid UTF-8).
-        #[arg(long, value_parser = crate::args::utf8_path())]
-        cli: PathBuf,
+        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        cli: Option<PathBuf>,
         /// Also make the plugin folder's parent a local marketplace
         /// (`<parent>/.claude-plugin/marketplace.json`), for `claude plugin marketplace add`.
         #[arg(long)]
         marketplace: bool,
+        /// Remove the plugin files this writes instead (with --marketplace, the
+        /// marketplace.json too); a folder left empty goes too.
+        #[arg(long)]
+        remove: bool,
     },
     /// Merge the hooks into Codex's hooks.json and the MCP server into its config.toml.
     ///
@@ -82,8 +100,8 @@ pub enum Setup {
 pub struct QwenArgs {
     /// Folder holding the hook executables (valid UTF-8, no `$`: it is written into JSON that
     /// Qwen Code expands).
-    #[arg(long, value_parser = crate::args::utf8_path())]
-    pub bin_dir: PathBuf,
+    #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+    pub bin_dir: Option<PathBuf>,
     /// The extension folder [default: <qwen home>/extensions/maestro-session].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -93,14 +111,18 @@ pub struct QwenArgs {
     /// Register the hooks only (an MCP server entry of ours is removed).
     #[arg(long)]
     pub no_mcp: bool,
+    /// Remove our hooks and MCP server from the manifest instead; the manifest and the
+    /// folder go when nothing else is in them.
+    #[arg(long)]
+    pub remove: bool,
 }
 
 /// `setup codex`.
 #[derive(Debug, clap::Args)]
 pub struct CodexArgs {
     /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-    #[arg(long, value_parser = crate::args::utf8_path())]
-    pub bin_dir: PathBuf,
+    #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+    pub bin_dir: Option<PathBuf>,
     /// The hooks file to merge into (created if missing) [default: <codex home>/hooks.json].
     #[arg(long, value_name = "FILE")]
     pub hooks: Option<PathBuf>,
@@ -122,6 +144,10 @@ pub struct CodexArgs {
     /// Leave config.toml alone: register the hooks only (the MCP options are then unused).
     #[arg(long)]
     pub no_mcp: bool,
+    /// Remove our hooks from hooks.json and our server from config.toml instead, keeping
+    /// everything else (a file left empty goes). Codex's trust records stay its own.
+    #[arg(long)]
+    pub remove: bool,
 }
 
 impl Setup {
@@ -143,9 +169,12 @@ impl Setup {
 /// Errors: a file that does not parse is [`maestro_session_core::Error::Corrupt`] naming it (exit 3),
 /// a path argument that cannot be used is [`maestro_session_core::Error::Invalid`] (exit 2).
 pub fn run(setup: Setup) -> anyhow::Result<String> {
+    if let Some(out) = remove::run(&setup)? {
+        return Ok(out);
+    }
     let mut out = String::new();
     match setup {
-        Setup::GeminiExtension { dir } => {
+        Setup::GeminiExtension { dir, .. } => {
             durable::create_dirs(&dir.join("hooks"))?;
             // Paths first: one that cannot be written into a command file changes nothing.
             let read = gemini_commands::installed_read_active_session(&dir)?;
@@ -168,7 +197,8 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             };
             gemini_commands::write_command_files(&dir, tools)?;
         }
-        Setup::GeminiPolicy { dir, file } => {
+        Setup::GeminiPolicy { dir, file, .. } => {
+            let dir = remove::required(dir, "DIR")?;
             let read = gemini_commands::installed_read_active_session(&dir)?;
             let file = match file {
                 Some(f) => f,
@@ -191,7 +221,10 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
                 gemini_policy::PRIORITY,
             );
         }
-        Setup::Claude { bin_dir, settings } => {
+        Setup::Claude {
+            bin_dir, settings, ..
+        } => {
+            let bin_dir = remove::required(bin_dir, "--bin-dir")?;
             let bin_dir = bin_dir.to_string_lossy();
             match settings {
                 None => out = integration::claude_settings_block(&bin_dir),
@@ -230,7 +263,13 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             bin_dir,
             cli,
             marketplace,
-        } => write_claude_plugin(&dir, &bin_dir, &cli, marketplace)?,
+            ..
+        } => write_claude_plugin(
+            &dir,
+            &remove::required(bin_dir, "--bin-dir")?,
+            &remove::required(cli, "--cli")?,
+            marketplace,
+        )?,
     }
     Ok(out)
 }
@@ -319,7 +358,7 @@ fn run_codex(args: CodexArgs) -> anyhow::Result<String> {
         Some(path) => path,
         None => home()?.join(codex::HOOKS_FILE),
     };
-    let bin_dir = absolute(&args.bin_dir)?;
+    let bin_dir = absolute(&remove::required(args.bin_dir, "--bin-dir")?)?;
     let bin_dir = bin_dir.to_string_lossy();
     let (hooks_path, existing) = read_config_file(&hooks_path, "a Codex hooks file")?;
     let hooks = codex::merge_hooks(&existing, &hooks_path, &bin_dir)?;
@@ -393,7 +432,7 @@ fn run_qwen(args: QwenArgs) -> anyhow::Result<String> {
             .context("neither QWEN_HOME nor HOME is set; give --dir")?,
         ),
     };
-    let bin_dir = absolute(&args.bin_dir)?;
+    let bin_dir = absolute(&remove::required(args.bin_dir, "--bin-dir")?)?;
     let bin_dir = bin_dir.to_string_lossy();
     let command = match (args.no_mcp, args.mcp_command) {
         (true, _) => None,
@@ -450,7 +489,7 @@ fn absolute(path: &std::path::Path) -> anyhow::Result<PathBuf> {
 
 /// The file to edit and its text: a symlink is followed to the file it names, so the link
 /// stays (a dotfiles repository, say); a missing file is empty text.
-fn read_config_file(
+pub(crate) fn read_config_file(
     path: &std::path::Path,
     kind: &'static str,
 ) -> anyhow::Result<(PathBuf, String)> {
