@@ -8,8 +8,6 @@
 #   E2E_BIN_DIR=DIR  install the executables in DIR instead (scripts/lib.sh: e2e_install)
 set -eu
 . "$(dirname -- "$0")/lib.sh"
-# E2E_BIN_DIR=DIR: install the executables in DIR (scripts/e2e-dist.sh: a release install) instead of building.
-if [ -n "${E2E_BIN_DIR:-}" ]; then export E2E_NO_BUILD=1 MAESTRO_INSTALL_FROM="$E2E_BIN_DIR"; fi
 
 e2e_begin e2e-gemini "$@"
 [ "$record" = 0 ] || { echo "e2e-gemini: --record is scripts/record-fixtures.sh" >&2; exit 2; }
