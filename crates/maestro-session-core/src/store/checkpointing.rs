@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::Store;
 use super::checkpoint::*;
-use super::{Locked, Store, archive_rel, get_in, resolve_in};
+use super::lock::Locked;
+use super::resolve::{archive_rel, get_in, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::operations::{self, Operation};

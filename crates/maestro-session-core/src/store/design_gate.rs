@@ -49,7 +49,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Locked, Store, active_in, plan_file_rel};
+use super::Store;
+use super::lock::Locked;
+use super::plan_names::plan_file_rel;
+use super::resolve::active_in;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::session::lifecycle::State;
@@ -250,7 +253,7 @@ impl Context {
     fn of(root: &Root, id: &str) -> Result<Context> {
         let gate = read(root, id)?;
         let active = active_in(root)
-            .map_err(super::doctor_hint)?
+            .map_err(super::resolve::doctor_hint)?
             .map(|s| s.meta)
             .filter(|m| m.session_id == id);
         let used = active.is_none() && used_elsewhere(root, id)?;

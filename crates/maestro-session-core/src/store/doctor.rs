@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{Store, archive_names, archive_rel};
+use super::Store;
+use super::resolve::{archive_names, archive_rel};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::session::session_file::{Location, SessionFile};
@@ -957,11 +958,13 @@ impl Store {
         });
         // Held (when usable) until the report is done; with --fix the checkpoints before the
         // repairs are taken, and logged, under it.
-        let held = root.open_dir(Path::new(".")).map(|root| super::Locked {
-            root,
-            _guard: guard,
-            logs: super::event_log::PendingSyncs::default(),
-        });
+        let held = root
+            .open_dir(Path::new("."))
+            .map(|root| super::lock::Locked {
+                root,
+                _guard: guard,
+                logs: super::event_log::PendingSyncs::default(),
+            });
         let fixing = doctor.fix;
         if doctor.fix {
             let taken = held

@@ -24,6 +24,7 @@
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
+use super::Store;
 use super::checkpoint::{FORMAT_VERSION, folder_rel, json_rel, md_rel, read_copy, scan};
 use super::event_log::{self, Event, log_rel};
 use super::export::{
@@ -32,7 +33,8 @@ use super::export::{
 };
 use super::import_bounds;
 use super::intent::{self, Intent, Step};
-use super::{Store, archive_rel, free_plan_name, resolve_in};
+use super::plan_names::free_plan_name;
+use super::resolve::{archive_rel, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::session::session_file::{Location, SessionFile};

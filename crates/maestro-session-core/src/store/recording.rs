@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::Store;
 use super::event_log::*;
-use super::{Locked, Store};
+use super::lock::Locked;
 use crate::error::Result;
 use crate::session::model::SessionMetadata;
 use maestro_session_fs::beneath::Root;

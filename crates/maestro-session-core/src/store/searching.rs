@@ -2,12 +2,13 @@
 //! index and the search index) and ranking them. Queries, fields, ranking and the search
 //! index's format are [`super::search`], which knows nothing of the store.
 
+use super::Store;
 use super::index::{self, Extra};
 use super::listing::SessionSummary;
+use super::resolve::{active_in, archive_names};
 use super::search::{
     MAGIC, Query, SEARCH_INDEX_REL, SearchFilter, SearchReport, document, search_rows,
 };
-use super::{Store, active_in, archive_names};
 use crate::error::Result;
 use crate::session::session_file::Location;
 use maestro_session_fs::beneath::Root;

@@ -98,7 +98,7 @@ impl Store {
         let Some(l) = self.locked_existing()? else {
             return Ok(None);
         };
-        let Some(mut session) = super::active_in(&l.root)? else {
+        let Some(mut session) = super::resolve::active_in(&l.root)? else {
             return Ok(None);
         };
         let (dev, ino) = file.identity();
