@@ -25,26 +25,38 @@ const LAYERS: [&str; 6] = [
 /// names of the environment variables.
 const FOUNDATION: [&str; 4] = ["error", "clock", "env", "env_vars"];
 
-/// The modules of `store/` by file name.
+/// The modules of `store/` by file name (`export/mod.rs` is `export`).
 const STORE_MODULES: &[&str] = &[
     "mod",
+    "lock",
+    "resolve",
+    "apply",
+    "create",
+    "archive",
+    "fork",
+    "delete",
+    "plan_names",
     "listing",
     "index",
     "intent",
     "intent/shape",
     "quarantine",
     "event_log",
+    "event_log/format",
+    "event_log/store",
     "checkpoint",
+    "checkpoint/format",
+    "checkpoint/store",
     "doctor",
     "write_document",
-    "recording",
-    "checkpointing",
     "owner",
     "usage",
     "export",
-    "exporting",
+    "export/format",
+    "export/store",
     "search",
-    "searching",
+    "search/query",
+    "search/store",
     "design_gate",
     "used_ids",
     "import_bounds",
@@ -198,26 +210,31 @@ fn upward_imports(files: &[(String, String)]) -> Vec<String> {
 }
 
 /// The imports among `store/`'s modules: module -> the modules it uses. Re-exports (`pub use`)
-/// and declarations (`mod x;`) in `store/mod.rs` are its public face, not uses.
+/// and declarations (`mod x;`) are a module's public face, not uses.
 fn store_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for (rel, text) in files {
         let Some(file) = rel.strip_prefix("store/") else {
             continue;
         };
-        // A test module's file (`checkpointing/tests.rs`) is part of its parent's tests.
-        if file.ends_with("/tests.rs") {
+        // A test module's file (`checkpoint/store/tests.rs`) is part of its parent's tests.
+        if file == "tests.rs" || file.ends_with("/tests.rs") {
             continue;
         }
-        let me = file.trim_end_matches(".rs").to_string();
+        let me = file.trim_end_matches(".rs").trim_end_matches("/mod");
+        let me = if me.is_empty() { "mod" } else { me }.to_string();
         // The modules' own graph: test modules may use any module to set up.
         let code: String = product_code(text)
             .lines()
             .filter(|l| {
                 let l = l.trim_start();
-                !(l.starts_with("pub use ") || l.starts_with("mod ") || l.starts_with("pub mod "))
+                !(l.starts_with("pub use ")
+                    || l.starts_with("pub(crate) use ")
+                    || l.starts_with("mod ")
+                    || l.starts_with("pub mod "))
             })
-            .map(|l| format!("{l}\n"))
+            // A visibility (`pub(in crate::store)`) names no module used.
+            .map(|l| format!("{}\n", l.replace("pub(in crate::store)", "pub")))
             .collect();
         let mut uses = BTreeSet::new();
         for path in crate_paths(&code) {
@@ -230,8 +247,10 @@ fn store_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>>
                 });
             }
         }
-        if me != "mod" && code.contains("super::") {
-            uses.insert("mod".to_string());
+        if me != "mod" {
+            for sub in super_paths(&code) {
+                uses.insert(parent_use(&me, &sub));
+            }
         }
         if me == "mod" {
             for sub in STORE_MODULES {
@@ -248,6 +267,47 @@ fn store_graph(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>>
         graph.insert(me, uses);
     }
     graph
+}
+
+/// The first name after each `super::` in `code` (`super::{a, b::c}` gives `a` and `b`;
+/// `super::Store` gives `Store`).
+fn super_paths(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("super::") {
+        let after = &rest[at + "super::".len()..];
+        let heads: Vec<&str> = match after.strip_prefix('{') {
+            Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                .split(',')
+                .collect(),
+            None => vec![after],
+        };
+        for head in heads {
+            let name: String = head
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            out.push(name);
+        }
+        rest = after;
+    }
+    out
+}
+
+/// The store module that `super::<sub>` names in module `me`: the parent's child `sub` when
+/// that is a store module, else the parent (`mod` for a module directly in `store/`).
+fn parent_use(me: &str, sub: &str) -> String {
+    let parent = me.rsplit_once('/').map(|(p, _)| p);
+    let child = match parent {
+        Some(p) => format!("{p}/{sub}"),
+        None => sub.to_string(),
+    };
+    if STORE_MODULES.contains(&child.as_str()) {
+        child
+    } else {
+        parent.unwrap_or("mod").to_string()
+    }
 }
 
 /// A cycle in `graph`, as the modules along it, if there is one.
@@ -333,10 +393,18 @@ fn store_modules_import_each_other_without_a_cycle() {
         "every store module is known to this test"
     );
     assert_eq!(find_cycle(&graph), None, "{graph:?}");
-    // The file formats know nothing of the store; the `impl Store` halves (`recording`,
-    // `checkpointing`, `doctor`, `write_document`) use them and the store.
-    for leaf in ["listing", "intent", "event_log", "checkpoint"] {
+    // The file formats know nothing of the store; the `impl Store` halves (`event_log/store`,
+    // `checkpoint/store`, `export/store`, `search/store`, `doctor`, `write_document`) use them
+    // and the store.
+    for leaf in ["listing", "intent", "event_log/format", "checkpoint/format"] {
         assert!(graph[leaf].is_empty(), "{leaf} uses {:?}", graph[leaf]);
+    }
+    for format in ["export/format", "search/query"] {
+        assert!(!graph[format].contains("mod"), "{format} uses the store");
+    }
+    // A topic's module only declares its halves and re-exports its format.
+    for topic in ["event_log", "checkpoint", "export", "search"] {
+        assert!(graph[topic].is_empty(), "{topic} uses {:?}", graph[topic]);
     }
     // Setting a file aside is a multi-step repair, so an intent (DESIGN 3).
     assert_eq!(graph["quarantine"], BTreeSet::from(["intent".to_string()]));
@@ -398,4 +466,24 @@ fn the_checks_catch_what_they_guard_against() {
         file("store/listing.rs", "use crate::session::x;\n"),
     ]);
     assert_eq!(find_cycle(&graph), None);
+    // `super::` in a nested module names its parent, or the parent's child module.
+    let graph = store_graph(&[
+        file("store/mod.rs", "mod export;\nmod lock;\n"),
+        file("store/lock.rs", "use super::Store;\n"),
+        file(
+            "store/export/mod.rs",
+            "mod format;\nmod store;\npub use format::*;\n",
+        ),
+        file("store/export/format.rs", "use crate::store::checkpoint;\n"),
+        file(
+            "store/export/store.rs",
+            "use super::format::X;\nuse crate::store::lock::Locked;\n",
+        ),
+    ]);
+    assert_eq!(graph["lock"], BTreeSet::from(["mod".to_string()]));
+    assert_eq!(graph["export"], BTreeSet::new());
+    assert_eq!(
+        graph["export/store"],
+        BTreeSet::from(["export/format".to_string(), "lock".to_string()])
+    );
 }

@@ -454,12 +454,12 @@ pub fn append(
 /// lock timeout; the line itself is still written under the lock, so the log's order is the
 /// order of the changes.
 #[derive(Debug, Default)]
-pub(super) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
+pub(in crate::store) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
 
 impl PendingSyncs {
     /// Remembers the log `rel` beneath `root` (and its folder, when the log is new) for the
     /// sync.
-    pub(super) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
+    pub(in crate::store) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
         let mut files = self.0.borrow_mut();
         files.push((root.join(rel), root.open_read(rel, false)?));
         if new {
@@ -504,7 +504,7 @@ impl Displaced {
 
 /// The frontmatter of session `id` as the file `rel` held it before a `write-state` over it
 /// (`current`: the active session as read under the lock), if that file held that session.
-pub(super) fn prior(
+pub(in crate::store) fn prior(
     root: &Root,
     rel: &Path,
     current: Option<&crate::session::session_file::SessionFile>,
@@ -622,20 +622,20 @@ fn classify(line_no: usize, text: &[u8], too_long: bool, log: &mut EventLog) {
 }
 
 /// One line as [`next_line`] reads it.
-pub(super) struct Line {
+pub(in crate::store) struct Line {
     /// The line without its `\n` (empty when `too_long`).
-    pub(super) text: Vec<u8>,
+    pub(in crate::store) text: Vec<u8>,
     /// Longer than [`MAX_LINE_BYTES`]: not kept.
-    pub(super) too_long: bool,
+    pub(in crate::store) too_long: bool,
     /// Bytes read, its `\n` included.
-    pub(super) consumed: u64,
+    pub(in crate::store) consumed: u64,
     /// Whether it ended with a `\n` (the last line of a file may not).
-    pub(super) ended: bool,
+    pub(in crate::store) ended: bool,
 }
 
 /// The next line of `reader` (without its `\n`; the last one may have none), at most
 /// [`MAX_LINE_BYTES`] of it kept.
-pub(super) fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
+pub(in crate::store) fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
     let mut line = Line {
         text: Vec::new(),
         too_long: false,
@@ -801,7 +801,7 @@ pub fn torn_lines(root: &Root, rel: &Path) -> Result<Damage> {
 /// session id, what [`torn_lines`] found or why it could not look). For `doctor`.
 ///
 /// Errors: those of listing the folder.
-pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Result<Damage>)>> {
+pub(in crate::store) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Result<Damage>)>> {
     let mut out = Vec::new();
     for name in root.names(Path::new(EVENTS_REL))? {
         let Some(id) = name.strip_suffix(".jsonl") else {
