@@ -50,7 +50,7 @@ const STORE_MODULES: &[&str] = &[
     "doctor",
     "write_document",
     "owner",
-    "usage",
+    "count_transcript",
     "export",
     "export/format",
     "export/store",

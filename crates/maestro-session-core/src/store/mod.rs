@@ -18,11 +18,13 @@
 //! - `create`, `archive` (archive, resume, park), `fork`, `delete` (delete, cleanup):
 //!   the commands that make, move and remove session files;
 //! - `plan_names`: plan document names in `plans/` and `plans/archive/`;
+//! - [`count_transcript`]: a transcript's new token usage added to the active session, once;
 //! - `doctor`, `write_document`, [`search`] and the others named below.
 
 mod apply;
 mod archive;
 pub mod checkpoint;
+pub mod count_transcript;
 mod create;
 mod delete;
 pub mod design_gate;
@@ -42,11 +44,13 @@ mod quarantine;
 mod resolve;
 pub mod search;
 mod stale_write;
-pub mod usage;
 pub mod used_ids;
 mod write_document;
 
 pub use archive::{ArchiveReport, Conflict, ResumeReport, archive_ops};
+/// The old name of [`count_transcript`], still used by `hooks::events` (being ported to
+/// Windows by another change); remove once that names `count_transcript`.
+pub use count_transcript as usage;
 pub use create::{CreateRequest, PlanContent, slug};
 pub use delete::{CleanupReport, CleanupRequest, DEFAULT_CLEANUP_AGE_SECS, DeleteReport};
 pub(crate) use plan_names::plan_file_rel;
