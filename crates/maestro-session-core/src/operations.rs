@@ -161,223 +161,318 @@ pub fn apply(
     op: &Operation,
     ctx: &OpContext,
 ) -> Result<()> {
-    let sid = meta.session_id.clone();
     match op {
         Operation::SetStatus(to) => set_status(meta, *to)?,
         Operation::SetStage(to) => set_stage(meta, *to)?,
         Operation::Pause => set_status(meta, SessionStatus::Paused)?,
         Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
-        Operation::PhaseStart(id) => {
-            require_running(meta)?;
-            let status = phase(meta, id)?.status;
-            if status == PhaseStatus::Failed {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "phase {id} failed; retry it with `phase retry` (retries used: {})",
-                        phase(meta, id)?.retry_count
-                    ),
-                ));
-            }
-            start_phase(meta, id, ctx, false)?;
-            let p = phase(meta, id)?.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &format!("{}\n", orchestration_log::heading(&p)),
-            );
-        }
-        Operation::PhaseRetry(id) => {
-            require_running(meta)?;
-            let p = phase(meta, id)?;
-            if p.status != PhaseStatus::Failed {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "phase {id} is {}, only a failed phase can be retried",
-                        p.status
-                    ),
-                ));
-            }
-            start_phase(meta, id, ctx, true)?;
-            let p = phase(meta, id)?.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &format!("{}\n", orchestration_log::heading(&p)),
-            );
-        }
+        Operation::PhaseStart(id) => phase_start(meta, body, id, ctx)?,
+        Operation::PhaseRetry(id) => phase_retry(meta, body, id, ctx)?,
         Operation::PhaseComplete {
             id,
             output,
             validation,
-        } => {
-            require_running(meta)?;
-            move_phase(meta, id, PhaseStatus::Completed)?;
-            let p = phase_mut(meta, id)?;
-            p.completed = Some(ctx.now.clone());
-            let p = p.clone();
-            meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &orchestration_log::section(&p, output.as_deref(), validation.as_deref()),
-            );
-        }
+        } => phase_complete(
+            meta,
+            body,
+            id,
+            output.as_deref(),
+            validation.as_deref(),
+            ctx,
+        )?,
         Operation::PhaseFail {
             id,
             kind,
             message,
             agent,
-        } => {
-            require_running(meta)?;
-            check_kind(kind)?;
-            move_phase(meta, id, PhaseStatus::Failed)?;
-            let p = phase_mut(meta, id)?;
-            let agent = agent
-                .as_ref()
-                .map(|a| a.to_string())
-                .or_else(|| p.agents.first().cloned())
-                .unwrap_or_default();
-            p.errors.push(new_error(agent, kind, message, &ctx.now));
-            let p = p.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
-            );
-        }
-        Operation::PhaseSkip(id) => {
-            require_running(meta)?;
-            move_phase(meta, id, PhaseStatus::Skipped)?;
-            let own = phase(meta, id)?.id.clone();
-            if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
-                meta.current_phase = progress::next_phase_id(meta).or(Some(own));
-            }
-        }
+        } => phase_fail(meta, body, id, kind, message, agent.as_ref(), ctx)?,
+        Operation::PhaseSkip(id) => phase_skip(meta, id)?,
         Operation::Tokens {
             agent,
             input,
             output,
             cached,
-        } => {
-            add_tokens(meta, agent, [*input, *output, *cached])?;
-        }
+        } => add_tokens(meta, agent, [*input, *output, *cached])?,
         Operation::AddError {
             phase: id,
             agent,
             kind,
             message,
-        } => {
-            check_kind(kind)?;
-            let p = phase_mut(meta, id)?;
-            p.errors
-                .push(new_error(agent.to_string(), kind, message, &ctx.now));
-        }
+        } => add_error(meta, id, agent, kind, message, ctx)?,
         Operation::ResolveError {
             phase: id,
             index,
             resolution,
-        } => {
-            let p = phase_mut(meta, id)?;
-            let count = p.errors.len();
-            let err = index
-                .checked_sub(1)
-                .and_then(|i| p.errors.get_mut(i))
-                .ok_or_else(|| Error::NotFound {
-                    what: format!("error {index} of phase {id} (it has {count})"),
-                })?;
-            if err.resolved {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "error {index} of phase {id} is already resolved ({})",
-                        err.resolution
-                    ),
-                ));
-            }
-            err.resolved = true;
-            err.resolution = resolution.clone();
-        }
+        } => resolve_error(meta, id, *index, resolution)?,
         Operation::AddFiles {
             phase: id,
             created,
             modified,
             deleted,
-        } => {
-            for f in created.iter().chain(modified).chain(deleted) {
-                maestro_session_fs::beneath::validate_relative(f)?;
-            }
-            let p = phase_mut(meta, id)?;
-            extend_unique(&mut p.files_created, created);
-            extend_unique(&mut p.files_modified, modified);
-            extend_unique(&mut p.files_deleted, deleted);
-            p.files_recorded_at = Some(ctx.now.clone());
-        }
+        } => add_files(meta, id, created, modified, deleted, ctx)?,
         Operation::AddContext {
             phase: id,
             key,
             values,
-        } => {
-            let p = phase_mut(meta, id)?;
-            let list = p.downstream_context.list_mut(key).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown downstream context key {key:?}; expected one of {}",
-                    CONTEXT_KEYS.join(", ")
-                ))
-            })?;
-            extend_unique(list, values);
-        }
+        } => add_context(meta, id, key, values)?,
         Operation::RequireReconciliation(id) => {
+            let sid = meta.session_id.clone();
             reconciliation::require(&sid, phase_mut(meta, id)?)?;
         }
         Operation::Reconcile(r) => {
+            let sid = meta.session_id.clone();
             reconciliation::apply(&sid, phase_mut(meta, &r.phase)?, r, &ctx.now)?;
         }
-        Operation::SetField { key, value } => {
-            let slot = match key.as_str() {
-                "task" => {
-                    meta.task = value
-                        .clone()
-                        .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
-                    None
-                }
-                "workflow_mode" => Some(&mut meta.workflow_mode),
-                "design_document" => Some(&mut meta.design_document),
-                "implementation_plan" => Some(&mut meta.implementation_plan),
-                "execution_mode" => Some(&mut meta.execution_mode),
-                "execution_backend" => Some(&mut meta.execution_backend),
-                "task_complexity" => Some(&mut meta.task_complexity),
-                "current_phase" => {
-                    meta.current_phase = match value {
-                        Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
-                        None => None,
-                    };
-                    None
-                }
-                "current_batch" => {
-                    let batch = value
-                        .clone()
-                        .map_or(serde_json::Value::Null, serde_json::Value::String);
-                    meta.extra.insert("current_batch".into(), batch);
-                    None
-                }
-                _ => {
-                    return Err(Error::Invalid(format!(
-                        "field {key:?} cannot be set; settable: {}",
-                        SETTABLE_FIELDS.join(", ")
-                    )));
-                }
-            };
-            if let Some(slot) = slot {
-                if let Some(v) = value {
-                    field_values::check(key, v).map_err(Error::Invalid)?;
-                }
-                *slot = value.clone();
-            }
-        }
+        Operation::SetField { key, value } => set_field(meta, key, value.as_ref())?,
     }
     meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// [`Operation::PhaseStart`]: starts a pending phase and gives it its heading in the log; a
+/// failed phase is refused (it is retried with [`Operation::PhaseRetry`]).
+fn phase_start(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    let status = phase(meta, id)?.status;
+    if status == PhaseStatus::Failed {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} failed; retry it with `phase retry` (retries used: {})",
+                phase(meta, id)?.retry_count
+            ),
+        ));
+    }
+    start_phase(meta, id, ctx, false)?;
+    log_heading(meta, body, id)
+}
+
+/// [`Operation::PhaseRetry`]: starts a failed phase again (`retry_count` + 1, bounded).
+fn phase_retry(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    let p = phase(meta, id)?;
+    if p.status != PhaseStatus::Failed {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} is {}, only a failed phase can be retried",
+                p.status
+            ),
+        ));
+    }
+    start_phase(meta, id, ctx, true)?;
+    log_heading(meta, body, id)
+}
+
+/// Puts phase `id`'s heading in the orchestration log `body` (its section, when it has none).
+fn log_heading(meta: &SessionMetadata, body: &mut String, id: &PhaseId) -> Result<()> {
+    let p = phase(meta, id)?;
+    *body = orchestration_log::upsert(body, &p.id, &format!("{}\n", orchestration_log::heading(p)));
+    Ok(())
+}
+
+/// [`Operation::PhaseComplete`]: completes a running phase, moves `current_phase` on and
+/// writes the phase's section in the log.
+fn phase_complete(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    output: Option<&str>,
+    validation: Option<&str>,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    move_phase(meta, id, PhaseStatus::Completed)?;
+    let p = phase_mut(meta, id)?;
+    p.completed = Some(ctx.now.clone());
+    let p = p.clone();
+    meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
+    *body = orchestration_log::upsert(
+        body,
+        &p.id,
+        &orchestration_log::section(&p, output, validation),
+    );
+    Ok(())
+}
+
+/// [`Operation::PhaseFail`]: fails a running phase, records the error (against `agent`, else
+/// the phase's first agent) and writes the phase's section in the log.
+fn phase_fail(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    kind: &str,
+    message: &str,
+    agent: Option<&AgentName>,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    check_kind(kind)?;
+    move_phase(meta, id, PhaseStatus::Failed)?;
+    let p = phase_mut(meta, id)?;
+    let agent = agent
+        .map(|a| a.to_string())
+        .or_else(|| p.agents.first().cloned())
+        .unwrap_or_default();
+    p.errors.push(new_error(agent, kind, message, &ctx.now));
+    let p = p.clone();
+    *body = orchestration_log::upsert(
+        body,
+        &p.id,
+        &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
+    );
+    Ok(())
+}
+
+/// [`Operation::PhaseSkip`]: skips a pending phase; `current_phase` moves on when it named it.
+fn phase_skip(meta: &mut SessionMetadata, id: &PhaseId) -> Result<()> {
+    require_running(meta)?;
+    move_phase(meta, id, PhaseStatus::Skipped)?;
+    let own = phase(meta, id)?.id.clone();
+    if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
+        meta.current_phase = progress::next_phase_id(meta).or(Some(own));
+    }
+    Ok(())
+}
+
+/// [`Operation::AddError`]: records an error of a known kind against phase `id`.
+fn add_error(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    agent: &AgentName,
+    kind: &str,
+    message: &str,
+    ctx: &OpContext,
+) -> Result<()> {
+    check_kind(kind)?;
+    let p = phase_mut(meta, id)?;
+    p.errors
+        .push(new_error(agent.to_string(), kind, message, &ctx.now));
+    Ok(())
+}
+
+/// [`Operation::ResolveError`]: marks error `index` (1-based) of phase `id` resolved, once.
+fn resolve_error(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    index: usize,
+    resolution: &str,
+) -> Result<()> {
+    let sid = meta.session_id.clone();
+    let p = phase_mut(meta, id)?;
+    let count = p.errors.len();
+    let err = index
+        .checked_sub(1)
+        .and_then(|i| p.errors.get_mut(i))
+        .ok_or_else(|| Error::NotFound {
+            what: format!("error {index} of phase {id} (it has {count})"),
+        })?;
+    if err.resolved {
+        return Err(Error::refused(
+            &sid,
+            format!(
+                "error {index} of phase {id} is already resolved ({})",
+                err.resolution
+            ),
+        ));
+    }
+    err.resolved = true;
+    err.resolution = resolution.to_string();
+    Ok(())
+}
+
+/// [`Operation::AddFiles`]: adds project-relative paths (created, modified, deleted) to phase
+/// `id`'s manifest, each once, and stamps `files_recorded_at`.
+fn add_files(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    created: &[String],
+    modified: &[String],
+    deleted: &[String],
+    ctx: &OpContext,
+) -> Result<()> {
+    for f in created.iter().chain(modified).chain(deleted) {
+        maestro_session_fs::beneath::validate_relative(f)?;
+    }
+    let p = phase_mut(meta, id)?;
+    extend_unique(&mut p.files_created, created);
+    extend_unique(&mut p.files_modified, modified);
+    extend_unique(&mut p.files_deleted, deleted);
+    p.files_recorded_at = Some(ctx.now.clone());
+    Ok(())
+}
+
+/// [`Operation::AddContext`]: adds values, each once, to one list of phase `id`'s downstream
+/// context ([`CONTEXT_KEYS`]).
+fn add_context(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    key: &str,
+    values: &[String],
+) -> Result<()> {
+    let p = phase_mut(meta, id)?;
+    let list = p.downstream_context.list_mut(key).ok_or_else(|| {
+        Error::Invalid(format!(
+            "unknown downstream context key {key:?}; expected one of {}",
+            CONTEXT_KEYS.join(", ")
+        ))
+    })?;
+    extend_unique(list, values);
+    Ok(())
+}
+
+/// [`Operation::SetField`]: sets (or clears, with `None`) one of [`SETTABLE_FIELDS`].
+fn set_field(meta: &mut SessionMetadata, key: &str, value: Option<&String>) -> Result<()> {
+    let slot = match key {
+        "task" => {
+            meta.task = value
+                .cloned()
+                .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
+            None
+        }
+        "workflow_mode" => Some(&mut meta.workflow_mode),
+        "design_document" => Some(&mut meta.design_document),
+        "implementation_plan" => Some(&mut meta.implementation_plan),
+        "execution_mode" => Some(&mut meta.execution_mode),
+        "execution_backend" => Some(&mut meta.execution_backend),
+        "task_complexity" => Some(&mut meta.task_complexity),
+        "current_phase" => {
+            meta.current_phase = match value {
+                Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
+                None => None,
+            };
+            None
+        }
+        "current_batch" => {
+            let batch = value
+                .cloned()
+                .map_or(serde_json::Value::Null, serde_json::Value::String);
+            meta.extra.insert("current_batch".into(), batch);
+            None
+        }
+        _ => {
+            return Err(Error::Invalid(format!(
+                "field {key:?} cannot be set; settable: {}",
+                SETTABLE_FIELDS.join(", ")
+            )));
+        }
+    };
+    if let Some(slot) = slot {
+        if let Some(v) = value {
+            field_values::check(key, v).map_err(Error::Invalid)?;
+        }
+        *slot = value.cloned();
+    }
     Ok(())
 }
 
