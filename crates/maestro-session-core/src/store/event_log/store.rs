@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use super::format::*;
+use super::read::{EventLog, Tail, read};
 use crate::error::Result;
 use crate::session::model::SessionMetadata;
 use crate::store::Store;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::event_log::read::*;
 use serde_json::json;
 
 #[test]
