@@ -5,7 +5,7 @@
 //! of every file, tests included), and the modules inside `store/` import each other without a
 //! cycle (their code without its `#[cfg(test)]` items). Adding an upward import (say
 //! `use crate::store::Store;` in `session/`) makes this test fail naming the file and the
-//! import.
+//! import. It also holds every crate's source files to at most 800 lines, tests apart.
 #![allow(clippy::disallowed_methods)] // a test reads the source tree directly
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -490,4 +490,105 @@ fn the_checks_catch_what_they_guard_against() {
         graph["export/store"],
         BTreeSet::from(["export/format".to_string(), "lock".to_string()])
     );
+}
+
+/// The most lines a source file may have, its tests apart (issue 17: "no source file over 800
+/// lines outside tests"), in every crate's `src/`.
+const MAX_LINES: usize = 800;
+
+/// Files over [`MAX_LINES`] that changes not yet merged bring under it, each with why; the lead
+/// removes an entry when its change lands (this test fails on an entry no longer over).
+const KNOWN_OVER: &[(&str, &str)] = &[
+    (
+        "maestro-session/src/render.rs",
+        "being split by the one-file-per-command change (issue 17 item 2)",
+    ),
+    (
+        "maestro-session-core/src/hooks/state.rs",
+        "being reworked by the Windows port, which keeps it under 800 lines",
+    ),
+];
+
+/// Whether a file (relative to `crates/`) is measured: Rust code under a crate's `src/`, not a
+/// test module's file (`tests.rs`) nor anything in a `tests/` folder.
+fn measured(rel: &Path) -> bool {
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.get(1).is_some_and(|p| p == "src")
+        && rel.extension().is_some_and(|e| e == "rs")
+        && parts.last().is_some_and(|f| f != "tests.rs")
+        && !parts.iter().any(|p| p == "tests")
+}
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("crates/")
+        .to_path_buf();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&crates).expect("read crates/") {
+        let src = entry.expect("entry").path().join("src");
+        if src.is_dir() {
+            rust_files(&src, &mut files);
+        }
+    }
+    let mut over = Vec::new();
+    let mut measured_files = 0;
+    for path in files {
+        let rel = path.strip_prefix(&crates).expect("under crates/");
+        if !measured(rel) {
+            continue;
+        }
+        measured_files += 1;
+        let text = std::fs::read_to_string(&path).expect("read source");
+        let lines = text.lines().count();
+        if lines > MAX_LINES {
+            over.push((rel.to_string_lossy().replace('\\', "/"), lines));
+        }
+    }
+    assert!(measured_files > 100, "found the sources of every crate");
+    let unexpected: Vec<String> = over
+        .iter()
+        .filter(|(rel, _)| !KNOWN_OVER.iter().any(|(known, _)| known == rel))
+        .map(|(rel, lines)| format!("crates/{rel}: {lines} lines"))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "source files over {MAX_LINES} lines (split them by what they do; tests go in a \
+         sibling tests.rs):\n{}",
+        unexpected.join("\n")
+    );
+    let fixed: Vec<&str> = KNOWN_OVER
+        .iter()
+        .filter(|(known, _)| !over.iter().any(|(rel, _)| rel == known))
+        .map(|(known, _)| *known)
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "no longer over {MAX_LINES} lines, remove from KNOWN_OVER: {fixed:?}"
+    );
+}
+
+#[test]
+fn the_line_count_measures_sources_and_leaves_tests_out() {
+    for rel in [
+        "maestro-session-core/src/store/mod.rs",
+        "maestro-session-core/src/store/doctor/places.rs",
+        "maestro-session/src/main.rs",
+    ] {
+        assert!(measured(Path::new(rel)), "{rel} is measured");
+    }
+    for rel in [
+        "maestro-session-core/src/store/tests.rs",
+        "maestro-session-core/src/operations/tests.rs",
+        "maestro-session-core/tests/architecture.rs",
+        "maestro-session-core/src/tools/tests/x.rs",
+        "maestro-session-core/build.rs",
+        "maestro-session-core/src/README.md",
+    ] {
+        assert!(!measured(Path::new(rel)), "{rel} is left out");
+    }
 }
