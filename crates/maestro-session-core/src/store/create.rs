@@ -62,7 +62,7 @@ pub struct CreateRequest {
     /// An implementation plan to write into `plans/` (excludes `implementation_plan`).
     pub plan_content: Option<PlanContent>,
     /// Apply Maestro 1.6's design gate to `session_id` under the lock (see
-    /// [`design_gate`]): refuse as it says, take the gate's design document when
+    /// [`super::design_gate`]): refuse as it says, take the gate's design document when
     /// `design_document` is `None`, and bind the gate to the new session in its intent.
     pub design_gate: bool,
 }

@@ -58,7 +58,7 @@ pub struct CleanupReport {
 
 impl Store {
     /// Deletes one session file, re-read under the lock, and its checkpoints, after writing its
-    /// tombstone (its id is never used again; its event log is kept: see [`used_ids`]). The
+    /// tombstone (its id is never used again; its event log is kept: see [`super::used_ids`]). The
     /// active session only with `force`. A file that does not parse (or holds another session
     /// than its name says) is moved to `state/quarantine/` instead of deleted: bytes that
     /// cannot be read are never destroyed.
@@ -115,7 +115,7 @@ impl Store {
     /// status; `all` (with `yes`) removes every session. Candidates come from the listing
     /// (whose index is only a cache); each is re-read under the lock and removed only if it
     /// still is what was chosen, with its checkpoints and event log, after its tombstone is
-    /// written (see [`used_ids`]). Broken files are never removed.
+    /// written (see [`super::used_ids`]). Broken files are never removed.
     pub fn cleanup(&self, req: &CleanupRequest) -> Result<CleanupReport> {
         let age = req.older_than_secs.unwrap_or(DEFAULT_CLEANUP_AGE_SECS);
         let now = jiff::Timestamp::now().as_second();

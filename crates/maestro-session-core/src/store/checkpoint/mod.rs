@@ -1,7 +1,7 @@
 //! Checkpoints (issue 11), in two halves:
 //!
-//! - [`format`]: the checkpoint files (names, numbers, records, retention); it knows nothing of
-//!   the store;
+//! - [`format`](mod@format): the checkpoint files (names, numbers, records, retention); it knows
+//!   nothing of the store;
 //! - `store`: the Store's side, taking checkpoints under the lock before each change, listing,
 //!   restoring and diffing them.
 //!

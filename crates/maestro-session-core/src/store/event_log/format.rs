@@ -38,18 +38,18 @@
 //! without the lock and without a sync: they have a budget of about a millisecond, and an
 //! `O_APPEND` write needs no lock to stay whole.
 //!
-//! **Reading.** [`read`] returns the events and the numbers of the lines it skipped: a line that
-//! is not a JSON object, such as the torn last line a crash mid-append leaves. The next append
-//! starts with a `\n` when the file does not end in one, so a torn line never swallows the next
-//! event. A line of spaces is no event and no skipped line either.
+//! **Reading.** [`super::read::read`] returns the events and the numbers of the lines it
+//! skipped: a line that is not a JSON object, such as the torn last line a crash mid-append
+//! leaves. The next append starts with a `\n` when the file does not end in one, so a torn line
+//! never swallows the next event. A line of spaces is no event and no skipped line either.
 //!
-//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`torn_lines`]); `doctor
-//! --fix` sets each aside without moving, truncating or replacing the log. It first closes a
-//! torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not
-//! end in one), then, as one intent record (`repair-event-log`, see
-//! [`crate::store::intent`]), per line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-
-//! line-<n>` (with a `.why`), then overwrites the same bytes with spaces in place, one
-//! `pwrite(2)` that never changes the file's length ([`maestro_session_fs::in_place`]).
+//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`super::read::torn_lines`]);
+//! `doctor --fix` sets each aside without moving, truncating or replacing the log. It first closes
+//! a torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not end
+//! in one), then, as one intent record (`repair-event-log`, see [`crate::store::intent`]), per
+//! line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-line-<n>` (with a `.why`), then
+//! overwrites the same bytes with spaces in place, one `pwrite(2)` that never changes the file's
+//! length ([`maestro_session_fs::in_place`]).
 //!
 //! Why no lock for the hooks: the hooks append without the state lock (their budget is about a
 //! millisecond), and a repair that rewrote the log (move it aside, write a cleaned copy back)
@@ -420,7 +420,7 @@ pub fn op_name(ops: &[Operation]) -> String {
 
 /// `state/events/<id>.jsonl`, relative to the state dir.
 ///
-/// Errors: [`Error::Invalid`] when `id` cannot name a file.
+/// Errors: [`Error::Invalid`](crate::error::Error::Invalid) when `id` cannot name a file.
 pub fn log_rel(id: &str) -> Result<PathBuf> {
     check_file_id(id)?;
     Ok(Path::new(EVENTS_REL).join(format!("{id}.jsonl")))
