@@ -19,7 +19,11 @@
 //!   the commands that make, move and remove session files;
 //! - `plan_names`: plan document names in `plans/` and `plans/archive/`;
 //! - [`count_transcript`]: a transcript's new token usage added to the active session, once;
-//! - `doctor`, `write_document`, [`search`] and the others named below.
+//! - [`doctor`], `write_document` (write-state's path into the state dir), [`owner`],
+//!   [`used_ids`], [`design_gate`], [`flavour`];
+//! - [`event_log`], [`checkpoint`], [`export`], [`search`]: each a file format (which knows
+//!   nothing of the store) and its Store half (`<topic>/format.rs` or `query.rs`, and
+//!   `<topic>/store.rs`).
 
 mod apply;
 mod archive;
