@@ -161,223 +161,318 @@ pub fn apply(
     op: &Operation,
     ctx: &OpContext,
 ) -> Result<()> {
-    let sid = meta.session_id.clone();
     match op {
         Operation::SetStatus(to) => set_status(meta, *to)?,
         Operation::SetStage(to) => set_stage(meta, *to)?,
         Operation::Pause => set_status(meta, SessionStatus::Paused)?,
         Operation::Cancel => set_status(meta, SessionStatus::Cancelled)?,
-        Operation::PhaseStart(id) => {
-            require_running(meta)?;
-            let status = phase(meta, id)?.status;
-            if status == PhaseStatus::Failed {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "phase {id} failed; retry it with `phase retry` (retries used: {})",
-                        phase(meta, id)?.retry_count
-                    ),
-                ));
-            }
-            start_phase(meta, id, ctx, false)?;
-            let p = phase(meta, id)?.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &format!("{}\n", orchestration_log::heading(&p)),
-            );
-        }
-        Operation::PhaseRetry(id) => {
-            require_running(meta)?;
-            let p = phase(meta, id)?;
-            if p.status != PhaseStatus::Failed {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "phase {id} is {}, only a failed phase can be retried",
-                        p.status
-                    ),
-                ));
-            }
-            start_phase(meta, id, ctx, true)?;
-            let p = phase(meta, id)?.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &format!("{}\n", orchestration_log::heading(&p)),
-            );
-        }
+        Operation::PhaseStart(id) => phase_start(meta, body, id, ctx)?,
+        Operation::PhaseRetry(id) => phase_retry(meta, body, id, ctx)?,
         Operation::PhaseComplete {
             id,
             output,
             validation,
-        } => {
-            require_running(meta)?;
-            move_phase(meta, id, PhaseStatus::Completed)?;
-            let p = phase_mut(meta, id)?;
-            p.completed = Some(ctx.now.clone());
-            let p = p.clone();
-            meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &orchestration_log::section(&p, output.as_deref(), validation.as_deref()),
-            );
-        }
+        } => phase_complete(
+            meta,
+            body,
+            id,
+            output.as_deref(),
+            validation.as_deref(),
+            ctx,
+        )?,
         Operation::PhaseFail {
             id,
             kind,
             message,
             agent,
-        } => {
-            require_running(meta)?;
-            check_kind(kind)?;
-            move_phase(meta, id, PhaseStatus::Failed)?;
-            let p = phase_mut(meta, id)?;
-            let agent = agent
-                .as_ref()
-                .map(|a| a.to_string())
-                .or_else(|| p.agents.first().cloned())
-                .unwrap_or_default();
-            p.errors.push(new_error(agent, kind, message, &ctx.now));
-            let p = p.clone();
-            *body = orchestration_log::upsert(
-                body,
-                &p.id,
-                &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
-            );
-        }
-        Operation::PhaseSkip(id) => {
-            require_running(meta)?;
-            move_phase(meta, id, PhaseStatus::Skipped)?;
-            let own = phase(meta, id)?.id.clone();
-            if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
-                meta.current_phase = progress::next_phase_id(meta).or(Some(own));
-            }
-        }
+        } => phase_fail(meta, body, id, kind, message, agent.as_ref(), ctx)?,
+        Operation::PhaseSkip(id) => phase_skip(meta, id)?,
         Operation::Tokens {
             agent,
             input,
             output,
             cached,
-        } => {
-            add_tokens(meta, agent, [*input, *output, *cached])?;
-        }
+        } => add_tokens(meta, agent, [*input, *output, *cached])?,
         Operation::AddError {
             phase: id,
             agent,
             kind,
             message,
-        } => {
-            check_kind(kind)?;
-            let p = phase_mut(meta, id)?;
-            p.errors
-                .push(new_error(agent.to_string(), kind, message, &ctx.now));
-        }
+        } => add_error(meta, id, agent, kind, message, ctx)?,
         Operation::ResolveError {
             phase: id,
             index,
             resolution,
-        } => {
-            let p = phase_mut(meta, id)?;
-            let count = p.errors.len();
-            let err = index
-                .checked_sub(1)
-                .and_then(|i| p.errors.get_mut(i))
-                .ok_or_else(|| Error::NotFound {
-                    what: format!("error {index} of phase {id} (it has {count})"),
-                })?;
-            if err.resolved {
-                return Err(Error::refused(
-                    &sid,
-                    format!(
-                        "error {index} of phase {id} is already resolved ({})",
-                        err.resolution
-                    ),
-                ));
-            }
-            err.resolved = true;
-            err.resolution = resolution.clone();
-        }
+        } => resolve_error(meta, id, *index, resolution)?,
         Operation::AddFiles {
             phase: id,
             created,
             modified,
             deleted,
-        } => {
-            for f in created.iter().chain(modified).chain(deleted) {
-                maestro_session_fs::beneath::validate_relative(f)?;
-            }
-            let p = phase_mut(meta, id)?;
-            extend_unique(&mut p.files_created, created);
-            extend_unique(&mut p.files_modified, modified);
-            extend_unique(&mut p.files_deleted, deleted);
-            p.files_recorded_at = Some(ctx.now.clone());
-        }
+        } => add_files(meta, id, created, modified, deleted, ctx)?,
         Operation::AddContext {
             phase: id,
             key,
             values,
-        } => {
-            let p = phase_mut(meta, id)?;
-            let list = p.downstream_context.list_mut(key).ok_or_else(|| {
-                Error::Invalid(format!(
-                    "unknown downstream context key {key:?}; expected one of {}",
-                    CONTEXT_KEYS.join(", ")
-                ))
-            })?;
-            extend_unique(list, values);
-        }
+        } => add_context(meta, id, key, values)?,
         Operation::RequireReconciliation(id) => {
+            let sid = meta.session_id.clone();
             reconciliation::require(&sid, phase_mut(meta, id)?)?;
         }
         Operation::Reconcile(r) => {
+            let sid = meta.session_id.clone();
             reconciliation::apply(&sid, phase_mut(meta, &r.phase)?, r, &ctx.now)?;
         }
-        Operation::SetField { key, value } => {
-            let slot = match key.as_str() {
-                "task" => {
-                    meta.task = value
-                        .clone()
-                        .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
-                    None
-                }
-                "workflow_mode" => Some(&mut meta.workflow_mode),
-                "design_document" => Some(&mut meta.design_document),
-                "implementation_plan" => Some(&mut meta.implementation_plan),
-                "execution_mode" => Some(&mut meta.execution_mode),
-                "execution_backend" => Some(&mut meta.execution_backend),
-                "task_complexity" => Some(&mut meta.task_complexity),
-                "current_phase" => {
-                    meta.current_phase = match value {
-                        Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
-                        None => None,
-                    };
-                    None
-                }
-                "current_batch" => {
-                    let batch = value
-                        .clone()
-                        .map_or(serde_json::Value::Null, serde_json::Value::String);
-                    meta.extra.insert("current_batch".into(), batch);
-                    None
-                }
-                _ => {
-                    return Err(Error::Invalid(format!(
-                        "field {key:?} cannot be set; settable: {}",
-                        SETTABLE_FIELDS.join(", ")
-                    )));
-                }
-            };
-            if let Some(slot) = slot {
-                if let Some(v) = value {
-                    field_values::check(key, v).map_err(Error::Invalid)?;
-                }
-                *slot = value.clone();
-            }
-        }
+        Operation::SetField { key, value } => set_field(meta, key, value.as_ref())?,
     }
     meta.updated = ctx.now.clone();
+    Ok(())
+}
+
+/// [`Operation::PhaseStart`]: starts a pending phase and gives it its heading in the log; a
+/// failed phase is refused (it is retried with [`Operation::PhaseRetry`]).
+fn phase_start(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    let status = phase(meta, id)?.status;
+    if status == PhaseStatus::Failed {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} failed; retry it with `phase retry` (retries used: {})",
+                phase(meta, id)?.retry_count
+            ),
+        ));
+    }
+    start_phase(meta, id, ctx, false)?;
+    log_heading(meta, body, id)
+}
+
+/// [`Operation::PhaseRetry`]: starts a failed phase again (`retry_count` + 1, bounded).
+fn phase_retry(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    let p = phase(meta, id)?;
+    if p.status != PhaseStatus::Failed {
+        return Err(Error::refused(
+            &meta.session_id,
+            format!(
+                "phase {id} is {}, only a failed phase can be retried",
+                p.status
+            ),
+        ));
+    }
+    start_phase(meta, id, ctx, true)?;
+    log_heading(meta, body, id)
+}
+
+/// Puts phase `id`'s heading in the orchestration log `body` (its section, when it has none).
+fn log_heading(meta: &SessionMetadata, body: &mut String, id: &PhaseId) -> Result<()> {
+    let p = phase(meta, id)?;
+    *body = orchestration_log::upsert(body, &p.id, &format!("{}\n", orchestration_log::heading(p)));
+    Ok(())
+}
+
+/// [`Operation::PhaseComplete`]: completes a running phase, moves `current_phase` on and
+/// writes the phase's section in the log.
+fn phase_complete(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    output: Option<&str>,
+    validation: Option<&str>,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    move_phase(meta, id, PhaseStatus::Completed)?;
+    let p = phase_mut(meta, id)?;
+    p.completed = Some(ctx.now.clone());
+    let p = p.clone();
+    meta.current_phase = progress::next_phase_id(meta).or(Some(p.id.clone()));
+    *body = orchestration_log::upsert(
+        body,
+        &p.id,
+        &orchestration_log::section(&p, output, validation),
+    );
+    Ok(())
+}
+
+/// [`Operation::PhaseFail`]: fails a running phase, records the error (against `agent`, else
+/// the phase's first agent) and writes the phase's section in the log.
+fn phase_fail(
+    meta: &mut SessionMetadata,
+    body: &mut String,
+    id: &PhaseId,
+    kind: &str,
+    message: &str,
+    agent: Option<&AgentName>,
+    ctx: &OpContext,
+) -> Result<()> {
+    require_running(meta)?;
+    check_kind(kind)?;
+    move_phase(meta, id, PhaseStatus::Failed)?;
+    let p = phase_mut(meta, id)?;
+    let agent = agent
+        .map(|a| a.to_string())
+        .or_else(|| p.agents.first().cloned())
+        .unwrap_or_default();
+    p.errors.push(new_error(agent, kind, message, &ctx.now));
+    let p = p.clone();
+    *body = orchestration_log::upsert(
+        body,
+        &p.id,
+        &orchestration_log::section(&p, None, Some(&format!("Fail: {message}"))),
+    );
+    Ok(())
+}
+
+/// [`Operation::PhaseSkip`]: skips a pending phase; `current_phase` moves on when it named it.
+fn phase_skip(meta: &mut SessionMetadata, id: &PhaseId) -> Result<()> {
+    require_running(meta)?;
+    move_phase(meta, id, PhaseStatus::Skipped)?;
+    let own = phase(meta, id)?.id.clone();
+    if meta.current_phase.as_ref().is_some_and(|c| c.names(&own)) {
+        meta.current_phase = progress::next_phase_id(meta).or(Some(own));
+    }
+    Ok(())
+}
+
+/// [`Operation::AddError`]: records an error of a known kind against phase `id`.
+fn add_error(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    agent: &AgentName,
+    kind: &str,
+    message: &str,
+    ctx: &OpContext,
+) -> Result<()> {
+    check_kind(kind)?;
+    let p = phase_mut(meta, id)?;
+    p.errors
+        .push(new_error(agent.to_string(), kind, message, &ctx.now));
+    Ok(())
+}
+
+/// [`Operation::ResolveError`]: marks error `index` (1-based) of phase `id` resolved, once.
+fn resolve_error(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    index: usize,
+    resolution: &str,
+) -> Result<()> {
+    let sid = meta.session_id.clone();
+    let p = phase_mut(meta, id)?;
+    let count = p.errors.len();
+    let err = index
+        .checked_sub(1)
+        .and_then(|i| p.errors.get_mut(i))
+        .ok_or_else(|| Error::NotFound {
+            what: format!("error {index} of phase {id} (it has {count})"),
+        })?;
+    if err.resolved {
+        return Err(Error::refused(
+            &sid,
+            format!(
+                "error {index} of phase {id} is already resolved ({})",
+                err.resolution
+            ),
+        ));
+    }
+    err.resolved = true;
+    err.resolution = resolution.to_string();
+    Ok(())
+}
+
+/// [`Operation::AddFiles`]: adds project-relative paths (created, modified, deleted) to phase
+/// `id`'s manifest, each once, and stamps `files_recorded_at`.
+fn add_files(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    created: &[String],
+    modified: &[String],
+    deleted: &[String],
+    ctx: &OpContext,
+) -> Result<()> {
+    for f in created.iter().chain(modified).chain(deleted) {
+        maestro_session_fs::beneath::validate_relative(f)?;
+    }
+    let p = phase_mut(meta, id)?;
+    extend_unique(&mut p.files_created, created);
+    extend_unique(&mut p.files_modified, modified);
+    extend_unique(&mut p.files_deleted, deleted);
+    p.files_recorded_at = Some(ctx.now.clone());
+    Ok(())
+}
+
+/// [`Operation::AddContext`]: adds values, each once, to one list of phase `id`'s downstream
+/// context ([`CONTEXT_KEYS`]).
+fn add_context(
+    meta: &mut SessionMetadata,
+    id: &PhaseId,
+    key: &str,
+    values: &[String],
+) -> Result<()> {
+    let p = phase_mut(meta, id)?;
+    let list = p.downstream_context.list_mut(key).ok_or_else(|| {
+        Error::Invalid(format!(
+            "unknown downstream context key {key:?}; expected one of {}",
+            CONTEXT_KEYS.join(", ")
+        ))
+    })?;
+    extend_unique(list, values);
+    Ok(())
+}
+
+/// [`Operation::SetField`]: sets (or clears, with `None`) one of [`SETTABLE_FIELDS`].
+fn set_field(meta: &mut SessionMetadata, key: &str, value: Option<&String>) -> Result<()> {
+    let slot = match key {
+        "task" => {
+            meta.task = value
+                .cloned()
+                .ok_or_else(|| Error::Invalid("task cannot be cleared".into()))?;
+            None
+        }
+        "workflow_mode" => Some(&mut meta.workflow_mode),
+        "design_document" => Some(&mut meta.design_document),
+        "implementation_plan" => Some(&mut meta.implementation_plan),
+        "execution_mode" => Some(&mut meta.execution_mode),
+        "execution_backend" => Some(&mut meta.execution_backend),
+        "task_complexity" => Some(&mut meta.task_complexity),
+        "current_phase" => {
+            meta.current_phase = match value {
+                Some(text) => Some(phase(meta, &PhaseId::parse(text))?.id.clone()),
+                None => None,
+            };
+            None
+        }
+        "current_batch" => {
+            let batch = value
+                .cloned()
+                .map_or(serde_json::Value::Null, serde_json::Value::String);
+            meta.extra.insert("current_batch".into(), batch);
+            None
+        }
+        _ => {
+            return Err(Error::Invalid(format!(
+                "field {key:?} cannot be set; settable: {}",
+                SETTABLE_FIELDS.join(", ")
+            )));
+        }
+    };
+    if let Some(slot) = slot {
+        if let Some(v) = value {
+            field_values::check(key, v).map_err(Error::Invalid)?;
+        }
+        *slot = value.cloned();
+    }
     Ok(())
 }
 
@@ -650,308 +745,4 @@ fn extend_unique(list: &mut Vec<String>, values: &[String]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::session::document::Document;
-
-    const YAML: &str = include_str!("../../../tests/fixtures/maestro-state/active-session.yaml.md");
-
-    fn fixture() -> (SessionMetadata, String) {
-        let doc = Document::parse(YAML).expect("parse");
-        (
-            SessionMetadata::from_frontmatter(&doc.frontmatter).expect("typed"),
-            doc.body,
-        )
-    }
-
-    fn ctx() -> OpContext {
-        OpContext {
-            now: "2026-11-21T00:00:00Z".into(),
-            max_retries: 2,
-        }
-    }
-
-    #[test]
-    fn refused_transition_names_session_states_and_targets() {
-        let (mut meta, mut body) = fixture();
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseSkip(PhaseId::Number(1)),
-            &ctx(),
-        )
-        .expect_err("completed -> skipped");
-        assert_eq!(
-            err.to_string(),
-            "session 2026-11-20-rest-api-auth: phase 1 cannot go from completed to skipped; allowed from completed: none; it is terminal"
-        );
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::SetStage(Stage::Validating),
-            &ctx(),
-        )
-        .expect_err("stage");
-        assert!(err.to_string().contains("stage cannot go from initializing to validating; allowed from initializing: planning, failed, paused"), "{err}");
-    }
-
-    #[test]
-    fn blocked_phase_cannot_start() {
-        let (mut meta, mut body) = fixture();
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseStart(PhaseId::Number(3)),
-            &ctx(),
-        )
-        .expect_err("blocked");
-        assert!(
-            err.to_string()
-                .contains("phase 3 is blocked by phase 2 (in_progress)"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn complete_fail_retry_bound() {
-        let (mut meta, mut body) = fixture();
-        let fail = Operation::PhaseFail {
-            id: PhaseId::Number(2),
-            kind: "runtime".into(),
-            message: "boom".into(),
-            agent: None,
-        };
-        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail");
-        assert!(
-            body.contains("## Phase 2: Implement middleware ❌"),
-            "{body}"
-        );
-        assert_eq!(meta.phases[1].errors.len(), 2);
-        apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseRetry(PhaseId::Number(2)),
-            &ctx(),
-        )
-        .expect("second retry");
-        assert_eq!(meta.phases[1].retry_count, 2);
-        apply(&mut meta, &mut body, &fail, &ctx()).expect("fail again");
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseRetry(PhaseId::Number(2)),
-            &ctx(),
-        )
-        .expect_err("bound");
-        assert!(err.to_string().contains("used 2 of 2 retries"), "{err}");
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseStart(PhaseId::Number(2)),
-            &ctx(),
-        )
-        .expect_err("start failed");
-        assert!(err.to_string().contains("retry it"), "{err}");
-    }
-
-    #[test]
-    fn complete_writes_section_and_moves_current_phase() {
-        let (mut meta, mut body) = fixture();
-        apply(
-            &mut meta,
-            &mut body,
-            &Operation::AddFiles {
-                phase: PhaseId::Number(2),
-                created: vec!["src/auth.rs".into()],
-                modified: vec![],
-                deleted: vec![],
-            },
-            &ctx(),
-        )
-        .expect("files");
-        apply(
-            &mut meta,
-            &mut body,
-            &Operation::AddContext {
-                phase: PhaseId::Number(2),
-                key: "integration_points".into(),
-                values: vec!["auth::layer".into()],
-            },
-            &ctx(),
-        )
-        .expect("context");
-        let op = Operation::PhaseComplete {
-            id: PhaseId::Number(2),
-            output: Some("Middleware added.".into()),
-            validation: None,
-        };
-        apply(&mut meta, &mut body, &op, &ctx()).expect("complete");
-        assert_eq!(meta.current_phase, Some(PhaseId::Number(3)));
-        assert_eq!(
-            meta.phases[1].completed.as_deref(),
-            Some("2026-11-21T00:00:00Z")
-        );
-        assert!(body.ends_with("## Phase 2: Implement middleware ✅\n### coder Output\nMiddleware added.\n### Files Changed\n- Created: src/auth.rs\n- Modified: src/server.rs\n### Downstream Context\n- Integration Points: auth::layer\n### Validation Result\nPass\n"), "{body}");
-        assert_eq!(meta.updated, "2026-11-21T00:00:00Z");
-    }
-
-    #[test]
-    fn tokens_keep_totals_equal_to_sums() {
-        let (mut meta, mut body) = fixture();
-        let op = Operation::Tokens {
-            agent: AgentName::parse("tester").expect("name"),
-            input: 10,
-            output: 5,
-            cached: 1,
-        };
-        apply(&mut meta, &mut body, &op, &ctx()).expect("tokens");
-        let u = &meta.token_usage;
-        assert_eq!(
-            (u.total_input, u.total_output, u.total_cached),
-            (15010, 8005, 3001)
-        );
-        assert_eq!(
-            u.by_agent.keys().collect::<Vec<_>>(),
-            vec!["architect", "coder", "tester"]
-        );
-    }
-
-    fn tokens(agent: &str, [input, output, cached]: [u64; 3]) -> Operation {
-        Operation::Tokens {
-            agent: AgentName::parse(agent).expect("name"),
-            input,
-            output,
-            cached,
-        }
-    }
-
-    fn assert_refused(err: Error, wants: &[&str]) {
-        assert!(matches!(err, Error::Refused { .. }), "{err:?}");
-        let msg = err.to_string();
-        for want in wants {
-            assert!(msg.contains(want), "want {want:?} in {msg}");
-        }
-    }
-
-    #[test]
-    fn tokens_past_u64_are_refused_naming_agent_and_field_and_change_nothing() {
-        let (mut meta, mut body) = fixture();
-        let max = u64::MAX;
-        meta.token_usage = Default::default();
-        apply(
-            &mut meta,
-            &mut body,
-            &tokens("tester", [max, 0, max]),
-            &ctx(),
-        )
-        .expect("up to the maximum");
-        assert_eq!(meta.token_usage.total_input, max);
-        let before = (meta.clone(), body.clone());
-
-        // The agent's own count.
-        let err = apply(&mut meta, &mut body, &tokens("tester", [1, 0, 0]), &ctx())
-            .expect_err("agent count");
-        assert_refused(
-            err,
-            &["agent \"tester\"", "input count", "nothing recorded"],
-        );
-        // Another agent's count fits, but the total would not.
-        let err =
-            apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx()).expect_err("total");
-        assert_refused(err, &["agent \"coder\"", "total_input", "nothing recorded"]);
-        let err = apply(&mut meta, &mut body, &tokens("newcomer", [0, 0, 1]), &ctx())
-            .expect_err("total cached");
-        assert_refused(err, &["agent \"newcomer\"", "total_cached"]);
-        assert_eq!((meta.clone(), body.clone()), before, "nothing changed");
-
-        // Other fields still add up.
-        apply(&mut meta, &mut body, &tokens("coder", [0, 1, 0]), &ctx()).expect("output");
-        let u = &meta.token_usage;
-        assert_eq!(
-            (u.total_input, u.total_output, u.total_cached),
-            (max, 1, max)
-        );
-    }
-
-    #[test]
-    fn a_file_whose_counts_already_overflow_their_sum_is_refused() {
-        let (mut meta, mut body) = fixture();
-        // Hand-written: every count fits u64, their sum does not.
-        meta.token_usage.by_agent["architect"].output = u64::MAX;
-        let before = (meta.clone(), body.clone());
-        let err = apply(&mut meta, &mut body, &tokens("coder", [1, 0, 0]), &ctx())
-            .expect_err("sum already overflows");
-        assert_refused(
-            err,
-            &[
-                "by_agent output counts already sum past",
-                "correct the file",
-            ],
-        );
-        assert_eq!((meta, body), before, "nothing changed");
-    }
-
-    #[test]
-    fn errors_resolve_once() {
-        let (mut meta, mut body) = fixture();
-        let op = Operation::ResolveError {
-            phase: PhaseId::Number(2),
-            index: 1,
-            resolution: "fixed the test".into(),
-        };
-        apply(&mut meta, &mut body, &op, &ctx()).expect("resolve");
-        assert!(meta.unresolved_errors().is_empty());
-        assert!(
-            apply(&mut meta, &mut body, &op, &ctx())
-                .expect_err("twice")
-                .to_string()
-                .contains("already resolved")
-        );
-        let op = Operation::ResolveError {
-            phase: PhaseId::Number(2),
-            index: 5,
-            resolution: "x".into(),
-        };
-        assert!(matches!(
-            apply(&mut meta, &mut body, &op, &ctx()),
-            Err(Error::NotFound { .. })
-        ));
-        let op = Operation::AddError {
-            phase: PhaseId::Number(2),
-            agent: AgentName::parse("coder").expect("name"),
-            kind: "oops".into(),
-            message: "m".into(),
-        };
-        assert!(matches!(
-            apply(&mut meta, &mut body, &op, &ctx()),
-            Err(Error::Invalid(_))
-        ));
-    }
-
-    #[test]
-    fn pause_remembers_stage_and_phases_wait() {
-        let (mut meta, mut body) = fixture();
-        meta.stage = Some(Stage::Implementing);
-        apply(&mut meta, &mut body, &Operation::Pause, &ctx()).expect("pause");
-        assert_eq!(
-            (meta.status, meta.stage, meta.paused_from_stage),
-            (
-                SessionStatus::Paused,
-                Some(Stage::Paused),
-                Some(Stage::Implementing)
-            )
-        );
-        let err = apply(
-            &mut meta,
-            &mut body,
-            &Operation::PhaseComplete {
-                id: PhaseId::Number(2),
-                output: None,
-                validation: None,
-            },
-            &ctx(),
-        )
-        .expect_err("paused");
-        assert!(err.to_string().contains("session is paused"), "{err}");
-    }
-}
+mod tests;

@@ -1,4 +1,4 @@
-//! Property tests of the transcript counters (`maestro_session_core::session::usage`, issue 15 item 5):
+//! Property tests of the transcript counters (`maestro_session_core::session::transcript_usage`, issue 15 item 5):
 //! over arbitrary transcripts (replies of Claude Code, Codex and Gemini CLI with small, huge,
 //! negative and fractional counts, junk bytes, lines longer than the read window) that grow in
 //! arbitrary pieces, read in arbitrary windows:
@@ -10,7 +10,7 @@
 //!   the end is counted, and the offset reaches the end.
 #![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
-use maestro_session_core::session::usage::{
+use maestro_session_core::session::transcript_usage::{
     Counting, MAX_LINE_COUNT, TranscriptMark, UsageCounts, count_appended,
 };
 use proptest::prelude::*;

@@ -9,8 +9,10 @@
 //! - [`roster`]: Maestro's roster and each runtime's built-in agents.
 //! - [`budget`]: how long a hook may wait for the state lock.
 //! - [`owner`]: which runtime process runs the hooks (the active session's owner).
-//! - [`usage`]: counting a finished agent's transcript into the active session.
+//! - [`after_agent_usage`]: AfterAgent counting a finished agent's transcript into the active
+//!   session.
 //! - [`qwen`]: where Qwen Code's contract differs from Claude Code's.
+pub mod after_agent_usage;
 pub mod agent;
 pub mod budget;
 pub mod context;
@@ -21,4 +23,7 @@ pub mod payload;
 pub mod qwen;
 pub mod roster;
 pub mod state;
-pub mod usage;
+
+/// The old name of [`after_agent_usage`], still used by [`events`] (being ported to Windows by
+/// another change); remove once that names `after_agent_usage`.
+pub use after_agent_usage as usage;

@@ -3,7 +3,7 @@
 //! - [`document`] and [`frontmatter`]: the Markdown file with YAML frontmatter, read and spliced so
 //!   unknown keys survive byte for byte.
 //! - [`model`]: the typed view of a session (phases, agents, tokens).
-//! - [`usage`]: token usage counted from the runtimes' transcripts (`transcript_usage`).
+//! - [`transcript_usage`]: token usage counted from the runtimes' transcripts (the frontmatter key of that name).
 //! - [`lifecycle`]: the session, stage and phase state machines, and the one rule that keeps
 //!   stage and status consistent.
 //! - [`progress`]: which phases are done and which comes next.
@@ -31,4 +31,4 @@ pub mod session_file;
 pub mod session_id;
 pub mod terminal_text;
 pub mod timeline;
-pub mod usage;
+pub mod transcript_usage;

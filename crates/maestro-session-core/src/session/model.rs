@@ -71,7 +71,7 @@ pub struct SessionMetadata {
     /// Token usage the AfterAgent hook counted from the runtimes' own transcripts (already
     /// included in `token_usage`), and how far each transcript was read (ours).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transcript_usage: Option<crate::session::usage::TranscriptUsage>,
+    pub transcript_usage: Option<crate::session::transcript_usage::TranscriptUsage>,
     /// How many times maestro-session wrote this file: every write makes the next revision
     /// ([`crate::session::session_file::SessionFile::emit`]). A `write-state` whose content
     /// carries an older revision was based on an older read; see

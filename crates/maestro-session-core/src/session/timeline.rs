@@ -63,7 +63,7 @@ pub struct AgentRow {
     /// Cached prompt tokens.
     pub cached: u64,
     /// The part of these counts read from the runtime's transcripts (the session's
-    /// `transcript_usage.by_agent.<agent>`, see [`crate::session::usage`]), when any was.
+    /// `transcript_usage.by_agent.<agent>`, see [`crate::session::transcript_usage`]), when any was.
     pub transcript: Option<TranscriptTokens>,
 }
 
@@ -270,10 +270,10 @@ mod tests {
                 ..AgentTokens::default()
             },
         );
-        let mut usage = crate::session::usage::TranscriptUsage::default();
+        let mut usage = crate::session::transcript_usage::TranscriptUsage::default();
         usage.by_agent.insert(
             "coder".into(),
-            crate::session::usage::UsageCounts {
+            crate::session::transcript_usage::UsageCounts {
                 input: 7,
                 output: 8,
                 ..Default::default()

@@ -256,10 +256,10 @@ mod tests {
             "{err}"
         );
         meta.token_usage.by_agent.clear();
-        let mut usage = crate::session::usage::TranscriptUsage::default();
+        let mut usage = crate::session::transcript_usage::TranscriptUsage::default();
         usage.transcripts.insert(
             "/t.jsonl".into(),
-            crate::session::usage::TranscriptMark {
+            crate::session::transcript_usage::TranscriptMark {
                 dev: u64::MAX,
                 ino: u64::MAX,
                 offset: 10,

@@ -235,7 +235,7 @@ pub fn interrupted_in(root: &Root) -> Result<Option<Interrupted>> {
     let Some(owner) = read(root)? else {
         return Ok(None);
     };
-    let Some(active) = super::active_in(root)? else {
+    let Some(active) = super::resolve::active_in(root)? else {
         return Ok(None);
     };
     if active.meta.status != SessionStatus::InProgress || !owner.ran(&active.meta) {

@@ -197,7 +197,7 @@ pub fn history(root: &Root, id: &str) -> Result<Option<Taken>> {
 ///
 /// Errors: those of inspecting the files.
 pub(super) fn is_free(root: &Root, id: &str) -> Result<bool> {
-    Ok(root.metadata(&super::archive_rel(id)?)?.is_none() && history(root, id)?.is_none())
+    Ok(root.metadata(&super::resolve::archive_rel(id)?)?.is_none() && history(root, id)?.is_none())
 }
 
 /// Why `id` cannot be given to a new session beneath `root`, or `None` when it can: a session
@@ -205,7 +205,10 @@ pub(super) fn is_free(root: &Root, id: &str) -> Result<bool> {
 ///
 /// Errors: those of listing the sessions and inspecting the files.
 pub fn why_taken(root: &Root, id: &str) -> Result<Option<Taken>> {
-    if let Some((_, _, location)) = super::ids_in(root)?.into_iter().find(|(t, _, _)| t == id) {
+    if let Some((_, _, location)) = super::resolve::ids_in(root)?
+        .into_iter()
+        .find(|(t, _, _)| t == id)
+    {
         return Ok(Some(match location {
             Location::Active => Taken::Active,
             Location::Archive => Taken::Archived,
@@ -268,7 +271,7 @@ impl Store {
     ///
     /// Errors: those of listing the sessions and inspecting the files.
     pub(super) fn unique_id(&self, root: &Root, base: &str) -> Result<String> {
-        let taken: BTreeSet<String> = super::ids_in(root)?
+        let taken: BTreeSet<String> = super::resolve::ids_in(root)?
             .into_iter()
             .map(|(id, _, _)| id)
             .collect();

@@ -24,7 +24,8 @@
 
 use std::path::{Component, Path};
 
-use super::{Store, active_in, archive_rel, doctor_hint, event_log, stale_write};
+use super::resolve::{active_in, archive_rel, doctor_hint};
+use super::{Store, event_log, stale_write};
 use crate::error::{Error, Result};
 use crate::session::lifecycle::{self, State};
 use crate::session::session_file::{Location, SessionFile};

@@ -1,15 +1,16 @@
 //! The Store's side of search: reading the active session and the archive (through the list
 //! index and the search index) and ranking them. Queries, fields, ranking and the search
-//! index's format are [`super::search`], which knows nothing of the store.
+//! index's format are [`super::query`], which knows nothing of the store.
 
-use super::index::{self, Extra};
-use super::listing::SessionSummary;
-use super::search::{
+use super::query::{
     MAGIC, Query, SEARCH_INDEX_REL, SearchFilter, SearchReport, document, search_rows,
 };
-use super::{Store, active_in, archive_names};
 use crate::error::Result;
 use crate::session::session_file::Location;
+use crate::store::Store;
+use crate::store::index::{self, Extra};
+use crate::store::listing::SessionSummary;
+use crate::store::resolve::{active_in, archive_names};
 use maestro_session_fs::beneath::Root;
 
 impl Store {

@@ -205,15 +205,15 @@ pub const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_secs(1)
 
 /// What the checkpoint folder of one session holds.
 #[derive(Debug, Default)]
-pub(super) struct Scan {
+pub(in crate::store) struct Scan {
     /// Complete checkpoints, newest first.
-    pub(super) complete: Vec<CheckpointMeta>,
+    pub(in crate::store) complete: Vec<CheckpointMeta>,
     /// Numbers of `.md` files without a `.json`: interrupted checkpoints.
-    pub(super) unfinished: Vec<u64>,
+    pub(in crate::store) unfinished: Vec<u64>,
     /// Records that could not be read: (file, why).
-    pub(super) unreadable: Vec<(PathBuf, String)>,
+    pub(in crate::store) unreadable: Vec<(PathBuf, String)>,
     /// The highest number any file of the folder carries.
-    pub(super) highest: Option<u64>,
+    pub(in crate::store) highest: Option<u64>,
 }
 
 /// Checks a checkpoint name: 1 to [`MAX_NAME_BYTES`] bytes of ASCII letters, digits, `-`, `_`
@@ -251,22 +251,22 @@ pub fn validate_name(name: &str) -> Result<()> {
 }
 
 /// `state/checkpoints/<session_id>`; the id must be usable as a file name.
-pub(super) fn folder_rel(session_id: &str) -> Result<PathBuf> {
+pub(in crate::store) fn folder_rel(session_id: &str) -> Result<PathBuf> {
     crate::session::session_id::check_file_id(session_id)?;
     Ok(Path::new(CHECKPOINTS_REL).join(session_id))
 }
 
-pub(super) fn md_rel(folder: &Path, id: u64) -> PathBuf {
+pub(in crate::store) fn md_rel(folder: &Path, id: u64) -> PathBuf {
     folder.join(format!("{id}.md"))
 }
 
-pub(super) fn json_rel(folder: &Path, id: u64) -> PathBuf {
+pub(in crate::store) fn json_rel(folder: &Path, id: u64) -> PathBuf {
     folder.join(format!("{id}.json"))
 }
 
 /// The number of a checkpoint file name `<seq>.md` / `<seq>.json` (canonical decimal: no
 /// sign, no leading zero, from 1 to [`MAX_ID`]), and whether it is the record.
-pub(super) fn parse_file_name(name: &str) -> Option<(u64, bool)> {
+pub(in crate::store) fn parse_file_name(name: &str) -> Option<(u64, bool)> {
     let (seq, record) = numbered_name(name)?;
     (1..=MAX_ID).contains(&seq).then_some((seq, record))
 }
@@ -287,7 +287,7 @@ fn numbered_name(name: &str) -> Option<(u64, bool)> {
 }
 
 /// Reads the checkpoint folder `folder` (a missing folder holds nothing).
-pub(super) fn scan(root: &Root, folder: &Path) -> Result<Scan> {
+pub(in crate::store) fn scan(root: &Root, folder: &Path) -> Result<Scan> {
     let mut files: BTreeMap<u64, (bool, bool)> = BTreeMap::new();
     let mut out = Scan::default();
     for name in root.names(folder)? {
@@ -324,7 +324,7 @@ pub(super) fn scan(root: &Root, folder: &Path) -> Result<Scan> {
 
 /// Reads and checks the record of checkpoint `seq`: it parses, names itself, and its `.md`
 /// is a regular file of the recorded size. Errors: why not, in words.
-pub(super) fn read_record(
+pub(in crate::store) fn read_record(
     root: &Root,
     folder: &Path,
     seq: u64,
@@ -359,7 +359,7 @@ pub(super) fn read_record(
 /// The checkpoint `which` names among `list`: an id when it is all digits, else a name.
 ///
 /// Errors: [`Error::Refused`] naming the session and how to list its checkpoints.
-pub(super) fn find<'a>(
+pub(in crate::store) fn find<'a>(
     list: &'a [CheckpointMeta],
     which: &str,
     session: &str,
@@ -391,7 +391,11 @@ pub(super) fn find<'a>(
 }
 
 /// Reads checkpoint `meta`'s copy and checks its size against the record.
-pub(super) fn read_copy(root: &Root, folder: &Path, meta: &CheckpointMeta) -> Result<Vec<u8>> {
+pub(in crate::store) fn read_copy(
+    root: &Root,
+    folder: &Path,
+    meta: &CheckpointMeta,
+) -> Result<Vec<u8>> {
     let rel = md_rel(folder, meta.id);
     let bytes = root.read_file(&rel, ReadKind::CHECKPOINT, false)?;
     if bytes.len() as u64 != meta.bytes {
@@ -409,12 +413,12 @@ pub(super) fn read_copy(root: &Root, folder: &Path, meta: &CheckpointMeta) -> Re
 }
 
 /// Each phase's id and status, in order.
-pub(super) fn statuses(meta: &SessionMetadata) -> Vec<(&PhaseId, PhaseStatus)> {
+pub(in crate::store) fn statuses(meta: &SessionMetadata) -> Vec<(&PhaseId, PhaseStatus)> {
     meta.phases.iter().map(|p| (&p.id, p.status)).collect()
 }
 
 /// The phase transitions `ops` name, as a reason: `phase complete 1, phase start 2`.
-pub(super) fn ops_reason(ops: &[Operation]) -> String {
+pub(in crate::store) fn ops_reason(ops: &[Operation]) -> String {
     let named: Vec<String> = ops
         .iter()
         .filter_map(|op| match op {
@@ -434,7 +438,10 @@ pub(super) fn ops_reason(ops: &[Operation]) -> String {
 }
 
 /// The phase status changes from `before` to `after`: `phase 2 in_progress -> completed`.
-pub(super) fn status_changes(before: &SessionMetadata, after: &SessionMetadata) -> String {
+pub(in crate::store) fn status_changes(
+    before: &SessionMetadata,
+    after: &SessionMetadata,
+) -> String {
     let changes: Vec<String> = after
         .phases
         .iter()

@@ -1,15 +1,17 @@
 //! The Store's side of the event log: recording each change under the lock that made it, and
 //! reading a session's log. The log itself (line shape, diff, append, read) is
-//! [`super::event_log`], which knows nothing of the store.
+//! [`super::format`], which knows nothing of the store.
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::event_log::*;
-use super::{Locked, Store};
+use super::format::*;
+use super::read::{EventLog, Tail, read};
 use crate::error::Result;
 use crate::session::model::SessionMetadata;
+use crate::store::Store;
+use crate::store::lock::Locked;
 use maestro_session_fs::beneath::Root;
 
 impl Store {
@@ -22,7 +24,7 @@ impl Store {
     /// The change is already durable when this runs, so a failure to log cannot undo it or
     /// make the caller retry it: it is reported on stderr (`[WARN] maestro-session: ...`) and
     /// otherwise ignored.
-    pub(super) fn record(
+    pub(in crate::store) fn record(
         &self,
         l: &Locked,
         id: &str,
@@ -68,7 +70,7 @@ impl Store {
     }
 
     /// Logs the session a command moved out of the active slot (see [`Displaced`]).
-    pub(super) fn record_displaced(&self, l: &Locked, displaced: Option<&Displaced>) {
+    pub(in crate::store) fn record_displaced(&self, l: &Locked, displaced: Option<&Displaced>) {
         if let Some(d) = displaced {
             let file = Value::from(format!(
                 "{}/{}.md",
@@ -88,7 +90,7 @@ impl Store {
 
     /// Logs a session that did not exist before (`create`, `fork`), naming its file and the
     /// session parked to make room.
-    pub(super) fn record_new(
+    pub(in crate::store) fn record_new(
         &self,
         l: &Locked,
         op: &str,
@@ -106,7 +108,7 @@ impl Store {
 
     /// Removes the log of session `id` (for `cleanup`, after the session file went); a missing
     /// log is fine, and a failure is reported on stderr (the session is already removed).
-    pub(super) fn forget_log(&self, root: &Root, id: &str) {
+    pub(in crate::store) fn forget_log(&self, root: &Root, id: &str) {
         let removed = log_rel(id).and_then(|rel| Ok(root.remove_unsynced(&rel)?));
         if let Err(e) = removed {
             eprintln!(
@@ -122,8 +124,9 @@ impl Store {
     ///
     /// Errors: those of [`Store::resolve`] when no log has that exact id; those of [`read`].
     pub fn events(&self, prefix: &str) -> Result<(String, EventLog)> {
-        let exact_log =
-            || prefix != super::ACTIVE_KEYWORD && matches!(self.log_path(prefix), Ok(Some(_)));
+        let exact_log = || {
+            prefix != crate::store::ACTIVE_KEYWORD && matches!(self.log_path(prefix), Ok(Some(_)))
+        };
         let id = match self.resolve(prefix) {
             Ok((id, _, _)) if id != prefix && exact_log() => prefix.to_string(),
             Ok((id, _, _)) => id,

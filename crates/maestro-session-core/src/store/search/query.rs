@@ -22,7 +22,7 @@
 //! first; equal scores in `list` order ([`listing::newest_first`]).
 //!
 //! **Speed**: the searchable text of each archived session is cached in the search index,
-//! `state/.search-index`, by the list index's rule ([`super::index::rows_with`]): keyed by the file's
+//! `state/.search-index`, by the list index's rule ([`crate::store::index::rows_with`]): keyed by the file's
 //! identity, a changed file parsed again, a corrupt or missing index rebuilt, never trusted
 //! over the session files. One line per session, `<file name>\t<key>\t<field>=<text>\t…`
 //! (texts hold no tab or newline: whitespace is collapsed to spaces).
@@ -42,7 +42,7 @@ pub const SEARCH_INDEX_FILE: &str = ".search-index";
 /// The most bytes the search index may hold (256 MiB; 10,000 sessions of the fixture's size
 /// take ~8 MB); a larger one is ignored and rebuilt.
 pub const MAX_SEARCH_INDEX_BYTES: u64 = maestro_session_fs::reader::ReadKind::SEARCH_INDEX.cap;
-pub(super) const MAGIC: &str = "maestro-session search index 1";
+pub(in crate::store) const MAGIC: &str = "maestro-session search index 1";
 /// The characters of one field that are searched (the rest is not).
 pub const FIELD_CHARS: usize = 2048;
 /// The characters of the body (orchestration log) that are searched.
@@ -447,7 +447,7 @@ mod tests {
     use super::*;
 
     const YAML: &str =
-        include_str!("../../../../tests/fixtures/maestro-state/active-session.yaml.md");
+        include_str!("../../../../../tests/fixtures/maestro-state/active-session.yaml.md");
 
     fn fixture() -> SessionFile {
         SessionFile::from_bytes(YAML.as_bytes(), Path::new("a.md"), Location::Archive)

@@ -4,7 +4,7 @@
 //! a FIFO or device is refused without blocking, before any lock). Then, under the state lock:
 //! the active session is read, the transcript's mark is found by the file's identity
 //! (`(dev, ino)`, [`TranscriptUsage::mark_of`]), the bytes appended since its offset are
-//! counted window by window ([`usage::count_appended`]: one poisoned or over-long line is
+//! counted window by window ([`transcript_usage::count_appended`]: one poisoned or over-long line is
 //! skipped and reported, never a wall), and the counts, added to
 //! `token_usage.by_agent.<agent>` (checked, totals kept equal to the sums) and to
 //! `transcript_usage.by_agent.<agent>`, are written together with the transcript's new offset
@@ -18,7 +18,9 @@ use crate::error::Result;
 use crate::operations::{self, Operation};
 use crate::session::agent_name::AgentName;
 use crate::session::model::SessionMetadata;
-use crate::session::usage::{self, Skipped, TranscriptMark, TranscriptUsage, UsageCounts};
+use crate::session::transcript_usage::{
+    self, Skipped, TranscriptMark, TranscriptUsage, UsageCounts,
+};
 use crate::store::Store;
 use maestro_session_fs::reader::{self, ReadKind};
 
@@ -98,7 +100,7 @@ impl Store {
         let Some(l) = self.locked_existing()? else {
             return Ok(None);
         };
-        let Some(mut session) = super::active_in(&l.root)? else {
+        let Some(mut session) = super::resolve::active_in(&l.root)? else {
             return Ok(None);
         };
         let (dev, ino) = file.identity();
@@ -118,7 +120,7 @@ impl Store {
         };
         mark.path = Some(path_text.clone());
         let window = ReadKind::TRANSCRIPT_WINDOW;
-        let counting = usage::count_appended(
+        let counting = transcript_usage::count_appended(
             |offset, max| file.read_window(offset, max, window),
             file.len(),
             &mut mark,

@@ -1,18 +1,18 @@
 //! The Store's side of export and import (issue 11, item 5): reading a session with its
 //! checkpoints and plan documents under the lock and writing them, with its event log streamed
 //! line by line, as an export file; and recreating one in this project as one intent. The
-//! file format and its validation are [`super::export`], which knows nothing of the store.
+//! file format and its validation are [`super::format`], which knows nothing of the store.
 //!
 //! Import rules:
 //! - the session lands in the archive (`state/archive/<id>.md`), never replacing the active
 //!   session; with `activate` it becomes the active session when the slot is free, a finished
 //!   active session is archived to make room, and an unfinished one is parked with `park`;
 //! - an id that any session here holds (active or archived), or that a removed session used
-//!   (its tombstone, event log or checkpoints are left: see [`super::used_ids`]), is refused;
+//!   (its tombstone, event log or checkpoints are left: see [`crate::store::used_ids`]), is refused;
 //!   `as_id` imports under another id, rewritten in the session file and in every checkpoint
 //!   copy through the session model (unknown keys, key order and formatting kept);
 //! - the session and its checkpoint copies are written in this project's flavour for a new
-//!   session ([`super::flavour`]): converted (unknown keys and key order kept) when the export
+//!   session ([`crate::store::flavour`]): converted (unknown keys and key order kept) when the export
 //!   holds the other one;
 //! - plan documents keep their name in `plans/` (or `plans/archive/`) when it is free or holds
 //!   the same bytes, else get a free `<id>--<name>`, and the session's field points at them;
@@ -24,18 +24,20 @@
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
-use super::checkpoint::{FORMAT_VERSION, folder_rel, json_rel, md_rel, read_copy, scan};
-use super::event_log::{self, Event, log_rel};
-use super::export::{
+use super::format::{
     ExportFile, ExportOptions, ExportSummary, ExportedCheckpoint, ExportedPlan, ExportedSession,
     FORMAT, ImportOptions, ImportReport, PlanSlot, VERSION, path_text, utf8, validate_id,
 };
-use super::import_bounds;
-use super::intent::{self, Intent, Step};
-use super::{Store, archive_rel, free_plan_name, resolve_in};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::session::session_file::{Location, SessionFile};
+use crate::store::Store;
+use crate::store::checkpoint::{FORMAT_VERSION, folder_rel, json_rel, md_rel, read_copy, scan};
+use crate::store::event_log::{self, Event, log_rel};
+use crate::store::import_bounds;
+use crate::store::intent::{self, Intent, Step};
+use crate::store::plan_names::free_plan_name;
+use crate::store::resolve::{archive_rel, resolve_in};
 use crate::workspace::paths::{ACTIVE_REL, EVENTS_REL, PLANS_ARCHIVE_REL, PLANS_REL};
 use maestro_session_fs::beneath::Root;
 use maestro_session_fs::reader::ReadKind;
@@ -47,7 +49,7 @@ impl Store {
     /// names it in errors). The session file, checkpoints and plans are read under the lock
     /// (held only while they are read); the event log is then streamed from the descriptor
     /// opened under the lock, up to its length then, one line at a time (see
-    /// [`super::export`]), so memory does not grow with the log. Plans elsewhere, unreadable
+    /// [`crate::store::export`]), so memory does not grow with the log. Plans elsewhere, unreadable
     /// checkpoints and log lines that are not events are listed in [`ExportFile::skipped`].
     ///
     /// Errors: those of resolving and reading the session; [`Error::Io`] naming `out_path`
@@ -156,7 +158,7 @@ impl Store {
                 )),
             }
         }
-        let gate = super::design_gate::gate_rel(&id)?;
+        let gate = crate::store::design_gate::gate_rel(&id)?;
         if root.metadata(&gate)?.is_some() {
             skipped.push(format!(
                 "design gate {}: not exported; it only admits create_session, which an imported session never goes through (its approval is in the session's design_document and its create event)",
@@ -192,7 +194,7 @@ impl Store {
             [p, a, name] if *p == PLANS_REL && *a == "archive" => (*name, true),
             _ => return Ok(None),
         };
-        if super::export::validate_plan_name(name).is_err() {
+        if super::format::validate_plan_name(name).is_err() {
             return Ok(None);
         }
         let folder = if archived {
@@ -207,7 +209,7 @@ impl Store {
         Ok(Some((rel, name.to_string(), archived)))
     }
 
-    /// Imports `file` (already validated by [`super::export::parse`]) into this project as
+    /// Imports `file` (already validated by [`crate::store::export::parse`]) into this project as
     /// one intent under the lock; see the module docs for the rules.
     ///
     /// Errors: [`Error::Invalid`] for a bad `as_id`; [`Error::Refused`] when the id is taken
@@ -367,14 +369,14 @@ impl Store {
     }
 
     /// Refuses `id` when any session here holds it, or a removed session used it (its
-    /// tombstone, event log or checkpoints are left): see [`super::used_ids`].
+    /// tombstone, event log or checkpoints are left): see [`crate::store::used_ids`].
     fn check_free(&self, root: &Root, id: &str, renamed: bool) -> Result<()> {
         let how = if renamed {
             "choose another id for --as"
         } else {
             "import it under another id with --as <id>"
         };
-        super::used_ids::check_new_id(root, id, how)
+        crate::store::used_ids::check_new_id(root, id, how)
     }
 
     /// Where plan `plan` goes (state-dir relative): its own name in `plans/` (or

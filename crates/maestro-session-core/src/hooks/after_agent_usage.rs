@@ -20,8 +20,8 @@ use crate::error::Result;
 use crate::hooks::budget;
 use crate::hooks::payload::{HookEvent, HookInput, Runtime};
 use crate::store::Store;
+use crate::store::count_transcript::Counted;
 use crate::store::event_log::Actor;
-use crate::store::usage::Counted;
 use crate::workspace::paths::Workspace;
 
 /// The transcript whose usage belongs to the finishing agent, by the module's rule: an

@@ -1,16 +1,18 @@
 //! The Store's side of checkpoints: taking them under the lock before each change, listing,
 //! restoring and diffing. The files themselves (names, records, retention) are
-//! [`super::checkpoint`], which knows nothing of the store.
+//! [`super::format`], which knows nothing of the store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::checkpoint::*;
-use super::{Locked, Store, archive_rel, get_in, resolve_in};
+use super::format::*;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::operations::{self, Operation};
 use crate::session::session_file::{Location, SessionFile};
+use crate::store::Store;
+use crate::store::lock::Locked;
+use crate::store::resolve::{archive_rel, get_in, resolve_in};
 use crate::workspace::dotenv;
 use crate::workspace::paths::ACTIVE_REL;
 use maestro_session_fs::beneath::Root;
@@ -51,7 +53,7 @@ impl Store {
     /// The automatic checkpoint `resume` takes, under its lock, before it changes anything.
     ///
     /// Errors: those of [`Store::checkpoint_before`].
-    pub(super) fn checkpoint_before_resume(
+    pub(in crate::store) fn checkpoint_before_resume(
         &self,
         l: &Locked,
         session: &SessionFile,
@@ -68,7 +70,7 @@ impl Store {
     ///
     /// Errors: [`Error::Invalid`] for a bad [`KEEP_VAR`]; those of reading the session file and
     /// writing the checkpoint.
-    pub(super) fn checkpoint_before(
+    pub(in crate::store) fn checkpoint_before(
         &self,
         l: &Locked,
         session: &SessionFile,
@@ -99,7 +101,7 @@ impl Store {
     /// any phase of `session` (read from `rel`), takes an automatic checkpoint first. `ops` are
     /// tried on a copy; when one is refused nothing is taken (the real apply refuses the same
     /// way and nothing changes).
-    pub(super) fn checkpoint_before_ops(
+    pub(in crate::store) fn checkpoint_before_ops(
         &self,
         l: &Locked,
         rel: &Path,
@@ -126,7 +128,7 @@ impl Store {
 
     /// Hook of `write-state`: before `incoming` replaces the session file `rel` holding the same
     /// session with other phase statuses, takes an automatic checkpoint of it.
-    pub(super) fn checkpoint_before_write(
+    pub(in crate::store) fn checkpoint_before_write(
         &self,
         l: &Locked,
         rel: &Path,
@@ -159,7 +161,7 @@ impl Store {
     /// Hook of `doctor --fix`: an automatic checkpoint of every readable session file it may
     /// move or rename (a session held by more than one file, an archive file named after
     /// another id). `sessions` are the readable files, state-dir relative.
-    pub(super) fn checkpoint_before_doctor_fix(
+    pub(in crate::store) fn checkpoint_before_doctor_fix(
         &self,
         l: &Locked,
         sessions: &[(PathBuf, SessionFile)],

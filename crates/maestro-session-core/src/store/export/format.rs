@@ -1,7 +1,7 @@
 //! Export files (issue 11, item 5): one self-contained, versioned JSON document holding a
 //! session, its event log, its checkpoints and its plan documents, so that `import` can
 //! recreate it in another project. This module is the file format and its validation; it knows
-//! nothing of the store (the store's half is `exporting.rs`).
+//! nothing of the store (the store's half is `export/store.rs`).
 //!
 //! ```json
 //! {"format":"maestro-session-export","version":1,
@@ -417,7 +417,12 @@ pub struct ImportReport {
 
 /// `bytes` of the file `rel` beneath `root` as text, or [`Error::Corrupt`] saying it is not
 /// UTF-8 and so cannot be exported (`what`: what the file is, and what to do).
-pub(super) fn utf8(bytes: Vec<u8>, root: &Root, rel: &Path, what: &str) -> Result<String> {
+pub(in crate::store) fn utf8(
+    bytes: Vec<u8>,
+    root: &Root,
+    rel: &Path,
+    what: &str,
+) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::Corrupt {
         path: root.join(rel),
         line: None,
@@ -429,7 +434,7 @@ pub(super) fn utf8(bytes: Vec<u8>, root: &Root, rel: &Path, what: &str) -> Resul
 }
 
 /// A state-dir relative path as intent records and reports hold it.
-pub(super) fn path_text(rel: &Path) -> String {
+pub(in crate::store) fn path_text(rel: &Path) -> String {
     rel.to_string_lossy().into_owned()
 }
 

@@ -38,18 +38,18 @@
 //! without the lock and without a sync: they have a budget of about a millisecond, and an
 //! `O_APPEND` write needs no lock to stay whole.
 //!
-//! **Reading.** [`read`] returns the events and the numbers of the lines it skipped: a line that
-//! is not a JSON object, such as the torn last line a crash mid-append leaves. The next append
-//! starts with a `\n` when the file does not end in one, so a torn line never swallows the next
-//! event. A line of spaces is no event and no skipped line either.
+//! **Reading.** [`super::read::read`] returns the events and the numbers of the lines it
+//! skipped: a line that is not a JSON object, such as the torn last line a crash mid-append
+//! leaves. The next append starts with a `\n` when the file does not end in one, so a torn line
+//! never swallows the next event. A line of spaces is no event and no skipped line either.
 //!
-//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`torn_lines`]); `doctor
-//! --fix` sets each aside without moving, truncating or replacing the log. It first closes a
-//! torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not
-//! end in one), then, as one intent record (`repair-event-log`, see
-//! [`crate::store::intent`]), per line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-
-//! line-<n>` (with a `.why`), then overwrites the same bytes with spaces in place, one
-//! `pwrite(2)` that never changes the file's length ([`maestro_session_fs::in_place`]).
+//! **Repairing: never a rewrite.** `doctor` reports skipped lines ([`super::read::torn_lines`]);
+//! `doctor --fix` sets each aside without moving, truncating or replacing the log. It first closes
+//! a torn last line the way an append would (an `O_APPEND` write of `\n` when the file does not end
+//! in one), then, as one intent record (`repair-event-log`, see [`crate::store::intent`]), per
+//! line: copies its bytes to `state/quarantine/<time>-<id>.jsonl-line-<n>` (with a `.why`), then
+//! overwrites the same bytes with spaces in place, one `pwrite(2)` that never changes the file's
+//! length ([`maestro_session_fs::in_place`]).
 //!
 //! Why no lock for the hooks: the hooks append without the state lock (their budget is about a
 //! millisecond), and a repair that rewrote the log (move it aside, write a cleaned copy back)
@@ -64,17 +64,15 @@
 //! and torn bytes, still skipped, which the replay finishes (it blanks only bytes that are
 //! either spaces or the ones set aside). Nothing else rewrites a log: `import` creates one that
 //! did not exist, `cleanup` removes one with its session.
-use std::io::{BufRead, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::operations::Operation;
 use crate::session::model::SessionMetadata;
 use crate::session::session_id::check_file_id;
 use crate::workspace::paths::{EVENTS_REL, Workspace};
-use maestro_session_fs::IoContext;
 use maestro_session_fs::beneath::Root;
 use maestro_session_fs::durable;
 
@@ -422,7 +420,7 @@ pub fn op_name(ops: &[Operation]) -> String {
 
 /// `state/events/<id>.jsonl`, relative to the state dir.
 ///
-/// Errors: [`Error::Invalid`] when `id` cannot name a file.
+/// Errors: [`Error::Invalid`](crate::error::Error::Invalid) when `id` cannot name a file.
 pub fn log_rel(id: &str) -> Result<PathBuf> {
     check_file_id(id)?;
     Ok(Path::new(EVENTS_REL).join(format!("{id}.jsonl")))
@@ -454,12 +452,12 @@ pub fn append(
 /// lock timeout; the line itself is still written under the lock, so the log's order is the
 /// order of the changes.
 #[derive(Debug, Default)]
-pub(super) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
+pub(in crate::store) struct PendingSyncs(std::cell::RefCell<Vec<(PathBuf, std::fs::File)>>);
 
 impl PendingSyncs {
     /// Remembers the log `rel` beneath `root` (and its folder, when the log is new) for the
     /// sync.
-    pub(super) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
+    pub(in crate::store) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
         let mut files = self.0.borrow_mut();
         files.push((root.join(rel), root.open_read(rel, false)?));
         if new {
@@ -504,7 +502,7 @@ impl Displaced {
 
 /// The frontmatter of session `id` as the file `rel` held it before a `write-state` over it
 /// (`current`: the active session as read under the lock), if that file held that session.
-pub(super) fn prior(
+pub(in crate::store) fn prior(
     root: &Root,
     rel: &Path,
     current: Option<&crate::session::session_file::SessionFile>,
@@ -560,393 +558,5 @@ pub fn record_hook(
     append(&root, &event, false).map(|_| ())
 }
 
-/// A log as read: its events with their 1-based line numbers, and the lines skipped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EventLog {
-    /// (line number, event), in file order.
-    pub events: Vec<(usize, Event)>,
-    /// Line numbers of lines that are not JSON objects (a torn write, foreign bytes); blank
-    /// lines are neither events nor skipped.
-    pub skipped: Vec<usize>,
-    /// The bytes read: where a follower goes on from.
-    pub end: u64,
-}
-
-/// Reads session `id`'s log beneath `root` (an empty log when there is none). Lines longer
-/// than [`MAX_LINE_BYTES`] are skipped without being held in memory.
-///
-/// Errors: [`Error::NotRegular`] (a symlink or FIFO there); [`Error::Io`].
-pub fn read(root: &Root, id: &str) -> Result<EventLog> {
-    let rel = log_rel(id)?;
-    let file = match root.open_read(&rel, false) {
-        Err(e) if e.is_not_found() => return Ok(EventLog::default()),
-        other => other?,
-    };
-    let path = root.join(&rel);
-    check_regular(&file, &path)?;
-    let mut log = EventLog::default();
-    let mut line_no = 0usize;
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
-    while let Some(line) = next_line(&mut reader, &path)? {
-        line_no += 1;
-        log.end += line.consumed;
-        classify(line_no, &line.text, line.too_long, &mut log);
-    }
-    Ok(log)
-}
-
-fn check_regular(file: &std::fs::File, path: &Path) -> Result<()> {
-    let meta = file.metadata().ctx("inspect", path)?;
-    if meta.is_file() {
-        Ok(())
-    } else {
-        Err(Error::NotRegular {
-            path: path.to_path_buf(),
-            what: durable::DescribeType::describe(&meta.file_type()),
-        })
-    }
-}
-
-fn classify(line_no: usize, text: &[u8], too_long: bool, log: &mut EventLog) {
-    if too_long {
-        log.skipped.push(line_no);
-        return;
-    }
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return;
-    }
-    match serde_json::from_slice::<Value>(text) {
-        Ok(Value::Object(m)) => log.events.push((line_no, Event::from_json(&m))),
-        _ => log.skipped.push(line_no),
-    }
-}
-
-/// One line as [`next_line`] reads it.
-pub(super) struct Line {
-    /// The line without its `\n` (empty when `too_long`).
-    pub(super) text: Vec<u8>,
-    /// Longer than [`MAX_LINE_BYTES`]: not kept.
-    pub(super) too_long: bool,
-    /// Bytes read, its `\n` included.
-    pub(super) consumed: u64,
-    /// Whether it ended with a `\n` (the last line of a file may not).
-    pub(super) ended: bool,
-}
-
-/// The next line of `reader` (without its `\n`; the last one may have none), at most
-/// [`MAX_LINE_BYTES`] of it kept.
-pub(super) fn next_line(reader: &mut impl BufRead, path: &Path) -> Result<Option<Line>> {
-    let mut line = Line {
-        text: Vec::new(),
-        too_long: false,
-        consumed: 0,
-        ended: false,
-    };
-    loop {
-        let buf = reader.fill_buf().ctx("read", path)?;
-        if buf.is_empty() {
-            return Ok((line.consumed > 0).then_some(line));
-        }
-        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (&buf[..i], Some(i + 1)),
-            None => (buf, None),
-        };
-        if line.text.len() + chunk.len() > MAX_LINE_BYTES {
-            line.too_long = true;
-            line.text.clear();
-        } else if !line.too_long {
-            line.text.extend_from_slice(chunk);
-        }
-        let used = done.unwrap_or(buf.len());
-        reader.consume(used);
-        line.consumed += used as u64;
-        if done.is_some() {
-            line.ended = true;
-            return Ok(Some(line));
-        }
-    }
-}
-
-/// Follows a log as it grows (`log --follow`): each [`Tail::poll`] returns the complete lines
-/// appended since the last one. A last line without its `\n` is held back until it is
-/// completed (an append in progress, or a torn line that the next append terminates). The log
-/// may not exist yet; a log that shrank (removed and made again) is read again from the
-/// start.
-#[derive(Debug)]
-pub struct Tail {
-    ws: Workspace,
-    rel: PathBuf,
-    offset: u64,
-    line: usize,
-    pending: Vec<u8>,
-}
-
-impl Tail {
-    /// A follower of session `id`'s log in workspace `ws`, from byte `offset` (0: the start).
-    ///
-    /// Errors: [`Error::Invalid`] when `id` cannot name a file.
-    pub fn new(ws: Workspace, id: &str, offset: u64) -> Result<Tail> {
-        Ok(Tail {
-            ws,
-            rel: log_rel(id)?,
-            offset,
-            line: 0,
-            pending: Vec::new(),
-        })
-    }
-
-    /// The folder to watch for changes (`<state dir>/state/events`; it may not exist yet).
-    pub fn folder(&self) -> PathBuf {
-        self.ws.state_dir.join(EVENTS_REL)
-    }
-
-    /// The complete lines appended since the last poll.
-    ///
-    /// Errors: [`Error::NotRegular`]; [`Error::Io`].
-    pub fn poll(&mut self) -> Result<EventLog> {
-        let mut log = EventLog::default();
-        let Some(root) = self.ws.open_state_dir(false)? else {
-            return Ok(log);
-        };
-        let mut file = match root.open_read(&self.rel, false) {
-            Err(e) if e.is_not_found() => return Ok(log),
-            other => other?,
-        };
-        let path = root.join(&self.rel);
-        check_regular(&file, &path)?;
-        let len = file.metadata().ctx("inspect", &path)?.len();
-        if len < self.offset {
-            self.offset = 0;
-            self.line = 0;
-            self.pending.clear();
-        }
-        file.seek(std::io::SeekFrom::Start(self.offset))
-            .ctx("read", &path)?;
-        let mut fresh = Vec::new();
-        file.take(len.saturating_sub(self.offset))
-            .read_to_end(&mut fresh)
-            .ctx("read", &path)?;
-        self.offset += fresh.len() as u64;
-        self.pending.extend_from_slice(&fresh);
-        let mut start = 0usize;
-        while let Some(i) = self.pending[start..].iter().position(|&b| b == b'\n') {
-            self.line += 1;
-            let text = &self.pending[start..start + i];
-            classify(self.line, text, text.len() > MAX_LINE_BYTES, &mut log);
-            start += i + 1;
-        }
-        self.pending.drain(..start);
-        if self.pending.len() > MAX_LINE_BYTES {
-            // A line this long is skipped anyway; keep only a marker's worth of it.
-            self.pending.truncate(MAX_LINE_BYTES + 1);
-        }
-        log.end = self.offset;
-        Ok(log)
-    }
-}
-
-/// A line of a log that [`read`] skips (not a JSON object, or longer than
-/// [`MAX_LINE_BYTES`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TornLine {
-    /// Its number, from 1.
-    pub line: usize,
-    /// Where it starts, in bytes from the start of the log.
-    pub offset: u64,
-    /// Its length in bytes, without its `\n`.
-    pub len: u64,
-}
-
-/// What [`torn_lines`] found in one log.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Damage {
-    /// The lines reads skip, in order.
-    pub lines: Vec<TornLine>,
-    /// Whether the last of them has no `\n` (it ends the file: a crash mid-append, or an
-    /// append in progress).
-    pub unterminated: bool,
-}
-
-/// The lines of the log `rel` (relative to `root`) that [`read`] skips, with their byte ranges:
-/// what `doctor` reports and `doctor --fix` sets aside. Streams the log: any size.
-///
-/// Errors: [`Error::NotRegular`] (a symlink, a FIFO: never opened for reading), those of
-/// reading.
-pub fn torn_lines(root: &Root, rel: &Path) -> Result<Damage> {
-    let file = root.open_read(rel, false)?;
-    let path = root.join(rel);
-    check_regular(&file, &path)?;
-    let mut damage = Damage::default();
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file);
-    let (mut line_no, mut offset) = (0usize, 0u64);
-    while let Some(line) = next_line(&mut reader, &path)? {
-        line_no += 1;
-        let mut probe = EventLog::default();
-        classify(line_no, &line.text, line.too_long, &mut probe);
-        if !probe.skipped.is_empty() {
-            let len = line.consumed - u64::from(line.ended);
-            damage.lines.push(TornLine {
-                line: line_no,
-                offset,
-                len,
-            });
-            damage.unterminated = !line.ended;
-        }
-        offset += line.consumed;
-    }
-    Ok(damage)
-}
-
-/// The logs in `state/events/` named `<session_id>.jsonl`: (path relative to the state dir,
-/// session id, what [`torn_lines`] found or why it could not look). For `doctor`.
-///
-/// Errors: those of listing the folder.
-pub(super) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Result<Damage>)>> {
-    let mut out = Vec::new();
-    for name in root.names(Path::new(EVENTS_REL))? {
-        let Some(id) = name.strip_suffix(".jsonl") else {
-            continue;
-        };
-        if name.starts_with('.') || check_file_id(id).is_err() {
-            continue;
-        }
-        let rel = Path::new(EVENTS_REL).join(&name);
-        let found = torn_lines(root, &rel);
-        out.push((rel, id.to_string(), found));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn diff_names_paths_and_values() {
-        let a = json!({"status": "in_progress", "phases": [{"id": 1, "status": "in_progress"}], "a/b": 1});
-        let b = json!({"status": "in_progress", "phases": [{"id": 1, "status": "completed"}, {"id": 2}], "new": "x".repeat(300)});
-        let changes = diff(Some(&a), Some(&b));
-        let shown: Vec<Value> = changes.iter().map(Change::to_json).collect();
-        assert_eq!(
-            shown,
-            vec![
-                json!({"path": "/phases/0/status", "before": "in_progress", "after": "completed"}),
-                json!({"path": "/phases/1", "after": {"id": 2}}),
-                json!({"path": "/a~1b", "before": 1}),
-                json!({"path": "/new", "after_bytes": 302}),
-            ]
-        );
-        assert!(diff(Some(&a), Some(&a)).is_empty());
-        let created = diff(None, Some(&json!({"x": null})));
-        assert_eq!(created[0].to_json(), json!({"path": "/x", "after": null}));
-    }
-
-    #[test]
-    fn deep_values_do_not_recurse_forever() {
-        let mut deep = json!(1);
-        for _ in 0..500 {
-            deep = json!([deep]);
-        }
-        let changes = diff(Some(&json!({"x": 0})), Some(&json!({"x": deep})));
-        assert_eq!(changes.len(), 1);
-    }
-
-    #[test]
-    fn lines_are_capped_and_round_trip() {
-        let changes: Vec<Change> = (0..5000)
-            .map(|i| Change {
-                path: format!("/k{i}"),
-                before: Side::Value(json!("a".repeat(200))),
-                after: Side::Absent,
-            })
-            .collect();
-        let e = Event::new(&Actor::Hook("SubagentStop".into()), "x", "s", changes);
-        let line = e.to_line();
-        assert!(line.len() <= MAX_LINE_BYTES, "{}", line.len());
-        assert!(line.ends_with(b"\n"));
-        let v: Value = serde_json::from_slice(&line).expect("json");
-        assert!(v["changes_omitted"].as_u64().unwrap_or(0) > 0);
-        assert_eq!(v["actor"], "hook:SubagentStop");
-        assert_eq!(v["changes"][0], json!({"path": "/k0", "before_bytes": 202}));
-        let back = Event::from_json(v.as_object().expect("object"));
-        assert_eq!(back.op, "x");
-        let time = now_ms();
-        assert_eq!(time.len(), "2026-11-20T09:14:03.123Z".len(), "{time}");
-        assert!(time.parse::<jiff::Timestamp>().is_ok());
-    }
-
-    #[test]
-    fn torn_lines_are_skipped_and_the_next_append_starts_fresh() {
-        let t = tempfile::tempdir().expect("tmp");
-        let root = Root::open(t.path()).expect("root");
-        let e = Event::new(&Actor::Cli, "create", "s1", Vec::new());
-        append(&root, &e, true).expect("append");
-        let rel = log_rel("s1").expect("rel");
-        // A crash mid-append: part of a line, no `\n`.
-        let first = e.to_line();
-        root.append(&rel, &first[..10], 0o644, false).expect("torn");
-        let log = read(&root, "s1").expect("read");
-        assert_eq!((log.events.len(), log.skipped.clone()), (1, vec![2]));
-        let appended = append(&root, &e.clone().with("n", 2), true).expect("append");
-        assert!(appended.repaired_torn_end);
-        let log = read(&root, "s1").expect("read");
-        assert_eq!(log.events.len(), 2);
-        assert_eq!(log.skipped, vec![2]);
-        assert_eq!(log.events[1].0, 3);
-        assert_eq!(log.events[1].1.extra["n"], 2);
-        let found = torn_lines(&root, &rel).expect("torn");
-        let first_len = first.len() as u64;
-        assert_eq!(
-            found,
-            Damage {
-                lines: vec![TornLine {
-                    line: 2,
-                    offset: first_len,
-                    len: 10
-                }],
-                unterminated: false
-            }
-        );
-        let damaged = damaged(&root).expect("damaged");
-        assert_eq!(damaged.len(), 1);
-        assert_eq!(damaged[0].0, rel);
-    }
-
-    #[test]
-    fn tail_holds_back_a_partial_line() {
-        let t = tempfile::tempdir().expect("tmp");
-        let env = crate::Env::default();
-        let ws = Workspace::with_state_dir(&env, t.path(), Path::new("st")).expect("ws");
-        let root = ws.open_state_dir(true).expect("open").expect("some");
-        let store = crate::store::Store::new(ws, env);
-        let mut tail = store.tail("s1", 0).expect("tail");
-        assert!(tail.poll().expect("poll").events.is_empty());
-        let e = Event::new(&Actor::Mcp, "tokens", "s1", Vec::new());
-        append(&root, &e, false).expect("append");
-        let line = e.to_line();
-        root.append(&log_rel("s1").expect("rel"), &line[..5], 0o644, false)
-            .expect("part");
-        let got = tail.poll().expect("poll");
-        assert_eq!(got.events.len(), 1);
-        assert!(got.skipped.is_empty());
-        append(&root, &e, false).expect("append");
-        let got = tail.poll().expect("poll");
-        assert_eq!(got.events.len(), 1);
-        assert_eq!(got.skipped, vec![2]);
-        assert_eq!(got.events[0].0, 3);
-    }
-
-    #[test]
-    fn op_names() {
-        assert_eq!(op_name(&[]), "update");
-        assert_eq!(
-            op_name(&[
-                Operation::Pause,
-                Operation::PhaseStart(crate::session::model::PhaseId::Number(1)),
-                Operation::Pause
-            ]),
-            "pause, phase start"
-        );
-    }
-}
+mod tests;
