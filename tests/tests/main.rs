@@ -34,5 +34,6 @@ mod settings_file;
 mod setup_codex;
 mod setup_qwen;
 mod state_tools;
+mod team;
 mod watch_report;
 mod write_state_concurrency;

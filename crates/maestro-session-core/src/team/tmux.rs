@@ -78,17 +78,21 @@ impl Tmux {
             "-t",
             &format!("={session}"),
             "-F",
-            "#{window_name}\t#{pane_dead}\t#{pane_pid}",
+            // Spaces, not tabs: without a UTF-8 locale tmux prints a tab as `_`. The name
+            // comes first and may hold spaces (a window not ours), so it is split from the right.
+            "#{window_name} #{pane_dead} #{pane_pid}",
         ]);
         let out = external::output(c)?;
         Some(
             out.lines()
                 .filter_map(|l| {
-                    let mut f = l.split('\t');
+                    let mut f = l.rsplitn(3, ' ');
+                    let pid = f.next()?.parse().ok();
+                    let dead = f.next()? == "1";
                     Some(Window {
                         name: f.next()?.to_string(),
-                        dead: f.next()? == "1",
-                        pid: f.next().and_then(|p| p.parse().ok()),
+                        dead,
+                        pid,
                     })
                 })
                 .collect(),
