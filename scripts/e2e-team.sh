@@ -1,12 +1,13 @@
 #!/bin/bash
 # End-to-end team sessions (issue 19) with real tmux, real git and real podman, offline.
 #
-# Part 1, tmux: a team whose `lead` is the real Claude Code (pinned, npm-installed under
-# target/, its interactive TUI driven with tmux send-keys) against scripts/mock-messages-api.py.
-# The lead takes a turn; the tmux server is killed with SIGKILL; `team health` reports the member
-# missing and forgets nothing; `team resume` starts `claude --resume <id>` with the id the team
-# chose (and our SessionStart hook captured); the second turn's request carries the first turn:
-# the conversation continued.
+# Part 1, tmux: a team of two real runtimes (pinned, npm-installed under target/, their
+# interactive TUIs driven with tmux send-keys): `lead` is Claude Code against
+# scripts/mock-messages-api.py, `coder` is Codex against scripts/codex-mock-responses.py. Each
+# takes a turn; the tmux server is killed with SIGKILL; `team health` reports both missing and
+# forgets nothing; `team resume` starts `claude --resume <id>` (the id the team chose) and
+# `codex resume <id>` (the thread id our SessionStart hook captured); each member's second-turn
+# request carries its own first turn: both conversations continued.
 #
 # Part 2, podman: a team in containers (an image imported from a busybox rootfs; podman
 # configured by CONTAINERS_CONF & co under the scratch world, nothing under /etc), whose member
@@ -26,7 +27,7 @@ e2e_begin e2e-team "$@"
 checks=0
 fail() {
     echo "e2e-team: FAILED: $*" >&2
-    for w in lead w; do
+    for w in lead coder w; do
         tmux -S "$sock" capture-pane -p -t "=$tsess:=$w" 2>/dev/null | tail -15 | sed "s/^/  pane $w: /" >&2 || true
     done
     exit 1
@@ -65,14 +66,28 @@ export TMPDIR="$world/tmp"
 export LANG=C.UTF-8 TERM=xterm-256color
 unset CLAUDE_CONFIG_DIR
 mkdir -p "$TMPDIR" "$MAESTRO_HOOKS_DIR"
+# The processes this run left working in its world, by pid: Codex's TUI starts an app-server
+# daemon (its own session, cwd the member's worktree) that outlives its window.
+world_pids() {
+    for d in /proc/[0-9]*; do
+        case "$(readlink "$d/cwd" 2> /dev/null)$(readlink "$d/exe" 2> /dev/null)" in
+            *"$world"*) echo "${d#/proc/}" ;;
+        esac
+    done
+}
 cleanup_world() {
     tmux -S "$sock" kill-server 2> /dev/null || true
+    for p in $(world_pids); do [ "$p" = $$ ] || kill "$p" 2> /dev/null || true; done
     if [ -n "${PODMAN_READY:-}" ]; then
         podman ps -a --format '{{.Names}}' 2> /dev/null | grep '^maestro-' | xargs -r podman rm -f -t 0 > /dev/null 2>&1 || true
         podman volume ls -q 2> /dev/null | grep '^maestro-' | xargs -r podman volume rm > /dev/null 2>&1 || true
         podman system reset -f > /dev/null 2>&1 || true
     fi
+    if [ -n "${codex_mock_pid:-}" ]; then kill "$codex_mock_pid" 2> /dev/null || true; wait "$codex_mock_pid" 2> /dev/null || true; fi
+    sleep 0.5
     e2e_cleanup
+    # A daemon killed above may still have written while it ended.
+    if [ "$keep" != 1 ]; then rm -rf "$world"; fi
 }
 trap cleanup_world EXIT
 
@@ -92,10 +107,20 @@ wait_pane() { # ROLE TEXT [tenths]
         sleep 0.1
     done
 }
-type_line() { # ROLE TEXT
+type_line() { # ROLE TEXT (Enter a second later: Codex takes a fast Enter for part of a paste)
     tmux -S "$sock" send-keys -t "=$tsess:=$1" -l "$2"
-    sleep 0.3
+    sleep 1
     tmux -S "$sock" send-keys -t "=$tsess:=$1" Enter
+}
+# submit ROLE TEXT PATTERN: types TEXT, then presses Enter until PATTERN shows (a TUI under load
+# may take the first Enter as part of the typed text).
+submit() {
+    type_line "$1" "$2"
+    n=0
+    while ! wait_pane "$1" "$3" 50; do
+        n=$((n + 1)); [ "$n" -le 6 ] || return 1
+        tmux -S "$sock" send-keys -t "=$tsess:=$1" Enter
+    done
 }
 kill_tmux_server() {
     spid=$(tmux -S "$sock" display-message -p '#{pid}')
@@ -105,10 +130,12 @@ kill_tmux_server() {
 }
 
 # ---------------------------------------------------------------- part 1: real Claude Code
-echo "== part 1: Claude Code in tmux, tmux server killed, team resume"
+echo "== part 1: Claude Code and Codex in tmux, tmux server killed, team resume"
 CLAUDE=$(claude_bin)
+CODEX=$(codex_bin)
 mkdir -p "$world/cc-bin"
 ln -sf "$CLAUDE" "$world/cc-bin/claude"
+ln -sf "$CODEX" "$world/cc-bin/codex"
 export PATH="$world/cc-bin:$PATH"
 cat > "$world/cc-script.json" <<'JSON'
 {"replies": [
@@ -124,6 +151,21 @@ key=sk-ant-offline-fake-0123456789abcdef
 export ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$world/cc-port")" ANTHROPIC_API_KEY=$key \
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1
 lead_wt="$world/proj.worktrees/duo-lead"
+coder_wt="$world/proj.worktrees/duo-coder"
+printf '%s\n' '{"turns": [' \
+  '{"match": {"last": "FIRST-TURN"}, "reply": [{"text": "ACK-FIRST: I will remember the code word MANGO-7."}]},' \
+  '{"match": {"last": "SECOND-TURN"}, "reply": [{"text": "ACK-SECOND: the code word was MANGO-7."}]}' \
+  ']}' > "$world/codex-scenario.json"
+python3 "$ROOT/scripts/codex-mock-responses.py" "$world/codex-scenario.json" --port-file "$world/codex-port" \
+    --log "$world/codex-requests.jsonl" --max-requests 100 --lifetime 400 2> "$world/codex-mock.err" &
+codex_mock_pid=$!
+i=0; while [ ! -s "$world/codex-port" ]; do i=$((i + 1)); [ "$i" -le 100 ] || fail "codex mock did not start"; sleep 0.1; done
+export MOCK_API_KEY=offline-fake
+printf '%s\n' 'model = "mock-model"' 'model_provider = "mock"' '[model_providers.mock]' 'name = "Mock Responses API"' \
+    "base_url = \"http://127.0.0.1:$(cat "$world/codex-port")/v1\"" 'env_key = "MOCK_API_KEY"' 'wire_api = "responses"' \
+    "[projects.\"$coder_wt\"]" 'trust_level = "trusted"' > "$CODEX_HOME/config.toml"
+printf '{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "%s/session-start --runtime codex"}]}]}}\n' \
+    "$bin" > "$CODEX_HOME/hooks.json"
 # No onboarding, API-key or trust dialog may block the TUI; our SessionStart hook registered.
 cat > "$HOME/.claude.json" <<JSON
 {"hasCompletedOnboarding": true, "theme": "dark", "numStartups": 1,
@@ -135,7 +177,7 @@ cat > "$HOME/.claude/settings.json" <<JSON
 {"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "$bin/session-start --runtime claude"}]}]}}
 JSON
 
-team create duo --member lead=claude > "$world/create.txt" || fail "team create: $(cat "$world/create.txt")"
+team create duo --member lead=claude --member coder=codex > "$world/create.txt" || fail "team create: $(cat "$world/create.txt")"
 tsess=$(team_json health duo | field 'd["tmux_session"]')
 [ -d "$lead_wt" ] || fail "no worktree $lead_wt"
 [ "$(git -C "$lead_wt" rev-parse --abbrev-ref HEAD)" = team/duo/lead ] || fail "the lead's worktree is not on team/duo/lead"
@@ -143,25 +185,42 @@ ok "team created: tmux session $tsess, the lead in its own worktree on team/duo/
 sid=$(team_json health duo | field 'd["members"][0]["runtime_session_id"]')
 wait_pane lead '❯' 300 || wait_pane lead '>' 10 || fail "the Claude Code TUI did not start"
 sleep 1.5
-type_line lead 'FIRST-TURN: remember the code word PINEAPPLE-42.'
-wait_pane lead 'ACK-FIRST' 300 || fail "no first answer in the lead's window"
+submit lead 'FIRST-TURN: remember the code word PINEAPPLE-42.' 'ACK-FIRST' || fail "no first answer in the lead's window"
 ok "the lead took a turn (the mock answered ACK-FIRST)"
+wait_pane coder 'Ask Codex' 300 || fail "the Codex TUI did not start"
+sleep 1.5
+# Codex asks once to trust the hooks (our SessionStart): "Trust all and continue".
+submit coder 'FIRST-TURN: remember the code word MANGO-7.' 'Hooks need review' || fail "Codex did not ask to trust the hooks"
+tmux -S "$sock" send-keys -t "=$tsess:=coder" 2
+sleep 0.5
+tmux -S "$sock" send-keys -t "=$tsess:=coder" Enter
+wait_pane coder 'ACK-FIRST' 300 || fail "no first answer in the coder's window"
+ok "the coder (Codex) took a turn"
+tid=""
+i=0
+while [ -z "$tid" ] || [ "$tid" = None ]; do
+    i=$((i + 1)); [ "$i" -le 100 ] || fail "SessionStart did not record Codex's thread id"
+    sleep 0.1
+    tid=$(team_json health duo | field 'd["members"][1]["runtime_session_id"]')
+done
+ls "$CODEX_HOME"/sessions/*/*/*/*"$tid"*.jsonl > /dev/null 2>&1 || fail "no Codex rollout for thread $tid"
+ok "our SessionStart hook recorded the coder's Codex thread $tid"
 captured=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['members'][0]['last_activity'] or '')" "$proj/docs/maestro/state/teams/duo.json")
 [ -n "$captured" ] || fail "SessionStart did not report to the team record"
 ok "our SessionStart hook recorded the lead's runtime session $sid"
 
 kill_tmux_server
-st=$(team_json health duo | field 'd["members"][0]["state"]') || true
-[ "$st" = missing ] || fail "after the kill the lead is $st, not missing"
+st=$(team_json health duo | field '",".join(m["state"] for m in d["members"])') || true
+[ "$st" = missing,missing ] || fail "after the kill the members are $st, not missing"
 team health duo > /dev/null 2>&1 && fail "team health exited 0 with a missing member"
 [ "$(team_json health duo | field 'd["members"][0]["runtime_session_id"]')" = "$sid" ] || fail "the record lost the session id"
-ok "tmux server killed: the lead is reported missing, the record kept it and its id"
+[ "$(team_json health duo | field 'd["members"][1]["runtime_session_id"]')" = "$tid" ] || fail "the record lost the thread id"
+ok "tmux server killed: both members reported missing, the record kept them and their ids"
 
 team resume duo > "$world/resume.txt" || fail "team resume: $(cat "$world/resume.txt")"
 wait_pane lead 'ACK-FIRST' 200 || fail "the resumed TUI does not show the earlier turn"
 sleep 1.5
-type_line lead 'SECOND-TURN: what was the code word?'
-wait_pane lead 'ACK-SECOND' 300 || fail "no second answer"
+submit lead 'SECOND-TURN: what was the code word?' 'ACK-SECOND' || fail "no second answer"
 python3 - "$world/cc-requests.jsonl" <<'PY' || fail "the second turn's request does not carry the first turn"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -180,13 +239,37 @@ for r in rows:
         sys.exit(0)
 sys.exit(1)
 PY
-ok "team resume continued the conversation: the SECOND-TURN request holds FIRST-TURN and ACK-FIRST"
+ok "team resume continued Claude Code's conversation: the SECOND-TURN request holds FIRST-TURN and ACK-FIRST"
+tmux -S "$sock" list-panes -s -t "=$tsess" -F '#{pane_start_command}' | grep -qF "resume $tid" ||
+    fail "the coder was not started with codex resume $tid"
+wait_pane coder 'ACK-FIRST' 200 || fail "the resumed Codex TUI does not show the earlier turn"
+submit coder 'SECOND-TURN: what was the code word?' 'ACK-SECOND' || fail "no second answer from Codex"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    if not line.strip():
+        continue
+    items = json.loads(line).get("body", {}).get("input") or []
+    text = [json.dumps(i) for i in items]
+    if items and "SECOND-TURN" in text[-1] and any("FIRST-TURN" in t for t in text) and any("ACK-FIRST" in t for t in text):
+        sys.exit(0)
+sys.exit(1)
+' "$world/codex-requests.jsonl" || fail "Codex's second-turn request does not carry its first turn"
+ok "team resume continued Codex's conversation (codex resume $tid): the SECOND-TURN request holds FIRST-TURN and ACK-FIRST"
 team stop duo > /dev/null
 kill "$mock_pid" 2> /dev/null || true; wait "$mock_pid" 2> /dev/null || true; mock_pid=
-git -C "$lead_wt" status --porcelain --untracked-files=all | grep -q . &&
-    git -C "$lead_wt" clean -fdq
+daemons=$(for p in $(world_pids); do case "$(readlink "/proc/$p/cwd")" in "$coder_wt"*) echo "$p" ;; esac; done)
+if [ -n "$daemons" ]; then
+    team cleanup --remove duo > "$world/cleanup0.txt" && fail "cleanup removed a worktree a process works in"
+    grep -qF "live process" "$world/cleanup0.txt" || fail "cleanup did not name the live process: $(cat "$world/cleanup0.txt")"
+    [ -d "$coder_wt" ] || fail "the coder's worktree is gone while a process works in it"
+    ok "cleanup refused the coder's worktree while Codex's app-server daemon works in it (pid $(echo $daemons))"
+    # shellcheck disable=SC2086
+    kill $daemons
+    sleep 1
+fi
 team cleanup --remove duo > "$world/cleanup1.txt" || fail "cleanup of duo: $(cat "$world/cleanup1.txt")"
-[ ! -e "$lead_wt" ] || fail "the clean worktree was not removed"
+{ [ ! -e "$lead_wt" ] && [ ! -e "$coder_wt" ]; } || fail "the clean worktrees were not removed: $(cat "$world/cleanup1.txt")"
 ok "cleanup removed the clean team (window, worktree, merged branch, record)"
 
 # ---------------------------------------------------------------- part 2: podman

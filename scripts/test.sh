@@ -34,8 +34,7 @@ echo "== end to end with the real Codex CLI"
 sh scripts/e2e-codex.sh
 echo "== end to end with the real Qwen Code"
 E2E_NO_BUILD=1 sh scripts/e2e-qwen.sh
-echo "== end to end team sessions: real tmux, Claude Code, podman"
-E2E_NO_BUILD=1 bash scripts/e2e-team.sh
+echo "== end to end team sessions (tmux, Claude Code, Codex, podman)" && E2E_NO_BUILD=1 bash scripts/e2e-team.sh
 after=$(fingerprints)
 if [ "$after" != "$before" ]; then
     for dir in $watched; do

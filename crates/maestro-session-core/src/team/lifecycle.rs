@@ -316,12 +316,8 @@ fn start_missing(
     let windows = tmux.windows(&team.tmux_session).unwrap_or_default();
     let mut started = Vec::new();
     for m in team.members.iter().filter(|m| !skip.contains(&m.role)) {
-        match windows.iter().find(|w| w.name == m.role) {
-            Some(w) if !w.dead => continue,
-            Some(_) => {
-                tmux.kill_window(&team.tmux_session, &m.role)?;
-            }
-            None => {}
+        if windows.iter().any(|w| w.name == m.role && !w.dead) {
+            continue;
         }
         let resume_id = m
             .started

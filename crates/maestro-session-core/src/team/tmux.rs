@@ -99,8 +99,9 @@ impl Tmux {
         )
     }
 
-    /// Starts `argv` in a new window `window` of `session` (creating the session when it does
-    /// not exist), in `cwd`, with `env` set in the window only.
+    /// Starts `argv` in window `window` of `session`: a new window (creating the session when
+    /// it does not exist), or the same window respawned when it is there (its process ended), in
+    /// `cwd`, with `env` set in the window only.
     ///
     /// Errors: [`crate::Error::Io`] quoting tmux's message when it refuses.
     pub fn start(
@@ -111,7 +112,19 @@ impl Tmux {
         env: &[(String, String)],
         argv: &[String],
     ) -> Result<()> {
-        let mut args: Vec<String> = if self.has_session(session) {
+        let window_there = self
+            .windows(session)
+            .is_some_and(|w| w.iter().any(|w| w.name == window));
+        // A window whose process ended is respawned in place: killing it first could end the
+        // session (and the server with its last session) under the new-session that follows.
+        let mut args: Vec<String> = if window_there {
+            vec![
+                "respawn-window".into(),
+                "-k".into(),
+                "-t".into(),
+                format!("={session}:={window}"),
+            ]
+        } else if self.has_session(session) {
             vec![
                 "new-window".into(),
                 "-d".into(),
@@ -130,7 +143,10 @@ impl Tmux {
                 "50".into(),
             ]
         };
-        args.extend(["-n".into(), window.into(), "-c".into()]);
+        if !window_there {
+            args.extend(["-n".into(), window.into()]);
+        }
+        args.push("-c".into());
         args.push(cwd.to_string_lossy().into_owned());
         for (k, v) in env {
             args.push("-e".into());
