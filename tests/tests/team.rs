@@ -409,3 +409,90 @@ fn doctor_reports_a_damaged_team_record_and_nothing_overwrites_it() {
     ran.assert_ok();
     assert_eq!(ran.json()["unreadable"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn watch_report_and_the_mcp_tool_show_a_team_and_the_phase_each_member_is_on() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let t = TeamWorld::new();
+    let id = t.world.create(
+        "Build the parser",
+        &[
+            "--phase",
+            "Write the parser=coder",
+            "--phase",
+            "Test it=tester",
+        ],
+    );
+    maestro_ok(&t.world, &["phase", "start", "active", "1"]);
+    t.team(&[
+        "create",
+        "pair",
+        "--no-worktrees",
+        "--session",
+        "active",
+        "--member",
+        &format!("coder={SLEEPER}"),
+        "--member",
+        &format!("tester={SLEEPER}"),
+    ])
+    .assert_ok();
+    assert_eq!(t.record("pair")["session"], id.as_str());
+
+    let mut cmd = t.world.cmd("maestro-session");
+    cmd.env("MAESTRO_TMUX_SOCKET", t.socket())
+        .args(["report", "active"]);
+    let ran = Ran::of(cmd, b"");
+    ran.assert_ok();
+    let html = ran.stdout_text();
+    assert!(html.contains("<h2>Team pair</h2>"), "{html}");
+    assert!(
+        html.contains("<td>coder</td><td>command:sleep 600</td><td>running</td><td>1 Write the parser (in_progress)</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>tester</td>") && html.contains("<td>-</td>"),
+        "{html}"
+    );
+
+    // The MCP tool, as a lead model would ask.
+    let lines = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_team_status","arguments":{"name":"pair"}}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_team_status","arguments":{"name":"no such"}}}"#,
+    ];
+    let mut cmd = t.world.cmd("maestro-session");
+    cmd.env("MAESTRO_TMUX_SOCKET", t.socket()).arg("mcp");
+    let ran = Ran::of(cmd, (lines.join("\n") + "\n").as_bytes());
+    ran.assert_ok();
+    let answers: Vec<Value> = ran
+        .stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let text = |id: u64| -> (bool, Value) {
+        let a = answers.iter().find(|a| a["id"] == id).expect("answer");
+        let r = &a["result"];
+        (
+            r["isError"] == true,
+            serde_json::from_str(r["content"][0]["text"].as_str().expect("text")).expect("json"),
+        )
+    };
+    let (is_error, v) = text(2);
+    assert!(!is_error, "{v}");
+    let m = &v["teams"][0]["members"][0];
+    assert_eq!(m["role"], "coder");
+    assert_eq!(m["state"], "running");
+    assert_eq!(m["phase"], "1 Write the parser (in_progress)");
+    assert!(
+        !v.to_string()
+            .contains(&t.world.root().display().to_string()),
+        "no absolute path of the world: {v}"
+    );
+    let (is_error, v) = text(3);
+    assert!(is_error, "{v}");
+    assert!(v.to_string().contains("contains ' '"), "{v}");
+}

@@ -12,6 +12,7 @@
 //! | [`lifecycle`] | create, probe, stop, resume, export |
 //! | [`cleanup`] | removal without destroying work, each step an intent |
 //! | [`doctor`] | what `doctor` checks in `state/teams/` |
+//! | [`view`] | what `watch` and `report` show of a team |
 //!
 //! Everything here uses only `workspace` and the fs layer; `store` (doctor) and `hooks`
 //! (SessionStart) use it.
@@ -26,4 +27,5 @@ pub mod member;
 pub mod name;
 pub mod record;
 pub mod tmux;
+pub mod view;
 pub mod worktree;

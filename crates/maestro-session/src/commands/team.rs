@@ -11,6 +11,7 @@ use maestro_session_core::team::lifecycle::{self, CreateRequest, MemberState, Te
 use maestro_session_core::team::member::MemberSpec;
 use maestro_session_core::team::record::{ContainerSpec, Teams};
 use maestro_session_core::team::tmux::Tmux;
+use maestro_session_core::team::view;
 use maestro_session_core::{Env, Error};
 use maestro_session_fs::durable;
 use serde_json::json;
@@ -395,4 +396,69 @@ fn actions_text(verb: &str, team: &str, done: &[String], refused: &[String]) -> 
         out.push_str(&format!("  kept: {r}\n"));
     }
     out
+}
+
+/// The teams of `store`'s project, for `watch` (probed at each frame).
+pub fn teams_of(store: &Store) -> Teams {
+    Teams::new(store.workspace().clone(), Env::process(), "cli")
+}
+
+/// `watch`'s lines for the teams tied to the session `meta` (none: no line).
+pub fn watch_lines(
+    teams: &Teams,
+    meta: &maestro_session_core::session::model::SessionMetadata,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in view::of_session(teams, &Env::process(), meta) {
+        out.push(String::new());
+        out.push(format!("TEAM {}", t.name));
+        for m in &t.members {
+            out.push(format!(
+                "  {:<12} {:<10} {:<8} {}",
+                m.role,
+                m.runtime,
+                m.state.name(),
+                m.phase.as_deref().unwrap_or("-")
+            ));
+        }
+    }
+    out
+}
+
+/// `html` with a "Team" section (the teams tied to the session `meta`, their members, states
+/// and phases) before its closing line; unchanged when no team is tied to it.
+pub fn with_report_section(
+    html: String,
+    store: &Store,
+    meta: &maestro_session_core::session::model::SessionMetadata,
+) -> String {
+    use std::fmt::Write as _;
+    let views = view::of_session(&teams_of(store), &Env::process(), meta);
+    if views.is_empty() {
+        return html;
+    }
+    let esc = super::report::escape;
+    let mut h = String::new();
+    for t in &views {
+        let _ = writeln!(
+            h,
+            "<h2>Team {}</h2>\n<table>\n<tr><th>Role</th><th>Runtime</th><th>State</th><th>Phase</th></tr>",
+            esc(&t.name)
+        );
+        for m in &t.members {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&m.role),
+                esc(&m.runtime),
+                m.state.name(),
+                esc(m.phase.as_deref().unwrap_or("-"))
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    match html.rfind("<p class=\"muted\">Made by") {
+        Some(i) => format!("{}{h}{}", &html[..i], &html[i..]),
+        None => html + &h,
+    }
 }
