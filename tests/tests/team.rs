@@ -3,6 +3,7 @@
 //! nothing, SessionStart capturing a member's runtime session id, cleanup that refuses a dirty
 //! worktree, unpushed commits and a live process, and a removal interrupted midway that the next
 //! cleanup completes. Skipped, saying so, where tmux is not installed.
+#![allow(clippy::disallowed_methods)] // tests set up fixtures directly; the rule is for the product
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -402,3 +402,76 @@ fn remove_team(
     }
     Ok(tc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::team::member::Runtime;
+    use crate::team::record::{Created, Member, Team, VERSION};
+    use std::path::PathBuf;
+
+    fn member(role: &str, created: Created) -> Member {
+        Member {
+            role: role.into(),
+            runtime: Runtime::Codex,
+            runtime_session_id: None,
+            started: true,
+            last_activity: None,
+            cwd: PathBuf::from(format!("/w/{role}")),
+            branch: Some(format!("team/t/{role}")),
+            base: None,
+            container: Some(format!("c-{role}")),
+            volume: Some(format!("c-{role}-home")),
+            created,
+        }
+    }
+
+    #[test]
+    fn a_removal_touches_only_what_the_record_says_we_made_and_volumes_only_when_asked() {
+        let ours = Created {
+            worktree: true,
+            branch: true,
+            container: true,
+            volume: true,
+        };
+        let t = Team {
+            version: VERSION,
+            name: "t".into(),
+            project_root: PathBuf::from("/p"),
+            session: None,
+            tmux_session: "maestro-p-t".into(),
+            containers: None,
+            created: String::new(),
+            updated: String::new(),
+            stopped: false,
+            members: vec![member("a", ours), member("b", Created::default())],
+            removal: None,
+        };
+        let steps: Vec<String> = plan(&t, false).iter().map(CleanupStep::describe).collect();
+        assert_eq!(
+            steps,
+            [
+                "close window a",
+                "close window b",
+                "a: stop and remove container c-a",
+                "a: remove worktree /w/a",
+                "a: delete branch team/t/a if merged",
+                "remove the team record",
+            ]
+        );
+        let with_volumes = plan(&t, true);
+        assert!(with_volumes.contains(&CleanupStep::RemoveVolume {
+            role: "a".into(),
+            name: "c-a-home".into()
+        }));
+        assert!(
+            !with_volumes
+                .iter()
+                .any(|s| matches!(s, CleanupStep::RemoveVolume { role, .. } if role == "b"))
+        );
+        // Steps survive the record's JSON (a crash between steps resumes from them).
+        let json = serde_json::to_string(&with_volumes).expect("json");
+        let back: Vec<CleanupStep> = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, with_volumes);
+    }
+}

@@ -8,7 +8,7 @@
 //! **Resume.** [`resume`] starts stopped containers and opens a window for every member that
 //! has none (or whose pane ended), with the runtime's resume flag and the session id the record
 //! holds ([`crate::team::member::Runtime::argv`]); running windows are left alone. A container
-//! that no longer exists is recreated only by `--fix-broken` ([`fix_broken`]): its HOME volume,
+//! that no longer exists is recreated only by `--fix-broken` ([`resume`] with `fix_broken`): its HOME volume,
 //! and with it the conversation, survived.
 
 use std::path::{Path, PathBuf};

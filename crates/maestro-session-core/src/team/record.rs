@@ -451,9 +451,8 @@ impl Teams {
         }
         let mut bytes = line.to_string().into_bytes();
         bytes.push(b'\n');
-        if let Err(e) = log_rel(team)
-            .map_err(Error::from)
-            .and_then(|rel| Ok(root.append(&rel, &bytes, STATE_FILE_MODE, false)?))
+        if let Err(e) =
+            log_rel(team).and_then(|rel| Ok(root.append(&rel, &bytes, STATE_FILE_MODE, false)?))
         {
             eprintln!("[WARN] maestro-session: cannot log team {team} {op}: {e}");
         }
@@ -474,5 +473,99 @@ impl Teams {
             .split(|b| *b == b'\n')
             .filter_map(|l| serde_json::from_slice(l).ok())
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn member(role: &str) -> Member {
+        Member {
+            role: role.into(),
+            runtime: Runtime::Claude,
+            runtime_session_id: None,
+            started: false,
+            last_activity: None,
+            cwd: PathBuf::from("/p"),
+            branch: None,
+            base: None,
+            container: None,
+            volume: None,
+            created: Created::default(),
+        }
+    }
+
+    pub(crate) fn team(name: &str, roles: &[&str]) -> Team {
+        Team {
+            version: VERSION,
+            name: name.into(),
+            project_root: PathBuf::from("/p"),
+            session: None,
+            tmux_session: format!("maestro-p-{name}"),
+            containers: None,
+            created: String::new(),
+            updated: String::new(),
+            stopped: false,
+            members: roles.iter().map(|r| member(r)).collect(),
+            removal: None,
+        }
+    }
+
+    #[test]
+    fn a_record_round_trips_and_is_checked_against_its_file_name() {
+        let t = team("rev", &["lead", "coder"]);
+        let bytes = serde_json::to_vec(&t).expect("json");
+        assert_eq!(parse(Path::new("x"), "rev", &bytes).expect("parses"), t);
+        let e = parse(Path::new("teams/other.json"), "other", &bytes)
+            .expect_err("stem")
+            .to_string();
+        assert!(
+            e.contains("teams/other.json") && e.contains("holds team \"rev\""),
+            "{e}"
+        );
+        let twice = team("rev", &["lead", "lead"]);
+        let e = parse(
+            Path::new("x"),
+            "rev",
+            &serde_json::to_vec(&twice).expect("json"),
+        )
+        .expect_err("twice")
+        .to_string();
+        assert!(e.contains("role \"lead\" twice"), "{e}");
+        let mut future = t.clone();
+        future.version = 9;
+        assert!(
+            parse(
+                Path::new("x"),
+                "rev",
+                &serde_json::to_vec(&future).expect("json")
+            )
+            .expect_err("version")
+            .to_string()
+            .contains("version 9")
+        );
+        assert!(parse(Path::new("x"), "rev", b"{").is_err());
+    }
+
+    #[test]
+    fn names_of_records_and_logs_are_refused_unless_valid() {
+        assert_eq!(
+            record_rel("rev").expect("ok"),
+            Path::new("state/teams/rev.json")
+        );
+        assert_eq!(
+            log_rel("rev").expect("ok"),
+            Path::new("state/teams/rev.events.jsonl")
+        );
+        assert!(record_rel("../x").is_err());
+        assert!(log_rel("a/b").is_err());
+    }
+
+    #[test]
+    fn a_missing_member_is_named_with_the_roles_there_are() {
+        let t = team("rev", &["lead", "coder"]);
+        let e = t.member("tester").expect_err("none").to_string();
+        assert!(e.contains("\"tester\"") && e.contains("lead, coder"), "{e}");
     }
 }

@@ -84,3 +84,35 @@ pub fn of_session(teams: &Teams, env: &Env, meta: &SessionMetadata) -> Vec<TeamV
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::model::{Phase, PhaseId};
+
+    #[test]
+    fn a_member_is_on_the_phase_in_progress_that_names_its_role() {
+        let phase = |id: u32, agent: &str, status: PhaseStatus, started: bool| Phase {
+            id: PhaseId::from(id),
+            name: format!("p{id}"),
+            status,
+            agents: vec![agent.into()],
+            started: started.then(|| "2026-01-01T00:00:00Z".into()),
+            ..Phase::default()
+        };
+        let meta = SessionMetadata {
+            phases: vec![
+                phase(1, "coder", PhaseStatus::Completed, true),
+                phase(2, "coder", PhaseStatus::InProgress, true),
+                phase(3, "tester", PhaseStatus::Pending, false),
+            ],
+            ..SessionMetadata::default()
+        };
+        assert_eq!(
+            phase_of(&meta, "coder").as_deref(),
+            Some("2 p2 (in_progress)")
+        );
+        assert_eq!(phase_of(&meta, "tester"), None);
+        assert_eq!(phase_of(&meta, "lead"), None);
+    }
+}
