@@ -38,6 +38,7 @@ sh scripts/e2e-codex.sh
 echo "== end to end with the real Qwen Code"
 E2E_NO_BUILD=1 sh scripts/e2e-qwen.sh
 echo "== release archives and npm packages, installed with no Rust on PATH"; sh scripts/e2e-dist.sh
+echo "== end to end team sessions (tmux, Claude Code, Codex, podman)" && E2E_NO_BUILD=1 bash scripts/e2e-team.sh
 after=$(fingerprints)
 if [ "$after" != "$before" ]; then
     for dir in $watched; do

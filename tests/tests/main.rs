@@ -36,5 +36,6 @@ mod setup_codex;
 mod setup_qwen;
 mod setup_remove;
 mod state_tools;
+mod team;
 mod watch_report;
 mod write_state_concurrency;

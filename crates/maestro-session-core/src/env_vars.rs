@@ -166,8 +166,25 @@ impl EnvVars {
     /// one as git does unless it is set.
     pub const GIT_DISCOVERY_ACROSS_FILESYSTEM: &'static str = "GIT_DISCOVERY_ACROSS_FILESYSTEM";
 
+    /// `<team>/<role>`: set by `maestro-session team` in each team member's tmux window (and
+    /// container), never by people. When set, SessionStart records the runtime's session id into
+    /// that member of the team record ([`crate::team::capture`]). Ours.
+    pub const MAESTRO_TEAM_MEMBER: &'static str = "MAESTRO_TEAM_MEMBER";
+
+    /// The team's project root (absolute), set beside [`EnvVars::MAESTRO_TEAM_MEMBER`]: a member
+    /// works in a worktree of its own, so its hooks cannot find the team's project from their
+    /// cwd. Ours.
+    pub const MAESTRO_TEAM_PROJECT: &'static str = "MAESTRO_TEAM_PROJECT";
+
+    /// The team's state dir relative to [`EnvVars::MAESTRO_TEAM_PROJECT`], set beside it. Ours.
+    pub const MAESTRO_TEAM_STATE_DIR: &'static str = "MAESTRO_TEAM_STATE_DIR";
+
+    /// The tmux server socket the teams use (a path, tmux's `-S`); default: tmux's own socket
+    /// named `maestro-session` (`-L maestro-session`). Set by people and the tests. Ours.
+    pub const MAESTRO_TMUX_SOCKET: &'static str = "MAESTRO_TMUX_SOCKET";
+
     /// Every `MAESTRO_*` variable above: each must have a section in `docs/environment.md`.
-    pub const MAESTRO: [&'static str; 17] = [
+    pub const MAESTRO: [&'static str; 21] = [
         Self::MAESTRO_STATE_DIR,
         Self::MAESTRO_WORKSPACE_PATH,
         Self::MAESTRO_EXTENSION_PATH,
@@ -185,6 +202,10 @@ impl EnvVars {
         Self::MAESTRO_SCAN_MAX_FILES,
         Self::MAESTRO_SCAN_IGNORE,
         Self::MAESTRO_SESSION_FORMAT,
+        Self::MAESTRO_TEAM_MEMBER,
+        Self::MAESTRO_TEAM_PROJECT,
+        Self::MAESTRO_TEAM_STATE_DIR,
+        Self::MAESTRO_TMUX_SOCKET,
     ];
 }
 

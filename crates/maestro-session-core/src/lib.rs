@@ -12,6 +12,7 @@
 //! | [`workspace`] | project root, state dir, `.env`, git |
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
 //! | [`operations`] | what each command does to a session |
+//! | [`team`] | team sessions: members in tmux (and containers), worktrees, the team record |
 //! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
@@ -27,6 +28,7 @@ pub mod hooks;
 pub mod operations;
 pub mod session;
 pub mod store;
+pub mod team;
 pub mod tools;
 pub mod workspace;
 

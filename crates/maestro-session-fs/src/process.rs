@@ -87,6 +87,50 @@ pub fn ancestors(max: usize) -> Result<Vec<ProcStat>> {
     Ok(out)
 }
 
+/// The live processes (state not `Z`) whose working directory is `dir` or lies beneath it:
+/// (pid, cwd). Read from `/proc/<pid>/cwd` (`proc(5)`); processes whose cwd cannot be read
+/// (another user's, or gone meanwhile) are not listed. Used before a team member's worktree is
+/// removed (a zombie keeps its `/proc` entry but holds no folder, so it is not counted).
+///
+/// Errors: [`crate::error::Error::Io`] ("list") when `/proc` cannot be listed.
+pub fn cwds_under(dir: &std::path::Path) -> Result<Vec<(u32, PathBuf)>> {
+    let proc_dir = std::path::Path::new("/proc");
+    #[allow(clippy::disallowed_methods)] // the fs layer: /proc is listed here and nowhere else
+    let entries =
+        std::fs::read_dir(proc_dir).map_err(|e| crate::error::Error::io("list", proc_dir, e))?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cwd) = std::fs::read_link(entry.path().join("cwd")) else {
+            continue;
+        };
+        if !cwd.starts_with(dir) {
+            continue;
+        }
+        let zombie = reader::read_path(&entry.path().join("stat"), ReadKind::PROC)
+            .ok()
+            .and_then(|b| {
+                let t = String::from_utf8_lossy(&b).into_owned();
+                let close = t.rfind(')')?;
+                t.get(close + 1..)?
+                    .split_ascii_whitespace()
+                    .next()
+                    .map(|s| s == "Z")
+            })
+            .unwrap_or(false);
+        if !zombie {
+            out.push((pid, cwd));
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +159,17 @@ mod tests {
         assert_eq!(up.first().map(|p| p.pid), Some(me.ppid));
         assert!(!boot_id().expect("boot id").is_empty());
         assert_eq!(stat(u32::MAX - 1).expect("no such pid"), None);
+    }
+
+    #[test]
+    fn a_process_working_in_a_folder_is_found_there() {
+        let here = std::env::current_dir().expect("cwd");
+        let found = cwds_under(&here).expect("scan");
+        assert!(
+            found.iter().any(|(pid, _)| *pid == std::process::id()),
+            "{found:?}"
+        );
+        let elsewhere = cwds_under(std::path::Path::new("/nonexistent-folder-x")).expect("scan");
+        assert!(elsewhere.is_empty());
     }
 }

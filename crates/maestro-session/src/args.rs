@@ -237,6 +237,10 @@ pub enum Command {
     /// Write one self-contained HTML page of a session: a timeline of its phases (start, end,
     /// retries, errors), tokens by agent, event counts.
     Report(crate::commands::report::ReportArgs),
+    /// Team sessions: a leader and specialists, each its own runtime in a tmux window (in a
+    /// container if asked) and git worktree, that survive a killed tmux server and a reboot.
+    #[command(subcommand)]
+    Team(crate::commands::team::TeamCommand),
     /// Serve the session tools over MCP on stdin/stdout (JSON-RPC, one message per line):
     /// Maestro 1.6's initialize_workspace, create_session, update_session, transition_phase,
     /// get_session_status, archive_session, and list_sessions, show_session, resume_session,

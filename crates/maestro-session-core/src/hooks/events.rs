@@ -332,6 +332,16 @@ impl<'a> Ctx<'a> {
 
 fn session_start(ctx: &mut Ctx, now: SystemTime) -> Result<Decision> {
     ctx.prune(now);
+    // Issue 19: a team member's runtime session id, when MAESTRO_TEAM_MEMBER says this is one
+    // (nothing is read otherwise).
+    if let Err(e) = crate::team::capture::session_start(
+        ctx.env,
+        &ctx.id.to_string(),
+        crate::hooks::budget::HOOK_LOCK_BUDGET,
+    ) {
+        ctx.diagnostics
+            .push(format!("[ERROR] maestro: session-start: team member: {e}"));
+    }
     if ctx.has_active_session() {
         ctx.folder.touch()?;
         // Issue 11: which runtime process owns the active session (state/owner.json).

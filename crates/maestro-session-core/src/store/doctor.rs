@@ -89,6 +89,9 @@ pub enum ProblemKind {
     /// The event log or checkpoints of a session that no longer exists and has no tombstone,
     /// or checkpoints left beside a tombstone ([`crate::store::used_ids`]).
     LeftoverHistory,
+    /// A team record (`state/teams/<name>.json`) that does not parse, or a team removal left
+    /// half done ([`crate::team::doctor`]); reported, never rewritten.
+    TeamRecord,
 }
 
 impl ProblemKind {
@@ -110,6 +113,7 @@ impl ProblemKind {
             ProblemKind::DesignGate => "design_gate",
             ProblemKind::Unexamined => "unexamined",
             ProblemKind::LeftoverHistory => "leftover_history",
+            ProblemKind::TeamRecord => "team_record",
         }
     }
 }
@@ -609,6 +613,21 @@ impl Store {
         let mut sessions = Vec::new();
         doctor.examine("the session files", |d| {
             sessions = d.sessions()?;
+            Ok(())
+        });
+        // Issue 19: team records are reported, never rewritten (they list what a team made).
+        doctor.examine("the team records", |d| {
+            for (path, detail, remedy) in crate::team::doctor::check(d.root) {
+                d.found(
+                    ProblemKind::TeamRecord,
+                    &path,
+                    detail.clone(),
+                    remedy.clone(),
+                );
+                if d.fix {
+                    d.failed(ProblemKind::TeamRecord, &path, detail, remedy);
+                }
+            }
             Ok(())
         });
         // Held (when usable) until the report is done; with --fix the checkpoints before the

@@ -8,6 +8,7 @@ mod lifecycle;
 pub mod report;
 mod search;
 mod sessions;
+pub mod team;
 mod tools;
 pub mod transfer;
 pub mod watch;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Report> {
         Command::Import(a) => transfer::import(&store, a),
         Command::Watch(a) => watch::run(&store, a, json),
         Command::Report(a) => report::run(&store, a, json),
+        Command::Team(t) => team::run(&store, t),
         command => changes::run(&store, command),
     }
 }

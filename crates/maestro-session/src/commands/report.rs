@@ -52,7 +52,11 @@ pub struct ReportArgs {
 pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Report> {
     let session = store.get(&a.session)?;
     let (_, log) = store.events(&session.meta.session_id)?;
-    let html = page(&session, &log, Timestamp::now());
+    let html = super::team::with_report_section(
+        page(&session, &log, Timestamp::now()),
+        store,
+        &session.meta,
+    );
     let bytes = html.len();
     let Some(output) = a.output else {
         return Ok(Report::new(

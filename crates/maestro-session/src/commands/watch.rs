@@ -148,6 +148,8 @@ pub fn run(store: &Store, a: WatchArgs, json_mode: bool) -> anyhow::Result<Repor
 /// What a frame shows of the event log: the latest events and the follower that brings new
 /// ones.
 struct View {
+    /// The project's teams (issue 19): those tied to the session are shown with their states.
+    teams: maestro_session_core::team::record::Teams,
     tail: Tail,
     history: Vec<Event>,
     latest: VecDeque<Event>,
@@ -166,6 +168,7 @@ impl View {
             .cloned()
             .collect();
         Ok(View {
+            teams: super::team::teams_of(store),
             tail,
             history,
             latest,
@@ -594,6 +597,11 @@ fn render_frame(
     }
     for e in &view.latest {
         lines.push(vec![plain(format!("  {}", clean(&super::events::line(e))))]);
+    }
+    if let Some(s) = session {
+        for l in super::team::watch_lines(&view.teams, &s.meta) {
+            lines.push(vec![plain(clean(&l))]);
+        }
     }
     let mut text = String::new();
     for line in &lines {

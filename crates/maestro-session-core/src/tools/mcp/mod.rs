@@ -67,6 +67,7 @@ pub mod jsonrpc;
 mod maestro;
 mod ours;
 mod reconciliation;
+mod team;
 #[cfg(test)]
 mod tests;
 
@@ -151,7 +152,7 @@ impl ToolError {
 }
 
 /// The names of the tools, Maestro's eleven first.
-pub const TOOL_NAMES: [&str; 16] = [
+pub const TOOL_NAMES: [&str; 17] = [
     "initialize_workspace",
     "create_session",
     "update_session",
@@ -168,6 +169,7 @@ pub const TOOL_NAMES: [&str; 16] = [
     "resume_session",
     "record_error",
     "record_tokens",
+    "get_team_status",
 ];
 
 /// Every tool with its description and input schema, in [`TOOL_NAMES`] order.
@@ -264,6 +266,11 @@ pub fn definitions() -> Vec<ToolDef> {
             "record_tokens",
             false,
             "Add token counts for an agent to a session (default: the active one); totals always equal the sums over agents.",
+        ),
+        def::<team::GetTeamStatusArgs>(
+            "get_team_status",
+            true,
+            "Read the project's agent teams (or one, by name): per member its role, runtime, state (running, stopped, missing), tmux window and container state, worktree, runtime session id and, for a team tied to a session, the phase it is on. Changes nothing.",
         ),
     ]
 }
@@ -403,6 +410,7 @@ impl Tools {
             "resume_session" => run!("resume_session", ours::resume_session),
             "record_error" => run!("record_error", ours::record_error),
             "record_tokens" => run!("record_tokens", ours::record_tokens),
+            "get_team_status" => run!("get_team_status", team::get_team_status),
             _ => {
                 let shown: String = name.chars().take(64).collect();
                 Err(ToolError::new(
@@ -614,6 +622,7 @@ fn usage(tool: &str) -> String {
         "record_tokens" => {
             "Give agent and any of input, output, cached (non-negative integers); session_id defaults to the active session."
         }
+        "get_team_status" => "Give nothing for every team, or name (a team's name).",
         _ => "See tools/list for the tool's input schema.",
     };
     format!("{how} The input schema in tools/list has every field.")

@@ -829,7 +829,8 @@ fn definitions_cover_every_tool_with_an_object_schema() {
             "get_design_gate_status",
             "scan_phase_changes",
             "list_sessions",
-            "show_session"
+            "show_session",
+            "get_team_status"
         ]
     );
 }
