@@ -38,7 +38,7 @@ pub struct ReportArgs {
     /// Session id, unique prefix, or `active` (active or archived).
     pub session: String,
     /// Write the page to this file (default: print it on stdout).
-    #[arg(long, short, value_name = "FILE", value_parser = crate::args::utf8_path())]
+    #[arg(long, short, value_name = "FILE", value_parser = crate::cli::utf8_path())]
     pub output: Option<PathBuf>,
     /// Replace the --output file when it exists.
     #[arg(long, requires = "output")]
@@ -49,7 +49,7 @@ pub struct ReportArgs {
 ///
 /// Errors: the session does not resolve; its event log cannot be read; the output file exists
 /// (without `--force`) or cannot be written.
-pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Report> {
+pub fn run(store: &Store, a: ReportArgs) -> anyhow::Result<Report> {
     let session = store.get(&a.session)?;
     let (_, log) = store.events(&session.meta.session_id)?;
     let html = page(&session, &log, Timestamp::now());

@@ -8,14 +8,35 @@
 use std::fmt::Write as _;
 
 use anstyle::Style;
+use clap::Args;
+use maestro_session_core::session::lifecycle::SessionStatus;
 use maestro_session_core::session::session_file::Location;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::search::{SearchFilter, SearchReport};
 use serde_json::{Value, json};
 
-use crate::args::SearchArgs;
 use crate::output::Report;
-use crate::render;
+use crate::{render, values};
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words (all must occur, in any field; case-insensitive) and "quoted phrases".
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// At most this many hits (the best).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Only sessions of this status.
+    #[arg(long, value_parser = values::state::<SessionStatus>())]
+    pub status: Option<SessionStatus>,
+    /// Only archived sessions.
+    #[arg(long, conflicts_with = "active")]
+    pub archived: bool,
+    /// Only the active session.
+    #[arg(long)]
+    pub active: bool,
+}
 
 /// Runs `search`; `json_mode` chooses how unreadable session files are warned about.
 pub fn run(store: &Store, a: SearchArgs, json_mode: bool) -> anyhow::Result<Report> {

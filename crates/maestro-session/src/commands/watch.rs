@@ -593,7 +593,7 @@ fn render_frame(
         lines.push(vec![("  (none)".into(), DIM)]);
     }
     for e in &view.latest {
-        lines.push(vec![plain(format!("  {}", clean(&super::events::line(e))))]);
+        lines.push(vec![plain(format!("  {}", clean(&super::log::line(e))))]);
     }
     let mut text = String::new();
     for line in &lines {

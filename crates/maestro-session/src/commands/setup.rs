@@ -38,7 +38,7 @@ pub enum Setup {
     /// Print the Claude Code settings block, or merge it into a settings file.
     Claude {
         /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-        #[arg(long, value_parser = crate::args::utf8_path())]
+        #[arg(long, value_parser = crate::cli::utf8_path())]
         bin_dir: PathBuf,
         /// Merge into this settings file (created if missing), keeping its other keys.
         #[arg(long)]
@@ -52,10 +52,10 @@ pub enum Setup {
         dir: PathBuf,
         /// Folder holding the hook executables and `read-active-session` (absolute, valid
         /// UTF-8: it is written into the plugin's files).
-        #[arg(long, value_parser = crate::args::utf8_path())]
+        #[arg(long, value_parser = crate::cli::utf8_path())]
         bin_dir: PathBuf,
         /// The `maestro-session` executable the MCP server runs (absolute, valid UTF-8).
-        #[arg(long, value_parser = crate::args::utf8_path())]
+        #[arg(long, value_parser = crate::cli::utf8_path())]
         cli: PathBuf,
         /// Also make the plugin folder's parent a local marketplace
         /// (`<parent>/.claude-plugin/marketplace.json`), for `claude plugin marketplace add`.
@@ -82,13 +82,13 @@ pub enum Setup {
 pub struct QwenArgs {
     /// Folder holding the hook executables (valid UTF-8, no `$`: it is written into JSON that
     /// Qwen Code expands).
-    #[arg(long, value_parser = crate::args::utf8_path())]
+    #[arg(long, value_parser = crate::cli::utf8_path())]
     pub bin_dir: PathBuf,
     /// The extension folder [default: <qwen home>/extensions/maestro-session].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Absolute path of the maestro-session that serves MCP [default: this executable].
-    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "PATH", value_parser = crate::cli::utf8_path())]
     pub mcp_command: Option<PathBuf>,
     /// Register the hooks only (an MCP server entry of ours is removed).
     #[arg(long)]
@@ -99,7 +99,7 @@ pub struct QwenArgs {
 #[derive(Debug, clap::Args)]
 pub struct CodexArgs {
     /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-    #[arg(long, value_parser = crate::args::utf8_path())]
+    #[arg(long, value_parser = crate::cli::utf8_path())]
     pub bin_dir: PathBuf,
     /// The hooks file to merge into (created if missing) [default: <codex home>/hooks.json].
     #[arg(long, value_name = "FILE")]
@@ -109,11 +109,11 @@ pub struct CodexArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Absolute path of the maestro-session that serves MCP [default: this executable].
-    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "PATH", value_parser = crate::cli::utf8_path())]
     pub mcp_command: Option<PathBuf>,
     /// Pin the MCP server to this project (env MAESTRO_WORKSPACE_PATH); without it the
     /// server serves the project Codex runs in.
-    #[arg(long, value_name = "DIR", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "DIR", value_parser = crate::cli::utf8_path())]
     pub workspace: Option<PathBuf>,
     /// Let Codex call the MCP server's tools without asking
     /// (default_tools_approval_mode = "approve").
@@ -233,6 +233,18 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
         } => write_claude_plugin(&dir, &bin_dir, &cli, marketplace)?,
     }
     Ok(out)
+}
+
+/// Runs one `setup` subcommand as a command: its message as text or `{"setup", "message"}`.
+///
+/// Errors: as [`run`].
+pub fn report(setup: Setup) -> anyhow::Result<crate::output::Report> {
+    let name = setup.name();
+    let text = run(setup)?;
+    Ok(crate::output::Report::new(
+        serde_json::json!({"setup": name, "message": text}),
+        text,
+    ))
 }
 
 fn write_claude_plugin(
