@@ -13,6 +13,7 @@
 //! | [`session`] | the document, frontmatter flavours, the state machines, phase rules |
 //! | [`operations`] | what each command does to a session |
 //! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
+//! | [`outputs`] | every JSON result of the command line and the MCP tools, with its schema |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
 //!
@@ -25,6 +26,7 @@ pub mod env_vars;
 pub mod error;
 pub mod hooks;
 pub mod operations;
+pub mod outputs;
 pub mod session;
 pub mod store;
 pub mod tools;

@@ -12,11 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first: a module may use only modules before it (lib.rs's table).
-const LAYERS: [&str; 6] = [
+const LAYERS: [&str; 7] = [
     "workspace",
     "session",
     "operations",
     "store",
+    "outputs",
     "hooks",
     "tools",
 ];

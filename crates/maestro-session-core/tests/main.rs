@@ -11,6 +11,7 @@ mod found_by_kill_props;
 mod intent_props;
 mod kill_props;
 mod listing_order;
+mod output_schemas;
 mod round_trip;
 mod splice_props;
 mod state_machine_props;

@@ -1,17 +1,17 @@
-//! What a command prints, and printing it: the `--json` object or the human text, written in
-//! one place so that a closed stdout is an error the caller sees ([`crate::failure`] ends such
-//! a run quietly) instead of a panic.
+//! What a command prints, and printing it: the `--json` object (a typed output of
+//! `maestro_session_core::outputs`, whose schema is checked in under `docs/schemas/`) or the
+//! human text, written in one place so that a closed stdout is an error the caller sees
+//! ([`crate::failure`] ends such a run quietly) instead of a panic.
 
 use std::io::Write as _;
 
 use anyhow::Context as _;
 use maestro_session_core::ErrorKind;
-use maestro_session_core::error::Error;
+use maestro_session_core::outputs::sessions::SessionOutput;
 use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::session::terminal_text;
-use maestro_session_core::store::listing::SessionSummary;
-use maestro_session_core::store::{ArchiveReport, CleanupReport, ResumeReport};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A command's result: both renderings, one of which is printed, and how the run ends.
 #[derive(Debug, Default)]
@@ -87,73 +87,16 @@ impl Report {
     }
 }
 
-/// One session: the whole frontmatter plus `location` and `path` (and `log`, the Markdown
-/// body, when asked for).
-pub fn session(s: &SessionFile, with_log: bool) -> Value {
-    let mut front = s.frontmatter_json();
-    front.insert("location".into(), json!(s.location.as_str()));
-    front.insert("path".into(), json!(s.path.display().to_string()));
-    if with_log {
-        front.insert("log".into(), json!(s.body));
-    }
-    Value::Object(front)
+/// `out` as the `--json` value of a [`Report`].
+///
+/// Errors: `out` does not serialise (a map with keys that are not strings; none of ours).
+pub fn json<T: Serialize>(out: &T) -> anyhow::Result<Value> {
+    serde_json::to_value(out).context("serialise the output")
 }
 
-/// `list`: `{"sessions": [...], "unreadable": [{"error", "kind"}]}`.
-pub fn list(rows: &[SessionSummary], broken: &[Error]) -> anyhow::Result<Value> {
-    let unreadable: Vec<Value> = broken
-        .iter()
-        .map(|e| json!({"error": e.to_string(), "kind": e.kind().name()}))
-        .collect();
-    Ok(json!({"sessions": serde_json::to_value(rows)?, "unreadable": unreadable}))
-}
-
-/// `status ID`.
-pub fn status(s: &SessionFile) -> Value {
-    let m = &s.meta;
-    json!({
-        "session_id": m.session_id,
-        "status": m.status,
-        "stage": m.stage,
-        "current_phase": m.current_phase,
-        "total_phases": m.phase_count(),
-        "phases_done": m.phases_done(),
-        "unresolved_errors": m.unresolved_errors().len(),
-        "location": s.location.as_str(),
-    })
-}
-
-/// `archive`: the moved plan documents as `{"from", "to"}`.
-pub fn archive(r: &ArchiveReport) -> Value {
-    json!({
-        "session_id": r.session_id,
-        "path": r.path,
-        "already_archived": r.already_archived,
-        "moved": r.moved.iter().map(|(from, to)| json!({"from": from, "to": to})).collect::<Vec<_>>(),
-    })
-}
-
-/// `resume`: phases as `{"id", "name"}`, errors as `{"phase", "agent", "type", "message"}`.
-pub fn resume(r: &ResumeReport) -> Value {
-    let phase = |(id, name): &(maestro_session_core::session::model::PhaseId, String)| json!({"id": id, "name": name});
-    json!({
-        "session_id": r.session_id,
-        "parked": r.parked,
-        "last_completed": r.last_completed.as_ref().map(phase),
-        "continue_with": r.continue_with.as_ref().map(phase),
-        "failed_phases": r.failed_phases.iter().map(phase).collect::<Vec<_>>(),
-        "unresolved_errors": r.unresolved_errors.iter().map(|(phase, agent, kind, message)| {
-            json!({"phase": phase, "agent": agent, "type": kind, "message": message})
-        }).collect::<Vec<_>>(),
-        "conflicts": r.conflicts,
-    })
-}
-
-/// `cleanup`: the removed sessions as `{"session_id", "path"}`.
-pub fn cleanup(r: &CleanupReport) -> Value {
-    json!({
-        "dry_run": r.dry_run,
-        "removed": r.removed.iter().map(|(id, path)| json!({"session_id": id, "path": path})).collect::<Vec<_>>(),
-        "kept_unreadable": r.kept_unreadable,
-    })
+/// A session as the commands that make or change one print it (`cli-session`).
+///
+/// Errors: as [`json`].
+pub fn session(s: &SessionFile) -> anyhow::Result<Value> {
+    json(&SessionOutput::of(s))
 }

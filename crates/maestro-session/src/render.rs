@@ -6,9 +6,9 @@
 use anstream::eprintln;
 use anstyle::{AnsiColor, Style};
 use maestro_session_core::error::Error;
+use maestro_session_core::outputs::ErrorObject;
 use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::session::terminal_text;
-use serde_json::json;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Session text (a task, a name, a message, a path) for one terminal line: no control or
@@ -84,10 +84,7 @@ pub fn error_line(message: &str) {
 pub fn broken(errors: &[Error], json_mode: bool) {
     for e in errors {
         if json_mode {
-            eprintln!(
-                "{}",
-                json!({"warning": "session file skipped from the listing because it cannot be read", "error": e.to_string(), "kind": e.kind().name()})
-            );
+            eprintln!("{}", ErrorObject::skipped_file(e).to_json_line());
         } else {
             eprintln!(
                 "{} {}",

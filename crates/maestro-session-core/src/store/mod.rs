@@ -122,7 +122,7 @@ pub struct CreateRequest {
 }
 
 /// What `delete` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeleteReport {
     /// The session removed (`active` when the active session did not parse).
     pub session_id: String,
@@ -147,7 +147,7 @@ pub struct ArchiveReport {
 }
 
 /// A manifest file that changed on disk after its phase recorded it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Conflict {
     /// The unfinished phase.
     pub phase: PhaseId,

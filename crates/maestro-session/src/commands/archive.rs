@@ -1,6 +1,7 @@
 //! `archive [SESSION]`: archives a session (default: the active one) and its plan documents.
 
 use clap::Args;
+use maestro_session_core::outputs::lifecycle::ArchiveOutput;
 use maestro_session_core::store::{ArchiveReport, Store};
 
 use crate::output::{self, Report};
@@ -18,7 +19,10 @@ pub struct ArchiveArgs {
 /// Errors: no session to archive; the move fails.
 pub fn run(store: &Store, a: ArchiveArgs) -> anyhow::Result<Report> {
     let r = store.archive(a.session.as_deref())?;
-    Ok(Report::new(output::archive(&r), archived(&r)))
+    Ok(Report::new(
+        output::json(&ArchiveOutput::of(&r))?,
+        archived(&r),
+    ))
 }
 
 /// After `archive`.

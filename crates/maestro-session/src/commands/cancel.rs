@@ -19,7 +19,7 @@ pub struct CancelArgs {
 pub fn run(store: &Store, a: CancelArgs) -> anyhow::Result<Report> {
     let s = super::apply(store, &a.session, vec![Operation::Cancel])?;
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         super::status::changed(&s),
     ))
 }

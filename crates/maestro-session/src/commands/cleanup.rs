@@ -5,6 +5,7 @@ use anstream::eprintln;
 use anstyle::AnsiColor;
 use clap::Args;
 use maestro_session_core::clock;
+use maestro_session_core::outputs::lifecycle::CleanupOutput;
 use maestro_session_core::session::terminal_text;
 use maestro_session_core::store::{CleanupReport, CleanupRequest, Store};
 
@@ -46,7 +47,10 @@ pub fn run(store: &Store, a: CleanupArgs) -> anyhow::Result<Report> {
         dry_run: a.dry_run,
     };
     let r = store.cleanup(&req)?;
-    Ok(Report::new(output::cleanup(&r), cleaned(&r)))
+    Ok(Report::new(
+        output::json(&CleanupOutput::of(&r))?,
+        cleaned(&r),
+    ))
 }
 
 /// After `cleanup`.

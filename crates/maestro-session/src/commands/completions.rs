@@ -8,6 +8,7 @@
 
 use clap::CommandFactory;
 use clap_complete::Shell;
+use maestro_session_core::outputs::command::CompletionsOutput;
 
 use crate::cli::Cli;
 use crate::output::Report;
@@ -25,7 +26,10 @@ pub struct CompletionsArgs {
 pub fn run(a: CompletionsArgs) -> anyhow::Result<Report> {
     let script = script(a.shell);
     Ok(Report::new(
-        serde_json::json!({"shell": a.shell.to_string(), "script": script}),
+        crate::output::json(&CompletionsOutput {
+            shell: a.shell.to_string(),
+            script: script.clone(),
+        })?,
         script,
     ))
 }

@@ -62,7 +62,7 @@ pub fn run(store: &Store, a: ContextArgs) -> anyhow::Result<Report> {
     let s = super::apply(store, &a.session, ops)?;
     let what = format!("downstream context of phase {} updated", a.phase);
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         render::changed(&s, &what),
     ))
 }

@@ -75,7 +75,7 @@ pub fn run(store: &Store, a: CreateArgs) -> anyhow::Result<Report> {
         ..CreateRequest::default()
     };
     let s = store.create(&req)?;
-    Ok(Report::new(output::session(&s, false), created(&s)))
+    Ok(Report::new(output::session(&s)?, created(&s)))
 }
 
 /// After `create`.

@@ -66,7 +66,7 @@ pub fn run(store: &Store, command: ErrorCommand) -> anyhow::Result<Report> {
                 s.meta.unresolved_errors().len()
             );
             Ok(Report::new(
-                output::session(&s, false),
+                output::session(&s)?,
                 render::changed(&s, &what),
             ))
         }
@@ -87,7 +87,7 @@ pub fn run(store: &Store, command: ErrorCommand) -> anyhow::Result<Report> {
                 s.meta.unresolved_errors().len()
             );
             Ok(Report::new(
-                output::session(&s, false),
+                output::session(&s)?,
                 render::changed(&s, &what),
             ))
         }

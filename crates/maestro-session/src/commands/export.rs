@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::Args;
 use maestro_session_core::error::Error;
+use maestro_session_core::outputs::command::ExportOutput;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::export::ExportOptions;
 use maestro_session_fs::durable;
 use maestro_session_fs::reader;
-use serde_json::json;
 
 use crate::output::Report;
 
@@ -91,16 +91,16 @@ pub fn run(store: &Store, args: ExportArgs) -> anyhow::Result<Report> {
         human.push_str(&format!("  warning: {w}\n"));
     }
     Ok(Report::new(
-        json!({
-            "exported": summary.exported,
-            "output": path.display().to_string(),
-            "bytes": summary.bytes,
-            "events": summary.events,
-            "checkpoints": summary.checkpoints,
-            "plans": summary.plans,
-            "skipped": summary.skipped,
-            "warning": warning,
-        }),
+        crate::output::json(&ExportOutput {
+            exported: summary.exported.clone(),
+            output: path.display().to_string(),
+            bytes: summary.bytes,
+            events: summary.events,
+            checkpoints: summary.checkpoints,
+            plans: summary.plans,
+            skipped: summary.skipped.clone(),
+            warning,
+        })?,
         human,
     ))
 }

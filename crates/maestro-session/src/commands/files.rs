@@ -40,7 +40,7 @@ pub fn run(store: &Store, a: FilesArgs) -> anyhow::Result<Report> {
     let s = super::apply(store, &a.session, vec![op])?;
     let what = format!("files of phase {} recorded", a.phase);
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         render::changed(&s, &what),
     ))
 }

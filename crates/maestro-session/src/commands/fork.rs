@@ -27,7 +27,7 @@ pub struct ForkArgs {
 /// stands in the way (without `--park`).
 pub fn run(store: &Store, a: ForkArgs) -> anyhow::Result<Report> {
     let s = store.fork(&a.session, a.activate, a.park)?;
-    Ok(Report::new(output::session(&s, false), forked(&s)))
+    Ok(Report::new(output::session(&s)?, forked(&s)))
 }
 
 /// After `fork`.

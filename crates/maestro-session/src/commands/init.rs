@@ -1,9 +1,9 @@
 //! `init`: creates the state dir layout.
 
+use maestro_session_core::outputs::command::InitOutput;
 use maestro_session_core::store::Store;
-use serde_json::json;
 
-use crate::output::Report;
+use crate::output::{self, Report};
 
 /// Runs `init`.
 ///
@@ -11,5 +11,10 @@ use crate::output::Report;
 pub fn run(store: &Store) -> anyhow::Result<Report> {
     let dir = store.init()?;
     let human = format!("state dir ready: {}\n", dir.display());
-    Ok(Report::new(json!({"state_dir": dir}), human))
+    Ok(Report::new(
+        output::json(&InitOutput {
+            state_dir: dir.display().to_string(),
+        })?,
+        human,
+    ))
 }

@@ -4,6 +4,7 @@
 use anstyle::Style;
 use clap::Args;
 use maestro_session_core::clock;
+use maestro_session_core::outputs::sessions::ListOutput;
 use maestro_session_core::session::lifecycle::SessionStatus;
 use maestro_session_core::session::session_file::Location;
 use maestro_session_core::store::Store;
@@ -58,9 +59,8 @@ pub fn run(store: &Store, a: ListArgs, json_mode: bool) -> anyhow::Result<Report
     let run = observe::interrupted(store);
     let interrupted = run.as_ref().map(|r| r.session_id.as_str());
     Ok(if json_mode {
-        let mut value = output::list(&rows, &broken)?;
-        observe::mark_list_json(&mut value, run.as_ref());
-        Report::new(value, String::new())
+        let out = ListOutput::new(rows, &broken, Some(run.as_ref()));
+        Report::new(output::json(&out)?, String::new())
     } else {
         Report {
             json: None,

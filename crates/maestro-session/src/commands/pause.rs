@@ -19,7 +19,7 @@ pub struct PauseArgs {
 pub fn run(store: &Store, a: PauseArgs) -> anyhow::Result<Report> {
     let s = super::apply(store, &a.session, vec![Operation::Pause])?;
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         super::status::changed(&s),
     ))
 }

@@ -114,7 +114,7 @@ pub fn run(store: &Store, command: PhaseCommand) -> anyhow::Result<Report> {
     };
     let s = super::apply(store, &session, vec![op])?;
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         render::changed(&s, &phase_line(&s, &id)),
     ))
 }

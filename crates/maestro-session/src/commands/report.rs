@@ -22,13 +22,13 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use maestro_session_core::Error;
+use maestro_session_core::outputs::command::ReportOutput;
 use maestro_session_core::session::lifecycle::PhaseStatus;
 use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::session::timeline::{PhaseRow, Timeline};
 use maestro_session_core::store::Store;
 use maestro_session_core::store::event_log::EventLog;
 use maestro_session_fs::durable;
-use serde_json::json;
 
 use crate::output::Report;
 
@@ -56,7 +56,11 @@ pub fn run(store: &Store, a: ReportArgs) -> anyhow::Result<Report> {
     let bytes = html.len();
     let Some(output) = a.output else {
         return Ok(Report::new(
-            json!({"report": "-", "bytes": bytes, "html": html}),
+            crate::output::json(&ReportOutput {
+                report: "-".into(),
+                bytes,
+                html: Some(html.clone()),
+            })?,
             html,
         ));
     };
@@ -75,7 +79,11 @@ pub fn run(store: &Store, a: ReportArgs) -> anyhow::Result<Report> {
     durable::durable_replace(&path, html.as_bytes(), durable::STATE_FILE_MODE)?;
     let shown = path.display().to_string();
     Ok(Report::new(
-        json!({"report": shown, "bytes": bytes}),
+        crate::output::json(&ReportOutput {
+            report: shown.clone(),
+            bytes,
+            html: None,
+        })?,
         format!(
             "wrote the report of {} to {shown} ({bytes} bytes)\n",
             session.meta.session_id

@@ -2,6 +2,7 @@
 
 use anstyle::AnsiColor;
 use clap::Args;
+use maestro_session_core::outputs::lifecycle::ResumeOutput;
 use maestro_session_core::store::{ResumeReport, Store};
 
 use crate::observe;
@@ -27,12 +28,12 @@ pub fn run(store: &Store, a: ResumeArgs) -> anyhow::Result<Report> {
     let run = observe::interrupted(store);
     let r = store.resume(&a.session, a.park)?;
     let run = run.filter(|i| i.session_id == r.session_id);
-    let mut value = output::resume(&r);
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("interrupted".into(), serde_json::to_value(&run)?);
-    }
     let human = resumed(&r) + &observe::interrupted_line(run.as_ref());
-    Ok(Report::new(value, human))
+    let out = ResumeOutput {
+        interrupted: Some(run),
+        ..ResumeOutput::of(&r)
+    };
+    Ok(Report::new(output::json(&out)?, human))
 }
 
 /// After `resume`.

@@ -9,11 +9,13 @@ use std::fmt::Write as _;
 
 use anstyle::Style;
 use clap::Args;
+use maestro_session_core::outputs::ErrorObject;
+use maestro_session_core::outputs::command::SearchOutput;
 use maestro_session_core::session::lifecycle::SessionStatus;
 use maestro_session_core::session::session_file::Location;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::search::{SearchFilter, SearchReport};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::output::Report;
 use crate::{render, values};
@@ -67,18 +69,13 @@ pub fn run(store: &Store, a: SearchArgs, json_mode: bool) -> anyhow::Result<Repo
 
 /// The `--json` object (see the module docs).
 fn to_json(query: &str, report: &SearchReport) -> anyhow::Result<Value> {
-    let unreadable: Vec<Value> = report
-        .unreadable
-        .iter()
-        .map(|e| json!({"error": e.to_string(), "kind": e.kind().name()}))
-        .collect();
-    Ok(json!({
-        "query": query,
-        "terms": report.query.terms,
-        "total": report.total,
-        "hits": serde_json::to_value(&report.hits)?,
-        "unreadable": unreadable,
-    }))
+    crate::output::json(&SearchOutput {
+        query: query.to_string(),
+        terms: report.query.terms.clone(),
+        total: report.total,
+        hits: report.hits.clone(),
+        unreadable: ErrorObject::list(&report.unreadable),
+    })
 }
 
 /// The human text: per hit a line with id, location, status and score, the task, then each

@@ -35,7 +35,7 @@ pub fn run(store: &Store, a: SetArgs) -> anyhow::Result<Report> {
     };
     let s = super::apply(store, &a.session, vec![op])?;
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         render::changed(&s, &what),
     ))
 }

@@ -242,7 +242,10 @@ pub fn report(setup: Setup) -> anyhow::Result<crate::output::Report> {
     let name = setup.name();
     let text = run(setup)?;
     Ok(crate::output::Report::new(
-        serde_json::json!({"setup": name, "message": text}),
+        crate::output::json(&maestro_session_core::outputs::command::SetupOutput {
+            setup: name.to_string(),
+            message: text.clone(),
+        })?,
         text,
     ))
 }

@@ -3,6 +3,7 @@
 use anstyle::{AnsiColor, Style};
 use clap::Args;
 use maestro_session_core::clock;
+use maestro_session_core::outputs::sessions::SessionOutput;
 use maestro_session_core::session::lifecycle::PhaseStatus;
 use maestro_session_core::session::model::Phase;
 use maestro_session_core::session::session_file::SessionFile;
@@ -29,11 +30,15 @@ pub struct ShowArgs {
 pub fn run(store: &Store, a: ShowArgs) -> anyhow::Result<Report> {
     let s = store.get_or_active(a.session.as_deref())?;
     let conflicts = store.conflicts(&s.meta);
-    let mut value = output::session(&s, a.log);
-    observe::add_to_session_json(store, &s, &mut value);
     let run = observe::interrupted_for(store, &s);
+    let out = SessionOutput {
+        log: a.log.then(|| s.body.clone()),
+        interrupted: Some(run.is_some()),
+        owner: observe::owner(store, &s),
+        ..SessionOutput::of(&s)
+    };
     let human = text(&s, &conflicts, a.log) + &observe::interrupted_line(run.as_ref());
-    Ok(Report::new(value, human))
+    Ok(Report::new(output::json(&out)?, human))
 }
 
 fn progress_bar(done: usize, total: usize) -> String {

@@ -3,6 +3,7 @@
 
 use clap::Args;
 use maestro_session_core::operations::Operation;
+use maestro_session_core::outputs::sessions::StatusOutput;
 use maestro_session_core::session::lifecycle::SessionStatus;
 use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::store::Store;
@@ -27,10 +28,10 @@ pub struct StatusArgs {
 pub fn run(store: &Store, a: StatusArgs) -> anyhow::Result<Report> {
     let Some(to) = a.new else {
         let s = store.get(&a.session)?;
-        return Ok(Report::new(output::status(&s), text(&s)));
+        return Ok(Report::new(output::json(&StatusOutput::of(&s))?, text(&s)));
     };
     let s = super::apply(store, &a.session, vec![Operation::SetStatus(to)])?;
-    Ok(Report::new(output::session(&s, false), changed(&s)))
+    Ok(Report::new(output::session(&s)?, changed(&s)))
 }
 
 /// After a change of status (`status ID NEW`, `pause`, `cancel`).

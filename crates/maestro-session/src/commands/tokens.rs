@@ -52,7 +52,7 @@ pub fn run(store: &Store, a: TokensArgs) -> anyhow::Result<Report> {
         u.total_input, u.total_output, u.total_cached
     );
     Ok(Report::new(
-        output::session(&s, false),
+        output::session(&s)?,
         render::changed(&s, &what),
     ))
 }

@@ -24,5 +24,5 @@ pub struct TransitionArgs {
 pub fn run(store: &Store, a: TransitionArgs) -> anyhow::Result<Report> {
     let s = super::apply(store, &a.session, vec![Operation::SetStage(a.stage)])?;
     let human = render::changed(&s, &format!("stage {}", a.stage));
-    Ok(Report::new(output::session(&s, false), human))
+    Ok(Report::new(output::session(&s)?, human))
 }
