@@ -210,7 +210,8 @@ fn every_json_command_output_matches_its_schema() {
     );
     cli(&w, "cli-session", &["pause", id], &mut seen);
     cli(&w, "cli-archive", &["archive", id], &mut seen);
-    cli(&w, "cli-resume", &["resume", id], &mut seen);
+    let resumed = cli(&w, "cli-resume", &["resume", id], &mut seen);
+    assert_eq!(resumed["continue_with"]["name"], "build", "{resumed}");
     let fork = cli(&w, "cli-session", &["fork", id], &mut seen);
     let fork_id = fork["session_id"].as_str().expect("fork id").to_string();
     cli(&w, "cli-session", &["cancel", &fork_id], &mut seen);
@@ -230,6 +231,9 @@ fn every_json_command_output_matches_its_schema() {
     cli(&w, "cli-delete", &["delete", &fork_id], &mut seen);
     cli(&w, "cli-doctor", &["doctor"], &mut seen);
     cli(&w, "cli-completions", &["completions", "bash"], &mut seen);
+    // `schema` prints the JSON Schema of session frontmatter: a schema document itself.
+    let frontmatter = maestro_ok(&w, &["schema"]);
+    jsonschema::validator_for(&frontmatter).expect("schema --json is a usable JSON Schema");
     let bin = w.root().join("tmp");
     cli(
         &w,

@@ -429,10 +429,10 @@ pub fn summary(s: &SessionFile) -> WatchSession {
 
 /// The session line of `--json`.
 fn session_line(session: WatchSession) -> WatchLine {
-    WatchLine::Session(WatchSessionLine {
+    WatchLine::Session(Box::new(WatchSessionLine {
         kind: WatchSessionTag::Session,
         session,
-    })
+    }))
 }
 
 /// One line of a frame: styled segments.
