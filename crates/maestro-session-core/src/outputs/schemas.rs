@@ -1,7 +1,8 @@
 //! Every output's JSON Schema, by the name of its checked-in file `docs/schemas/<name>.json`:
 //! `cli-<command>` for a `--json` result of the command line, `mcp-<tool>` for an MCP tool's
 //! result and `error` for the error object. (An MCP tool's failure, `mcp-tool-error`, is
-//! [`crate::tools::mcp::ToolError`]'s schema, one layer up: see `tools::mcp::output_schemas`.)
+//! [`crate::tools::mcp::ToolError`]'s schema, one layer up; the core test `output_schemas`
+//! adds it.)
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 

@@ -14,7 +14,8 @@ use crate::session::session_file::{Location, SessionFile};
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum WatchLine {
-    /// `{"type": "session", "session": {...}}` (boxed: far larger than an event).
+    /// `{"type": "session", "session": {...}}`.
+    // Boxed: far larger than an event.
     Session(Box<WatchSessionLine>),
     /// An event line of the session's log.
     Event(#[schemars(with = "EventLine")] Value),
