@@ -23,6 +23,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The libraries and executables as a release build has them: without the tests' features
 # (fault injection), which --all-targets turns on through the dev-dependencies.
 cargo clippy --workspace --lib --bins --locked -- -D warnings
+cargo check -p maestro-session --no-default-features --locked # the CLI without MCP (no rmcp, no tokio)
 echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
 python3 scripts/check-links.py --self-test && python3 scripts/check-links.py

@@ -207,19 +207,6 @@ fn full_orchestration_and_lifecycle() {
     let list = maestro_ok(&world, &["list"]);
     let rows = list["sessions"].as_array().expect("array");
     assert_eq!(rows.len(), 1);
-    for key in [
-        "session_id",
-        "task",
-        "status",
-        "stage",
-        "created",
-        "updated",
-        "current_phase",
-        "total_phases",
-        "location",
-    ] {
-        assert!(rows[0].get(key).is_some(), "list row lacks {key}");
-    }
     assert_eq!(rows[0]["location"], "archive");
 
     // Fork: new id, lineage, archived as paused; the original untouched.

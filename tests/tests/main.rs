@@ -27,6 +27,7 @@ mod maestro_hook_tests;
 mod maestro_session_tools;
 mod mcp;
 mod mcp_session_pack;
+mod output_schemas;
 mod project_root;
 mod qwen_recorded;
 mod recovery_observability;

@@ -14,6 +14,7 @@
 //! | [`operations`] | what each command does to a session |
 //! | [`team`] | team sessions: members in tmux (and containers), worktrees, the team record |
 //! | [`store`] | active and archived sessions, the index, listing, move intents, the event log, doctor |
+//! | [`outputs`] | every JSON result of the command line and the MCP tools, with its schema |
 //! | [`hooks`] | hook payloads, dialects, hook state, per-phase context |
 //! | [`tools`] | the state tools and the MCP tools |
 //!
@@ -26,6 +27,7 @@ pub mod env_vars;
 pub mod error;
 pub mod hooks;
 pub mod operations;
+pub mod outputs;
 pub mod session;
 pub mod store;
 pub mod team;

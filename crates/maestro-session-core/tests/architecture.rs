@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first: a module may use only modules before it (lib.rs's table).
-const LAYERS: [&str; 7] = [
+const LAYERS: [&str; 8] = [
     "workspace",
     "session",
     "operations",
     "team",
     "store",
+    "outputs",
     "hooks",
     "tools",
 ];

@@ -12,6 +12,7 @@ mod generated_docs;
 mod intent_props;
 mod kill_props;
 mod listing_order;
+mod output_schemas;
 mod round_trip;
 mod splice_props;
 mod state_machine_props;

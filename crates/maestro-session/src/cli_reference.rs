@@ -1,5 +1,5 @@
 //! The commands of `docs/cli.md` (between its `BEGIN GENERATED` and `END GENERATED` lines)
-//! are rendered from the clap tree of [`crate::args::Cli`] (by `clap-markdown`, as jj renders
+//! are rendered from the clap tree of [`crate::cli::Cli`] (by `clap-markdown`, as jj renders
 //! its `cli-reference`), and this test fails when the checked-in file is not what the tree
 //! renders: a changed command, option, value list or help text must come with its doc.
 //!
@@ -21,7 +21,7 @@ fn render() -> String {
     let options = clap_markdown::MarkdownOptions::new()
         .show_footer(false)
         .show_table_of_contents(true);
-    let body = clap_markdown::help_markdown_command_custom(&crate::args::Cli::command(), &options);
+    let body = clap_markdown::help_markdown_command_custom(&crate::cli::Cli::command(), &options);
     // clap-markdown opens with a title and a sentence of its own; the page has its own title.
     let body = body
         .find("**Command Overview:**")
@@ -96,7 +96,7 @@ fn every_command_has_a_section() {
         }
     }
     let mut names = Vec::new();
-    walk(&crate::args::Cli::command(), "maestro-session", &mut names);
+    walk(&crate::cli::Cli::command(), "maestro-session", &mut names);
     assert!(names.len() > 20, "the tree has its commands: {names:?}");
     for name in names {
         assert!(

@@ -7,7 +7,7 @@
 //! quietly with exit 0, as it would have had the reader kept reading.
 
 use maestro_session_core::error::{Error, ErrorKind};
-use serde_json::json;
+use maestro_session_core::outputs::ErrorObject;
 
 /// What went wrong, as far as exit codes are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub fn report(err: &anyhow::Error, json_mode: bool) -> i32 {
         None => format!("{err:#}"),
     };
     if json_mode {
-        eprintln_quiet(&json!({"error": message, "kind": kind.name()}).to_string());
+        eprintln_quiet(&ErrorObject::new(message, kind.name()).to_json_line());
     } else {
         crate::render::error_line(&message);
     }
@@ -76,9 +76,11 @@ pub fn usage(err: clap::Error, json_mode: bool) -> i32 {
             .find(|l| l.starts_with("Usage:"))
             .map(str::to_string);
         let message = text.trim_end().trim_start_matches("error: ").to_string();
-        eprintln_quiet(
-            &json!({"error": message, "kind": ErrorKind::Usage.name(), "usage": usage}).to_string(),
-        );
+        let object = ErrorObject {
+            usage,
+            ..ErrorObject::new(message, ErrorKind::Usage.name())
+        };
+        eprintln_quiet(&object.to_json_line());
     } else {
         let _ = err.print();
     }

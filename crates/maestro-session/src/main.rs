@@ -1,21 +1,19 @@
 //! `maestro-session`: the people-facing command line over orchestration sessions.
 //!
-//! Thin: parse with clap ([`args`]), run the command ([`commands`], which calls
-//! `session-core`), print its [`output::Report`]. A failure is classified and reported by
+//! Thin: parse with clap ([`cli`]), run the command ([`commands`], one file per command, which
+//! calls `session-core`), print its [`output::Report`]. A failure is classified and reported by
 //! [`failure`]; every exit code comes from `maestro_session_core::ErrorKind::exit_code`.
 
-mod args;
+mod cli;
 #[cfg(test)]
 mod cli_reference;
 mod commands;
-mod completions;
 mod failure;
-mod json;
+#[cfg(feature = "mcp")]
 mod mcp;
 mod observe;
 mod output;
 mod render;
-mod setup;
 mod values;
 
 use clap::Parser;
@@ -26,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // Arguments are OsString: a non-UTF-8 one where text is expected is clap's usage error.
-    let code = match args::Cli::try_parse_from(std::env::args_os()) {
+    let code = match cli::Cli::try_parse_from(std::env::args_os()) {
         Err(e) => failure::usage(e, failure::json_requested(std::env::args_os())),
         Ok(cli) => {
             let json_mode = cli.json;

@@ -2,10 +2,10 @@
 //! came from the runtimes' transcripts (issue 11). The decisions are session-core's
 //! ([`owner::interrupted`], `transcript_usage`); this module only words them.
 
+use maestro_session_core::outputs::sessions::OwnerOutput;
 use maestro_session_core::session::session_file::{Location, SessionFile};
 use maestro_session_core::store::Store;
 use maestro_session_core::store::owner::{self, Interrupted};
-use serde_json::{Value, json};
 
 /// The interrupted run of the active session, if it is interrupted. A failure to tell (an
 /// unreadable owner file, no `/proc`) reads as not interrupted: this is a report, not a rule.
@@ -21,26 +21,16 @@ pub fn interrupted_for(store: &Store, s: &SessionFile) -> Option<Interrupted> {
     interrupted(store).filter(|i| i.session_id == s.meta.session_id)
 }
 
-/// `show --json`: adds `"interrupted": bool` and, for the active session when an owner of its
-/// run is recorded (see `Owner::ran`), `"owner"` (the `state/owner.json` record, plus
-/// `"gone"`: why it is not running, or null).
-pub fn add_to_session_json(store: &Store, s: &SessionFile, value: &mut Value) {
-    let run = interrupted_for(store, s);
-    let Some(obj) = value.as_object_mut() else {
-        return;
-    };
-    obj.insert("interrupted".into(), json!(run.is_some()));
-    if s.location == Location::Active
-        && let Ok(Some(o)) = store.owner()
-        && o.ran(&s.meta)
-    {
-        let gone = o.gone().ok().flatten();
-        let mut owner = serde_json::to_value(&o).unwrap_or(Value::Null);
-        if let Some(map) = owner.as_object_mut() {
-            map.insert("gone".into(), json!(gone));
-        }
-        obj.insert("owner".into(), owner);
+/// `show --json`'s `"owner"`: for the active session when an owner of its run is recorded
+/// (see `Owner::ran`), the `state/owner.json` record plus `"gone"` (why it is not running, or
+/// null).
+pub fn owner(store: &Store, s: &SessionFile) -> Option<OwnerOutput> {
+    if s.location != Location::Active {
+        return None;
     }
+    let owner = store.owner().ok().flatten().filter(|o| o.ran(&s.meta))?;
+    let gone = owner.gone().ok().flatten();
+    Some(OwnerOutput { owner, gone })
 }
 
 /// Human `show`/`resume`: the one line saying the run was interrupted, or nothing.
@@ -63,19 +53,4 @@ pub fn transcript_lines(s: &SessionFile) -> String {
         ));
     }
     out
-}
-
-/// `list --json`: marks the interrupted session's row with `"interrupted": true` (every other
-/// row gets `false`).
-pub fn mark_list_json(value: &mut Value, run: Option<&Interrupted>) {
-    let Some(rows) = value.get_mut("sessions").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for row in rows {
-        let hit = run.is_some_and(|r| row["session_id"] == r.session_id.as_str())
-            && row["location"] == "active";
-        if let Some(obj) = row.as_object_mut() {
-            obj.insert("interrupted".into(), json!(hit));
-        }
-    }
 }

@@ -1,12 +1,16 @@
-//! What a command prints, and printing it: the `--json` object or the human text, written in
-//! one place so that a closed stdout is an error the caller sees ([`crate::failure`] ends such
-//! a run quietly) instead of a panic.
+//! What a command prints, and printing it: the `--json` object (a typed output of
+//! `maestro_session_core::outputs`, whose schema is checked in under `docs/schemas/`) or the
+//! human text, written in one place so that a closed stdout is an error the caller sees
+//! ([`crate::failure`] ends such a run quietly) instead of a panic.
 
 use std::io::Write as _;
 
 use anyhow::Context as _;
 use maestro_session_core::ErrorKind;
+use maestro_session_core::outputs::sessions::SessionOutput;
+use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::session::terminal_text;
+use serde::Serialize;
 use serde_json::Value;
 
 /// A command's result: both renderings, one of which is printed, and how the run ends.
@@ -81,4 +85,18 @@ impl Report {
         }
         Ok(())
     }
+}
+
+/// `out` as the `--json` value of a [`Report`].
+///
+/// Errors: `out` does not serialise (a map with keys that are not strings; none of ours).
+pub fn json<T: Serialize>(out: &T) -> anyhow::Result<Value> {
+    serde_json::to_value(out).context("serialise the output")
+}
+
+/// A session as the commands that make or change one print it (`cli-session`).
+///
+/// Errors: as [`json`].
+pub fn session(s: &SessionFile) -> anyhow::Result<Value> {
+    json(&SessionOutput::of(s))
 }

@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn states_parse_with_aliases_and_refuse_with_the_list() {
-        let cmd = crate::args::Cli::command();
+        let cmd = crate::cli::Cli::command();
         let p = state::<SessionStatus>();
         let ok = p.parse_ref(&cmd, None, OsStr::new("active"));
         assert_eq!(ok.ok(), Some(SessionStatus::InProgress));

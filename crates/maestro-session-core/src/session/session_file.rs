@@ -13,7 +13,7 @@ use maestro_session_fs::durable;
 use maestro_session_fs::reader::{self, ReadKind};
 
 /// Where a session file lies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Location {
     /// `state/active-session.md`.

@@ -34,7 +34,7 @@ pub struct ArchiveReport {
 }
 
 /// A manifest file that changed on disk after its phase recorded it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Conflict {
     /// The unfinished phase.
     pub phase: PhaseId,

@@ -16,7 +16,7 @@ use crate::session::session_file::{Location, SessionFile};
 use crate::workspace::paths::{ACTIVE_REL, ARCHIVE_REL};
 
 /// What `delete` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DeleteReport {
     /// The session removed (`active` when the active session did not parse).
     pub session_id: String,

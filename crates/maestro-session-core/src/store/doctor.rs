@@ -51,7 +51,7 @@ mod event_logs;
 mod places;
 
 /// What kind of problem `doctor` found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// One session id held by more than one file.
@@ -119,7 +119,7 @@ impl ProblemKind {
 }
 
 /// One problem found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// Its kind.
     pub kind: ProblemKind,
@@ -132,7 +132,7 @@ pub struct Problem {
 }
 
 /// One repair `--fix` made.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Fixed {
     /// The kind of problem repaired.
     pub kind: ProblemKind,
@@ -143,7 +143,7 @@ pub struct Fixed {
 }
 
 /// What `doctor` found and, with `--fix`, did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct DoctorReport {
     /// The state dir examined.
     pub state_dir: PathBuf,

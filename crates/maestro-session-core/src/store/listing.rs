@@ -11,7 +11,7 @@ use crate::session::lifecycle::SessionStatus;
 use crate::session::session_file::{Location, SessionFile};
 
 /// One row of `list`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SessionSummary {
     /// Session id.
     pub session_id: String,

@@ -43,7 +43,7 @@ use maestro_session_fs::reader::ReadKind;
 pub const OWNER_VERSION: u32 = 1;
 
 /// The runtime process that owns the active session: the contents of `state/owner.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Owner {
     /// Shape version, [`OWNER_VERSION`].
     pub v: u32,
@@ -66,7 +66,7 @@ pub struct Owner {
 }
 
 /// Why a recorded owner is no longer running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Gone {
     /// The machine was rebooted since (another boot id).
@@ -124,7 +124,7 @@ impl Owner {
 }
 
 /// An in-progress active session whose owner went away without a SessionEnd.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Interrupted {
     /// The active session's id.
     pub session_id: String,

@@ -22,13 +22,13 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use maestro_session_core::Error;
+use maestro_session_core::outputs::command::ReportOutput;
 use maestro_session_core::session::lifecycle::PhaseStatus;
 use maestro_session_core::session::session_file::SessionFile;
 use maestro_session_core::session::timeline::{PhaseRow, Timeline};
 use maestro_session_core::store::Store;
 use maestro_session_core::store::event_log::EventLog;
 use maestro_session_fs::durable;
-use serde_json::json;
 
 use crate::output::Report;
 
@@ -38,7 +38,7 @@ pub struct ReportArgs {
     /// Session id, unique prefix, or `active` (active or archived).
     pub session: String,
     /// Write the page to this file (default: print it on stdout).
-    #[arg(long, short, value_name = "FILE", value_parser = crate::args::utf8_path())]
+    #[arg(long, short, value_name = "FILE", value_parser = crate::cli::utf8_path())]
     pub output: Option<PathBuf>,
     /// Replace the --output file when it exists.
     #[arg(long, requires = "output")]
@@ -49,7 +49,7 @@ pub struct ReportArgs {
 ///
 /// Errors: the session does not resolve; its event log cannot be read; the output file exists
 /// (without `--force`) or cannot be written.
-pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Report> {
+pub fn run(store: &Store, a: ReportArgs) -> anyhow::Result<Report> {
     let session = store.get(&a.session)?;
     let (_, log) = store.events(&session.meta.session_id)?;
     let html = super::team::with_report_section(
@@ -60,7 +60,11 @@ pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Rep
     let bytes = html.len();
     let Some(output) = a.output else {
         return Ok(Report::new(
-            json!({"report": "-", "bytes": bytes, "html": html}),
+            crate::output::json(&ReportOutput {
+                report: "-".into(),
+                bytes,
+                html: Some(html.clone()),
+            })?,
             html,
         ));
     };
@@ -79,7 +83,11 @@ pub fn run(store: &Store, a: ReportArgs, _json_mode: bool) -> anyhow::Result<Rep
     durable::durable_replace(&path, html.as_bytes(), durable::STATE_FILE_MODE)?;
     let shown = path.display().to_string();
     Ok(Report::new(
-        json!({"report": shown, "bytes": bytes}),
+        crate::output::json(&ReportOutput {
+            report: shown.clone(),
+            bytes,
+            html: None,
+        })?,
         format!(
             "wrote the report of {} to {shown} ({bytes} bytes)\n",
             session.meta.session_id

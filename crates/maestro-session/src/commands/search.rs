@@ -8,14 +8,37 @@
 use std::fmt::Write as _;
 
 use anstyle::Style;
+use clap::Args;
+use maestro_session_core::outputs::ErrorObject;
+use maestro_session_core::outputs::command::SearchOutput;
+use maestro_session_core::session::lifecycle::SessionStatus;
 use maestro_session_core::session::session_file::Location;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::search::{SearchFilter, SearchReport};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::args::SearchArgs;
 use crate::output::Report;
-use crate::render;
+use crate::{render, values};
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words (all must occur, in any field; case-insensitive) and "quoted phrases".
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// At most this many hits (the best).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Only sessions of this status.
+    #[arg(long, value_parser = values::state::<SessionStatus>())]
+    pub status: Option<SessionStatus>,
+    /// Only archived sessions.
+    #[arg(long, conflicts_with = "active")]
+    pub archived: bool,
+    /// Only the active session.
+    #[arg(long)]
+    pub active: bool,
+}
 
 /// Runs `search`; `json_mode` chooses how unreadable session files are warned about.
 pub fn run(store: &Store, a: SearchArgs, json_mode: bool) -> anyhow::Result<Report> {
@@ -46,18 +69,13 @@ pub fn run(store: &Store, a: SearchArgs, json_mode: bool) -> anyhow::Result<Repo
 
 /// The `--json` object (see the module docs).
 fn to_json(query: &str, report: &SearchReport) -> anyhow::Result<Value> {
-    let unreadable: Vec<Value> = report
-        .unreadable
-        .iter()
-        .map(|e| json!({"error": e.to_string(), "kind": e.kind().name()}))
-        .collect();
-    Ok(json!({
-        "query": query,
-        "terms": report.query.terms,
-        "total": report.total,
-        "hits": serde_json::to_value(&report.hits)?,
-        "unreadable": unreadable,
-    }))
+    crate::output::json(&SearchOutput {
+        query: query.to_string(),
+        terms: report.query.terms.clone(),
+        total: report.total,
+        hits: report.hits.clone(),
+        unreadable: ErrorObject::list(&report.unreadable),
+    })
 }
 
 /// The human text: per hit a line with id, location, status and score, the task, then each

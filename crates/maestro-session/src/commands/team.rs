@@ -16,7 +16,7 @@ use maestro_session_core::{Env, Error};
 use maestro_session_fs::durable;
 use serde_json::json;
 
-use crate::args::utf8_path;
+use crate::cli::utf8_path;
 use crate::output::Report;
 
 /// The team subcommands.

@@ -30,13 +30,16 @@ use anstyle::{AnsiColor, Style};
 use anyhow::Context as _;
 use maestro_session_core::Env;
 use maestro_session_core::hooks::live::{self, LiveAgent};
+use maestro_session_core::outputs::watch::{
+    WatchLine, WatchSession, WatchSessionLine, WatchSessionTag,
+};
 use maestro_session_core::session::lifecycle::PhaseStatus;
 use maestro_session_core::session::session_file::{Location, SessionFile};
 use maestro_session_core::session::terminal_text;
 use maestro_session_core::session::timeline::{self, AgentRow};
 use maestro_session_core::store::Store;
 use maestro_session_core::store::event_log::{Event, EventLog, Tail};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::output::Report;
 use crate::render::{truncate, width};
@@ -84,10 +87,7 @@ pub fn run(store: &Store, a: WatchArgs, json_mode: bool) -> anyhow::Result<Repor
     if json_mode {
         let mut text = String::new();
         let mut last_summary = summary(&first);
-        push_line(
-            &mut text,
-            &json!({"type": "session", "session": last_summary}),
-        );
+        push_line(&mut text, &session_line(last_summary.clone()));
         for e in &view.history {
             push_line(&mut text, &e.to_json());
         }
@@ -99,7 +99,7 @@ pub fn run(store: &Store, a: WatchArgs, json_mode: bool) -> anyhow::Result<Repor
             if let Ok(s) = store.get(&id) {
                 let now = summary(&s);
                 if now != last_summary {
-                    push_line(&mut text, &json!({"type": "session", "session": now}));
+                    push_line(&mut text, &session_line(now.clone()));
                     last_summary = now;
                 }
             }
@@ -121,7 +121,7 @@ pub fn run(store: &Store, a: WatchArgs, json_mode: bool) -> anyhow::Result<Repor
     let text = frame(&view);
     if a.once {
         return Ok(Report::new(
-            json!({}), // not reached: --json is handled above
+            Value::Null, // not reached: --json is handled above
             text,
         ));
     }
@@ -387,8 +387,9 @@ fn done(r: std::io::Result<()>) -> anyhow::Result<bool> {
     }
 }
 
-fn push_line(text: &mut String, v: &Value) {
-    text.push_str(&v.to_string());
+fn push_line(text: &mut String, line: &impl serde::Serialize) {
+    // Our own types and parsed JSON: serialising cannot fail.
+    text.push_str(&serde_json::to_string(line).unwrap_or_default());
     text.push('\n');
 }
 
@@ -425,25 +426,16 @@ fn clip_rows(text: &str, rows: Option<usize>) -> &str {
 }
 
 /// The session object of `--json`: what a frame's header shows.
-pub fn summary(s: &SessionFile) -> Value {
-    let m = &s.meta;
-    json!({
-        "session_id": m.session_id,
-        "task": m.task,
-        "status": m.status,
-        "stage": m.stage,
-        "location": s.location.as_str(),
-        "created": m.created,
-        "updated": m.updated,
-        "current_phase": m.current_phase,
-        "phases_done": m.phases_done(),
-        "total_phases": m.phase_count(),
-        "phases": m.phases.iter().map(|p| json!({
-            "id": p.id, "name": p.name, "status": p.status, "retry_count": p.retry_count,
-            "errors": p.errors.len(),
-        })).collect::<Vec<_>>(),
-        "token_usage": m.token_usage,
-    })
+pub fn summary(s: &SessionFile) -> WatchSession {
+    WatchSession::of(s)
+}
+
+/// The session line of `--json`.
+fn session_line(session: WatchSession) -> WatchLine {
+    WatchLine::Session(Box::new(WatchSessionLine {
+        kind: WatchSessionTag::Session,
+        session,
+    }))
 }
 
 /// One line of a frame: styled segments.
@@ -596,7 +588,7 @@ fn render_frame(
         lines.push(vec![("  (none)".into(), DIM)]);
     }
     for e in &view.latest {
-        lines.push(vec![plain(format!("  {}", clean(&super::events::line(e))))]);
+        lines.push(vec![plain(format!("  {}", clean(&super::log::line(e))))]);
     }
     if let Some(s) = session {
         for l in super::team::watch_lines(&view.teams, &s.meta) {

@@ -62,7 +62,7 @@ pub const MAX_NAME_BYTES: usize = 64;
 pub const MAX_ID: u64 = (1 << 53) - 1;
 
 /// One complete checkpoint, as its `.json` record holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckpointMeta {
     /// Record format version, [`FORMAT_VERSION`].
     pub v: u32,
@@ -139,7 +139,7 @@ pub enum CheckpointEvent<'a> {
 }
 
 /// The checkpoints of one session, for `checkpoint list`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckpointList {
     /// The session id.
     pub session: String,
@@ -151,7 +151,7 @@ pub struct CheckpointList {
 }
 
 /// What `checkpoint create` took.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckpointTaken {
     /// The session id.
     pub session: String,
@@ -162,7 +162,7 @@ pub struct CheckpointTaken {
 }
 
 /// What `checkpoint restore` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RestoreReport {
     /// The session id.
     pub session: String,
@@ -180,7 +180,7 @@ pub struct RestoreReport {
 }
 
 /// What `checkpoint diff` found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DiffReport {
     /// The session id.
     pub session: String,

@@ -393,7 +393,7 @@ pub struct ImportOptions {
 }
 
 /// What `import` did; the `--json` shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ImportReport {
     /// The session id it now has.
     pub imported: String,

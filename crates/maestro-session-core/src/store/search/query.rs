@@ -122,7 +122,7 @@ impl Default for SearchFilter {
 }
 
 /// One field of a session that matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldMatch {
     /// The field: `task`, `phases[i].name`, `phases[i].downstream_context`,
     /// `phases[i].errors`, `phases[i].files` or `body`.
@@ -134,7 +134,7 @@ pub struct FieldMatch {
 }
 
 /// One session that matched every term.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     /// Session id.
     pub session_id: String,

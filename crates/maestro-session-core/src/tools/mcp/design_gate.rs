@@ -18,9 +18,11 @@
 //! (Maestro reads it as no gate), and an id that already names a session that is not active is
 //! refused.
 
+use crate::outputs::mcp::{
+    DesignGateStatusOutput, EnterDesignGateOutput, RecordDesignApprovalOutput,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::{ToolError, Tools};
 use crate::session::session_id::SessionId;
@@ -75,32 +77,39 @@ fn gate_id(t: &Tools, tool: &'static str, raw: &str) -> Result<String, ToolError
 }
 
 /// The gate's status as the tools show it: paths project-relative.
-fn shown(t: &Tools, gate: &DesignGate) -> Value {
-    let mut status = gate.status();
-    if let Some(p) = gate.design_document_path.as_deref() {
-        status["design_document_path"] = json!(t.rel(std::path::Path::new(p)));
+fn shown(t: &Tools, gate: &DesignGate) -> DesignGateStatusOutput {
+    DesignGateStatusOutput {
+        session_id: gate.session_id.clone(),
+        entered_at: gate.entered_at.clone(),
+        approved_at: gate.approved_at.clone(),
+        design_document_path: gate
+            .design_document_path
+            .as_deref()
+            .map(|p| t.rel(std::path::Path::new(p))),
     }
-    status
 }
 
 /// `enter_design_gate`.
-pub(super) fn enter_design_gate(t: &Tools, a: DesignGateArgs) -> Result<Value, ToolError> {
+pub(super) fn enter_design_gate(
+    t: &Tools,
+    a: DesignGateArgs,
+) -> Result<EnterDesignGateOutput, ToolError> {
     const TOOL: &str = "enter_design_gate";
     let id = gate_id(t, TOOL, &a.session_id)?;
     let store = t.store(TOOL)?;
     let change = store.design_gate_enter(&id).map_err(|e| t.fail(TOOL, e))?;
-    Ok(json!({
-        "success": true,
-        "entered_at": change.gate.entered_at,
-        "already_entered": change.already_entered,
-    }))
+    Ok(EnterDesignGateOutput {
+        success: true,
+        entered_at: change.gate.entered_at,
+        already_entered: change.already_entered,
+    })
 }
 
 /// `record_design_approval`.
 pub(super) fn record_design_approval(
     t: &Tools,
     a: RecordDesignApprovalArgs,
-) -> Result<Value, ToolError> {
+) -> Result<RecordDesignApprovalOutput, ToolError> {
     const TOOL: &str = "record_design_approval";
     let id = gate_id(t, TOOL, &a.session_id)?;
     let invalid = |msg: String| ToolError::new(msg, super::usage(TOOL), "VALIDATION_ERROR");
@@ -144,22 +153,30 @@ pub(super) fn record_design_approval(
         .design_gate_approve(&id, &doc)
         .map_err(|e| t.fail(TOOL, e))?;
     let status = shown(t, &change.gate);
-    Ok(json!({
-        "success": true,
-        "entered_at": status["entered_at"],
-        "approved_at": status["approved_at"],
-        "design_document_path": status["design_document_path"],
-    }))
+    Ok(RecordDesignApprovalOutput {
+        success: true,
+        entered_at: status.entered_at,
+        approved_at: status.approved_at,
+        design_document_path: status.design_document_path,
+    })
 }
 
 /// `get_design_gate_status`.
-pub(super) fn get_design_gate_status(t: &Tools, a: DesignGateArgs) -> Result<Value, ToolError> {
+pub(super) fn get_design_gate_status(
+    t: &Tools,
+    a: DesignGateArgs,
+) -> Result<DesignGateStatusOutput, ToolError> {
     const TOOL: &str = "get_design_gate_status";
     let id = gate_id(t, TOOL, &a.session_id)?;
     let store = t.store(TOOL)?;
     let gate = store.design_gate(&id).map_err(|e| t.fail(TOOL, e))?;
     Ok(match gate {
         Some(g) => shown(t, &g),
-        None => DesignGate::none(&id),
+        None => DesignGateStatusOutput {
+            session_id: id,
+            entered_at: None,
+            approved_at: None,
+            design_document_path: None,
+        },
     })
 }

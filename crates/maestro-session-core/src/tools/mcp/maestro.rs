@@ -3,7 +3,12 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use crate::outputs::mcp::{
+    ArchiveSessionOutput, CreateSessionOutput, GetSessionStatusOutput, InitializeWorkspaceOutput,
+    NoSession, SessionStateSummary, SessionStatusOutput, StatusPhase, TransitionPhaseOutput,
+    UpdateSessionOutput,
+};
+use serde_json::json;
 
 use super::args::{self, *};
 use super::{ToolError, Tools};
@@ -61,7 +66,7 @@ fn require_named(session: &SessionFile, given: &str) -> crate::Result<()> {
 pub(super) fn initialize_workspace(
     t: &Tools,
     a: InitializeWorkspaceArgs,
-) -> Result<Value, ToolError> {
+) -> Result<InitializeWorkspaceOutput, ToolError> {
     const TOOL: &str = "initialize_workspace";
     if let Some(given) = a.workspace_path.as_deref().filter(|w| !w.is_empty()) {
         check_workspace_path(t, given)?;
@@ -90,13 +95,16 @@ pub(super) fn initialize_workspace(
         t.remember_state_dir(ws.state_rel.clone());
     }
     let state_dir = ws.state_rel.to_string_lossy().into_owned();
-    Ok(json!({
-        "success": true,
-        "workspace_path": a.workspace_path.filter(|w| !w.is_empty()).unwrap_or_else(|| ".".into()),
-        "state_dir": state_dir,
-        "created_directories": LAYOUT.iter().map(|d| format!("{state_dir}/{d}")).collect::<Vec<_>>(),
-        "already_existed": already_existed,
-    }))
+    Ok(InitializeWorkspaceOutput {
+        success: true,
+        workspace_path: a
+            .workspace_path
+            .filter(|w| !w.is_empty())
+            .unwrap_or_else(|| ".".into()),
+        created_directories: LAYOUT.iter().map(|d| format!("{state_dir}/{d}")).collect(),
+        state_dir,
+        already_existed,
+    })
 }
 
 /// A `workspace_path` argument must be the project this server serves: the folder, or
@@ -134,7 +142,10 @@ fn check_workspace_path(t: &Tools, given: &str) -> Result<(), ToolError> {
 /// the phases against Maestro's contract ([`plan_schema`]: `VALIDATION_ERROR` "Invalid phases
 /// payload: ..." with Maestro's violations as `details`) and then ours (at least one phase,
 /// ids and paths), the active session, the plan arguments.
-pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, ToolError> {
+pub(super) fn create_session(
+    t: &Tools,
+    a: CreateSessionArgs,
+) -> Result<CreateSessionOutput, ToolError> {
     const TOOL: &str = "create_session";
     session_id(t, TOOL, &a.session_id)?;
     let invalid = |msg: &str| ToolError::new(msg, super::usage(TOOL), "VALIDATION_ERROR");
@@ -258,70 +269,91 @@ pub(super) fn create_session(t: &Tools, a: CreateSessionArgs) -> Result<Value, T
     };
     let wrote_plan = req.plan_content.is_some();
     let session = store.create(&req).map_err(|e| t.fail(TOOL, e))?;
-    let mut out = json!({
-        "success": true,
-        "path": t.rel(&session.path),
-        "session_id": session.id(),
-    });
+    let mut out = CreateSessionOutput {
+        success: true,
+        path: t.rel(&session.path),
+        session_id: session.id().to_string(),
+        archived: None,
+        parked: None,
+        implementation_plan: None,
+    };
     if let Some(previous) = before {
-        let key = if previous.meta.status.is_terminal() {
-            "archived"
+        let id = Some(previous.id().to_string());
+        if previous.meta.status.is_terminal() {
+            out.archived = id;
         } else {
-            "parked"
-        };
-        out[key] = json!(previous.id());
+            out.parked = id;
+        }
     }
-    if wrote_plan && let Some(plan) = &session.meta.implementation_plan {
-        out["implementation_plan"] = json!(plan);
+    if wrote_plan {
+        out.implementation_plan = session.meta.implementation_plan.clone();
     }
     Ok(out)
 }
 
 /// `get_session_status`: the active session's status in Maestro's fields, plus `task`,
 /// `stage`, `created`, `updated` and the count of unresolved errors.
-pub(super) fn get_session_status(t: &Tools, a: GetSessionStatusArgs) -> Result<Value, ToolError> {
+pub(super) fn get_session_status(
+    t: &Tools,
+    a: GetSessionStatusArgs,
+) -> Result<GetSessionStatusOutput, ToolError> {
     const TOOL: &str = "get_session_status";
     let store = t.store(TOOL)?;
     let Some(s) = store.active().map_err(|e| t.fail(TOOL, e))? else {
-        return Ok(json!({"exists": false, "message": "there is no active session"}));
+        return Ok(GetSessionStatusOutput::None(NoSession {
+            exists: false,
+            message: "there is no active session".into(),
+        }));
     };
     let m = &s.meta;
-    let mut out = json!({
-        "exists": true,
-        "session_id": m.session_id,
-        "status": m.status,
-        "workflow_mode": m.workflow_mode.as_deref().unwrap_or("standard"),
-        "current_phase": m.current_phase,
-        "total_phases": m.phase_count(),
-        "phases": m.phases.iter().map(|p| json!({
-            "id": p.id,
-            "name": p.name,
-            "status": p.status,
-            "agent": p.agents.first(),
-        })).collect::<Vec<_>>(),
-        "task_complexity": m.task_complexity,
-        "execution_mode": m.execution_mode,
-        "current_batch": m.current_batch(),
-        "token_usage": m.token_usage,
-        "task": m.task,
-        "stage": m.stage,
-        "created": m.created,
-        "updated": m.updated,
-        "unresolved_errors": m.unresolved_errors().len(),
-    });
-    if let Some(given) = a.session_id.filter(|g| g != ACTIVE_KEYWORD && g != s.id()) {
-        let shown: String = given.chars().take(64).collect();
-        out["note"] = json!(t.sanitize(&format!(
-            "the active session is {}, not {shown}; show_session reads any session",
-            s.id()
-        )));
-    }
-    Ok(out)
+    let note = a
+        .session_id
+        .filter(|g| g != ACTIVE_KEYWORD && g != s.id())
+        .map(|given| {
+            let shown: String = given.chars().take(64).collect();
+            t.sanitize(&format!(
+                "the active session is {}, not {shown}; show_session reads any session",
+                s.id()
+            ))
+        });
+    Ok(GetSessionStatusOutput::Status(Box::new(
+        SessionStatusOutput {
+            exists: true,
+            session_id: m.session_id.clone(),
+            status: m.status,
+            workflow_mode: m.workflow_mode.as_deref().unwrap_or("standard").into(),
+            current_phase: m.current_phase.clone(),
+            total_phases: m.phase_count(),
+            phases: m
+                .phases
+                .iter()
+                .map(|p| StatusPhase {
+                    id: p.id.clone(),
+                    name: p.name.clone(),
+                    status: p.status,
+                    agent: p.agents.first().cloned(),
+                })
+                .collect(),
+            task_complexity: m.task_complexity.clone(),
+            execution_mode: m.execution_mode.clone(),
+            current_batch: m.current_batch().map(str::to_string),
+            token_usage: m.token_usage.clone(),
+            task: m.task.clone(),
+            stage: m.stage,
+            created: m.created.clone(),
+            updated: m.updated.clone(),
+            unresolved_errors: m.unresolved_errors().len(),
+            note,
+        },
+    )))
 }
 
 /// `update_session`: sets `execution_mode`, `execution_backend` and `current_batch` of the
 /// active session, which `session_id` must name, in one locked write.
-pub(super) fn update_session(t: &Tools, a: UpdateSessionArgs) -> Result<Value, ToolError> {
+pub(super) fn update_session(
+    t: &Tools,
+    a: UpdateSessionArgs,
+) -> Result<UpdateSessionOutput, ToolError> {
     const TOOL: &str = "update_session";
     session_id(t, TOOL, &a.session_id)?;
     let mut ops = Vec::new();
@@ -356,14 +388,20 @@ pub(super) fn update_session(t: &Tools, a: UpdateSessionArgs) -> Result<Value, T
             Ok(ops)
         })
         .map_err(|e| t.fail(TOOL, e))?;
-    Ok(json!({"success": true, "updated_fields": fields}))
+    Ok(UpdateSessionOutput {
+        success: true,
+        updated_fields: fields.into_iter().map(String::from).collect(),
+    })
 }
 
 /// `transition_phase`: in one locked write, records the completed phase's files and
 /// downstream context, completes it, starts the next phase or batch, sets `current_batch` and
 /// adds the token usage; every move is checked by the phase machine, and a refusal changes
 /// nothing.
-pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Value, ToolError> {
+pub(super) fn transition_phase(
+    t: &Tools,
+    a: TransitionPhaseArgs,
+) -> Result<TransitionPhaseOutput, ToolError> {
     const TOOL: &str = "transition_phase";
     session_id(t, TOOL, &a.session_id)?;
     let invalid = |msg: String, code: &'static str| ToolError::new(msg, super::usage(TOOL), code);
@@ -546,24 +584,24 @@ pub(super) fn transition_phase(t: &Tools, a: TransitionPhaseArgs) -> Result<Valu
             .map(|p| p.id.clone())
             .collect::<Vec<_>>()
     };
-    let mut out = json!({
-        "success": true,
-        "session_state_summary": {
-            "current_phase": m.current_phase,
-            "completed_phases": ids_with(PhaseStatus::Completed),
-            "pending_phases": ids_with(PhaseStatus::Pending),
+    Ok(TransitionPhaseOutput {
+        success: true,
+        session_state_summary: SessionStateSummary {
+            current_phase: m.current_phase.clone(),
+            completed_phases: ids_with(PhaseStatus::Completed),
+            pending_phases: ids_with(PhaseStatus::Pending),
         },
-    });
-    if let Some(ids) = started {
-        out["started_phase_ids"] = json!(ids);
-    }
-    Ok(out)
+        started_phase_ids: started,
+    })
 }
 
 /// `archive_session`: [`Store::archive_with`] of the named session (an `in_progress` one is
 /// marked completed first, in the same intent); its plan documents move to `plans/archive/`.
 /// An already archived session only has its unfinished plan moves completed.
-pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value, ToolError> {
+pub(super) fn archive_session(
+    t: &Tools,
+    a: ArchiveSessionArgs,
+) -> Result<ArchiveSessionOutput, ToolError> {
     const TOOL: &str = "archive_session";
     session_id(t, TOOL, &a.session_id)?;
     super::reconciliation::check_archive(t, TOOL, &a.session_id)?;
@@ -597,12 +635,12 @@ pub(super) fn archive_session(t: &Tools, a: ArchiveSessionArgs) -> Result<Value,
     let archive_path = t.rel(&report.path);
     let mut archived_files = vec![archive_path.clone()];
     archived_files.extend(report.moved.iter().map(|(_, to)| t.rel(to)));
-    Ok(json!({
-        "success": true,
-        "archive_path": archive_path,
-        "archived_files": archived_files,
-        "session_id": report.session_id,
-        "status": status,
-        "already_archived": report.already_archived,
-    }))
+    Ok(ArchiveSessionOutput {
+        success: true,
+        archive_path,
+        archived_files,
+        session_id: report.session_id,
+        status,
+        already_archived: report.already_archived,
+    })
 }

@@ -100,7 +100,7 @@ pub struct ToolDef {
 }
 
 /// A tool's failure, as the model gets it: `isError: true` and this object as JSON text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, schemars::JsonSchema)]
 #[error("{error}")]
 pub struct ToolError {
     /// What went wrong, with project-relative paths (never an absolute one).
@@ -380,7 +380,7 @@ impl Tools {
     ) -> Result<Value, ToolError> {
         macro_rules! run {
             ($tool:literal, $f:path) => {
-                $f(self, self.args($tool, arguments)?)
+                $f(self, self.args($tool, arguments)?).and_then(|out| self.output($tool, &out))
             };
         }
         match name {
@@ -513,6 +513,16 @@ impl Tools {
     }
 
     /// A session-core error as a tool error: sanitized message, hint and code for `tool`.
+    /// A tool's typed result (`crate::outputs`) as the JSON the model gets.
+    fn output<T: serde::Serialize>(&self, tool: &'static str, out: &T) -> Result<Value, ToolError> {
+        serde_json::to_value(out).map_err(|e| {
+            self.fail(
+                tool,
+                Error::Internal(format!("the result does not serialise: {e}")),
+            )
+        })
+    }
+
     fn fail(&self, tool: &'static str, e: impl Into<Error>) -> ToolError {
         let e: Error = e.into();
         let message = match &e {

@@ -1,17 +1,18 @@
 //! Our tools beyond Maestro's: the command line's `list`, `show`, `resume`, `error add` and
 //! `tokens`, over the same [`crate::store::Store`] calls.
 
-use serde_json::{Value, json};
+use crate::outputs::lifecycle::ResumeOutput;
+use crate::outputs::mcp::{RecordErrorOutput, RecordTokensOutput, TokenTotals};
+use crate::outputs::sessions::{ListOutput, SessionOutput};
 
 use super::args::*;
 use super::{ToolError, Tools};
 use crate::operations::Operation;
-use crate::session::model::PhaseId;
 use crate::store::listing::{self, ListFilter};
 
 /// `list_sessions`: every session's list row (paths project-relative), newest first, and the
 /// files that could not be read (reported, never skipped).
-pub(super) fn list_sessions(t: &Tools, a: ListSessionsArgs) -> Result<Value, ToolError> {
+pub(super) fn list_sessions(t: &Tools, a: ListSessionsArgs) -> Result<ListOutput, ToolError> {
     const TOOL: &str = "list_sessions";
     let store = t.store(TOOL)?;
     let (rows, broken) = store.summaries().map_err(|e| t.fail(TOOL, e))?;
@@ -21,62 +22,51 @@ pub(super) fn list_sessions(t: &Tools, a: ListSessionsArgs) -> Result<Value, Too
         ..ListFilter::default()
     };
     let rows = listing::filter(rows, &filter).map_err(|e| t.fail(TOOL, e))?;
-    let sessions: Vec<Value> = rows
+    let rows = rows
         .into_iter()
         .map(|mut r| {
             r.path = t.rel(std::path::Path::new(&r.path));
-            serde_json::to_value(r).unwrap_or(Value::Null)
+            r
         })
         .collect();
-    Ok(json!({
-        "sessions": sessions,
-        "unreadable": broken.iter().map(|e| t.sanitize(&e.to_string())).collect::<Vec<_>>(),
-    }))
+    let mut out = ListOutput::new(rows, &broken, None);
+    // Project-relative paths in the messages, as every tool result has them.
+    for e in &mut out.unreadable {
+        e.error = t.sanitize(&e.error);
+    }
+    Ok(out)
 }
 
 /// `show_session`: the session's whole frontmatter (unknown keys too), its location and
 /// project-relative path, and the manifest files of unfinished phases changed since recorded.
-pub(super) fn show_session(t: &Tools, a: ShowSessionArgs) -> Result<Value, ToolError> {
+pub(super) fn show_session(t: &Tools, a: ShowSessionArgs) -> Result<SessionOutput, ToolError> {
     const TOOL: &str = "show_session";
     let store = t.store(TOOL)?;
     let s = store
         .get_or_active(a.session_id.as_deref())
         .map_err(|e| t.fail(TOOL, e))?;
     let conflicts = store.conflicts(&s.meta);
-    let mut front = s.frontmatter_json();
-    front.insert("location".into(), json!(s.location.as_str()));
-    front.insert("path".into(), json!(t.rel(&s.path)));
-    front.insert("conflicts".into(), json!(conflicts));
-    Ok(Value::Object(front))
-}
-
-fn named((id, name): &(PhaseId, String)) -> Value {
-    json!({"id": id, "name": name})
+    Ok(SessionOutput {
+        conflicts: Some(conflicts),
+        ..SessionOutput::new(&s, t.rel(&s.path))
+    })
 }
 
 /// `resume_session`: [`crate::store::Store::resume`]; the report with phases as `{id, name}`.
-pub(super) fn resume_session(t: &Tools, a: ResumeSessionArgs) -> Result<Value, ToolError> {
+pub(super) fn resume_session(t: &Tools, a: ResumeSessionArgs) -> Result<ResumeOutput, ToolError> {
     const TOOL: &str = "resume_session";
     let store = t.store(TOOL)?;
     let r = store
         .resume(&a.session_id, a.park.unwrap_or(false))
         .map_err(|e| t.fail(TOOL, e))?;
-    Ok(json!({
-        "success": true,
-        "session_id": r.session_id,
-        "parked": r.parked,
-        "last_completed": r.last_completed.as_ref().map(named),
-        "continue_with": r.continue_with.as_ref().map(named),
-        "failed_phases": r.failed_phases.iter().map(named).collect::<Vec<_>>(),
-        "unresolved_errors": r.unresolved_errors.iter().map(|(phase, agent, kind, message)| json!({
-            "phase": phase, "agent": agent, "type": kind, "message": message,
-        })).collect::<Vec<_>>(),
-        "conflicts": r.conflicts,
-    }))
+    Ok(ResumeOutput {
+        success: Some(true),
+        ..ResumeOutput::of(&r)
+    })
 }
 
 /// `record_error`: adds an error record to a phase ([`Operation::AddError`]).
-pub(super) fn record_error(t: &Tools, a: RecordErrorArgs) -> Result<Value, ToolError> {
+pub(super) fn record_error(t: &Tools, a: RecordErrorArgs) -> Result<RecordErrorOutput, ToolError> {
     const TOOL: &str = "record_error";
     let store = t.store(TOOL)?;
     let phase = a.phase_id.0;
@@ -90,17 +80,20 @@ pub(super) fn record_error(t: &Tools, a: RecordErrorArgs) -> Result<Value, ToolE
         .apply(a.session_id.as_deref(), &op)
         .map_err(|e| t.fail(TOOL, e))?;
     let p = s.meta.phase(&phase);
-    Ok(json!({
-        "success": true,
-        "session_id": s.id(),
-        "phase_id": p.map(|p| &p.id),
-        "error_index": p.map(|p| p.errors.len()),
-        "unresolved_errors": s.meta.unresolved_errors().len(),
-    }))
+    Ok(RecordErrorOutput {
+        success: true,
+        session_id: s.id().to_string(),
+        phase_id: p.map(|p| p.id.clone()),
+        error_index: p.map(|p| p.errors.len()),
+        unresolved_errors: s.meta.unresolved_errors().len(),
+    })
 }
 
 /// `record_tokens`: adds an agent's token counts ([`Operation::Tokens`], checked arithmetic).
-pub(super) fn record_tokens(t: &Tools, a: RecordTokensArgs) -> Result<Value, ToolError> {
+pub(super) fn record_tokens(
+    t: &Tools,
+    a: RecordTokensArgs,
+) -> Result<RecordTokensOutput, ToolError> {
     const TOOL: &str = "record_tokens";
     let store = t.store(TOOL)?;
     let op = Operation::Tokens {
@@ -113,19 +106,19 @@ pub(super) fn record_tokens(t: &Tools, a: RecordTokensArgs) -> Result<Value, Too
         .apply(a.session_id.as_deref(), &op)
         .map_err(|e| t.fail(TOOL, e))?;
     let u = &s.meta.token_usage;
-    Ok(json!({
-        "success": true,
-        "session_id": s.id(),
-        "agent": a.agent,
-        "agent_tokens": u
+    Ok(RecordTokensOutput {
+        success: true,
+        session_id: s.id().to_string(),
+        agent: a.agent.to_string(),
+        agent_tokens: u
             .by_agent
             .iter()
             .find(|(k, _)| crate::session::agent_name::normalize(k) == a.agent.as_str())
-            .map(|(_, t)| t),
-        "token_usage": {
-            "total_input": u.total_input,
-            "total_output": u.total_output,
-            "total_cached": u.total_cached,
+            .map(|(_, t)| t.clone()),
+        token_usage: TokenTotals {
+            total_input: u.total_input,
+            total_output: u.total_output,
+            total_cached: u.total_cached,
         },
-    }))
+    })
 }

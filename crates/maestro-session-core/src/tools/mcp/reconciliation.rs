@@ -20,9 +20,10 @@
 //! Both act on the active session, which `session_id` must name (`STATE_ERROR` otherwise, as
 //! Maestro); a phase id that names no phase is `NOT_FOUND`.
 
+use crate::outputs::mcp::{Candidates, ReconcilePhaseOutput, ScanPhaseChangesOutput};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::args::{DownstreamContextArg, PhaseIdArg};
 use super::{ToolError, Tools};
@@ -100,7 +101,10 @@ fn find<'a>(meta: &'a SessionMetadata, id: &PhaseIdArg) -> crate::Result<&'a Pha
 }
 
 /// `scan_phase_changes`.
-pub(super) fn scan_phase_changes(t: &Tools, a: ScanPhaseChangesArgs) -> Result<Value, ToolError> {
+pub(super) fn scan_phase_changes(
+    t: &Tools,
+    a: ScanPhaseChangesArgs,
+) -> Result<ScanPhaseChangesOutput, ToolError> {
     const TOOL: &str = "scan_phase_changes";
     SessionId::parse(&a.session_id).map_err(|e| t.fail(TOOL, e))?;
     let (max_files, extra_ignore) = ScanRequest::limits(&t.env).map_err(|e| t.fail(TOOL, e))?;
@@ -144,28 +148,28 @@ pub(super) fn scan_phase_changes(t: &Tools, a: ScanPhaseChangesArgs) -> Result<V
         extra_ignore,
     })
     .map_err(|e| t.fail(TOOL, e))?;
-    let mut out = json!({
-        "phase_id": phase.id,
-        "started_at": started,
-        "scanned_at": crate::clock::now_iso(),
-        "candidates": {
-            "created": scan.created,
-            "modified": scan.modified,
-            "deleted": scan.deleted,
+    Ok(ScanPhaseChangesOutput {
+        phase_id: phase.id.clone(),
+        started_at: started.to_string(),
+        scanned_at: crate::clock::now_iso(),
+        candidates: Candidates {
+            created: scan.created,
+            modified: scan.modified,
+            deleted: scan.deleted,
         },
-        "ignored_count": scan.ignored_count,
-        "truncated": scan.truncated,
-        "max_files": max_files,
-        "source": scan.source.as_str(),
-    });
-    if let Some(note) = scan.note {
-        out["note"] = json!(t.sanitize(&note));
-    }
-    Ok(out)
+        ignored_count: scan.ignored_count,
+        truncated: scan.truncated,
+        max_files,
+        source: scan.source.as_str().to_string(),
+        note: scan.note.map(|note| t.sanitize(&note)),
+    })
 }
 
 /// `reconcile_phase`.
-pub(super) fn reconcile_phase(t: &Tools, a: ReconcilePhaseArgs) -> Result<Value, ToolError> {
+pub(super) fn reconcile_phase(
+    t: &Tools,
+    a: ReconcilePhaseArgs,
+) -> Result<ReconcilePhaseOutput, ToolError> {
     const TOOL: &str = "reconcile_phase";
     SessionId::parse(&a.session_id).map_err(|e| t.fail(TOOL, e))?;
     let mut lists: [Option<Vec<String>>; 3] = Default::default();
@@ -240,12 +244,12 @@ pub(super) fn reconcile_phase(t: &Tools, a: ReconcilePhaseArgs) -> Result<Value,
                 Error::Internal("the reconciled phase is gone after the write".into()),
             )
         })?;
-    Ok(json!({
-        "success": true,
-        "phase_id": phase.id,
-        "files_created": phase.files_created,
-        "files_modified": phase.files_modified,
-    }))
+    Ok(ReconcilePhaseOutput {
+        success: true,
+        phase_id: phase.id.clone(),
+        files_created: phase.files_created.clone(),
+        files_modified: phase.files_modified.clone(),
+    })
 }
 
 /// The reason `archive_session` must refuse `s`: a phase still marked

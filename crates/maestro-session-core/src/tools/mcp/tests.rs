@@ -754,12 +754,14 @@ fn unreadable_state_is_an_io_error_without_absolute_paths() {
                 assert!(e.recovery_hint.contains("doctor"), "{}", e.recovery_hint);
             }
             Ok(v) => {
-                // list_sessions reports the broken file instead.
-                let text = v["unreadable"][0].as_str().expect("reported").to_string();
+                // list_sessions reports the broken file instead, as the one error object.
+                let broken = &v["unreadable"][0];
+                let text = broken["error"].as_str().expect("reported").to_string();
                 assert!(
                     text.starts_with("docs/maestro/state/active-session.md"),
                     "{text}"
                 );
+                assert!(broken["kind"].is_string(), "{broken}");
             }
         }
     }

@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use maestro_session_core::clock;
+use maestro_session_core::outputs::command::LogOutput;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::event_log::{Change, Event, EventLog, Side};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::output::Report;
 
@@ -67,11 +68,11 @@ pub fn run(store: &Store, a: LogArgs, json_mode: bool) -> anyhow::Result<Report>
             .map(|(_, e)| e)
             .filter(|e| keep(e))
             .collect();
-        let json = json!({
-            "session": id,
-            "events": events.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
-            "skipped_lines": log.skipped,
-        });
+        let json = crate::output::json(&LogOutput {
+            session: id.clone(),
+            events: events.iter().map(|e| e.to_json()).collect(),
+            skipped_lines: log.skipped.clone(),
+        })?;
         let mut human = String::new();
         for e in &events {
             human.push_str(&line(e));

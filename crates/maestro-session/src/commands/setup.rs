@@ -48,7 +48,7 @@ pub enum Setup {
     /// Print the Claude Code settings block, or merge it into a settings file.
     Claude {
         /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
         bin_dir: Option<PathBuf>,
         /// Merge into this settings file (created if missing), keeping its other keys.
         #[arg(long)]
@@ -66,10 +66,10 @@ pub enum Setup {
         dir: PathBuf,
         /// Folder holding the hook executables and `read-active-session` (absolute, valid
         /// UTF-8: it is written into the plugin's files).
-        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
         bin_dir: Option<PathBuf>,
         /// The `maestro-session` executable the MCP server runs (absolute, valid UTF-8).
-        #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
         cli: Option<PathBuf>,
         /// Also make the plugin folder's parent a local marketplace
         /// (`<parent>/.claude-plugin/marketplace.json`), for `claude plugin marketplace add`.
@@ -100,13 +100,13 @@ pub enum Setup {
 pub struct QwenArgs {
     /// Folder holding the hook executables (valid UTF-8, no `$`: it is written into JSON that
     /// Qwen Code expands).
-    #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+    #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
     pub bin_dir: Option<PathBuf>,
     /// The extension folder [default: <qwen home>/extensions/maestro-session].
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Absolute path of the maestro-session that serves MCP [default: this executable].
-    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "PATH", value_parser = crate::cli::utf8_path())]
     pub mcp_command: Option<PathBuf>,
     /// Register the hooks only (an MCP server entry of ours is removed).
     #[arg(long)]
@@ -121,7 +121,7 @@ pub struct QwenArgs {
 #[derive(Debug, clap::Args)]
 pub struct CodexArgs {
     /// Folder holding the hook executables (valid UTF-8: it is written into JSON).
-    #[arg(long, value_parser = crate::args::utf8_path(), required_unless_present = "remove")]
+    #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
     pub bin_dir: Option<PathBuf>,
     /// The hooks file to merge into (created if missing) [default: <codex home>/hooks.json].
     #[arg(long, value_name = "FILE")]
@@ -131,11 +131,11 @@ pub struct CodexArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Absolute path of the maestro-session that serves MCP [default: this executable].
-    #[arg(long, value_name = "PATH", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "PATH", value_parser = crate::cli::utf8_path())]
     pub mcp_command: Option<PathBuf>,
     /// Pin the MCP server to this project (env MAESTRO_WORKSPACE_PATH); without it the
     /// server serves the project Codex runs in.
-    #[arg(long, value_name = "DIR", value_parser = crate::args::utf8_path())]
+    #[arg(long, value_name = "DIR", value_parser = crate::cli::utf8_path())]
     pub workspace: Option<PathBuf>,
     /// Let Codex call the MCP server's tools without asking
     /// (default_tools_approval_mode = "approve").
@@ -272,6 +272,21 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
         )?,
     }
     Ok(out)
+}
+
+/// Runs one `setup` subcommand as a command: its message as text or `{"setup", "message"}`.
+///
+/// Errors: as [`run`].
+pub fn report(setup: Setup) -> anyhow::Result<crate::output::Report> {
+    let name = setup.name();
+    let text = run(setup)?;
+    Ok(crate::output::Report::new(
+        crate::output::json(&maestro_session_core::outputs::command::SetupOutput {
+            setup: name.to_string(),
+            message: text.clone(),
+        })?,
+        text,
+    ))
 }
 
 fn write_claude_plugin(

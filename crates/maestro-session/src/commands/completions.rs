@@ -8,8 +8,31 @@
 
 use clap::CommandFactory;
 use clap_complete::Shell;
+use maestro_session_core::outputs::command::CompletionsOutput;
 
-use crate::args::Cli;
+use crate::cli::Cli;
+use crate::output::Report;
+
+/// `completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Runs `completions`: the script, as text or `{"shell", "script"}`.
+///
+/// Errors: none (the script is generated in memory).
+pub fn run(a: CompletionsArgs) -> anyhow::Result<Report> {
+    let script = script(a.shell);
+    Ok(Report::new(
+        crate::output::json(&CompletionsOutput {
+            shell: a.shell.to_string(),
+            script: script.clone(),
+        })?,
+        script,
+    ))
+}
 
 /// The name completions are registered for.
 pub const BIN: &str = "maestro-session";
