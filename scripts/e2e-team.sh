@@ -17,7 +17,8 @@
 # recreating it on the surviving volume, a turn that sees both; `cleanup` refusing a dirty
 # worktree, then removing everything it made once clean.
 #
-# Installs tmux, podman, runc and busybox-static with apt-get when missing (as root). Part 2 is
+# Installs tmux, podman, runc and busybox-static with apt-get when missing (as root:
+# scripts/system-packages.sh). Part 2 is
 # skipped, saying so, where podman cannot run containers here (E2E_TEAM_NO_PODMAN=1 skips it).
 #   bash scripts/e2e-team.sh [--keep]      E2E_NO_BUILD=1: use the debug build already there
 set -eu
@@ -34,21 +35,7 @@ fail() {
 }
 ok() { checks=$((checks + 1)); echo "  ok: $*"; }
 
-need=""
-command -v tmux > /dev/null 2>&1 || need="$need tmux"
-if [ -z "${E2E_TEAM_NO_PODMAN:-}" ]; then
-    command -v podman > /dev/null 2>&1 || need="$need podman"
-    command -v runc > /dev/null 2>&1 || [ -x /usr/sbin/runc ] || need="$need runc"
-    [ -x /bin/busybox ] || need="$need busybox-static"
-fi
-if [ -n "$need" ]; then
-    echo "e2e-team: apt-get install$need" >&2
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need > "$world/apt.log" 2>&1 ||
-        { apt-get update -q >> "$world/apt.log" 2>&1 &&
-          DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >> "$world/apt.log" 2>&1; } ||
-        { cat "$world/apt.log" >&2; echo "e2e-team: cannot install$need" >&2; exit 1; }
-fi
+sh "$ROOT/scripts/system-packages.sh"
 
 if [ -z "${E2E_NO_BUILD:-}" ]; then
     (cd "$ROOT" && cargo build --locked -q -p maestro-session -p maestro-session-hooks)

@@ -28,6 +28,7 @@ echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
 python3 scripts/check-links.py --self-test && python3 scripts/check-links.py
 echo "== cargo test"
+sh scripts/system-packages.sh
 cargo test --workspace --locked
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
