@@ -14,6 +14,7 @@ mod observe;
 mod output;
 mod render;
 mod setup;
+mod terminal;
 mod values;
 
 use clap::Parser;
