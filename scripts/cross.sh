@@ -95,26 +95,33 @@ EOF
     x86_64-w64-mingw32-gcc -O2 -shared -o "$out/bcryptprimitives.dll" "$src" -ladvapi32
 }
 
-# The executables for target $1 (release) copied into $2.
+# The executables for target $1 copied into $2: a release build, or with $3 = debug the
+# tests' build (debug, with the crash-injection feature the e2e tests use).
 build() {
     target=$1
     out=$2
+    profile=${3:-release}
+    if [ "$profile" = debug ]; then
+        flags="--features maestro-session-core/fault-injection"
+    else
+        flags=--release
+    fi
     mkdir -p "$out"
     case "$target" in
     *-apple-darwin)
         setup_zig
-        zigbuild zigbuild -Zbuild-std --release --locked --target "$target" \
+        zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
             --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
         exe=
         ;;
     *-windows-gnu)
-        cross_cargo build -Zbuild-std --release --locked --target "$target" \
+        cross_cargo build -Zbuild-std $flags --locked --target "$target" \
             --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
         exe=.exe
         ;;
     *-linux-*)
         setup_zig
-        zigbuild zigbuild -Zbuild-std --release --locked --target "$target" \
+        zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
             --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
         exe=
         ;;
@@ -124,7 +131,7 @@ build() {
         ;;
     esac
     for b in maestro-session maestro-session-hook; do
-        cp "$cross_target_dir/$target/release/$b$exe" "$out/"
+        cp "$cross_target_dir/$target/$profile/$b$exe" "$out/"
     done
     case "$target" in
     *-windows-gnu) prng_dll "$out" ;;
@@ -139,7 +146,7 @@ hook_names="session-start before-agent after-agent session-end read-state write-
 wine_tests() {
     filter_args="$*"
     win_out=$root/target/cross-tools/windows-bin
-    build x86_64-pc-windows-gnu "$win_out"
+    build x86_64-pc-windows-gnu "$win_out" debug
     # The hook executable under each of its names, as a Windows install has it (a copy: the
     # name is how it knows its role).
     for n in $hook_names; do
@@ -160,12 +167,12 @@ EOF
         /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
     fi
     # One wine server for the whole run: each executable then starts in about 0.5 s.
-    /usr/bin/wineserver -p 2>/dev/null || wineserver -p 2>/dev/null || true
+    /usr/lib/wine/wineserver64 -p 2>/dev/null || true
     echo "cross: the hook contract tests under wine64 ($filter_args)"
     status=0
     # shellcheck disable=SC2086
     MAESTRO_BIN_DIR=$wrappers cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
-    wineserver -k 2>/dev/null || true
+    /usr/lib/wine/wineserver64 -k 2>/dev/null || true
     return $status
 }
 

@@ -26,6 +26,7 @@ echo "== cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== cross: macOS type-checked and linked, Windows built and its hook contract tests run under wine (skip: --no-cross)"; sh scripts/cross.sh "$@"
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
 echo "== end to end with the real Claude Code"
