@@ -157,11 +157,15 @@ wine_tests() {
     for n in maestro-session $hook_names; do
         cat >"$wrappers/$n" <<EOF
 #!/bin/sh
-WINEPREFIX='$wine_prefix' WINEARCH=win64 WINEDEBUG=-all exec /usr/lib/wine/wine64 '$win_out/$n.exe' "\$@"
+# wine keeps its server socket under TMPDIR and its desktop files under HOME: one fixed TMPDIR
+# (so every run reuses the one wine server) and no menu builder (so HOME stays as it was).
+TMPDIR='$tools/wine-tmp' WINEPREFIX='$wine_prefix' WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES='winemenubuilder.exe=d' exec /usr/lib/wine/wine64 '$win_out/$n.exe' "\$@"
 EOF
         chmod +x "$wrappers/$n"
     done
-    export WINEPREFIX="$wine_prefix" WINEARCH=win64 WINEDEBUG=-all
+    mkdir -p "$tools/wine-tmp"
+    export WINEPREFIX="$wine_prefix" WINEARCH=win64 WINEDEBUG=-all TMPDIR="$tools/wine-tmp" \
+        WINEDLLOVERRIDES='winemenubuilder.exe=d'
     if [ ! -f "$wine_prefix/system.reg" ]; then
         echo "cross: creating the wine prefix (once)"
         /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
