@@ -550,7 +550,7 @@ pub fn is_missing(e: &io::Error) -> bool {
 
 /// Whether an error from `cap-std` means the path escaped the root.
 fn leads_outside(e: &io::Error) -> bool {
-    e.to_string().contains("outside of the filesystem") || crate::platform::is_cross_device(&e)
+    e.to_string().contains("outside of the filesystem") || crate::platform::is_cross_device(e)
 }
 
 #[cfg(test)]

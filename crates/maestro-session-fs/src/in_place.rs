@@ -34,7 +34,7 @@ pub fn read_range(file: &std::fs::File, shown: &Path, offset: u64, len: u64) -> 
         return Err(short(shown, offset, len, meta.len()));
     };
     let mut bytes = vec![0u8; size];
-    crate::platform::read_exact_at(&file, &mut bytes, offset).ctx("read", shown)?;
+    crate::platform::read_exact_at(file, &mut bytes, offset).ctx("read", shown)?;
     Ok(bytes)
 }
 
