@@ -147,10 +147,10 @@ wine_tests() {
     filter_args="$*"
     win_out=$root/target/cross-tools/windows-bin
     build x86_64-pc-windows-gnu "$win_out" debug
-    # The hook executable under each of its names, as a Windows install has it (a copy: the
-    # name is how it knows its role).
+    # The hook executable under each of its names, as a Windows install has it (the name is
+    # how it knows its role): hard links, which wine sees as files.
     for n in $hook_names; do
-        cp "$win_out/maestro-session-hook.exe" "$win_out/$n.exe"
+        ln -f "$win_out/maestro-session-hook.exe" "$win_out/$n.exe"
     done
     wrappers=$root/target/cross-tools/wine-wrappers
     mkdir -p "$wrappers" "$wine_prefix"
