@@ -30,6 +30,7 @@ python3 scripts/check-links.py --self-test && python3 scripts/check-links.py
 echo "== cargo test"
 sh scripts/system-packages.sh
 cargo test --workspace --locked
+echo "== cross: macOS type-checked and linked, Windows built and its hook contract tests run under wine (skip: --no-cross)"; sh scripts/cross.sh "$@"
 echo "== end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
 DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && echo "== scripts/demo.sh ran every step"

@@ -15,18 +15,18 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
+use cap_std::fs::{Dir, OpenOptions};
 
 use crate::error::{Error, IoContext, Result};
+use crate::platform;
 
 /// The variable that makes the next append write only its first N bytes and then kill the
 /// process (SIGKILL), in builds with the `fault-injection` feature only (tests). Listed with
 /// every other variable in `maestro_session_core::EnvVars`.
 pub const CRASH_MID_APPEND_VAR: &str = "MAESTRO_CRASH_MID_APPEND";
-use crate::durable::{self, DescribeType};
+use crate::durable::DescribeType;
 
 /// What one append did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,14 +54,11 @@ pub fn append_in(
     sync: bool,
 ) -> Result<Appended> {
     let mut options = OpenOptions::new();
-    options
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(mode)
-        .custom_flags(durable::untrusted_read_flags(false));
+    options.read(true).append(true).create(true);
+    platform::set_mode_cap(&mut options, mode);
+    platform::untrusted_cap(&mut options, false);
     let file = dir.open_with(name, &options).map_err(|e| {
-        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        if platform::is_symlink_refusal(&e) {
             Error::NotRegular {
                 path: shown.to_path_buf(),
                 what: "a symlink",
@@ -81,10 +78,9 @@ pub fn append_in(
     let len = meta.len();
     let mut last = [0u8; 1];
     let torn = len > 0
-        && file
-            .read_exact_at(&mut last, len - 1)
+        && platform::read_at(&file, &mut last, len - 1)
             .ctx("read last byte of", shown)
-            .map(|()| last[0] != b'\n')?;
+            .map(|n| n == 1 && last[0] != b'\n')?;
     let mut bytes = Vec::with_capacity(record.len() + 1);
     if torn {
         bytes.push(b'\n');
@@ -93,8 +89,7 @@ pub fn append_in(
     if let Some(keep) = crash_point() {
         let _ = file.write_all(&bytes[..keep.min(bytes.len())]);
         let _ = file.sync_data();
-        let _ =
-            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::KILL);
+        platform::kill_self();
     }
     // One write(2) for a regular file; `write_all` only loops if the kernel writes short
     // (a full disk, a signal), and each further write is again at the end.
@@ -102,8 +97,7 @@ pub fn append_in(
     if sync {
         file.sync_data().ctx("fdatasync", shown)?;
         if len == 0 {
-            let folder = dir.open(".").ctx("open folder", shown)?;
-            folder.sync_all().ctx("fsync folder", shown)?;
+            platform::sync_open_folder(dir).ctx("fsync folder", shown)?;
         }
     }
     Ok(Appended {

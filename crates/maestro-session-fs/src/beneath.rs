@@ -15,7 +15,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptionsExt};
+use cap_std::fs::Dir;
 
 use crate::durable;
 use crate::error::{Error, IoContext, Result};
@@ -176,13 +176,9 @@ impl Root {
         timeout: std::time::Duration,
     ) -> Result<crate::lock::LockGuard> {
         let mut options = cap_std::fs::OpenOptions::new();
-        options
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(durable::STATE_FILE_MODE)
-            .custom_flags(reader::untrusted_read_flags(false));
+        options.read(true).write(true).create(true).truncate(false);
+        crate::platform::set_mode_cap(&mut options, durable::STATE_FILE_MODE);
+        reader::untrusted_read_flags(&mut options, false);
         let file = self
             .dir
             .open_with(rel, &options)
@@ -295,9 +291,8 @@ impl Root {
     /// final symlink is refused ([`Error::NotRegular`], `a symlink`).
     pub fn open_read(&self, rel: &Path, follow: bool) -> Result<std::fs::File> {
         let mut options = cap_std::fs::OpenOptions::new();
-        options
-            .read(true)
-            .custom_flags(reader::untrusted_read_flags(follow));
+        options.read(true);
+        reader::untrusted_read_flags(&mut options, follow);
         Ok(self
             .dir
             .open_with(rel, &options)
@@ -409,23 +404,13 @@ impl Root {
         };
         match folder.remove_dir(&name) {
             Ok(()) => {}
-            Err(e)
-                if is_missing(&e)
-                    || matches!(
-                        e.raw_os_error(),
-                        Some(n) if n == rustix::io::Errno::NOTEMPTY.raw_os_error()
-                            || n == rustix::io::Errno::EXIST.raw_os_error()
-                            || n == rustix::io::Errno::NOTDIR.raw_os_error()
-                    ) =>
-            {
+            Err(e) if is_missing(&e) || crate::platform::is_not_empty_folder(&e) => {
                 return Ok(false);
             }
             Err(e) => return Err(self.open_err("remove folder", rel, e)),
         }
         let parent_path = self.join(&parent);
-        folder
-            .open(".")
-            .and_then(|f| f.sync_all())
+        crate::platform::sync_open_folder(&folder)
             .map_err(|e| Error::io("fsync folder", &parent_path, e))?;
         Ok(true)
     }
@@ -461,17 +446,14 @@ impl Root {
                 if !plain {
                     return None;
                 }
-                let st = rustix::fs::statat(
-                    &folder,
-                    name.as_str(),
-                    rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-                )
-                .ok()?;
+                let meta = folder.symlink_metadata(name.as_str()).ok()?;
+                let (mtime_s, mtime_ns) =
+                    crate::platform::mtime_parts(meta.modified().map(|t| t.into_std()));
                 Some(FileStamp {
-                    ino: st.st_ino,
-                    size: u64::try_from(st.st_size).unwrap_or(0),
-                    mtime_s: st.st_mtime,
-                    mtime_ns: st.st_mtime_nsec as i64,
+                    ino: crate::platform::cap_inode(&meta),
+                    size: meta.len(),
+                    mtime_s,
+                    mtime_ns,
                 })
             })
             .collect())
@@ -534,7 +516,7 @@ impl Root {
     }
 
     fn open_err(&self, op: &'static str, rel: &Path, e: io::Error) -> Error {
-        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        if crate::platform::is_symlink_refusal(&e) {
             return Error::NotRegular {
                 path: self.join(rel),
                 what: "a symlink",
@@ -568,8 +550,7 @@ pub fn is_missing(e: &io::Error) -> bool {
 
 /// Whether an error from `cap-std` means the path escaped the root.
 fn leads_outside(e: &io::Error) -> bool {
-    e.to_string().contains("outside of the filesystem")
-        || e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error())
+    e.to_string().contains("outside of the filesystem") || crate::platform::is_cross_device(e)
 }
 
 #[cfg(test)]

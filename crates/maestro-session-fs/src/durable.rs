@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, PermissionsExt};
+use cap_std::fs::{Dir, OpenOptions};
 
 use crate::error::{Error, IoContext, Result};
+use crate::platform;
 use crate::reader::{self, ReadKind};
 
 /// Suffix of every temp file a durable replace creates.
@@ -39,7 +40,7 @@ pub const MAX_SESSION_BYTES: u64 = ReadKind::SESSION.cap;
 
 // The reading half of the fs layer lives in `crate::reader`; these names stay here so
 // that older call sites compile.
-pub(crate) use crate::reader::untrusted_read_flags;
+
 pub use crate::reader::{DescribeType, read_frontmatter_opened};
 
 /// Reads an opened file whole, at most `cap` bytes, `kind` naming the cap in errors: see
@@ -68,11 +69,37 @@ pub fn create_dirs(path: &Path) -> Result<()> {
 /// Creates the folder `path` with mode 0700 (private hook state), and its parents when
 /// `recursive` is set. The error is the OS's, so callers can accept `AlreadyExists`.
 pub fn create_private_dir(path: &Path, recursive: bool) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(recursive)
-        .mode(0o700)
-        .create(path)
+    platform::create_private_dir(path, recursive)
+}
+
+/// Creates `path` 0700 (and its parents) if missing, then checks it is a real folder (not a
+/// symlink) owned by this user and not writable by group or others (on Windows, where modes
+/// and uids do not apply, that it is a real folder: see `crate::platform`). The error is a
+/// short reason, for a message that names the folder.
+pub fn ensure_private_dir(path: &Path) -> std::result::Result<(), String> {
+    match create_private_dir(path, true) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(format!("cannot create it: {e}")),
+    }
+    let meta = reader::lstat(path).map_err(|e| format!("cannot inspect it: {e}"))?;
+    if meta.file_type().is_symlink() {
+        return Err("it is a symlink".into());
+    }
+    if !meta.is_dir() {
+        return Err("it is not a folder".into());
+    }
+    let (uid, owner) = (platform::user_id(), platform::owner_of(&meta));
+    if owner != uid {
+        return Err(format!("it is owned by uid {owner}, not {uid}"));
+    }
+    if platform::shared_writable(&meta) {
+        return Err(format!(
+            "it is writable by group or others (mode {:o})",
+            platform::Ownership::mode_bits(&meta)
+        ));
+    }
+    Ok(())
 }
 
 /// Removes the folder `path` and everything in it (transient hook state only).
@@ -115,10 +142,7 @@ fn open_regular_for_write(
     path: &Path,
     follow: bool,
 ) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = options
-        .custom_flags(reader::untrusted_read_flags(follow))
-        .open(path)?;
+    let file = platform::untrusted_std(options, follow).open(path)?;
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
@@ -129,13 +153,14 @@ fn open_regular_for_write(
 /// stamp files whose mtime is all that matters. The file is never truncated, a final symlink
 /// is refused and only a regular file is touched, so a planted link or FIFO changes nothing.
 pub fn touch_stamp(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
     let file = open_regular_for_write(
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(PRIVATE_FILE_MODE),
+        platform::set_mode_std(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false),
+            PRIVATE_FILE_MODE,
+        ),
         path,
         false,
     )?;
@@ -146,12 +171,11 @@ pub fn touch_stamp(path: &Path) -> std::io::Result<()> {
 /// (`O_EXCL`: an existing file, folder or symlink is an `AlreadyExists` error and is left
 /// alone). Not fsynced: for the transient hook state (its marker file).
 pub fn create_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
     let mut file = open_regular_for_write(
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(PRIVATE_FILE_MODE),
+        platform::set_mode_std(
+            std::fs::OpenOptions::new().write(true).create_new(true),
+            PRIVATE_FILE_MODE,
+        ),
         path,
         false,
     )?;
@@ -161,13 +185,7 @@ pub fn create_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Sets the mtime of the folder `path` to now. The folder is opened `O_DIRECTORY |
 /// O_NOFOLLOW`: a symlink, a FIFO or a file there is an error, never opened as a folder.
 pub fn touch_dir(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let flags = rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::NOFOLLOW;
-    let dir = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags.bits() as i32)
-        .open(path)
-        .ctx("open folder", path)?;
+    let dir = platform::open_dir_for_times(path).ctx("open folder", path)?;
     dir.set_modified(std::time::SystemTime::now())
         .ctx("update mtime of", path)
 }
@@ -177,12 +195,11 @@ pub fn touch_dir(path: &Path) -> Result<()> {
 /// followed), but only a regular file is written: a FIFO or a device is refused without
 /// blocking or writing (the hook log must never stall a turn).
 pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
     open_regular_for_write(
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(STATE_FILE_MODE),
+        platform::set_mode_std(
+            std::fs::OpenOptions::new().create(true).append(true),
+            STATE_FILE_MODE,
+        ),
         path,
         true,
     )
@@ -192,8 +209,7 @@ pub fn append_line(path: &Path, line: &[u8]) -> Result<()> {
 
 /// Writes `bytes` at `offset` of the open `file` (the lock's holder record), in place.
 pub fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.write_all_at(bytes, offset)
+    platform::write_all_at(file, bytes, offset)
 }
 
 /// Crash injection for the kill-at-any-step property tests: every durable mutation (replace,
@@ -329,19 +345,19 @@ fn replace_in_with<E: From<Error>>(
     }
     let target_path = dir_path.join(name);
     let mode = match dir.symlink_metadata(name) {
-        Ok(meta) if meta.is_file() => meta.permissions().mode() & 0o7777,
+        Ok(meta) if meta.is_file() => platform::mode_of(&meta),
         _ => new_mode,
     };
     let temp = temp_name(name);
     let temp_path = dir_path.join(&temp);
     let mut options = OpenOptions::new();
-    options.write(true).create_new(true).mode(mode);
+    options.write(true).create_new(true);
+    platform::set_mode_cap(&mut options, mode);
     let mut file = dir
         .open_with(&temp, &options)
         .ctx("create temp file", &temp_path)?;
     let result = (|| -> std::result::Result<(), E> {
-        file.set_permissions(cap_std::fs::Permissions::from_mode(mode))
-            .ctx("set permissions of", &temp_path)?;
+        platform::set_file_mode(&file, mode).ctx("set permissions of", &temp_path)?;
         write(&mut file, &temp_path)?;
         if sync {
             file.sync_all().ctx("fsync", &temp_path)?;
@@ -382,19 +398,14 @@ pub fn durable_rename_in(
     overwrite: bool,
 ) -> Result<()> {
     fault::step();
-    let flags = if overwrite {
-        rustix::fs::RenameFlags::empty()
-    } else {
-        rustix::fs::RenameFlags::NOREPLACE
-    };
-    rustix::fs::renameat_with(from.0, from.2, to.0, to.2, flags).map_err(|e| Error::Io {
+    platform::rename_in(from.0, from.2, to.0, to.2, overwrite).map_err(|e| Error::Io {
         op: "move",
         path: PathBuf::from(format!(
             "{} -> {}",
             from.1.join(from.2).display(),
             to.1.join(to.2).display()
         )),
-        source: e.into(),
+        source: e,
     })?;
     sync_open_folder(from.0, from.1)?;
     sync_open_folder(to.0, to.1)
@@ -411,8 +422,7 @@ pub fn durable_remove_in(dir: &Dir, dir_path: &Path, name: &str) -> Result<()> {
 /// Fsyncs the open folder `dir`. `cap-std` holds folders as `O_PATH` descriptors, which cannot
 /// be synced, so the folder is reopened for reading first (beneath itself: `.`).
 fn sync_open_folder(dir: &Dir, dir_path: &Path) -> Result<()> {
-    let file = dir.open(".").ctx("open folder", dir_path)?;
-    file.sync_all().ctx("fsync folder", dir_path)
+    platform::sync_open_folder(dir).ctx("fsync folder", dir_path)
 }
 
 /// Durably replaces the file at `path` (an absolute or working-directory-relative path the
@@ -454,8 +464,7 @@ pub fn sync_folder(folder: &Path) -> Result<()> {
     } else {
         folder
     };
-    let file = std::fs::File::open(folder).ctx("open folder", folder)?;
-    file.sync_all().ctx("fsync folder", folder)
+    platform::sync_folder(folder).ctx("fsync folder", folder)
 }
 
 /// Splits `path` into its parent folder (`.` when none) and its file name.
@@ -532,13 +541,7 @@ pub fn remove_stale_temps(dir: &Dir) {
 
 /// Whether a process with `pid` exists (`kill(pid, 0)`); a process we may not signal exists.
 pub fn process_alive(pid: i32) -> bool {
-    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
-        return false;
-    };
-    match rustix::process::test_kill_process(pid) {
-        Ok(()) => true,
-        Err(e) => e != rustix::io::Errno::SRCH,
-    }
+    platform::process_alive(pid)
 }
 
 #[cfg(test)]

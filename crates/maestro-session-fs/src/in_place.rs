@@ -10,10 +10,9 @@
 //! the end of the file, where `O_APPEND` writers add their records.
 #![allow(clippy::disallowed_methods)]
 
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
+use cap_std::fs::{Dir, OpenOptions};
 
 use crate::durable::{self, DescribeType};
 use crate::error::{Error, IoContext, Result};
@@ -35,7 +34,7 @@ pub fn read_range(file: &std::fs::File, shown: &Path, offset: u64, len: u64) -> 
         return Err(short(shown, offset, len, meta.len()));
     };
     let mut bytes = vec![0u8; size];
-    file.read_exact_at(&mut bytes, offset).ctx("read", shown)?;
+    crate::platform::read_exact_at(file, &mut bytes, offset).ctx("read", shown)?;
     Ok(bytes)
 }
 
@@ -64,11 +63,10 @@ pub fn overwrite_at_in(
 ) -> Result<()> {
     durable::fault::step();
     let mut options = OpenOptions::new();
-    options
-        .write(true)
-        .custom_flags(durable::untrusted_read_flags(false));
+    options.write(true);
+    crate::platform::untrusted_cap(&mut options, false);
     let file = dir.open_with(name, &options).map_err(|e| {
-        if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        if crate::platform::is_symlink_refusal(&e) {
             Error::NotRegular {
                 path: shown.to_path_buf(),
                 what: "a symlink",
@@ -89,7 +87,7 @@ pub fn overwrite_at_in(
     if offset.checked_add(len).is_none_or(|end| end > meta.len()) {
         return Err(short(shown, offset, len, meta.len()));
     }
-    file.write_all_at(bytes, offset).ctx("overwrite", shown)?;
+    crate::platform::write_all_at(&file, bytes, offset).ctx("overwrite", shown)?;
     file.sync_data().ctx("fdatasync", shown)
 }
 

@@ -19,6 +19,7 @@ pub mod durable;
 pub mod error;
 pub mod in_place;
 pub mod lock;
+pub mod platform;
 pub mod process;
 pub mod reader;
 

@@ -15,7 +15,6 @@
 //! releases it when the holder dies.
 
 use std::fs::File;
-use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -128,17 +127,16 @@ pub fn lock_file(file: File, path: &Path, timeout: Duration) -> Result<LockGuard
 /// Who holds the lock on `file`, in words.
 fn describe_holder(file: &File) -> String {
     let mut record = [0u8; RECORD_LEN];
-    let n = file.read_at(&mut record, 0).unwrap_or(0);
+    let n = crate::platform::read_at(file, &mut record, 0).unwrap_or(0);
     let record = String::from_utf8_lossy(&record[..n]);
     let recorded_pid = record
         .trim()
         .strip_prefix("pid ")
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|p| p.parse::<i32>().ok());
-    let kernel_pid = file
-        .metadata()
+    let kernel_pid = crate::platform::file_identity(file)
         .ok()
-        .and_then(|m| flock_holder(m.dev(), m.ino()));
+        .and_then(|(dev, ino)| flock_holder(dev, ino));
     match (recorded_pid, kernel_pid) {
         (Some(r), Some(k)) if r == k => record.trim().to_string(),
         (_, Some(k)) => format!("an unknown process (pid {k}, which wrote no holder record)"),
@@ -152,7 +150,7 @@ fn describe_holder(file: &File) -> String {
 fn flock_holder(dev: u64, ino: u64) -> Option<i32> {
     let bytes = reader::read_path(Path::new("/proc/locks"), ReadKind::PROC).ok()?;
     let text = String::from_utf8_lossy(&bytes);
-    let (major, minor) = (rustix::fs::major(dev), rustix::fs::minor(dev));
+    let (major, minor) = crate::platform::major_minor(dev);
     text.lines().find_map(|line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let at = fields.iter().position(|f| *f == "FLOCK")?;

@@ -1,5 +1,7 @@
 //! What Linux's `/proc` says about a process: its parent, name and start time, and the boot it
-//! belongs to. Used to record which runtime process owns the active session and to tell later
+//! belongs to. Where there is no `/proc` (macOS, Windows) no process is found ([`stat`] is
+//! `Ok(None)`, [`ancestors`] empty) and [`boot_id`] fails, so no owner is recorded there
+//! (`docs/platforms.md`). Used to record which runtime process owns the active session and to tell later
 //! whether that very process is still running (`crate::store::owner`).
 //!
 //! Sources (Linux `proc(5)`): `/proc/<pid>/stat` is `pid (comm) state ppid …`, where `comm`
@@ -55,7 +57,7 @@ pub fn stat(pid: u32) -> Result<Option<ProcStat>> {
         Err(e) if e.is_not_found() => Ok(None),
         // ESRCH: the process ended while the file was read.
         Err(crate::error::Error::Io { source, .. })
-            if source.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) =>
+            if crate::platform::is_no_such_process(&source) =>
         {
             Ok(None)
         }
@@ -78,7 +80,7 @@ pub fn boot_id() -> Result<String> {
 /// Errors: [`crate::error::Error::Io`] when a `stat` file cannot be read.
 pub fn ancestors(max: usize) -> Result<Vec<ProcStat>> {
     let mut out = Vec::new();
-    let mut pid = std::os::unix::process::parent_id();
+    let mut pid = crate::platform::parent_pid();
     while out.len() < max && pid > 1 {
         let Some(p) = stat(pid)? else { break };
         pid = p.ppid;

@@ -30,7 +30,6 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::io::{BufRead, Read};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::error::{Error, IoContext, Result};
@@ -123,12 +122,11 @@ impl From<u64> for ReadKind {
 /// never waits for a writer, `O_NOCTTY` so a terminal device never becomes ours, and with
 /// `follow` off `O_NOFOLLOW` (a final symlink fails with `ELOOP`). The type is checked on the
 /// opened descriptor before anything is read ([`read_opened`]).
-pub(crate) fn untrusted_read_flags(follow: bool) -> i32 {
-    let mut flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
-    if !follow {
-        flags |= rustix::fs::OFlags::NOFOLLOW;
-    }
-    flags.bits() as i32
+pub(crate) fn untrusted_read_flags(
+    options: &mut cap_std::fs::OpenOptions,
+    follow: bool,
+) -> &mut cap_std::fs::OpenOptions {
+    crate::platform::untrusted_cap(options, follow)
 }
 
 /// What a file type is, in words, for [`Error::NotRegular`]; for std's and cap-std's file
@@ -158,24 +156,18 @@ fn describe_kinds(
 /// One implementation for both file types: they answer the same questions through their own
 /// `FileTypeExt` traits.
 macro_rules! describe_type_for {
-    ($ty:ty, $ext:path) => {
+    ($ty:ty, $special:path) => {
         impl DescribeType for $ty {
             fn describe(&self) -> &'static str {
-                use $ext as _;
-                describe_kinds(
-                    self.is_dir(),
-                    self.is_symlink(),
-                    self.is_fifo(),
-                    self.is_socket(),
-                    self.is_char_device() || self.is_block_device(),
-                )
+                let (fifo, socket, device) = $special(self);
+                describe_kinds(self.is_dir(), self.is_symlink(), fifo, socket, device)
             }
         }
     };
 }
 
-describe_type_for!(std::fs::FileType, std::os::unix::fs::FileTypeExt);
-describe_type_for!(cap_std::fs::FileType, cap_std::fs::FileTypeExt);
+describe_type_for!(std::fs::FileType, crate::platform::special_kind_std);
+describe_type_for!(cap_std::fs::FileType, crate::platform::special_kind_cap);
 
 /// Checks, on the opened descriptor, that `file` is a regular file; returns its metadata.
 ///
@@ -263,10 +255,7 @@ pub fn read_frontmatter_opened(file: std::fs::File, path: &Path, cap: u64) -> Re
 /// Errors: [`Error::NotRegular`]; [`Error::Io`] ("read"; [`Error::is_not_found`] when it does
 /// not exist).
 pub fn open_path(path: &Path) -> Result<Opened> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(untrusted_read_flags(true))
+    let file = crate::platform::untrusted_std(std::fs::OpenOptions::new().read(true), true)
         .open(path)
         .ctx("read", path)?;
     let meta = check_regular(&file, path)?;
@@ -311,8 +300,9 @@ impl Opened {
     /// The file's identity, `(st_dev, st_ino)`: with it, a replaced file is told from the one
     /// that was read before, whatever its path.
     pub fn identity(&self) -> (u64, u64) {
-        use std::os::unix::fs::MetadataExt;
-        (self.meta.dev(), self.meta.ino())
+        crate::platform::metadata_identity(&self.meta)
+            .or_else(|| crate::platform::file_identity(&self.file).ok())
+            .unwrap_or((0, 0))
     }
 
     /// The file's length when it was opened, in bytes.
@@ -342,7 +332,7 @@ impl Opened {
         let mut filled = 0usize;
         while filled < want {
             let at = offset.saturating_add(filled as u64);
-            match self.file.read_at(&mut bytes[filled..], at) {
+            match crate::platform::read_at(&self.file, &mut bytes[filled..], at) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -362,12 +352,13 @@ mod tests {
     fn fifo_is_refused_without_blocking_and_devices_too() {
         let t = tempfile::tempdir().expect("tmp");
         let fifo = t.path().join("fifo");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-        )
-        .expect("mkfifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .is_ok_and(|s| s.success()),
+            "mkfifo"
+        );
         let err = read_path(&fifo, ReadKind::DOTENV).expect_err("a FIFO");
         assert!(
             matches!(err, Error::NotRegular { what: "a FIFO", .. }),

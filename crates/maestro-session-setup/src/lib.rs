@@ -20,6 +20,7 @@
 pub mod codex;
 pub mod gemini_commands;
 pub mod gemini_policy;
+pub mod platform;
 pub mod qwen;
 pub mod shell;
 pub mod uninstall;
@@ -85,7 +86,7 @@ pub fn gemini_hooks() -> String {
             json!([{"hooks": [{
                 "name": format!("maestro-{exe}"),
                 "type": "command",
-                "command": format!("${{extensionPath}}/bin/{exe}"),
+                "command": platform::gemini_extension_command(platform::Platform::HOST, exe),
                 "timeout": GEMINI_TIMEOUT_MS,
             }]}]),
         );
@@ -99,11 +100,12 @@ pub fn claude_hooks(bin_dir: &str) -> Map<String, Value> {
     for (event, exe) in CLAUDE_EVENTS {
         hooks.insert(
             event.into(),
-            json!([{"hooks": [{
-                "type": "command",
-                "command": format!("{}/{exe} --runtime claude", shell_word(bin_dir)),
-                "timeout": CLAUDE_TIMEOUT_S,
-            }]}]),
+            json!([{"hooks": [platform::claude_handler(
+                platform::Platform::HOST,
+                bin_dir,
+                exe,
+                CLAUDE_TIMEOUT_S,
+            )]}]),
         );
     }
     hooks
@@ -231,9 +233,10 @@ pub fn merge_claude_settings(existing: &str, bin_dir: &str) -> Result<String> {
             .and_then(Value::as_array)
             .is_some_and(|hs| {
                 hs.iter().any(|h| {
-                    h.get("command")
-                        .and_then(Value::as_str)
-                        .is_some_and(|c| c.starts_with(&format!("{}/", shell_word(bin_dir))))
+                    h.get("command").and_then(Value::as_str).is_some_and(|c| {
+                        c.starts_with(&format!("{}/", shell_word(bin_dir)))
+                            || c.starts_with(&platform::Platform::HOST.exe_path(bin_dir, ""))
+                    })
                 })
             })
     };

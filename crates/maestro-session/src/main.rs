@@ -14,6 +14,7 @@ mod mcp;
 mod observe;
 mod output;
 mod render;
+mod terminal;
 mod values;
 
 use clap::Parser;

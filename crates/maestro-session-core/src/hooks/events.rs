@@ -241,7 +241,6 @@ impl<'a> Ctx<'a> {
     ///
     /// Errors: the session file cannot be opened or read, or does not parse.
     fn session_view(&self, agent: Option<&str>) -> Result<Option<SessionView>> {
-        use std::os::unix::fs::MetadataExt;
         let Some(root) = self.workspace.open_state_dir(false)? else {
             return Ok(None);
         };
@@ -254,14 +253,13 @@ impl<'a> Ctx<'a> {
         let meta = file
             .metadata()
             .map_err(|e| Error::io("inspect", &path, e))?;
+        let (dev, ino) = maestro_session_fs::platform::file_identity(&file)
+            .map_err(|e| Error::io("inspect", &path, e))?;
+        let (mtime_s, mtime_ns) = maestro_session_fs::platform::mtime_parts(meta.modified());
         let key = format!(
-            "{} {}:{}:{}:{}.{}",
+            "{} {dev}:{ino}:{}:{mtime_s}.{mtime_ns}",
             path.display(),
-            meta.dev(),
-            meta.ino(),
-            meta.size(),
-            meta.mtime(),
-            meta.mtime_nsec()
+            meta.len()
         );
         let cached = meta
             .is_file()

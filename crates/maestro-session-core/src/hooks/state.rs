@@ -25,11 +25,8 @@
 //! their exact names ([`durable::temp_owner`]).
 
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
-
-use cap_std::fs::MetadataExt as _;
 
 use crate::env::Env;
 use crate::env_vars::EnvVars;
@@ -38,6 +35,7 @@ use crate::hooks::context::ContextCache;
 use crate::session::session_id::SessionId;
 use maestro_session_fs::beneath::Root;
 use maestro_session_fs::durable;
+use maestro_session_fs::platform;
 use maestro_session_fs::reader::{self, ReadKind};
 
 /// The default base.
@@ -51,7 +49,7 @@ pub fn base_candidates(env: &Env) -> (PathBuf, PathBuf) {
         .get(EnvVars::MAESTRO_HOOKS_DIR)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_BASE));
-    let uid = rustix::process::getuid().as_raw();
+    let uid = platform::user_id();
     let tmp = env
         .get(EnvVars::TMPDIR)
         .map(PathBuf::from)
@@ -179,7 +177,7 @@ impl HookBase {
     /// marker, except `keep`, symlinks, non-folders, folders owned by another user and names
     /// that are not session ids. Returns how many were removed.
     pub fn prune(&self, keep: Option<&SessionId>, ttl: Duration, now: SystemTime) -> usize {
-        self.prune_as(rustix::process::getuid().as_raw(), keep, ttl, now)
+        self.prune_as(platform::user_id(), keep, ttl, now)
     }
 
     /// [`HookBase::prune`] as the user `uid`: only folders `uid` owns are removed. Tests pass
@@ -205,7 +203,7 @@ impl HookBase {
             let Ok(Some(meta)) = root.metadata(Path::new(&name)) else {
                 continue;
             };
-            if !meta.is_dir() || meta.uid() != uid {
+            if !meta.is_dir() || platform::owner_of(&meta) != uid {
                 continue;
             }
             let idle = meta
@@ -228,7 +226,8 @@ impl HookBase {
 /// symlink), owned by `uid`, holding exactly [`MARKER_TEXT`].
 fn is_marked(root: &Root, name: &str, uid: u32) -> bool {
     let rel = Path::new(name).join(MARKER);
-    let owned = matches!(root.metadata(&rel), Ok(Some(m)) if m.is_file() && m.uid() == uid);
+    let owned =
+        matches!(root.metadata(&rel), Ok(Some(m)) if m.is_file() && platform::owner_of(&m) == uid);
     owned
         && root
             .read_file(&rel, ReadKind::HOOK_MARKER, false)
@@ -243,32 +242,10 @@ pub fn ttl_from(env: &Env) -> Result<Duration> {
         .map(Duration::from_secs)
 }
 
-/// Creates `path` 0700 if missing, then checks it is a real folder owned by us and not
-/// writable by group or others. The error is a short reason.
+/// Creates `path` 0700 if missing and checks it is a real folder owned by us and not
+/// writable by group or others ([`durable::ensure_private_dir`]). The error is a short reason.
 fn ensure_private_dir(path: &Path) -> std::result::Result<(), String> {
-    match durable::create_private_dir(path, true) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(format!("cannot create it: {e}")),
-    }
-    let meta = reader::lstat(path).map_err(|e| format!("cannot inspect it: {e}"))?;
-    if meta.file_type().is_symlink() {
-        return Err("it is a symlink".into());
-    }
-    if !meta.is_dir() {
-        return Err("it is not a folder".into());
-    }
-    let uid = rustix::process::getuid().as_raw();
-    if meta.uid() != uid {
-        return Err(format!("it is owned by uid {}, not {uid}", meta.uid()));
-    }
-    if meta.permissions().mode() & 0o022 != 0 {
-        return Err(format!(
-            "it is writable by group or others (mode {:o})",
-            meta.permissions().mode() & 0o777
-        ));
-    }
-    Ok(())
+    durable::ensure_private_dir(path)
 }
 
 /// The hook-state folder of one runtime session.
@@ -317,8 +294,7 @@ impl SessionFolder {
 
     /// Whether the folder carries our marker (see the module docs).
     pub fn is_marked(&self) -> bool {
-        Root::open(&self.base)
-            .is_ok_and(|root| is_marked(&root, &self.name, rustix::process::getuid().as_raw()))
+        Root::open(&self.base).is_ok_and(|root| is_marked(&root, &self.name, platform::user_id()))
     }
 
     /// The active agent, if one is recorded and is an agent name
@@ -517,12 +493,12 @@ impl SessionFolder {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 #[allow(clippy::disallowed_methods)] // tests set up fixtures directly
 mod tests {
     use super::*;
     use std::fs;
-    use std::os::unix::fs::symlink;
+    use std::os::unix::fs::{PermissionsExt, symlink};
 
     fn id(s: &str) -> SessionId {
         SessionId::parse(s).expect("valid id")
@@ -689,19 +665,21 @@ mod tests {
         symlink(&outside, f.path().join(ACTIVE_AGENT)).expect("symlink");
         assert_eq!(f.active_agent(), None, "a symlinked record is not read");
         fs::remove_file(f.path().join(ACTIVE_AGENT)).expect("rm");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            f.path().join(ACTIVE_AGENT),
-            rustix::fs::Mode::from_raw_mode(0o600),
-        )
-        .expect("mkfifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(f.path().join(ACTIVE_AGENT))
+                .status()
+                .is_ok_and(|s| s.success()),
+            "mkfifo"
+        );
         assert_eq!(f.active_agent(), None, "a FIFO is refused without blocking");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            f.path().join(CONTEXT_CACHE),
-            rustix::fs::Mode::from_raw_mode(0o600),
-        )
-        .expect("mkfifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(f.path().join(CONTEXT_CACHE))
+                .status()
+                .is_ok_and(|s| s.success()),
+            "mkfifo"
+        );
         assert_eq!(f.context_cache(), None);
         // A stamp symlinked to an outside file: the file is never truncated or touched.
         symlink(&outside, base.path().join(PRUNE_STAMP)).expect("symlink");
@@ -735,7 +713,7 @@ mod tests {
             .touch()
             .expect("made by the hooks");
         set_mtime(&idle, Duration::from_secs(10 * 3600));
-        let me = rustix::process::getuid().as_raw();
+        let me = platform::user_id();
         let ttl = Duration::from_secs(60);
         let stranger = me.wrapping_add(1);
         assert_eq!(base.prune_as(stranger, None, ttl, SystemTime::now()), 0);

@@ -30,7 +30,6 @@
 //! Cost: one `realpath` of the start folder, then three or four `stat` calls per folder walked
 //! up, and one small read per `.git` file met.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
@@ -52,7 +51,7 @@ pub fn walk(env: &Env, real: &Path) -> Option<PathBuf> {
     let across = env
         .get(EnvVars::GIT_DISCOVERY_ACROSS_FILESYSTEM)
         .is_some_and(|v| git_bool(&v));
-    let device = reader::stat(start).ok()?.dev();
+    let device = maestro_session_fs::platform::device_of(&reader::stat(start).ok()?);
     let mut dir = start;
     loop {
         let dot_git = dir.join(".git");
@@ -71,7 +70,8 @@ pub fn walk(env: &Env, real: &Path) -> Option<PathBuf> {
             return None;
         }
         let parent = dir.parent()?;
-        if !across && reader::stat(parent).ok()?.dev() != device {
+        if !across && maestro_session_fs::platform::device_of(&reader::stat(parent).ok()?) != device
+        {
             return None;
         }
         dir = parent;

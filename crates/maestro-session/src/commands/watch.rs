@@ -203,8 +203,7 @@ fn follow(
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).context("handle Ctrl-C")?;
     }
-    signal_hook::flag::register(signal_hook::consts::SIGWINCH, out.winch.clone())
-        .context("handle terminal resizes")?;
+    crate::terminal::on_resize(out.winch.clone()).context("handle terminal resizes")?;
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     // notify fails (no inotify instances left, say): then a change is looked for every tick.
     let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
@@ -362,19 +361,7 @@ impl Out {
         if self.tty {
             return false;
         }
-        let stdout = std::io::stdout();
-        let mut fds = [rustix::event::PollFd::new(
-            &stdout,
-            rustix::event::PollFlags::empty(),
-        )];
-        let zero = rustix::event::Timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        matches!(rustix::event::poll(&mut fds, Some(&zero)), Ok(n) if n > 0)
-            && fds[0]
-                .revents()
-                .intersects(rustix::event::PollFlags::ERR | rustix::event::PollFlags::HUP)
+        crate::terminal::reader_gone()
     }
 }
 
@@ -396,19 +383,18 @@ fn push_line(text: &mut String, line: &impl serde::Serialize) {
 /// The columns a frame may use: the terminal's width, else [`DEFAULT_COLUMNS`].
 fn out_columns(terminal: bool) -> usize {
     if terminal
-        && let Ok(size) = rustix::termios::tcgetwinsize(std::io::stdout())
-        && size.ws_col > 0
+        && let Some((cols, _)) = crate::terminal::size()
+        && cols > 0
     {
-        return usize::from(size.ws_col);
+        return usize::from(cols);
     }
     DEFAULT_COLUMNS
 }
 
 /// The terminal's height in rows, when known.
 fn out_rows() -> Option<usize> {
-    rustix::termios::tcgetwinsize(std::io::stdout())
-        .ok()
-        .map(|size| usize::from(size.ws_row))
+    crate::terminal::size()
+        .map(|(_, rows)| usize::from(rows))
         .filter(|&rows| rows > 0)
 }
 

@@ -1,0 +1,247 @@
+#!/bin/sh
+# The cross-platform stage of the suite (issue 18; what it checks is in docs/platforms.md):
+#   - macOS (aarch64-apple-darwin, x86_64-apple-darwin): cargo clippy of every crate and
+#     target with -D warnings (clippy type-checks everything `cargo check` does), then the
+#     executables linked with cargo-zigbuild (zig from PyPI, no macOS SDK);
+#   - Windows (x86_64-pc-windows-gnu): the executables built with Debian's mingw-w64, and the
+#     end-to-end hook contract tests run against them under Debian's wine64 (recorded runtime
+#     payloads, deny then retry, context, state tools, concurrent writers, refused escapes).
+# The std of those targets is built from Debian's rustc-web + rust-web-src with -Zbuild-std
+# (RUSTC_BOOTSTRAP=1 on that toolchain only, in this script); the host build stays on the
+# pinned stable toolchain. Everything it fetches or builds lives under target/ (target/cross
+# for cargo, target/cross-tools for zig and the wine prefix), so a second run is warm.
+#
+# Usage:
+#   sh scripts/cross.sh [--no-cross]        the whole stage; skipped with --no-cross or
+#                                           MAESTRO_NO_CROSS=1 (locally; CI never sets them)
+#   sh scripts/cross.sh build TARGET DIR    the executables for TARGET (release) in DIR:
+#                                           maestro-session and maestro-session-hook (.exe on
+#                                           Windows), for scripts/dist.sh
+#   sh scripts/cross.sh setup               install the toolchains only
+#   sh scripts/cross.sh wine-tests [FILTER] the Windows contract run only
+set -eu
+cd "$(dirname -- "$0")/.."
+root=$(pwd)
+
+case "${1:-}" in
+--no-cross)
+    echo "cross: skipped (--no-cross)"
+    exit 0
+    ;;
+esac
+if [ "${MAESTRO_NO_CROSS:-}" = 1 ] && [ "${1:-}" != build ]; then
+    echo "cross: skipped (MAESTRO_NO_CROSS=1)"
+    exit 0
+fi
+
+tools=$root/target/cross-tools
+cross_target_dir=$root/target/cross
+wine_prefix=$tools/wine-prefix
+# Debian's toolchain (cargo-web, rustc-web, rust-web-clippy install as /usr/bin/cargo, rustc,
+# clippy-driver) ahead of rustup's proxies, for this script only.
+cross_path=/usr/bin:$PATH
+export CARGO_INCREMENTAL=0 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+
+# Debian packages this stage needs (names checked with apt-cache on bookworm).
+apt_packages="rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64"
+
+setup_apt() {
+    missing=
+    for p in $apt_packages; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    echo "cross: installing from Debian:$missing"
+    sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# zig (the macOS linker and C compiler: it ships the macOS libc headers and libSystem stubs)
+# and cargo-zigbuild, both from PyPI, under target/cross-tools/py.
+setup_zig() {
+    if [ ! -x "$tools/py/bin/cargo-zigbuild" ]; then
+        echo "cross: installing ziglang and cargo-zigbuild from PyPI"
+        python3 -m pip install -q --disable-pip-version-check --target "$tools/py" ziglang cargo-zigbuild
+    fi
+}
+
+zigbuild() {
+    PATH=$cross_path RUSTC_BOOTSTRAP=1 PYTHONPATH=$tools/py \
+        "$tools/py/bin/cargo-zigbuild" "$@"
+}
+
+cross_cargo() {
+    PATH=$cross_path RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+        cargo "$@"
+}
+
+# Debian bookworm's wine 8.0 has no bcryptprimitives.dll, whose ProcessPrng Rust's std (1.78+)
+# imports on Windows: a DLL beside the executables exports it over advapi32's
+# SystemFunction036 (RtlGenRandom), which wine has.
+prng_dll() {
+    out=$1
+    [ -f "$out/bcryptprimitives.dll" ] && return 0
+    src=$tools/bcryptprimitives.c
+    mkdir -p "$tools"
+    cat >"$src" <<'EOF'
+#include <windows.h>
+BOOLEAN WINAPI SystemFunction036(PVOID buffer, ULONG length);
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) { return SystemFunction036(data, (ULONG)len); }
+EOF
+    x86_64-w64-mingw32-gcc -O2 -shared -o "$out/bcryptprimitives.dll" "$src" -ladvapi32
+}
+
+# The executables for target $1 copied into $2: a release build, or with $3 = debug the
+# tests' build (debug, with the crash-injection feature the e2e tests use).
+build() {
+    target=$1
+    out=$2
+    profile=${3:-release}
+    if [ "$profile" = debug ]; then
+        flags="--features maestro-session-core/fault-injection"
+    else
+        flags=--release
+    fi
+    mkdir -p "$out"
+    case "$target" in
+    *-apple-darwin)
+        setup_zig
+        zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
+            --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
+        exe=
+        ;;
+    *-windows-gnu)
+        cross_cargo build -Zbuild-std $flags --locked --target "$target" \
+            --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
+        exe=.exe
+        ;;
+    *-linux-*)
+        setup_zig
+        zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
+            --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
+        exe=
+        ;;
+    *)
+        echo "cross.sh build: unknown target $target" >&2
+        exit 2
+        ;;
+    esac
+    for b in maestro-session maestro-session-hook; do
+        cp "$cross_target_dir/$target/$profile/$b$exe" "$out/"
+    done
+    case "$target" in
+    *-windows-gnu) prng_dll "$out" ;;
+    esac
+}
+
+# The eight names the hook executable answers to (crates/maestro-session-hooks multicall).
+hook_names="session-start before-agent after-agent session-end read-state write-state read-active-session ensure-workspace"
+
+# The Windows contract run: the e2e tests (tests/tests, the recorded runtime payloads) with
+# MAESTRO_BIN_DIR pointing at wrappers that run the Windows executables under wine64.
+wine_tests() {
+    filter_args="$*"
+    win_out=$root/target/cross-tools/windows-bin
+    build x86_64-pc-windows-gnu "$win_out" debug
+    # The hook executable under each of its names, as a Windows install has it (the name is
+    # how it knows its role): hard links, which wine sees as files.
+    for n in $hook_names; do
+        ln -f "$win_out/maestro-session-hook.exe" "$win_out/$n.exe"
+    done
+    wrappers=$root/target/cross-tools/wine-wrappers
+    mkdir -p "$wrappers" "$wine_prefix"
+    for n in maestro-session $hook_names; do
+        cat >"$wrappers/$n" <<EOF
+#!/bin/sh
+# wine keeps its server socket under TMPDIR and its desktop files under HOME: one fixed TMPDIR
+# (so every run reuses the one wine server) and no menu builder (so HOME stays as it was).
+TMPDIR='$tools/wine-tmp' WINEPREFIX='$wine_prefix' WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES='winemenubuilder.exe=d' exec /usr/lib/wine/wine64 '$win_out/$n.exe' "\$@"
+EOF
+        chmod +x "$wrappers/$n"
+    done
+    mkdir -p "$tools/wine-tmp"
+    export WINEPREFIX="$wine_prefix" WINEARCH=win64 WINEDEBUG=-all TMPDIR="$tools/wine-tmp" \
+        WINEDLLOVERRIDES='winemenubuilder.exe=d'
+    if [ ! -f "$wine_prefix/system.reg" ]; then
+        echo "cross: creating the wine prefix (once)"
+        /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
+    fi
+    # One wine server for the whole run: each executable then starts in about 0.5 s.
+    /usr/lib/wine/wineserver64 -p 2>/dev/null || true
+    echo "cross: the hook contract tests under wine64 ($filter_args)"
+    status=0
+    # shellcheck disable=SC2086
+    MAESTRO_BIN_DIR=$wrappers cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
+    /usr/lib/wine/wineserver64 -k 2>/dev/null || true
+    return $status
+}
+
+# The tests of the Windows run: the recorded payloads of each runtime (context, deny then
+# retry, session end), the state tools (durable writes, concurrent writers), the hooks' bad
+# input, and the attacks on the state tools and hooks (escapes refused).
+wine_filter="hooks_recorded:: claude_recorded:: codex_recorded:: qwen_recorded:: state_tools:: write_state_concurrency:: hooks_bad_input:: maestro_hook_tests::"
+
+macos() {
+    setup_zig
+    for target in aarch64-apple-darwin x86_64-apple-darwin; do
+        echo "== cross: cargo clippy for $target (-Zbuild-std, Debian's rustc-web)"
+        zigbuild clippy -Zbuild-std --locked --target "$target" --target-dir "$cross_target_dir" \
+            --workspace --all-targets -- -D warnings
+        zigbuild clippy -Zbuild-std --locked --target "$target" --target-dir "$cross_target_dir" \
+            --workspace --lib --bins -- -D warnings
+        echo "== cross: linking for $target (cargo-zigbuild, no macOS SDK)"
+        build "$target" "$root/target/cross-tools/$target-bin"
+    done
+}
+
+windows() {
+    echo "== cross: cargo clippy for x86_64-pc-windows-gnu"
+    cross_cargo clippy -Zbuild-std --locked --target x86_64-pc-windows-gnu \
+        --target-dir "$cross_target_dir" --workspace --lib --bins -- -D warnings
+    echo "== cross: Windows build (mingw-w64) and the hook contract tests under wine64"
+    # shellcheck disable=SC2086
+    wine_tests $wine_filter
+}
+
+case "${1:-}" in
+build)
+    [ $# -eq 3 ] || { echo "usage: scripts/cross.sh build TARGET OUT_DIR" >&2; exit 2; }
+    setup_apt
+    build "$2" "$3"
+    ;;
+setup)
+    setup_apt
+    setup_zig
+    ;;
+wine-tests)
+    shift
+    setup_apt
+    if [ $# -eq 0 ]; then
+        # shellcheck disable=SC2086
+        wine_tests $wine_filter
+    else
+        wine_tests "$@"
+    fi
+    ;;
+macos)
+    setup_apt
+    macos
+    ;;
+windows)
+    setup_apt
+    windows
+    ;;
+"")
+    setup_apt
+    macos
+    windows
+    ;;
+*)
+    echo "usage: scripts/cross.sh [--no-cross | build TARGET DIR | setup | macos | windows | wine-tests [FILTER]]" >&2
+    exit 2
+    ;;
+esac
