@@ -201,8 +201,8 @@ pub fn merge_hooks(existing: &str, path: &Path, bin_dir: &str) -> Result<Merged>
     })
 }
 
-/// Puts our handler into one event's list of groups (see [`merge_hooks`]); the error says
-/// which group is malformed.
+/// Puts our handler into one event's list of groups (see [`merge_hooks`] and
+/// [`crate::hook_groups::place_ours`]); the error says which group is malformed.
 fn merge_event(
     list: &mut Vec<Value>,
     bin_dir: &str,
@@ -214,46 +214,7 @@ fn merge_event(
             .and_then(Value::as_str)
             .is_some_and(is_our_command)
     };
-    let mut placed = false;
-    let mut emptied = Vec::new();
-    for (i, group) in list.iter_mut().enumerate() {
-        let Some(handlers) = group.get_mut("hooks") else {
-            continue;
-        };
-        let handlers = handlers
-            .as_array_mut()
-            .ok_or_else(|| format!("group {i} has a `hooks` that is not a list"))?;
-        let before = handlers.len();
-        let mut j = 0;
-        while j < handlers.len() {
-            if !ours(&handlers[j]) {
-                j += 1;
-                continue;
-            }
-            if placed {
-                handlers.remove(j);
-                continue;
-            }
-            placed = true;
-            if let Some(h) = handlers[j].as_object_mut() {
-                h.insert("type".into(), json!("command"));
-                h.insert("command".into(), json!(hook_command(bin_dir, exe)));
-                h.insert("timeout".into(), json!(timeout_s(event)));
-            }
-            j += 1;
-        }
-        if before > 0 && handlers.is_empty() {
-            emptied.push(i);
-        }
-    }
-    // Groups that held only extra handlers of ours go with them.
-    for i in emptied.into_iter().rev() {
-        list.remove(i);
-    }
-    if !placed {
-        list.push(json!({"hooks": [handler(bin_dir, event, exe)]}));
-    }
-    Ok(())
+    crate::hook_groups::place_ours(list, ours, handler(bin_dir, event, exe))
 }
 
 /// Our MCP server entry, as [`merge_config`] writes it.

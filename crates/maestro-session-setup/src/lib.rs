@@ -20,6 +20,7 @@
 pub mod codex;
 pub mod gemini_commands;
 pub mod gemini_policy;
+pub mod hook_groups;
 pub mod platform;
 pub mod qwen;
 pub mod shell;

@@ -249,50 +249,15 @@ fn merge_server(
     Ok(())
 }
 
-/// Puts our handler for `exe` into one event's list of groups (see [`merge_manifest`]).
+/// Puts our handler for `exe` into one event's list of groups (see [`merge_manifest`] and
+/// [`crate::hook_groups::place_ours`]).
 fn merge_event(list: &mut Vec<Value>, bin_dir: &str, exe: &str) -> std::result::Result<(), String> {
     let ours = |h: &Value| {
         h.get("command")
             .and_then(Value::as_str)
             .is_some_and(is_our_command)
     };
-    let mut placed = false;
-    let mut emptied = Vec::new();
-    for (i, group) in list.iter_mut().enumerate() {
-        let Some(handlers) = group.get_mut("hooks") else {
-            continue;
-        };
-        let handlers = handlers
-            .as_array_mut()
-            .ok_or_else(|| format!("group {i} has a `hooks` that is not a list"))?;
-        let before = handlers.len();
-        let mut j = 0;
-        while j < handlers.len() {
-            if !ours(&handlers[j]) {
-                j += 1;
-            } else if placed {
-                handlers.remove(j);
-            } else {
-                placed = true;
-                if let (Some(h), Value::Object(new)) =
-                    (handlers[j].as_object_mut(), handler(bin_dir, exe))
-                {
-                    h.extend(new);
-                }
-                j += 1;
-            }
-        }
-        if before > 0 && handlers.is_empty() {
-            emptied.push(i);
-        }
-    }
-    for i in emptied.into_iter().rev() {
-        list.remove(i);
-    }
-    if !placed {
-        list.push(json!({"hooks": [handler(bin_dir, exe)]}));
-    }
-    Ok(())
+    crate::hook_groups::place_ours(list, ours, handler(bin_dir, exe))
 }
 
 #[cfg(test)]
