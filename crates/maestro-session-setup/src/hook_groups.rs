@@ -73,25 +73,25 @@ mod tests {
             json!({"hooks": [{"command": "/ours/dup"}]}),
         ];
         let new = json!({"type": "command", "command": "/ours/new", "timeout": 5});
-        place_ours(&mut list, ours, new.clone()).unwrap();
+        place_ours(&mut list, ours, new.clone()).expect("well-formed list");
         assert_eq!(
             list,
             vec![json!({"matcher": "x", "hooks": [{"command": "/theirs/a"},
                 {"command": "/ours/new", "extra": 1, "type": "command", "timeout": 5}]})]
         );
         let once = list.clone();
-        place_ours(&mut list, ours, new).unwrap();
+        place_ours(&mut list, ours, new).expect("well-formed list");
         assert_eq!(list, once, "idempotent");
     }
 
     #[test]
     fn without_ours_a_group_is_appended_and_a_bad_group_is_named() {
         let mut list = vec![json!({"hooks": [{"command": "/theirs/a"}]})];
-        place_ours(&mut list, ours, json!({"command": "/ours/n"})).unwrap();
+        place_ours(&mut list, ours, json!({"command": "/ours/n"})).expect("well-formed list");
         assert_eq!(list[1], json!({"hooks": [{"command": "/ours/n"}]}));
         let mut bad = vec![json!({"hooks": {}})];
         assert_eq!(
-            place_ours(&mut bad, ours, json!({})).unwrap_err(),
+            place_ours(&mut bad, ours, json!({})).expect_err("a bad group"),
             "group 0 has a `hooks` that is not a list"
         );
     }
