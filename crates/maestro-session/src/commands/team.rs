@@ -191,10 +191,7 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                 team.tmux_session,
                 members_text(&st)
             );
-            Report::new(
-                output::json(&TeamCreateOutput { team, status: st })?,
-                human,
-            )
+            Report::new(output::json(&TeamCreateOutput { team, status: st })?, human)
         }
         TeamCommand::List { verbose } => {
             let (all, bad) = teams.all()?;
