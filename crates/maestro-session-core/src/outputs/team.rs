@@ -1,7 +1,10 @@
 //! The outputs of `team …` (issue 19) and MCP `get_team_status`. `team health` prints a
 //! [`TeamStatus`], `team stop` and `team resume` an [`Actions`] and `team export` a
-//! [`TeamExport`] as they are (their schemas are derived where they are defined); the types here
-//! wrap the rest.
+//! [`TeamExport`] as they are (their schemas are derived where they are defined); the types
+//! here wrap the rest.
+//!
+//! [`Actions`]: crate::team::lifecycle::Actions
+//! [`TeamExport`]: crate::team::lifecycle::TeamExport
 
 use schemars::JsonSchema;
 use serde::Serialize;
