@@ -380,8 +380,10 @@ fn an_interrupted_checkpoint_is_ignored_by_readers_and_swept_by_the_next() {
     let v = maestro_ok(&world, &["checkpoint", "list", &id]);
     let unreadable = v["unreadable"].as_array().expect("unreadable");
     assert_eq!(unreadable.len(), 1, "{v}");
+    // The one error object, as `list` reports an unreadable session file.
+    assert_eq!(unreadable[0]["kind"], "io", "{v}");
     assert!(
-        unreadable[0]
+        unreadable[0]["error"]
             .as_str()
             .unwrap_or_default()
             .contains("1.json"),

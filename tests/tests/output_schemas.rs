@@ -179,6 +179,31 @@ fn every_json_command_output_matches_its_schema() {
         &["checkpoint", "list", id],
         &mut seen,
     );
+    // A checkpoint record that does not parse: reported as the one error object.
+    let folder = w.state().join("checkpoints").join(id);
+    std::fs::write(folder.join("900.json"), "{not json").expect("write");
+    std::fs::write(folder.join("900.md"), "x").expect("write");
+    let list = cli(
+        &w,
+        "cli-checkpoint-list",
+        &["checkpoint", "list", id],
+        &mut seen,
+    );
+    let unreadable = &list["unreadable"];
+    assert_eq!(unreadable.as_array().map(Vec::len), Some(1), "{list}");
+    valid(
+        "error",
+        &unreadable[0],
+        "checkpoint list's unreadable record",
+    );
+    assert!(
+        unreadable[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("900.json")),
+        "{list}"
+    );
+    std::fs::remove_file(folder.join("900.json")).expect("remove");
+    std::fs::remove_file(folder.join("900.md")).expect("remove");
     cli(
         &w,
         "cli-checkpoint-diff",
@@ -298,15 +323,211 @@ fn every_json_command_output_matches_its_schema() {
                     .strip_suffix(".json")
                     .map(str::to_string)
             })
-            .filter(|n| n.starts_with("cli-"))
+            .filter(|n| n.starts_with("cli-") && !n.starts_with("cli-team-"))
             .collect();
     let missed: Vec<&String> = every_cli.difference(&seen).collect();
     assert!(missed.is_empty(), "no real output validated for {missed:?}");
 }
 
+/// The names of the checked-in schemas starting with `prefix`.
+fn schema_names(prefix: &str) -> BTreeSet<String> {
+    std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/schemas"))
+        .expect("docs/schemas")
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(str::to_string)
+        })
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+/// Whether tmux runs here.
+fn have_tmux() -> bool {
+    std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The tmux socket of `w` (no server runs on it until a team starts one).
+fn tmux_socket(w: &World) -> PathBuf {
+    w.root().join("tmp/tmux.sock")
+}
+
+/// Writes the team record `name` by hand, as `team create` would (two members running
+/// `sleep`, in the project folder, tied to `session`); its tmux session has no server.
+fn team_record(w: &World, name: &str, session: Option<&str>) {
+    let dir = w.state().join("teams");
+    std::fs::create_dir_all(&dir).expect("mkdir teams");
+    let member = |role: &str| {
+        json!({"role": role, "runtime": {"kind": "command", "argv": ["sleep", "600"]},
+               "cwd": w.project(), "runtime_session_id": null, "started": false,
+               "last_activity": null, "branch": null, "base": null, "container": null,
+               "volume": null, "created": {}})
+    };
+    let record = json!({
+        "version": 1, "name": name, "project_root": w.project(), "session": session,
+        "tmux_session": format!("maestro-schema-{name}"), "containers": null,
+        "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z",
+        "stopped": false, "members": [member("coder"), member("tester")],
+    });
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_vec_pretty(&record).expect("json"),
+    )
+    .expect("write team record");
+}
+
+/// Runs `maestro-session --json team <args>` on `w`'s own tmux socket, asserts exit code
+/// `code` and validates its object against `name`.
+fn team_cli(w: &World, name: &str, args: &[&str], code: i32, seen: &mut BTreeSet<String>) -> Value {
+    let mut cmd = w.cmd("maestro-session");
+    cmd.env("MAESTRO_TMUX_SOCKET", tmux_socket(w))
+        .args(["--json", "team"])
+        .args(args);
+    let out = run(cmd, b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "team {args:?}: {stderr}");
+    let value: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("team {args:?}: stdout is not JSON ({e}): {stderr}"));
+    valid(
+        name,
+        &value,
+        &format!("maestro-session --json team {}", args.join(" ")),
+    );
+    seen.insert(name.to_string());
+    value
+}
+
+/// Kills the tmux server of `w`'s socket, if one runs.
+struct TmuxServer(PathBuf);
+
+impl Drop for TmuxServer {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&self.0)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+#[test]
+fn every_team_json_output_matches_its_schema() {
+    let w = World::new();
+    let _server = TmuxServer(tmux_socket(&w));
+    maestro_ok(&w, &["init"]);
+    let mut seen = BTreeSet::new();
+    // Without a tmux server: the record says two members, a probe finds none.
+    team_record(&w, "hand", None);
+    let list = team_cli(&w, "cli-team-list", &["list"], 0, &mut seen);
+    assert_eq!(list["totals"]["missing"], 2, "{list}");
+    let health = team_cli(&w, "cli-team-health", &["health", "hand"], 1, &mut seen);
+    assert_eq!(health["worst"], "missing", "{health}");
+    team_cli(&w, "cli-team-stop", &["stop", "hand"], 0, &mut seen);
+    let attach = team_cli(
+        &w,
+        "cli-team-attach",
+        &["attach", "hand", "--print"],
+        0,
+        &mut seen,
+    );
+    assert!(attach["command"].is_array(), "{attach}");
+    let export = team_cli(&w, "cli-team-export", &["export", "hand"], 0, &mut seen);
+    assert_eq!(
+        export["events"][0]["op"], "stop",
+        "the stop above is in the log: {export}"
+    );
+    let file = w.root().join("tmp/team.json");
+    let file_arg = file.to_str().expect("UTF-8 temp path");
+    team_cli(
+        &w,
+        "cli-team-export-file",
+        &["export", "hand", "--output", file_arg],
+        0,
+        &mut seen,
+    );
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("export file")).expect("JSON");
+    valid(
+        "cli-team-export",
+        &written,
+        "the file team export --output wrote",
+    );
+    // A record that does not parse: the one error object, kept.
+    std::fs::write(w.state().join("teams/bad.json"), "{not json").expect("write");
+    let list = team_cli(&w, "cli-team-list", &["list"], 0, &mut seen);
+    assert_eq!(list["unreadable"][0]["kind"], "io", "{list}");
+    let dry = team_cli(
+        &w,
+        "cli-team-cleanup",
+        &["cleanup", "--remove", "hand", "--dry-run"],
+        0,
+        &mut seen,
+    );
+    assert_eq!(dry["unreadable"].as_array().map(Vec::len), Some(1), "{dry}");
+    assert!(
+        w.state().join("teams/hand.json").exists(),
+        "a dry run removes nothing"
+    );
+    // A failure is the one error object on stderr.
+    let mut cmd = w.cmd("maestro-session");
+    cmd.env("MAESTRO_TMUX_SOCKET", tmux_socket(&w))
+        .args(["--json", "team", "health", "nobody"]);
+    let out = run(cmd, b"");
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let error: Value = serde_json::from_str(stderr.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {stderr}"));
+    valid("error", &error, "the error of team health nobody");
+
+    let mut every = schema_names("cli-team-");
+    if have_tmux() {
+        // With a server on the test's own socket: members started, resumed, removed.
+        team_cli(
+            &w,
+            "cli-team-create",
+            &[
+                "create",
+                "made",
+                "--no-worktrees",
+                "--member",
+                "a=command:sleep 600",
+            ],
+            0,
+            &mut seen,
+        );
+        let resumed = team_cli(&w, "cli-team-resume", &["resume", "hand"], 0, &mut seen);
+        assert_eq!(
+            resumed["done"].as_array().map(Vec::len),
+            Some(2),
+            "{resumed}"
+        );
+        let removed = team_cli(
+            &w,
+            "cli-team-cleanup",
+            &["cleanup", "--remove", "made"],
+            0,
+            &mut seen,
+        );
+        assert_eq!(removed["teams"][0]["removed"], true, "{removed}");
+    } else {
+        eprintln!("skipped: tmux is not installed (team create, resume and cleanup not run)");
+        every.remove("cli-team-create");
+        every.remove("cli-team-resume");
+    }
+    let missed: Vec<&String> = every.difference(&seen).collect();
+    assert!(missed.is_empty(), "no real output validated for {missed:?}");
+}
+
 fn server(w: &World) -> McpClient {
     let mut cmd = w.cmd("maestro-session");
-    cmd.arg("mcp").env("MAESTRO_WORKSPACE_PATH", w.project());
+    cmd.arg("mcp")
+        .env("MAESTRO_WORKSPACE_PATH", w.project())
+        .env("MAESTRO_TMUX_SOCKET", tmux_socket(w));
     McpClient::start(cmd)
 }
 
@@ -408,6 +629,20 @@ fn every_mcp_tool_result_matches_its_schema() {
         list["unreadable"][0]["kind"].is_string(),
         "the one error object: {list}"
     );
+
+    // A team tied to s2, whose roles are phase agents, and one record that does not parse.
+    team_record(&w, "hand", Some("s2"));
+    let teams = ok(&mut c, "get_team_status", json!({"name": "hand"}));
+    assert_eq!(teams["teams"][0]["members"][0]["cwd"], ".", "{teams}");
+    assert!(
+        teams["teams"][0]["members"][0]["phase"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("1 Q")),
+        "the coder's phase: {teams}"
+    );
+    std::fs::write(w.state().join("teams/bad.json"), "{not json").expect("write");
+    let teams = ok(&mut c, "get_team_status", json!({}));
+    assert_eq!(teams["unreadable"][0]["kind"], "io", "{teams}");
 
     let failure = c.err("show_session", json!({"session_id": "no-such-session"}));
     valid("mcp-tool-error", &failure, "a tool's failure");

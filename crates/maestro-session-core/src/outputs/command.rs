@@ -1,11 +1,13 @@
 //! The outputs of the commands that neither read nor change a session's phases: `init`,
-//! `completions`, `setup`, `export`, `report`, `log`, `search`, and the lines of `watch --json`.
+//! `completions`, `setup`, `export`, `report`, `log`, `search`, `checkpoint list`, and the lines
+//! of `watch --json`.
 
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::ErrorObject;
+use crate::store::checkpoint::{CheckpointList, CheckpointMeta};
 use crate::store::search::Hit;
 
 /// `init`.
@@ -141,4 +143,29 @@ pub struct SearchOutput {
     pub hits: Vec<Hit>,
     /// Session files that could not be read.
     pub unreadable: Vec<ErrorObject>,
+}
+
+/// `checkpoint list`: the complete checkpoints of one session, newest first, and the records
+/// that could not be read (the same error objects as `list`'s `unreadable`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointListOutput {
+    /// The session id.
+    pub session: String,
+    /// Complete checkpoints, newest first.
+    pub checkpoints: Vec<CheckpointMeta>,
+    /// Checkpoint records that could not be read (kind `io`, the message naming the file and
+    /// why); unfinished checkpoints are not listed, they are not checkpoints.
+    pub unreadable: Vec<ErrorObject>,
+}
+
+impl CheckpointListOutput {
+    /// The output of a checkpoint listing.
+    pub fn of(l: &CheckpointList) -> CheckpointListOutput {
+        CheckpointListOutput {
+            session: l.session.clone(),
+            checkpoints: l.checkpoints.clone(),
+            unreadable: ErrorObject::list(&l.unreadable),
+        }
+    }
 }

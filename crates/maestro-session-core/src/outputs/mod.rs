@@ -17,11 +17,13 @@
 //! | [`lifecycle`] | archive, resume, cleanup |
 //! | [`command`] | init, completions, setup, export, report, log, search |
 //! | [`watch`] | the lines of `watch --json` |
+//! | [`team`] | `team …` and MCP `get_team_status` |
 //! | [`mcp`] | the MCP tools' results |
 //! | [`schemas`] | every output's schema by the name of its file |
 //!
-//! Reports of the store that are outputs as they are (`delete`, `doctor`, `import`, the
-//! checkpoints) derive their schema where they are defined and are listed in [`schemas`].
+//! Reports of the store and of `team` that are outputs as they are (`delete`, `doctor`,
+//! `import`, the checkpoints, a team's status, actions and export) derive their schema where
+//! they are defined and are listed in [`schemas`].
 
 pub mod command;
 pub mod error;
@@ -29,6 +31,7 @@ pub mod lifecycle;
 pub mod mcp;
 pub mod schemas;
 pub mod sessions;
+pub mod team;
 pub mod watch;
 
 pub use error::ErrorObject;

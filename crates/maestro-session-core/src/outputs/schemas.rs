@@ -11,11 +11,13 @@ use super::command::*;
 use super::lifecycle::*;
 use super::mcp::*;
 use super::sessions::*;
+use super::team::*;
 use super::watch::WatchLine;
 use crate::store::DeleteReport;
-use crate::store::checkpoint::{CheckpointList, CheckpointTaken, DiffReport, RestoreReport};
+use crate::store::checkpoint::{CheckpointTaken, DiffReport, RestoreReport};
 use crate::store::doctor::DoctorReport;
 use crate::store::export::ImportReport;
+use crate::team::lifecycle::{Actions, TeamExport, TeamStatus};
 
 /// The root schema of `T`.
 pub fn schema<T: JsonSchema>() -> Schema {
@@ -44,9 +46,18 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("cli-log", schema::<LogOutput>()),
         ("cli-watch-line", schema::<WatchLine>()),
         ("cli-checkpoint-create", schema::<CheckpointTaken>()),
-        ("cli-checkpoint-list", schema::<CheckpointList>()),
+        ("cli-checkpoint-list", schema::<CheckpointListOutput>()),
         ("cli-checkpoint-restore", schema::<RestoreReport>()),
         ("cli-checkpoint-diff", schema::<DiffReport>()),
+        ("cli-team-create", schema::<TeamCreateOutput>()),
+        ("cli-team-list", schema::<TeamListOutput>()),
+        ("cli-team-health", schema::<TeamStatus>()),
+        ("cli-team-attach", schema::<TeamAttachOutput>()),
+        ("cli-team-stop", schema::<Actions>()),
+        ("cli-team-resume", schema::<Actions>()),
+        ("cli-team-export", schema::<TeamExport>()),
+        ("cli-team-export-file", schema::<TeamExportFileOutput>()),
+        ("cli-team-cleanup", schema::<TeamCleanupOutput>()),
         (
             "mcp-initialize_workspace",
             schema::<InitializeWorkspaceOutput>(),
@@ -72,6 +83,7 @@ pub fn all() -> Vec<(&'static str, Schema)> {
         ("mcp-resume_session", schema::<ResumeOutput>()),
         ("mcp-record_error", schema::<RecordErrorOutput>()),
         ("mcp-record_tokens", schema::<RecordTokensOutput>()),
+        ("mcp-get_team_status", schema::<GetTeamStatusOutput>()),
     ]
 }
 

@@ -30,7 +30,7 @@ use crate::team::tmux::Tmux;
 use crate::team::worktree;
 
 /// One step of a team's removal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum CleanupStep {
     /// Close a member's tmux window.
@@ -152,7 +152,8 @@ pub struct CleanupRequest {
 }
 
 /// What happened to one team.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamCleanup {
     /// The team.
     pub team: String,
@@ -164,19 +165,23 @@ pub struct TeamCleanup {
     pub removed: bool,
 }
 
-/// What `cleanup` did.
-#[derive(Debug, Clone, Default, Serialize)]
+/// What `cleanup` did (printed as [`crate::outputs::team::TeamCleanupOutput`]).
+#[derive(Debug, Default)]
 pub struct CleanupReport {
     /// Per team.
     pub teams: Vec<TeamCleanup>,
     /// Records that could not be read: kept, reported.
-    pub unreadable: Vec<String>,
+    pub unreadable: Vec<crate::Error>,
     /// Whether nothing was changed.
     pub dry_run: bool,
 }
 
 /// The teams `req` selects for removal or repair (a pending removal always counts).
-pub fn select(teams: &Teams, env: &Env, req: &CleanupRequest) -> Result<(Vec<Team>, Vec<String>)> {
+pub fn select(
+    teams: &Teams,
+    env: &Env,
+    req: &CleanupRequest,
+) -> Result<(Vec<Team>, Vec<crate::Error>)> {
     if let Some(p) = &req.pattern
         && p.len() > 256
     {
@@ -210,7 +215,7 @@ pub fn select(teams: &Teams, env: &Env, req: &CleanupRequest) -> Result<(Vec<Tea
             "a member is running and --stopped-only was given; `team stop` it first",
         ));
     }
-    Ok((chosen, bad.iter().map(ToString::to_string).collect()))
+    Ok((chosen, bad))
 }
 
 /// Removes (or with `fix_broken` repairs) the teams `req` selects, asking `confirm` before

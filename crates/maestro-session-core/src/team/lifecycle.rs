@@ -13,8 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::clock;
@@ -23,7 +23,9 @@ use crate::env_vars::EnvVars;
 use crate::error::{Error, Result};
 use crate::team::container::{self, ContainerState};
 use crate::team::member::{MemberSpec, RESUME_ID_VAR, Runtime};
-use crate::team::record::{ContainerSpec, Created, MAX_MEMBERS, Member, Team, Teams, VERSION};
+use crate::team::record::{
+    ContainerSpec, Created, MAX_MEMBERS, Member, Team, TeamEvent, Teams, VERSION,
+};
 use crate::team::tmux::Tmux;
 use crate::team::{name, worktree};
 
@@ -46,7 +48,7 @@ pub struct CreateRequest {
 }
 
 /// A member's state, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberState {
     /// Its window's process (and container) run.
@@ -69,7 +71,8 @@ impl MemberState {
 }
 
 /// What a probe found for one member.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MemberStatus {
     /// The role.
     pub role: String,
@@ -89,10 +92,15 @@ pub struct MemberStatus {
     pub runtime_session_id: Option<String>,
     /// When SessionStart last reported, ISO 8601 UTC.
     pub last_activity: Option<String>,
+    /// MCP `get_team_status` only, for a team tied to a session: `<phase id> <phase name>
+    /// (<status>)` of the phase the member's role is on, or null (absent elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Option<String>>,
 }
 
-/// What a probe found for a team.
-#[derive(Debug, Clone, Serialize)]
+/// What a probe found for a team (`team health`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TeamStatus {
     /// The team.
     pub name: String,
@@ -380,6 +388,7 @@ pub fn status(env: &Env, team: &Team) -> TeamStatus {
                 branch: m.branch.clone(),
                 runtime_session_id: m.runtime_session_id.clone(),
                 last_activity: m.last_activity.clone(),
+                phase: None,
             }
         })
         .collect();
@@ -400,7 +409,8 @@ pub fn status(env: &Env, team: &Team) -> TeamStatus {
 }
 
 /// What `stop` and `resume` did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Actions {
     /// The team.
     pub team: String,
@@ -481,16 +491,40 @@ pub fn resume(teams: &Teams, env: &Env, team_name: &str, fix_broken: bool) -> Re
     Ok(a)
 }
 
+/// `format` of a team export.
+pub const EXPORT_FORMAT: &str = "maestro-session team export";
+
+/// A team as one JSON document (`team export`): its record, what a probe finds now and its
+/// event log.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamExport {
+    /// Always `maestro-session team export` ([`EXPORT_FORMAT`]).
+    pub format: String,
+    /// Version of this document's format: 1.
+    pub version: u32,
+    /// When exported, ISO 8601 UTC.
+    pub exported: String,
+    /// The team record as stored.
+    pub record: Team,
+    /// What a probe found at export time.
+    pub status: TeamStatus,
+    /// The team's event log, oldest first.
+    pub events: Vec<TeamEvent>,
+}
+
 /// The team as one JSON document: its record, what a probe finds now and its event log.
-pub fn export(teams: &Teams, env: &Env, team_name: &str) -> Result<Value> {
+///
+/// Errors: as [`Teams::get`] and [`Teams::events`].
+pub fn export(teams: &Teams, env: &Env, team_name: &str) -> Result<TeamExport> {
     let team = teams.get(team_name)?;
     let st = status(env, &team);
-    Ok(json!({
-        "format": "maestro-session team export",
-        "version": 1,
-        "exported": clock::now_iso(),
-        "record": team,
-        "status": st,
-        "events": teams.events(team_name)?,
-    }))
+    Ok(TeamExport {
+        format: EXPORT_FORMAT.into(),
+        version: 1,
+        exported: clock::now_iso(),
+        events: teams.events(team_name)?,
+        record: team,
+        status: st,
+    })
 }

@@ -25,7 +25,7 @@ pub const MAX_ARG_BYTES: usize = 4096;
 pub const RESUME_ID_VAR: &str = "MAESTRO_TEAM_RESUME_ID";
 
 /// What a member runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "argv")]
 pub enum Runtime {
     /// Claude Code (`claude`).

@@ -4,16 +4,17 @@
 //! Same rules as every other state file: opened beneath the project (a symlink out is
 //! refused), every change a read-modify-write under the state lock (`state/.lock`) ending in
 //! a durable replace, a record that does not parse is never overwritten (the change is refused
-//! naming it; `doctor` reports it), and each change appends one JSON line to the team's log:
-//! `{"v":1,"time":"…","actor":"cli","op":"create","team":"review","member":"lead",…}`.
+//! naming it; `doctor` reports it), and each change appends one JSON line ([`TeamEvent`]) to
+//! the team's log: `{"v":1,"time":"…","actor":"cli","op":"create","team":"review",…}`.
 //!
 //! What a probe (tmux, podman) finds is never written here: a member is removed from the
 //! record only by `team cleanup --remove`, never because a window or a container is missing.
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value};
 
 use crate::clock;
 use crate::env::Env;
@@ -35,7 +36,8 @@ pub const RECORD_CAP: u64 = 1024 * 1024;
 pub const MAX_MEMBERS: usize = 32;
 
 /// What a container engine member set-up asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ContainerSpec {
     /// `podman` or `docker`.
     pub engine: String,
@@ -56,7 +58,8 @@ pub struct ContainerSpec {
 }
 
 /// What we created for a member, so cleanup removes only that.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Created {
     /// We added the worktree.
     #[serde(default)]
@@ -73,7 +76,8 @@ pub struct Created {
 }
 
 /// One member of a team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Member {
     /// The role ([`name`] rules), also the tmux window's name.
     pub role: String,
@@ -111,7 +115,8 @@ pub struct Member {
 
 /// A pending removal: the steps left, run in order, each dropped from the record once done
 /// (so a crash midway resumes with the next `cleanup`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Removal {
     /// When it began.
     pub started: String,
@@ -122,8 +127,38 @@ pub struct Removal {
     pub steps: Vec<crate::team::cleanup::CleanupStep>,
 }
 
+/// Version of the event log's line format (`"v"`).
+pub const EVENT_VERSION: u32 = 1;
+
+/// One line of a team's event log `state/teams/<name>.events.jsonl` (see `docs/formats.md`):
+/// `{"v":1,"time":"…","actor":"cli","op":"create","team":"review","members":["lead"]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TeamEvent {
+    /// Line format version ([`EVENT_VERSION`]).
+    pub v: u32,
+    /// When, ISO 8601 UTC.
+    pub time: String,
+    /// Who: `cli`, `mcp`, `hook:SessionStart`, …
+    pub actor: String,
+    /// What: `create`, `start`, `stop`, `session id`, `cleanup begin`, `cleanup step`,
+    /// `remove`.
+    pub op: String,
+    /// The team.
+    pub team: String,
+    /// The member the change is about, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// `create`: the members' roles, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<String>>,
+    /// Keys of a later line format, kept as read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A team record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Team {
     /// Record format ([`VERSION`]).
     pub version: u32,
@@ -384,7 +419,7 @@ impl Teams {
             &team.name,
             "create",
             None,
-            json!({"members": team.members.iter().map(|m| &m.role).collect::<Vec<_>>()}),
+            Some(team.members.iter().map(|m| m.role.clone()).collect()),
         );
         Ok(())
     }
@@ -407,7 +442,7 @@ impl Teams {
         if t != before {
             t.updated = clock::now_iso();
             self.write(&l.root, &t)?;
-            self.log(&l.root, team, op, member, Value::Null);
+            self.log(&l.root, team, op, member, None);
         }
         Ok(out)
     }
@@ -421,7 +456,7 @@ impl Teams {
             Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e.into()),
         }
-        self.log(&l.root, team, "remove", None, Value::Null);
+        self.log(&l.root, team, "remove", None, None);
         Ok(())
     }
 
@@ -435,21 +470,26 @@ impl Teams {
 
     /// One line in the team's log; a line that cannot be written is reported on stderr, the
     /// change stands (as for the sessions' event log).
-    fn log(&self, root: &Root, team: &str, op: &str, member: Option<&str>, extra: Value) {
-        let mut line = json!({
-            "v": 1,
-            "time": clock::now_iso(),
-            "actor": self.actor,
-            "op": op,
-            "team": team,
-        });
-        if let (Some(obj), Some(m)) = (line.as_object_mut(), member) {
-            obj.insert("member".into(), m.into());
-        }
-        if let (Some(obj), Value::Object(more)) = (line.as_object_mut(), extra) {
-            obj.extend(more);
-        }
-        let mut bytes = line.to_string().into_bytes();
+    fn log(
+        &self,
+        root: &Root,
+        team: &str,
+        op: &str,
+        member: Option<&str>,
+        members: Option<Vec<String>>,
+    ) {
+        let line = TeamEvent {
+            v: EVENT_VERSION,
+            time: clock::now_iso(),
+            actor: self.actor.clone(),
+            op: op.to_string(),
+            team: team.to_string(),
+            member: member.map(str::to_string),
+            members,
+            extra: Map::new(),
+        };
+        // Strings, numbers and lists of strings only: serialising cannot fail.
+        let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');
         if let Err(e) =
             log_rel(team).and_then(|rel| Ok(root.append(&rel, &bytes, STATE_FILE_MODE, false)?))
@@ -458,8 +498,9 @@ impl Teams {
         }
     }
 
-    /// The team's events, oldest first (lines that are not JSON are skipped).
-    pub fn events(&self, team: &str) -> Result<Vec<Value>> {
+    /// The team's events, oldest first (lines that are not a JSON event object, say one
+    /// torn by a crash, are skipped; unknown keys are kept in [`TeamEvent::extra`]).
+    pub fn events(&self, team: &str) -> Result<Vec<TeamEvent>> {
         let Some(root) = self.ws.open_state_dir(false)? else {
             return Ok(Vec::new());
         };

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use clap::Subcommand;
+use maestro_session_core::outputs::command::CheckpointListOutput;
 use maestro_session_core::store::Store;
 use maestro_session_core::store::checkpoint::{
     CheckpointList, CheckpointMeta, CheckpointTaken, DiffReport, RestoreReport,
@@ -57,7 +58,10 @@ pub fn run(store: &Store, command: CheckpointCommand) -> anyhow::Result<Report> 
         }
         CheckpointCommand::List { session } => {
             let list = store.checkpoint_list(&session)?;
-            Report::new(serde_json::to_value(&list)?, listed(&list))
+            Report::new(
+                crate::output::json(&CheckpointListOutput::of(&list))?,
+                listed(&list),
+            )
         }
         CheckpointCommand::Restore {
             session,

@@ -5,6 +5,9 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use maestro_session_core::outputs::team::{
+    TeamAttachOutput, TeamCleanupOutput, TeamCreateOutput, TeamExportFileOutput, TeamListOutput,
+};
 use maestro_session_core::store::Store;
 use maestro_session_core::team::cleanup::{self, CleanupRequest};
 use maestro_session_core::team::lifecycle::{self, CreateRequest, MemberState, TeamStatus};
@@ -14,10 +17,9 @@ use maestro_session_core::team::tmux::Tmux;
 use maestro_session_core::team::view;
 use maestro_session_core::{Env, Error};
 use maestro_session_fs::durable;
-use serde_json::json;
 
 use crate::cli::utf8_path;
-use crate::output::Report;
+use crate::output::{self, Report};
 
 /// The team subcommands.
 #[derive(Debug, Subcommand)]
@@ -189,18 +191,15 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                 team.tmux_session,
                 members_text(&st)
             );
-            Report::new(json!({"team": team, "status": st}), human)
+            Report::new(output::json(&TeamCreateOutput { team, status: st })?, human)
         }
         TeamCommand::List { verbose } => {
             let (all, bad) = teams.all()?;
             let statuses: Vec<TeamStatus> =
                 all.iter().map(|t| lifecycle::status(&env, t)).collect();
+            let out = TeamListOutput::new(statuses, &bad);
             let mut human = String::new();
-            let (mut run, mut stop, mut miss) = (0, 0, 0);
-            for st in &statuses {
-                run += st.count(MemberState::Running);
-                stop += st.count(MemberState::Stopped);
-                miss += st.count(MemberState::Missing);
+            for st in &out.teams {
                 human.push_str(&format!(
                     "{}  {}  {} member(s), worst {}{}\n",
                     st.name,
@@ -219,18 +218,15 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
             for e in &bad {
                 human.push_str(&format!("unreadable: {e}\n"));
             }
+            let t = out.totals;
             human.push_str(&format!(
-                "{} team(s); members: {run} running, {stop} stopped, {miss} missing\n",
-                statuses.len()
+                "{} team(s); members: {} running, {} stopped, {} missing\n",
+                out.teams.len(),
+                t.running,
+                t.stopped,
+                t.missing
             ));
-            Report::new(
-                json!({
-                    "teams": statuses,
-                    "unreadable": bad.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "totals": {"running": run, "stopped": stop, "missing": miss},
-                }),
-                human,
-            )
+            Report::new(output::json(&out)?, human)
         }
         TeamCommand::Health { name } => {
             let team = teams.get(&name)?;
@@ -241,7 +237,7 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                 st.worst.name(),
                 members_text(&st)
             );
-            let mut r = Report::new(serde_json::to_value(&st)?, human);
+            let mut r = Report::new(output::json(&st)?, human);
             r.unhealthy = st.worst != MemberState::Running;
             r
         }
@@ -260,25 +256,31 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                     .into());
                 }
                 let line = format!("{}\n", argv.join(" "));
-                return Ok(Report::new(json!({"command": argv}), line));
+                return Ok(Report::new(
+                    output::json(&TeamAttachOutput::Print { command: argv })?,
+                    line,
+                ));
             }
             let status = std::process::Command::new(&argv[0])
                 .args(&argv[1..])
                 .status()?;
             Report::new(
-                json!({"attached": team.tmux_session, "exit": status.code()}),
+                output::json(&TeamAttachOutput::Attached {
+                    attached: team.tmux_session,
+                    exit: status.code(),
+                })?,
                 String::new(),
             )
         }
         TeamCommand::Stop { name } => {
             let a = lifecycle::stop(&teams, &env, &name)?;
             let human = actions_text("stopped", &a.team, &a.done, &a.skipped);
-            Report::new(serde_json::to_value(&a)?, human)
+            Report::new(output::json(&a)?, human)
         }
         TeamCommand::Resume { name } => {
             let a = lifecycle::resume(&teams, &env, &name, false)?;
             let human = actions_text("resumed", &a.team, &a.done, &a.skipped);
-            let mut r = Report::new(serde_json::to_value(&a)?, human);
+            let mut r = Report::new(output::json(&a)?, human);
             r.unhealthy = !a.skipped.is_empty();
             r
         }
@@ -290,7 +292,7 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
             let doc = lifecycle::export(&teams, &env, &name)?;
             let text = format!("{}\n", serde_json::to_string_pretty(&doc)?);
             match output {
-                None => Report::new(doc, text),
+                None => Report::new(output::json(&doc)?, text),
                 Some(path) => {
                     if !force && maestro_session_fs::reader::lstat(&path).is_ok() {
                         return Err(Error::refused(
@@ -305,7 +307,10 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                     durable::durable_replace(&path, text.as_bytes(), durable::STATE_FILE_MODE)
                         .map_err(Error::from)?;
                     Report::new(
-                        json!({"exported": name, "output": path.display().to_string()}),
+                        output::json(&TeamExportFileOutput {
+                            exported: name.clone(),
+                            output: path.display().to_string(),
+                        })?,
                         format!("exported team {name} to {}\n", path.display()),
                     )
                 }
@@ -340,7 +345,7 @@ pub fn run(store: &Store, command: TeamCommand) -> anyhow::Result<Report> {
                 human.push_str("no team selected\n");
             }
             let refused = r.teams.iter().any(|t| !t.refused.is_empty());
-            let mut rep = Report::new(serde_json::to_value(&r)?, human);
+            let mut rep = Report::new(output::json(&TeamCleanupOutput::of(&r))?, human);
             rep.unhealthy = refused;
             rep
         }

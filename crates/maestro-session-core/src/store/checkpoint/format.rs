@@ -138,16 +138,18 @@ pub enum CheckpointEvent<'a> {
     Pruned(&'a [u64]),
 }
 
-/// The checkpoints of one session, for `checkpoint list`.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+/// The checkpoints of one session, for `checkpoint list` (printed as
+/// [`crate::outputs::command::CheckpointListOutput`]).
+#[derive(Debug)]
 pub struct CheckpointList {
     /// The session id.
     pub session: String,
     /// Complete checkpoints, newest first.
     pub checkpoints: Vec<CheckpointMeta>,
-    /// Records that could not be read, each `<path>: <why>` (reported, never skipped
-    /// silently; unfinished checkpoints are not listed here, they are not checkpoints).
-    pub unreadable: Vec<String>,
+    /// Records that could not be read, each an [`Error::Corrupt`] naming the file and why
+    /// (reported, never skipped silently; unfinished checkpoints are not listed here, they are
+    /// not checkpoints).
+    pub unreadable: Vec<Error>,
 }
 
 /// What `checkpoint create` took.

@@ -327,7 +327,11 @@ impl Store {
             unreadable: found
                 .unreadable
                 .iter()
-                .map(|(rel, why)| format!("{}: {why}", root.join(rel).display()))
+                .map(|(rel, why)| Error::Corrupt {
+                    path: root.join(rel),
+                    line: None,
+                    reason: why.clone(),
+                })
                 .collect(),
             session,
             checkpoints: found.complete,

@@ -209,7 +209,8 @@ fn unfinished_and_unreadable_checkpoints_are_ignored_then_swept() {
     );
     assert_eq!(list.unreadable.len(), 1, "{:?}", list.unreadable);
     assert!(
-        list.unreadable[0].contains("7.json"),
+        list.unreadable[0].to_string().contains("7.json")
+            && matches!(list.unreadable[0], Error::Corrupt { .. }),
         "{:?}",
         list.unreadable
     );
