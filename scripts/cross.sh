@@ -177,10 +177,14 @@ EOF
     fi
     # One wine server for the whole run: each executable then starts in about 0.5 s.
     /usr/lib/wine/wineserver64 -p 2>/dev/null || true
+    # The first Windows process of a server starts wine's services (services.exe, winedevice,
+    # plugplay), which live as long as the server and inherit that process's stdout and stderr:
+    # started here with /dev/null, so no test waits forever on a pipe they hold.
+    /usr/lib/wine/wine64 wineboot </dev/null >/dev/null 2>&1 || true
     echo "cross: the hook contract tests under wine64 ($filter_args)"
     status=0
     # shellcheck disable=SC2086
-    MAESTRO_BIN_DIR=$wrappers cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
+    MAESTRO_BIN_DIR=$wrappers MAESTRO_BIN_TARGET=x86_64-pc-windows-gnu cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
     /usr/lib/wine/wineserver64 -k 2>/dev/null || true
     return $status
 }

@@ -7,6 +7,17 @@ use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt as _};
 
 use cap_std::fs::{Dir, OpenOptionsExt as _};
 
+/// The environment variables that name the temporary folder, in order of preference
+/// (`TMPDIR`, POSIX).
+pub const TEMP_VARS: &[&str] = &["TMPDIR"];
+
+/// The temporary folder when none of [`TEMP_VARS`] is set.
+pub const DEFAULT_TEMP: &str = "/tmp";
+
+/// Whether the temporary folder is the user's own: on Unix `/tmp` is shared by every user, so
+/// the hook base is the fixed `/tmp/maestro-hooks` Maestro's hooks use (checked to be private).
+pub const TEMP_IS_PER_USER: bool = false;
+
 /// Open flags for a file whose type is not trusted: `O_NONBLOCK` so opening a FIFO never waits
 /// for a writer, `O_NOCTTY` so a terminal never becomes ours, and with `follow` off
 /// `O_NOFOLLOW` (a final symlink fails with `ELOOP`).
@@ -250,4 +261,12 @@ pub fn special_kind_cap(ft: &cap_std::fs::FileType) -> (bool, bool, bool) {
         ft.is_socket(),
         ft.is_char_device() || ft.is_block_device(),
     )
+}
+
+/// Whether a folder can be opened and flushed (`fsync` of a folder): yes on Unix.
+pub const FOLDERS_SYNC: bool = true;
+
+/// The access a handle needs for a later `fdatasync`/`fsync`: reading is enough on Unix.
+pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
+    options.read(true)
 }

@@ -8,6 +8,19 @@ use std::os::windows::fs::OpenOptionsExt as _;
 
 use cap_std::fs::{Dir, OpenOptionsExt as _};
 
+/// The environment variables that name the temporary folder, in order of preference:
+/// `TMPDIR` (set by POSIX shells on Windows, and by the tests), then Windows' own `TMP` and
+/// `TEMP`, in the order `GetTempPathW` reads them (both name the user's `%LOCALAPPDATA%\Temp`
+/// on a standard install).
+pub const TEMP_VARS: &[&str] = &["TMPDIR", "TMP", "TEMP"];
+
+/// The temporary folder when none of [`TEMP_VARS`] is set (the system's).
+pub const DEFAULT_TEMP: &str = r"C:\Windows\Temp";
+
+/// Whether the temporary folder is the user's own: on Windows `%TEMP%` is under the user's
+/// profile, so the hook base is `%TEMP%\maestro-hooks` (there is no shared `/tmp`).
+pub const TEMP_IS_PER_USER: bool = true;
+
 /// `FILE_FLAG_OPEN_REPARSE_POINT`: open a symlink (a reparse point) itself, not its target,
 /// so the type check on the handle sees the link and refuses it.
 const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
@@ -261,4 +274,13 @@ pub fn special_kind_std(_ft: &std::fs::FileType) -> (bool, bool, bool) {
 /// As [`special_kind_std`].
 pub fn special_kind_cap(_ft: &cap_std::fs::FileType) -> (bool, bool, bool) {
     (false, false, false)
+}
+
+/// Whether a folder can be opened and flushed: no on Windows (see [`sync_open_folder`]).
+pub const FOLDERS_SYNC: bool = false;
+
+/// The access a handle needs for a later flush: `FlushFileBuffers` needs write access on
+/// Windows (a read-only handle gets `ERROR_ACCESS_DENIED`). Nothing is written through it.
+pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
+    options.write(true)
 }
