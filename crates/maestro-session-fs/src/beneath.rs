@@ -553,6 +553,14 @@ impl Root {
                 what: "a symlink",
             };
         }
+        if crate::platform::may_be_folder_refusal(&e)
+            && self.dir.metadata(rel).is_ok_and(|m| m.is_dir())
+        {
+            return Error::NotRegular {
+                path: self.join(rel),
+                what: "a folder",
+            };
+        }
         self.map_err(op, &rel.display().to_string(), rel, e)
     }
 

@@ -270,3 +270,9 @@ pub const FOLDERS_SYNC: bool = true;
 pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
     options.read(true)
 }
+
+/// Whether an open error may mean the path is a folder opened as a file: never on Unix (a
+/// folder opens for reading, and the type check on the descriptor names it).
+pub fn may_be_folder_refusal(_e: &io::Error) -> bool {
+    false
+}

@@ -284,3 +284,13 @@ pub const FOLDERS_SYNC: bool = false;
 pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
     options.write(true)
 }
+
+/// `ERROR_ACCESS_DENIED`: also what opening a folder as a file gives.
+const ERROR_ACCESS_DENIED: i32 = 5;
+
+/// Whether an open error may mean the path is a folder opened as a file: Windows refuses that
+/// open with `ERROR_ACCESS_DENIED` (a folder opens only with `FILE_FLAG_BACKUP_SEMANTICS`), so
+/// the caller checks the path's type to name it.
+pub fn may_be_folder_refusal(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(ERROR_ACCESS_DENIED)
+}
