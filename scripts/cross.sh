@@ -194,17 +194,9 @@ EOF
 # input, and the attacks on the state tools and hooks (escapes refused).
 wine_filter="hooks_recorded:: claude_recorded:: codex_recorded:: qwen_recorded:: state_tools:: write_state_concurrency:: hooks_bad_input:: maestro_hook_tests::"
 # Known to fail under wine, each named in docs/platforms.md ("Windows: known failures") until
-# fixed; the roster tests spawn hundreds of processes (minutes under wine) and hold no
+# fixed (none left but what is listed here); the roster tests spawn hundreds of processes (minutes under wine) and hold no
 # platform-specific code beyond what the other hook tests run.
-wine_skip="--skip hooks_recorded::context_follows_every_change_of_the_session_file
---skip state_tools::ensure_workspace_creates_layout_and_refuses_escapes
---skip state_tools::refused_paths_for_both_tools
---skip state_tools::write_then_read_round_trips_bytes
---skip write_state_concurrency::concurrent_writers_never_tear_the_file
---skip hooks_bad_input::terminal_stdin_does_not_block
---skip hooks_bad_input::unreadable_state_dir
---skip hooks_bad_input::unusable_hook_base_and_fallback
---skip maestro_hook_tests::the_roster_is_held_to_the_report_in_every_runtime
+wine_skip="--skip maestro_hook_tests::the_roster_is_held_to_the_report_in_every_runtime
 --skip maestro_hook_tests::detection_finds_what_maestro_finds
 --skip maestro_hook_tests::runtime_builtin_agents_are_never_blocked"
 

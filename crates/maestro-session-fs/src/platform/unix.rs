@@ -276,3 +276,9 @@ pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::
 pub fn may_be_folder_refusal(_e: &io::Error) -> bool {
     false
 }
+
+/// Renames `from_name` over `to_name` in the folder `dir` (`renameat`: atomic, whoever has the
+/// old file open keeps reading it).
+pub fn replace_in(dir: &Dir, from_name: &str, to_name: &str) -> io::Result<()> {
+    dir.rename(from_name, dir, to_name)
+}

@@ -168,6 +168,9 @@ pub fn rename_in(
     overwrite: bool,
 ) -> io::Result<()> {
     if overwrite {
+        if std::ptr::eq(from, to) {
+            return replace_in(from, from_name, to_name);
+        }
         return from.rename(from_name, to, to_name);
     }
     let meta = from.symlink_metadata(from_name)?;
@@ -293,4 +296,34 @@ const ERROR_ACCESS_DENIED: i32 = 5;
 /// the caller checks the path's type to name it.
 pub fn may_be_folder_refusal(e: &io::Error) -> bool {
     e.raw_os_error() == Some(ERROR_ACCESS_DENIED)
+}
+
+/// `ERROR_SHARING_VIOLATION`.
+const ERROR_SHARING_VIOLATION: i32 = 32;
+/// How long [`replace_in`] keeps retrying a replace another handle blocks, in ms.
+const REPLACE_RETRY_MS: u64 = 2_000;
+
+/// Renames `from_name` over `to_name` in the folder `dir`. Windows refuses to replace a file
+/// while another handle has it open without `FILE_SHARE_DELETE`, or (wine, older Windows
+/// without POSIX rename semantics) open at all, with `ERROR_ACCESS_DENIED` or
+/// `ERROR_SHARING_VIOLATION`; readers hold the session file for a moment, so the replace is
+/// retried, backing off from 1 ms to 64 ms, for up to 2 s ([`REPLACE_RETRY_MS`]) before the
+/// error is returned. The old file stays whole until the rename succeeds.
+pub fn replace_in(dir: &Dir, from_name: &str, to_name: &str) -> io::Result<()> {
+    let start = std::time::Instant::now();
+    let mut pause_ms = 1;
+    loop {
+        match dir.rename(from_name, dir, to_name) {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION)
+                ) && start.elapsed() < std::time::Duration::from_millis(REPLACE_RETRY_MS) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+                pause_ms = (pause_ms * 2).min(64);
+            }
+            other => return other,
+        }
+    }
 }
