@@ -241,7 +241,7 @@ impl Store {
         });
         if rel != target {
             steps.push(Step::Remove {
-                path: maestro_session_fs::beneath::slash_text(&rel),
+                path: maestro_session_fs::beneath::slash_text(rel),
                 session_id: id,
             });
         }

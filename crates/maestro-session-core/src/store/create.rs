@@ -115,7 +115,7 @@ impl Store {
                     )));
                 }
                 Err(e) if e.is_not_found() => steps.push(Step::Write {
-                    path: maestro_session_fs::beneath::slash_text(&rel),
+                    path: maestro_session_fs::beneath::slash_text(rel),
                     content: plan.content.clone(),
                 }),
                 Err(e) => return Err(e.into()),

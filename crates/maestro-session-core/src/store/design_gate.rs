@@ -664,7 +664,7 @@ impl Store {
                         )));
                     }
                     Err(e) if e.is_not_found() => steps.push(Step::Write {
-                        path: maestro_session_fs::beneath::slash_text(&rel),
+                        path: maestro_session_fs::beneath::slash_text(rel),
                         content: content.clone(),
                     }),
                     Err(e) => return Err(e.into()),

@@ -227,7 +227,7 @@ impl Store {
         }
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
-            path: maestro_session_fs::beneath::slash_text(&rel),
+            path: maestro_session_fs::beneath::slash_text(rel),
             content: incoming.emit_with_revision(next)?,
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
