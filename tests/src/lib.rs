@@ -52,6 +52,14 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// Whether the executables under test were built for Windows: `$MAESTRO_BIN_TARGET` (the
+/// target triple of the executables in `$MAESTRO_BIN_DIR`, set by `scripts/cross.sh` for the
+/// run under wine) names a Windows target. Tests leave out, with this, the checks that have no
+/// meaning there (Unix modes and uids, FIFOs, terminals, host-made symlinks), saying why.
+pub fn bins_for_windows() -> bool {
+    std::env::var("MAESTRO_BIN_TARGET").is_ok_and(|t| t.contains("-windows"))
+}
+
 /// `target/<profile>/hook-names/<name>`: a symlink to `maestro-session-hook` under one of its
 /// eight names (as install.sh installs it), made when missing.
 fn hook_link(profile_dir: &Path, name: &str) -> PathBuf {

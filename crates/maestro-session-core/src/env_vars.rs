@@ -40,8 +40,9 @@ impl EnvVars {
     /// name to override the extension root (default `~/.gemini/extensions/maestro`).
     pub const MAESTRO_EXTENSION_PATH: &'static str = "MAESTRO_EXTENSION_PATH";
 
-    /// The hook-state base folder (default `/tmp/maestro-hooks`; an unsafe one falls back to
-    /// `$TMPDIR/maestro-hooks-<uid>`). Set by people and the tests. Ours.
+    /// The hook-state base folder (default `/tmp/maestro-hooks`, on Windows
+    /// `%TEMP%\maestro-hooks`; an unsafe one falls back to `$TMPDIR/maestro-hooks-<uid>`).
+    /// Set by people and the tests. Ours.
     pub const MAESTRO_HOOKS_DIR: &'static str = "MAESTRO_HOOKS_DIR";
 
     /// Idle time in seconds before a hook-state folder is pruned (default 7200). Set by people
@@ -151,6 +152,7 @@ impl EnvVars {
     pub const HOME: &'static str = "HOME";
 
     /// The temporary folder (POSIX; default `/tmp`): where the hook-state base falls back to.
+    /// On Windows `TMP` then `TEMP` are read after it (`maestro_session_fs::platform::TEMP_VARS`).
     pub const TMPDIR: &'static str = "TMPDIR";
 
     /// Set to anything non-empty: no colour in `maestro-session` output (no-color.org; read by

@@ -60,6 +60,18 @@ pub fn validate_relative(raw: &str) -> Result<PathBuf> {
     Ok(clean)
 }
 
+/// `rel` as text with `/` between its components on every platform: the spelling of a
+/// relative path in the state folder's records and intents (a Windows `PathBuf` joins with
+/// `\`, which those refuse as not plain). A component that is not valid UTF-8 is shown
+/// lossily.
+pub fn slash_text(rel: &Path) -> String {
+    let parts: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
+}
+
 /// What identifies one version of a file on disk for a cache: inode, size in bytes and
 /// modification time (s and ns since the Unix epoch). A durable replace makes a new inode and
 /// an edit in place moves the mtime, so a changed file never keeps its stamp.
@@ -300,6 +312,25 @@ impl Root {
             .into_std())
     }
 
+    /// Opens the file `rel` beneath the root (a final symlink refused), or with `folder` set
+    /// the folder `rel` (followed), for a later `sync_data`: read access on Unix; on Windows
+    /// write access, which `FlushFileBuffers` needs, and `None` for a folder, which Windows
+    /// cannot flush ([`platform::FOLDERS_SYNC`], [`platform::sync_open_folder`]).
+    pub fn open_for_sync(&self, rel: &Path, folder: bool) -> Result<Option<std::fs::File>> {
+        if folder && !crate::platform::FOLDERS_SYNC {
+            return Ok(None);
+        }
+        let mut options = cap_std::fs::OpenOptions::new();
+        crate::platform::sync_access(&mut options);
+        reader::untrusted_read_flags(&mut options, folder);
+        Ok(Some(
+            self.dir
+                .open_with(rel, &options)
+                .map_err(|e| self.open_err("open for sync", rel, e))?
+                .into_std(),
+        ))
+    }
+
     /// Durably replaces the file `rel` beneath the root (its folder must exist): see
     /// [`durable::durable_replace_in`]. The directory entry is replaced, so a symlink there is
     /// replaced, never written through. With `durable` off the two fsyncs are skipped (for
@@ -520,6 +551,14 @@ impl Root {
             return Error::NotRegular {
                 path: self.join(rel),
                 what: "a symlink",
+            };
+        }
+        if crate::platform::may_be_folder_refusal(&e)
+            && self.dir.metadata(rel).is_ok_and(|m| m.is_dir())
+        {
+            return Error::NotRegular {
+                path: self.join(rel),
+                what: "a folder",
             };
         }
         self.map_err(op, &rel.display().to_string(), rel, e)

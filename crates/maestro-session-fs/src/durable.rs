@@ -363,8 +363,7 @@ fn replace_in_with<E: From<Error>>(
             file.sync_all().ctx("fsync", &temp_path)?;
         }
         drop(file);
-        dir.rename(&temp, dir, name)
-            .ctx("rename temp file over", &target_path)?;
+        platform::replace_in(dir, &temp, name).ctx("rename temp file over", &target_path)?;
         Ok(())
     })();
     if result.is_err() {

@@ -255,9 +255,21 @@ pub fn read_frontmatter_opened(file: std::fs::File, path: &Path, cap: u64) -> Re
 /// Errors: [`Error::NotRegular`]; [`Error::Io`] ("read"; [`Error::is_not_found`] when it does
 /// not exist).
 pub fn open_path(path: &Path) -> Result<Opened> {
-    let file = crate::platform::untrusted_std(std::fs::OpenOptions::new().read(true), true)
+    let file = match crate::platform::untrusted_std(std::fs::OpenOptions::new().read(true), true)
         .open(path)
-        .ctx("read", path)?;
+    {
+        Ok(file) => file,
+        Err(e)
+            if crate::platform::may_be_folder_refusal(&e)
+                && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) =>
+        {
+            return Err(Error::NotRegular {
+                path: path.to_path_buf(),
+                what: "a folder",
+            });
+        }
+        Err(e) => return Err(e).ctx("read", path),
+    };
     let meta = check_regular(&file, path)?;
     Ok(Opened {
         file,

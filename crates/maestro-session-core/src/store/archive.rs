@@ -229,17 +229,19 @@ impl Store {
                     });
                     moved.push((from, to.clone()));
                 }
-                *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+                *slot = Some(maestro_session_fs::beneath::slash_text(
+                    &self.ws.state_rel.join(&to),
+                ));
             }
         }
         session.meta.updated = clock::now_iso();
         steps.push(Step::Write {
-            path: target.to_string_lossy().into_owned(),
+            path: maestro_session_fs::beneath::slash_text(&target),
             content: session.emit()?,
         });
         if rel != target {
             steps.push(Step::Remove {
-                path: rel.to_string_lossy().into_owned(),
+                path: maestro_session_fs::beneath::slash_text(rel),
                 session_id: id,
             });
         }
@@ -264,7 +266,7 @@ impl Store {
         });
         if session.location == Location::Archive {
             steps.push(Step::Remove {
-                path: rel.to_string_lossy().into_owned(),
+                path: maestro_session_fs::beneath::slash_text(&rel),
                 session_id: session.id().to_string(),
             });
         }

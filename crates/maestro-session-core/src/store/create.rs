@@ -115,7 +115,7 @@ impl Store {
                     )));
                 }
                 Err(e) if e.is_not_found() => steps.push(Step::Write {
-                    path: rel.to_string_lossy().into_owned(),
+                    path: maestro_session_fs::beneath::slash_text(rel),
                     content: plan.content.clone(),
                 }),
                 Err(e) => return Err(e.into()),
@@ -135,7 +135,9 @@ impl Store {
             }
         };
         let implementation_plan = match &plan_rel {
-            Some(rel) => Some(self.ws.state_rel.join(rel).to_string_lossy().into_owned()),
+            Some(rel) => Some(maestro_session_fs::beneath::slash_text(
+                &self.ws.state_rel.join(rel),
+            )),
             None => req.implementation_plan.clone(),
         };
         let mut meta = SessionMetadata {

@@ -427,7 +427,7 @@ impl Admission {
         let mut bound = gate.clone();
         bound.session_created = Some(created.to_string());
         Ok(Some(Step::Write {
-            path: gate_rel(&gate.session_id)?.to_string_lossy().into_owned(),
+            path: maestro_session_fs::beneath::slash_text(&gate_rel(&gate.session_id)?),
             content: bound.to_bytes()?,
         }))
     }
@@ -664,12 +664,12 @@ impl Store {
                         )));
                     }
                     Err(e) if e.is_not_found() => steps.push(Step::Write {
-                        path: rel.to_string_lossy().into_owned(),
+                        path: maestro_session_fs::beneath::slash_text(rel),
                         content: content.clone(),
                     }),
                     Err(e) => return Err(e.into()),
                 }
-                self.ws.state_rel.join(rel).to_string_lossy().into_owned()
+                maestro_session_fs::beneath::slash_text(&self.ws.state_rel.join(rel))
             }
             (ApprovedDocument::Path(p), _) => p.clone(),
             (ApprovedDocument::Content { .. }, None) => {
@@ -679,7 +679,7 @@ impl Store {
         gate.approved_at = Some(now);
         gate.design_document_path = Some(path);
         steps.push(Step::Write {
-            path: gate_rel(id)?.to_string_lossy().into_owned(),
+            path: maestro_session_fs::beneath::slash_text(&gate_rel(id)?),
             content: gate.to_bytes()?,
         });
         intent::run(&l.root, &Intent::new("design-approval", id, steps))?;

@@ -79,7 +79,9 @@ impl Store {
                     to
                 }
             };
-            *slot = Some(self.ws.state_rel.join(&to).to_string_lossy().into_owned());
+            *slot = Some(maestro_session_fs::beneath::slash_text(
+                &self.ws.state_rel.join(&to),
+            ));
         }
         let (rel, displaced) = if activate {
             let displaced = self.make_room(&l.root, park, None, &mut steps)?;
@@ -101,7 +103,7 @@ impl Store {
             Location::Archive
         };
         steps.push(Step::Write {
-            path: rel.to_string_lossy().into_owned(),
+            path: maestro_session_fs::beneath::slash_text(&rel),
             content: session.emit()?,
         });
         intent::run(&l.root, &Intent::new("fork", &id, steps))?;

@@ -33,7 +33,7 @@ pub(crate) fn quarantine(root: &Root, rel: &Path, reason: &str) -> Result<PathBu
     let to = free_name(root, &name, &[])?;
     let why = why_text(root, rel, reason);
     let why_rel = format!("{to}.why");
-    let from = rel.to_string_lossy().into_owned();
+    let from = maestro_session_fs::beneath::slash_text(rel);
     if from == intent::INTENTS_REL || Path::new(&from).starts_with(intent::INTENTS_REL) {
         // The folder of the records, or a file in it: the record of this move would be written
         // beside it (and that write sweeps the folder's dead temp files, the very file a temp

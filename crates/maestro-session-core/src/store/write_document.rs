@@ -227,12 +227,15 @@ impl Store {
         }
         self.checkpoint_before_write(&l, rel, &incoming)?;
         steps.push(Step::Write {
-            path: rel.to_string_lossy().into_owned(),
+            path: maestro_session_fs::beneath::slash_text(rel),
             content: incoming.emit_with_revision(next)?,
         });
         intent::run(&l.root, &Intent::new("write-state", &id, steps))?;
         self.record_displaced(&l, displaced.as_ref());
-        let file = [("file", serde_json::Value::from(rel.to_string_lossy()))];
+        let file = [(
+            "file",
+            serde_json::Value::from(maestro_session_fs::beneath::slash_text(rel)),
+        )];
         self.record(
             &l,
             &id,

@@ -7,6 +7,17 @@ use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt as _};
 
 use cap_std::fs::{Dir, OpenOptionsExt as _};
 
+/// The environment variables that name the temporary folder, in order of preference
+/// (`TMPDIR`, POSIX).
+pub const TEMP_VARS: &[&str] = &["TMPDIR"];
+
+/// The temporary folder when none of [`TEMP_VARS`] is set.
+pub const DEFAULT_TEMP: &str = "/tmp";
+
+/// Whether the temporary folder is the user's own: on Unix `/tmp` is shared by every user, so
+/// the hook base is the fixed `/tmp/maestro-hooks` Maestro's hooks use (checked to be private).
+pub const TEMP_IS_PER_USER: bool = false;
+
 /// Open flags for a file whose type is not trusted: `O_NONBLOCK` so opening a FIFO never waits
 /// for a writer, `O_NOCTTY` so a terminal never becomes ours, and with `follow` off
 /// `O_NOFOLLOW` (a final symlink fails with `ELOOP`).
@@ -250,4 +261,24 @@ pub fn special_kind_cap(ft: &cap_std::fs::FileType) -> (bool, bool, bool) {
         ft.is_socket(),
         ft.is_char_device() || ft.is_block_device(),
     )
+}
+
+/// Whether a folder can be opened and flushed (`fsync` of a folder): yes on Unix.
+pub const FOLDERS_SYNC: bool = true;
+
+/// The access a handle needs for a later `fdatasync`/`fsync`: reading is enough on Unix.
+pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
+    options.read(true)
+}
+
+/// Whether an open error may mean the path is a folder opened as a file: never on Unix (a
+/// folder opens for reading, and the type check on the descriptor names it).
+pub fn may_be_folder_refusal(_e: &io::Error) -> bool {
+    false
+}
+
+/// Renames `from_name` over `to_name` in the folder `dir` (`renameat`: atomic, whoever has the
+/// old file open keeps reading it).
+pub fn replace_in(dir: &Dir, from_name: &str, to_name: &str) -> io::Result<()> {
+    dir.rename(from_name, dir, to_name)
 }

@@ -8,6 +8,19 @@ use std::os::windows::fs::OpenOptionsExt as _;
 
 use cap_std::fs::{Dir, OpenOptionsExt as _};
 
+/// The environment variables that name the temporary folder, in order of preference:
+/// `TMPDIR` (set by POSIX shells on Windows, and by the tests), then Windows' own `TMP` and
+/// `TEMP`, in the order `GetTempPathW` reads them (both name the user's `%LOCALAPPDATA%\Temp`
+/// on a standard install).
+pub const TEMP_VARS: &[&str] = &["TMPDIR", "TMP", "TEMP"];
+
+/// The temporary folder when none of [`TEMP_VARS`] is set (the system's).
+pub const DEFAULT_TEMP: &str = r"C:\Windows\Temp";
+
+/// Whether the temporary folder is the user's own: on Windows `%TEMP%` is under the user's
+/// profile, so the hook base is `%TEMP%\maestro-hooks` (there is no shared `/tmp`).
+pub const TEMP_IS_PER_USER: bool = true;
+
 /// `FILE_FLAG_OPEN_REPARSE_POINT`: open a symlink (a reparse point) itself, not its target,
 /// so the type check on the handle sees the link and refuses it.
 const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
@@ -155,6 +168,9 @@ pub fn rename_in(
     overwrite: bool,
 ) -> io::Result<()> {
     if overwrite {
+        if std::ptr::eq(from, to) {
+            return replace_in(from, from_name, to_name);
+        }
         return from.rename(from_name, to, to_name);
     }
     let meta = from.symlink_metadata(from_name)?;
@@ -261,4 +277,53 @@ pub fn special_kind_std(_ft: &std::fs::FileType) -> (bool, bool, bool) {
 /// As [`special_kind_std`].
 pub fn special_kind_cap(_ft: &cap_std::fs::FileType) -> (bool, bool, bool) {
     (false, false, false)
+}
+
+/// Whether a folder can be opened and flushed: no on Windows (see [`sync_open_folder`]).
+pub const FOLDERS_SYNC: bool = false;
+
+/// The access a handle needs for a later flush: `FlushFileBuffers` needs write access on
+/// Windows (a read-only handle gets `ERROR_ACCESS_DENIED`). Nothing is written through it.
+pub fn sync_access(options: &mut cap_std::fs::OpenOptions) -> &mut cap_std::fs::OpenOptions {
+    options.write(true)
+}
+
+/// `ERROR_ACCESS_DENIED`: also what opening a folder as a file gives.
+const ERROR_ACCESS_DENIED: i32 = 5;
+
+/// Whether an open error may mean the path is a folder opened as a file: Windows refuses that
+/// open with `ERROR_ACCESS_DENIED` (a folder opens only with `FILE_FLAG_BACKUP_SEMANTICS`), so
+/// the caller checks the path's type to name it.
+pub fn may_be_folder_refusal(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(ERROR_ACCESS_DENIED)
+}
+
+/// `ERROR_SHARING_VIOLATION`.
+const ERROR_SHARING_VIOLATION: i32 = 32;
+/// How long [`replace_in`] keeps retrying a replace another handle blocks, in ms.
+const REPLACE_RETRY_MS: u64 = 2_000;
+
+/// Renames `from_name` over `to_name` in the folder `dir`. Windows refuses to replace a file
+/// while another handle has it open without `FILE_SHARE_DELETE`, or (wine, older Windows
+/// without POSIX rename semantics) open at all, with `ERROR_ACCESS_DENIED` or
+/// `ERROR_SHARING_VIOLATION`; readers hold the session file for a moment, so the replace is
+/// retried, backing off from 1 ms to 64 ms, for up to 2 s ([`REPLACE_RETRY_MS`]) before the
+/// error is returned. The old file stays whole until the rename succeeds.
+pub fn replace_in(dir: &Dir, from_name: &str, to_name: &str) -> io::Result<()> {
+    let start = std::time::Instant::now();
+    let mut pause_ms = 1;
+    loop {
+        match dir.rename(from_name, dir, to_name) {
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(ERROR_ACCESS_DENIED | ERROR_SHARING_VIOLATION)
+                ) && start.elapsed() < std::time::Duration::from_millis(REPLACE_RETRY_MS) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+                pause_ms = (pause_ms * 2).min(64);
+            }
+            other => return other,
+        }
+    }
 }

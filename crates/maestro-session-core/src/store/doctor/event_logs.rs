@@ -70,7 +70,7 @@ impl Doctor<'_> {
             .into_iter()
             .partition(|l| l.len <= shape::MAX_EXCERPT_BYTES);
         quarantine::prepare(self.root)?;
-        let path = rel.to_string_lossy().into_owned();
+        let path = maestro_session_fs::beneath::slash_text(rel);
         let mut steps = Vec::new();
         let mut taken = Vec::new();
         for line in &fixable {

@@ -459,10 +459,14 @@ impl PendingSyncs {
     /// sync.
     pub(in crate::store) fn defer(&self, root: &Root, rel: &Path, new: bool) -> Result<()> {
         let mut files = self.0.borrow_mut();
-        files.push((root.join(rel), root.open_read(rel, false)?));
+        if let Some(file) = root.open_for_sync(rel, false)? {
+            files.push((root.join(rel), file));
+        }
         if new {
             let folder = Path::new(EVENTS_REL);
-            files.push((root.join(folder), root.open_read(folder, true)?));
+            if let Some(file) = root.open_for_sync(folder, true)? {
+                files.push((root.join(folder), file));
+            }
         }
         Ok(())
     }

@@ -435,7 +435,7 @@ pub(in crate::store) fn utf8(
 
 /// A state-dir relative path as intent records and reports hold it.
 pub(in crate::store) fn path_text(rel: &Path) -> String {
-    rel.to_string_lossy().into_owned()
+    maestro_session_fs::beneath::slash_text(rel)
 }
 
 #[cfg(test)]

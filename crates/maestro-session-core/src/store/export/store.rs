@@ -253,7 +253,7 @@ impl Store {
         let mut plans = Vec::new();
         for plan in &file.plans {
             let to = self.plan_target(root, &id, plan, &mut planned, &mut steps)?;
-            let shown = self.ws.state_rel.join(&to).to_string_lossy().into_owned();
+            let shown = maestro_session_fs::beneath::slash_text(&self.ws.state_rel.join(&to));
             let slot = match plan.slot {
                 PlanSlot::DesignDocument => &mut session.meta.design_document,
                 PlanSlot::ImplementationPlan => &mut session.meta.implementation_plan,
