@@ -14,6 +14,7 @@
 //! - [`qwen`]: where Qwen Code's contract differs from Claude Code's.
 pub mod after_agent_usage;
 pub mod agent;
+pub mod base_location;
 pub mod budget;
 pub mod context;
 pub mod events;
