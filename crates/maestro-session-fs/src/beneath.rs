@@ -315,7 +315,7 @@ impl Root {
     /// Opens the file `rel` beneath the root (a final symlink refused), or with `folder` set
     /// the folder `rel` (followed), for a later `sync_data`: read access on Unix; on Windows
     /// write access, which `FlushFileBuffers` needs, and `None` for a folder, which Windows
-    /// cannot flush ([`platform::FOLDERS_SYNC`], [`platform::sync_open_folder`]).
+    /// cannot flush ([`crate::platform::FOLDERS_SYNC`], [`crate::platform::sync_open_folder`]).
     pub fn open_for_sync(&self, rel: &Path, folder: bool) -> Result<Option<std::fs::File>> {
         if folder && !crate::platform::FOLDERS_SYNC {
             return Ok(None);
