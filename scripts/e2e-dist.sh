@@ -143,9 +143,13 @@ ok "a second --uninstall changes nothing"
 
 echo "npm: install the tarballs offline, run npx, then the real clients against that install"
 npm_flags="--offline --no-audit --no-fund --loglevel=error --cache $TARGET/npm-dist-cache"
-npm install --prefix "$world/npm" $npm_flags "$dist"/npm/*.tgz > "$world/npm.log" 2>&1 \
+# The launcher and this machine's platform package only, as npm picks them from a registry
+# (the other platforms' packages refuse to install here: EBADPLATFORM).
+case "$(uname -m)" in x86_64) cpu=x64 ;; aarch64|arm64) cpu=arm64 ;; *) cpu=$(uname -m) ;; esac
+tarballs="$(ls "$dist"/npm/maestro-session-[0-9]*.tgz) $(ls "$dist"/npm/maestro-session-linux-$cpu-*.tgz)"
+npm install --prefix "$world/npm" $npm_flags $tarballs > "$world/npm.log" 2>&1 \
     || { cat "$world/npm.log" >&2; fail "npm install of the tarballs"; }
-npm install -g --prefix "$world/npm-global" $npm_flags "$dist"/npm/*.tgz > "$world/npm-g.log" 2>&1 \
+npm install -g --prefix "$world/npm-global" $npm_flags $tarballs > "$world/npm-g.log" 2>&1 \
     || { cat "$world/npm-g.log" >&2; fail "npm install -g of the tarballs"; }
 "$world/npm-global/bin/maestro-session" --version | grep -q 'maestro-session' || fail "npm i -g: maestro-session --version"
 ok "npm install (local and -g) of the tarballs, offline; the global maestro-session runs"
