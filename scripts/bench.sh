@@ -9,6 +9,8 @@ set -eu
 runs="${1:-300}"
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
+# install.sh and the executables write only into the scratch folder, never the real homes.
+isolate_home "$prefix/home"
 "$ROOT/install.sh" --prefix "$prefix" --no-link --no-policy >/dev/null
 echo "machine: $(nproc) cores, $(uname -sr); node $(node --version); $(rustc --version)"
 echo

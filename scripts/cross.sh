@@ -41,6 +41,8 @@ wine_prefix=$tools/wine-prefix
 # clippy-driver) ahead of rustup's proxies, for this script only.
 cross_path=/usr/bin:$PATH
 export CARGO_INCREMENTAL=0 CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+# zig's cache in target/ too, not the user's ~/.cache/zig.
+export ZIG_GLOBAL_CACHE_DIR="${ZIG_GLOBAL_CACHE_DIR:-$tools/zig-cache}"
 
 # Debian packages this stage needs (names checked with apt-cache on bookworm).
 apt_packages="rustc-web cargo-web rust-web-src rust-web-clippy gcc-mingw-w64-x86-64 wine64"
@@ -74,7 +76,8 @@ setup_zig() {
 }
 
 zigbuild() {
-    PATH=$cross_path RUSTC_BOOTSTRAP=1 PYTHONPATH=$py \
+    # XDG_CACHE_HOME: cargo-zigbuild keeps its zig wrappers there; both stay in target/.
+    PATH=$cross_path RUSTC_BOOTSTRAP=1 PYTHONPATH=$py XDG_CACHE_HOME=$tools/xdg-cache \
         "$py/bin/cargo-zigbuild" "$@"
 }
 

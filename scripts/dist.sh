@@ -24,6 +24,10 @@
 # Nothing is published. Usage: sh scripts/dist.sh [--out DIR] [--targets "T1 T2 ..."] [--no-npm]
 set -eu
 . "$(dirname -- "$0")/lib.sh"
+# The executables run here (setup writes the extension's files) see scratch homes only.
+dist_home=$(mktemp -d)
+trap 'rm -rf "$dist_home"' EXIT
+isolate_home "$dist_home"
 
 out="$TARGET/dist"
 targets="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu"

@@ -22,12 +22,14 @@ set -eu
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 dist="$TARGET/dist"
-[ -n "${E2E_DIST_NO_BUILD:-}" ] || sh "$ROOT/scripts/dist.sh" --out "$dist"
 GEMINI=$(gemini_bin)
 CLAUDE=$(claude_bin)
 CODEX=$(codex_bin)
 world=$(mktemp -d)
 [ "$keep" = 1 ] && echo "scratch world: $world" || trap 'rm -rf "$world"' EXIT
+# Before anything of ours runs: every home is the world's.
+isolate_home "$world/home"
+[ -n "${E2E_DIST_NO_BUILD:-}" ] || sh "$ROOT/scripts/dist.sh" --out "$dist"
 
 checks=0
 fail() { echo "e2e-dist: FAILED: $*" >&2; exit 1; }
@@ -67,8 +69,6 @@ done
 "$pkg/bin/maestro-session" --version > /dev/null || fail "the archive's maestro-session does not run"
 ok "SHA256SUMS holds; $(basename "$archive") is a complete install (bin/ with the eight hook names, install.sh, the Gemini CLI extension)"
 
-isolate_home "$world/home"
-export QWEN_HOME="$HOME/.qwen"
 export MAESTRO_HOOKS_DIR="$world/hooks"
 mkdir -p "$HOME/.gemini"
 printf '%s\n' '{"security":{"auth":{"selectedType":"gemini-api-key"}}}' > "$HOME/.gemini/settings.json"

@@ -9,13 +9,23 @@ export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
 FIXTURES="$ROOT/tests/fixtures/gemini-cli-0.61"
 
+# client_version EXE: what `EXE --version` prints, run with every home a client writes into
+# (Gemini CLI's projects.json, Codex's tmp/arg0) pointed at a scratch folder under target/, so
+# even this check, which runs before a script isolates its homes, never touches the user's.
+client_version() {
+    scratch="$TARGET/client-version-home"
+    mkdir -p "$scratch"
+    HOME="$scratch" GEMINI_CLI_HOME="$scratch" CLAUDE_CONFIG_DIR="$scratch/.claude" \
+        CODEX_HOME="$scratch/.codex" QWEN_HOME="$scratch/.qwen" "$1" --version 2>/dev/null
+}
+
 # npm_cached CACHE PACKAGE VERSION EXE: installs the pinned npm PACKAGE@VERSION into
 # target/CACHE-VERSION (once; again when EXE, relative to that folder, is missing or reports
 # another version) and prints EXE's path. Progress goes to stderr.
 npm_cached() {
     cache="$TARGET/$1-$3"
     exe="$cache/$4"
-    if [ ! -x "$exe" ] || ! "$exe" --version 2>/dev/null | grep -qF "$3"; then
+    if [ ! -x "$exe" ] || ! client_version "$exe" | grep -qF "$3"; then
         echo "installing $2@$3 into $cache" >&2
         npm install --prefix "$cache" --no-audit --no-fund --loglevel=error "$2@$3" >&2
     fi
@@ -34,15 +44,19 @@ claude_bin() {
 }
 
 # Points every home a runtime or our setup writes into at the scratch folder $1: HOME,
-# GEMINI_CLI_HOME (Gemini CLI's policies and settings), CLAUDE_CONFIG_DIR (Claude Code's) and
-# CODEX_HOME (Codex's hooks.json and config.toml). cargo, rustup and npm keep the real ones
-# (above). Every e2e script calls it before it installs or runs anything, so no run ever
-# writes the user's ~/.gemini, ~/.claude or ~/.codex (scripts/test.sh checks).
+# GEMINI_CLI_HOME (Gemini CLI's policies and settings), CLAUDE_CONFIG_DIR (Claude Code's),
+# CODEX_HOME (Codex's hooks.json and config.toml), QWEN_HOME (Qwen Code's extensions) and the
+# hook base MAESTRO_HOOKS_DIR. cargo, rustup and npm keep the real ones (above). Every script
+# of this folder that installs, runs a client or runs our executables calls it first, so no
+# run ever writes the user's ~/.gemini, ~/.claude, ~/.codex, ~/.qwen or /tmp/maestro-hooks
+# (scripts/test.sh checks).
 isolate_home() {
     export HOME="$1"
     export GEMINI_CLI_HOME="$1"
     export CLAUDE_CONFIG_DIR="$1/.claude"
     export CODEX_HOME="$1/.codex"
+    export QWEN_HOME="$1/.qwen"
+    export MAESTRO_HOOKS_DIR="$1/.maestro-hooks"
     mkdir -p "$HOME" "$CLAUDE_CONFIG_DIR" "$CODEX_HOME"
 }
 
