@@ -41,8 +41,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::CLAUDE_EVENTS;
 use super::shell::shell_word;
-use super::{CLAUDE_EVENTS, pretty};
 use maestro_session_core::env_vars::EnvVars;
 use maestro_session_core::error::{Error, Result};
 
@@ -136,6 +136,29 @@ pub struct Merged {
     pub changed: bool,
 }
 
+impl Merged {
+    /// The outcome of merging into the JSON file `existing` (empty: no file), parsed as
+    /// `original` and changed into `root`: the old text byte for byte when the value did not
+    /// change, else `root` pretty-printed.
+    pub fn of_json(
+        existing: &str,
+        original: &serde_json::Value,
+        root: &serde_json::Value,
+    ) -> Merged {
+        if root == original && !existing.trim().is_empty() {
+            return Merged {
+                text: existing.to_string(),
+                changed: false,
+            };
+        }
+        let text = super::pretty(root);
+        Merged {
+            changed: text != existing,
+            text,
+        }
+    }
+}
+
 /// Merges our hooks for executables in `bin_dir` into the `hooks.json` text `existing` (empty
 /// means no file) read from `path`.
 ///
@@ -188,17 +211,7 @@ pub fn merge_hooks(existing: &str, path: &Path, bin_dir: &str) -> Result<Merged>
         merge_event(list, bin_dir, event, exe)
             .map_err(|what| corrupt(None, format!("`hooks.{event}`: {what}; left unchanged")))?;
     }
-    if root == original && !existing.trim().is_empty() {
-        return Ok(Merged {
-            text: existing.to_string(),
-            changed: false,
-        });
-    }
-    let text = pretty(&root);
-    Ok(Merged {
-        changed: text != existing,
-        text,
-    })
+    Ok(Merged::of_json(existing, &original, &root))
 }
 
 /// Puts our handler into one event's list of groups (see [`merge_hooks`] and

@@ -35,7 +35,6 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::codex::Merged;
-use super::pretty;
 use super::shell::shell_word;
 use maestro_session_core::env_vars::EnvVars;
 use maestro_session_core::error::{Error, Result};
@@ -201,17 +200,7 @@ pub fn merge_manifest(existing: &str, path: &Path, install: &Install) -> Result<
         merge_event(list, install.bin_dir, exe)
             .map_err(|what| corrupt(None, format!("`hooks.{event}`: {what}")))?;
     }
-    if root == original && !existing.trim().is_empty() {
-        return Ok(Merged {
-            text: existing.to_string(),
-            changed: false,
-        });
-    }
-    let text = pretty(&root);
-    Ok(Merged {
-        changed: text != existing,
-        text,
-    })
+    Ok(Merged::of_json(existing, &original, &root))
 }
 
 /// Puts our server into `mcpServers` (or takes it out); the error says what is malformed.
