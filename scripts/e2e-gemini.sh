@@ -60,6 +60,15 @@ fresh_chats
 run 6 "/maestro:resume 2026-11-20-rest-api-auth" fake-responses-resume.jsonl
 e2e_check resume
 
+# Scenarios 7 and 8 compare a whole session file, byte for byte, with what reached the model, so
+# they run the command's !{...} block through child_process instead of Gemini CLI's default
+# node-pty: node-pty destroys its socket 200 ms after the child exits (DESTROY_SOCKET_TIMEOUT_MS
+# in @lydell/node-pty's unixTerminal.js), and on a loaded machine the tail of a 4 KB output that
+# Node has not read by then is dropped (seen in CI). Scenario 5 keeps the default pty path.
+settings="$HOME/.gemini/settings.json"
+cp "$settings" "$world/settings.default"
+printf '%s\n' '{"security":{"auth":{"selectedType":"gemini-api-key"}},"tools":{"shell":{"enableInteractiveShell":false}}}' > "$settings"
+
 echo "scenario 7: /maestro:status with an active session, in default approval mode"
 # The log quotes an agent the way an error record can: the hooks must not take the session
 # state in the prompt for a delegation and hold the status reply to a handoff report.
@@ -76,6 +85,7 @@ cp "$session" "$world/archived-session.md"
 fresh_chats
 run 8 "/maestro:archive" fake-responses-archive.jsonl
 e2e_check archive
+cp "$world/settings.default" "$settings"
 
 echo "scenario 9: without the user policy, gemini -p refuses the command's !{...} block"
 policy="$HOME/.gemini/policies/maestro-session.toml"
