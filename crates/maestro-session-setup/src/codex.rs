@@ -39,10 +39,10 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::CLAUDE_EVENTS;
-use super::shell::shell_word;
+use crate::platform::Platform;
 use maestro_session_core::env_vars::EnvVars;
 use maestro_session_core::error::{Error, Result};
 
@@ -78,13 +78,14 @@ pub fn home(codex_home: Option<OsString>, home: Option<OsString>) -> Option<Path
     }
 }
 
-/// The command line of our hook `exe` in `bin_dir`: `<bin_dir>/<exe> --runtime claude`, the
-/// path shell-quoted when needed.
-pub fn hook_command(bin_dir: &str, exe: &str) -> String {
-    format!(
-        "{} --runtime claude",
-        shell_word(&format!("{}/{exe}", bin_dir.trim_end_matches('/')))
-    )
+/// The command line of our hook `exe` in `bin_dir` for Codex on `platform`
+/// ([`crate::platform::codex_command`]): `<bin_dir>/<exe> --runtime claude` with the path one
+/// POSIX word on Unix, `"<bin_dir>\<exe>.exe" --runtime claude` for `cmd.exe` on Windows.
+///
+/// Errors: [`Error::Invalid`] for a Windows path `cmd.exe` cannot carry (a `"`, a `%`).
+pub fn hook_command(platform: Platform, bin_dir: &str, exe: &str) -> Result<String> {
+    crate::platform::codex_command(platform, bin_dir, exe)
+        .map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// The timeout of the hook for `event`, in s.
@@ -96,35 +97,25 @@ pub fn timeout_s(event: &str) -> u64 {
     }
 }
 
-/// Our `hooks` object for executables in `bin_dir`: one group per event, one command handler
-/// each.
-pub fn hooks(bin_dir: &str) -> Map<String, Value> {
-    EVENTS
-        .iter()
-        .map(|(event, exe)| {
-            (
-                (*event).to_string(),
-                json!([{"hooks": [handler(bin_dir, event, exe)]}]),
-            )
-        })
-        .collect()
-}
-
-fn handler(bin_dir: &str, event: &str, exe: &str) -> Value {
-    json!({"type": "command", "command": hook_command(bin_dir, exe), "timeout": timeout_s(event)})
+fn handler(platform: Platform, bin_dir: &str, event: &str, exe: &str) -> Result<Value> {
+    let command = hook_command(platform, bin_dir, exe)?;
+    Ok(json!({"type": "command", "command": command, "timeout": timeout_s(event)}))
 }
 
 /// Whether `command` runs one of our hook executables in the Codex dialect: it ends with
-/// `/<exe> --runtime claude` (the path possibly quoted), wherever `<exe>` was installed, so a
-/// reinstall into another folder replaces the old entry instead of adding a second one.
+/// `/<exe> --runtime claude` (the path possibly quoted), or on Windows `\<exe>.exe" --runtime
+/// claude`, wherever `<exe>` was installed, so a reinstall into another folder replaces the old
+/// entry instead of adding a second one.
 pub fn is_our_command(command: &str) -> bool {
     let Some(program) = command.trim().strip_suffix(" --runtime claude") else {
         return false;
     };
-    let program = program.trim_end().trim_end_matches('\'');
-    EVENTS
-        .iter()
-        .any(|(_, exe)| program.ends_with(&format!("/{exe}")))
+    let program = program.trim_end().trim_end_matches(['\'', '"']);
+    EVENTS.iter().any(|(_, exe)| {
+        program.ends_with(&format!("/{exe}"))
+            || program.ends_with(&format!("\\{exe}.exe"))
+            || program.ends_with(&format!("/{exe}.exe"))
+    })
 }
 
 /// What a merge produced.
@@ -208,7 +199,8 @@ pub fn merge_hooks(existing: &str, path: &Path, bin_dir: &str) -> Result<Merged>
                     format!("`hooks.{event}` is not a list; left unchanged"),
                 )
             })?;
-        merge_event(list, bin_dir, event, exe)
+        let ours = handler(Platform::HOST, bin_dir, event, exe)?;
+        merge_event(list, ours)
             .map_err(|what| corrupt(None, format!("`hooks.{event}`: {what}; left unchanged")))?;
     }
     Ok(Merged::of_json(existing, &original, &root))
@@ -216,18 +208,13 @@ pub fn merge_hooks(existing: &str, path: &Path, bin_dir: &str) -> Result<Merged>
 
 /// Puts our handler into one event's list of groups (see [`merge_hooks`] and
 /// [`crate::hook_groups::place_ours`]); the error says which group is malformed.
-fn merge_event(
-    list: &mut Vec<Value>,
-    bin_dir: &str,
-    event: &str,
-    exe: &str,
-) -> std::result::Result<(), String> {
+fn merge_event(list: &mut Vec<Value>, handler: Value) -> std::result::Result<(), String> {
     let ours = |h: &Value| {
         h.get("command")
             .and_then(Value::as_str)
             .is_some_and(is_our_command)
     };
-    crate::hook_groups::place_ours(list, ours, handler(bin_dir, event, exe))
+    crate::hook_groups::place_ours(list, ours, handler)
 }
 
 /// Our MCP server entry, as [`merge_config`] writes it.
@@ -482,15 +469,21 @@ mod tests {
 
     #[test]
     fn commands_are_quoted_only_when_needed() {
+        let unix = |bin: &str| hook_command(Platform::Unix, bin, "after-agent").expect("unix");
+        assert_eq!(unix("/opt/bin/"), "/opt/bin/after-agent --runtime claude");
         assert_eq!(
-            hook_command("/opt/bin/", "after-agent"),
-            "/opt/bin/after-agent --runtime claude"
-        );
-        assert_eq!(
-            hook_command("/my dir/it's", "after-agent"),
+            unix("/my dir/it's"),
             r"'/my dir/it'\''s/after-agent' --runtime claude"
         );
         assert!(is_our_command("/my dir/x/session-end' --runtime claude"));
+        let windows = hook_command(Platform::Windows, r"C:\Program Files\m\bin", "after-agent")
+            .expect("windows");
+        assert_eq!(
+            windows,
+            r#""C:\Program Files\m\bin\after-agent.exe" --runtime claude"#
+        );
+        assert!(is_our_command(&windows));
+        assert!(hook_command(Platform::Windows, r"C:\100%\bin", "after-agent").is_err());
         assert!(is_our_command("/elsewhere/before-agent --runtime claude"));
         assert!(!is_our_command("/elsewhere/before-agent"));
         assert!(!is_our_command("/usr/bin/other --runtime claude"));
