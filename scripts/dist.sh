@@ -12,6 +12,12 @@
 #                             ${extensionPath}/bin (`gemini extensions install <unpacked dir>`:
 #                             hooks and the MCP server; the /maestro:* commands name absolute
 #                             paths, so install.sh writes them where it installs)
+#     claude-plugin/          a Claude Code plugin over its own bin/ (the two executables, hard
+#                             links in the tar), named through ${CLAUDE_PLUGIN_ROOT}, and
+#     .claude-plugin/marketplace.json   a local marketplace holding it: `claude plugin
+#                             marketplace add <unpacked dir>`, `claude plugin install
+#                             maestro-session@maestro-session` (the folder stays where it is:
+#                             Claude Code reads a local marketplace's plugin from there)
 #     README.md, LICENSE files, docs/install.md
 #   SHA256SUMS
 #   npm/maestro-session-<version>.tgz                  the launcher package (`bin`: a Node
@@ -92,12 +98,21 @@ for t in $targets; do
             ln -s maestro-session-hook "$root/bin/$h"
         fi
     done
-    # The relocatable Gemini CLI extension: the same text `maestro-session setup
-    # gemini-extension` writes, from the host's executable (the target's may not run here).
+    # The relocatable Gemini CLI extension and Claude Code plugin: what `maestro-session setup`
+    # writes for the target's platform, from the host's executable (the target's may not run
+    # here).
     mkdir -p "$root/hooks" "$root/docs"
     host_cli="$TARGET/$host/release/maestro-session"
     [ -x "$host_cli" ] || host_cli="$root/bin/maestro-session"
-    "$host_cli" setup gemini-extension "$stage/.gemini-ext" >&2
+    platform=unix
+    [ -z "$x" ] || platform=windows
+    "$host_cli" setup gemini-extension "$stage/.gemini-ext" --platform "$platform" >&2
+    "$host_cli" setup claude-plugin "$root/claude-plugin" --portable --platform "$platform" \
+        --marketplace >&2
+    mkdir -p "$root/claude-plugin/bin"
+    for f in maestro-session maestro-session-hook; do
+        ln "$root/bin/$f$x" "$root/claude-plugin/bin/$f$x"
+    done
     cp "$stage/.gemini-ext/gemini-extension.json" "$root/"
     cp "$stage/.gemini-ext/hooks/hooks.json" "$root/hooks/"
     cp "$ROOT/install.sh" "$root/install.sh"

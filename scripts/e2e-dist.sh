@@ -3,19 +3,23 @@
 # PATH once they are built:
 #   1. scripts/dist.sh builds the archives and npm tarballs into target/dist (cargo runs here
 #      only; E2E_DIST_NO_BUILD=1 takes what an earlier run left there);
-#   2. the host's archive, checked against SHA256SUMS and unpacked, installs with its own
-#      install.sh into a scratch prefix and HOME holding files of the user's own; the real
-#      clients' own commands list what it registered (`gemini extensions list`, `claude plugin
-#      list` after `claude plugin marketplace add` + `install`, `codex mcp list`);
+#   2. the host's archive, checked against SHA256SUMS and unpacked under a path with a space,
+#      works as it is: Claude Code installs its local marketplace (`claude plugin marketplace
+#      add` + `install`) and a `claude -p` run has its hooks, its /maestro-session:status and
+#      its MCP server; `gemini extensions install <unpacked dir>` runs its four hooks;
+#   3. the archive's own install.sh installs into a scratch prefix and HOME holding files of
+#      the user's own; the real clients' own commands list what it registered (`gemini
+#      extensions list`, `claude plugin list` after `claude plugin marketplace add` +
+#      `install`, `codex mcp list`);
 #      `install.sh --uninstall` takes out exactly that (the clients list nothing of ours, the
 #      user's files come back byte for byte, the prefix holds nothing of ours) and running it
 #      again changes nothing;
-#   3. the npm tarballs install offline (npm cache under target/) into a scratch prefix, locally
+#   4. the npm tarballs install offline (npm cache under target/) into a scratch prefix, locally
 #      and with -g; `npx -y maestro-session mcp` answers MCP's initialize; then the real Gemini
 #      CLI, Claude Code and Codex end-to-end runs (scripts/e2e-*.sh) run against the
 #      executables of that npm install (E2E_BIN_DIR).
 # --keep leaves the scratch world for inspection; E2E_DIST_CLIENTS="gemini claude codex" names
-# the client runs of step 3.
+# the client runs of step 4.
 set -eu
 . "$(dirname -- "$0")/lib.sh"
 
@@ -72,6 +76,58 @@ ok "SHA256SUMS holds; $(basename "$archive") is a complete install (bin/ with th
 export MAESTRO_HOOKS_DIR="$world/hooks"
 mkdir -p "$HOME/.gemini"
 printf '%s\n' '{"security":{"auth":{"selectedType":"gemini-api-key"}}}' > "$HOME/.gemini/settings.json"
+echo "archive as it is, unpacked under a path with a space: Claude Code's marketplace, a Gemini CLI extension"
+loose="$world/unpacked here"
+mkdir -p "$loose"
+tar -xzf "$archive" -C "$loose"
+loose="$loose/$(basename "$archive" .tar.gz)"
+[ -f "$loose/.claude-plugin/marketplace.json" ] && [ -x "$loose/claude-plugin/bin/maestro-session-hook" ] \
+    && [ -x "$loose/claude-plugin/bin/maestro-session" ] || fail "the archive has no Claude Code marketplace over a plugin with its own bin/"
+project="$world/loose-project"
+mkdir -p "$project"
+git -C "$project" init -q
+(cd "$project" && "$loose/bin/maestro-session" create "Try the release archive" --phase "Build it=coder" > /dev/null) \
+    || fail "maestro-session create from the archive"
+export MAESTRO_HOOK_LOG="$world/loose-hooks.log"
+claude plugin marketplace add "$loose" > "$world/loose-claude.log" 2>&1 \
+    && claude plugin install maestro-session@maestro-session >> "$world/loose-claude.log" 2>&1 \
+    || { cat "$world/loose-claude.log" >&2; fail "claude plugin marketplace add + install from the unpacked archive"; }
+python3 "$ROOT/scripts/mock-messages-api.py" --script "$ROOT/tests/fixtures/claude-code/model/plain.json" \
+    --log "$world/loose-requests.jsonl" --port-file "$world/loose-port" --max-requests 20 --max-seconds 180 \
+    > "$world/loose-mock.out" 2>&1 &
+mock=$!
+i=0
+while [ ! -s "$world/loose-port" ]; do
+    i=$((i + 1)); [ "$i" -le 100 ] || fail "the mock Messages API did not start: $(cat "$world/loose-mock.out")"
+    sleep 0.1
+done
+(cd "$project" && ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$world/loose-port")" ANTHROPIC_API_KEY=sk-ant-e2e-offline \
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 \
+    timeout 180 claude -p "/maestro-session:status" --output-format stream-json --verbose --max-turns 4 \
+    > "$world/loose-stream.jsonl" 2> "$world/loose-claude.err") || fail "claude -p: $(tail -5 "$world/loose-claude.err")"
+kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null || true
+grep -q '"hook":"session-start"' "$MAESTRO_HOOK_LOG" && grep -q '"hook":"session-end"' "$MAESTRO_HOOK_LOG" \
+    || fail "SessionStart and SessionEnd did not run from the archive's plugin: $(cat "$MAESTRO_HOOK_LOG" 2>&1)"
+grep -q 'Try the release archive' "$world/loose-requests.jsonl" || fail "/maestro-session:status did not put the session into the prompt"
+grep -q '"name":"plugin:maestro-session:maestro-session","status":"connected"' "$world/loose-stream.jsonl" \
+    || fail "the plugin's MCP server did not connect: $(head -c 2000 "$world/loose-stream.jsonl")"
+claude plugin uninstall maestro-session@maestro-session > /dev/null 2>&1 && claude plugin marketplace remove maestro-session > /dev/null 2>&1 \
+    || fail "claude plugin uninstall / marketplace remove"
+ok "Claude Code installed the archive's own marketplace: its hooks ran, /maestro-session:status read the session, its MCP server connected"
+: > "$MAESTRO_HOOK_LOG"
+gemini extensions install "$loose" --consent > "$world/loose-gemini.log" 2>&1 \
+    || { cat "$world/loose-gemini.log" >&2; fail "gemini extensions install <unpacked archive>"; }
+(cd "$project" && GEMINI_API_KEY=fake timeout 180 gemini -m gemini-2.5-flash -p "How is the session going?" \
+    --fake-responses "$FIXTURES/fake-responses-status.jsonl" --skip-trust --approval-mode yolo \
+    > "$world/loose-gemini.out" 2> "$world/loose-gemini.err") || fail "gemini -p: $(tail -5 "$world/loose-gemini.err")"
+for h in session-start before-agent after-agent session-end; do
+    grep -q "\"hook\":\"$h\"" "$MAESTRO_HOOK_LOG" || fail "$h did not run from the extension installed from the archive: $(cat "$MAESTRO_HOOK_LOG")"
+done
+grep -q 'Maestro session [0-9-]*-try-the-release-archive' "$MAESTRO_HOOK_LOG" || fail "before-agent did not give the session's context"
+gemini extensions uninstall maestro-session > /dev/null 2>&1 || fail "gemini extensions uninstall maestro-session"
+unset MAESTRO_HOOK_LOG
+ok "gemini extensions install <unpacked archive>: its four hooks ran and BeforeAgent gave the session's context"
+
 # The user's own entries, where ours go.
 user_hooks='{
   "hooks": {

@@ -278,6 +278,99 @@ fn extension_and_plugin_files_go_and_the_users_stay() {
 }
 
 #[test]
+fn a_portable_plugin_names_only_its_own_bin_and_goes_like_the_other() {
+    let world = World::new();
+    let root = world.root().join("unpacked here/maestro-session-0.1.0");
+    let plugin = root.join("claude-plugin");
+    let p = plugin.to_str().expect("utf-8");
+
+    // --portable takes no --bin-dir or --cli, and --platform only with --portable: refused
+    // by the parser before anything is written.
+    let before = Tree::of(world.root());
+    for args in [
+        vec!["claude-plugin", p, "--portable", "--bin-dir", "/opt/bin"],
+        vec![
+            "claude-plugin",
+            p,
+            "--portable",
+            "--cli",
+            "/opt/bin/maestro-session",
+        ],
+        vec![
+            "claude-plugin",
+            p,
+            "--bin-dir",
+            "/opt/bin",
+            "--cli",
+            "/opt/m",
+            "--platform",
+            "windows",
+        ],
+    ] {
+        let (code, out) = setup(&world, &args);
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(
+            out.contains("cannot be used with") || out.contains("--platform is for --portable"),
+            "{args:?}: {out}"
+        );
+    }
+    before.assert_same(&Tree::of(world.root()), "a refused setup claude-plugin");
+
+    ok(&world, &["claude-plugin", p, "--portable", "--marketplace"]);
+    let hooks = read(&plugin.join("hooks/hooks.json"));
+    let mcp = read(&plugin.join(".mcp.json"));
+    let status = read(&plugin.join("commands/status.md"));
+    for (name, text) in [
+        ("hooks.json", &hooks),
+        (".mcp.json", &mcp),
+        ("status.md", &status),
+    ] {
+        assert!(text.contains("${CLAUDE_PLUGIN_ROOT}"), "{name}: {text}");
+        assert!(
+            !text.contains(world.root().to_str().expect("utf-8")),
+            "{name} names an install path: {text}"
+        );
+    }
+    let hooks: serde_json::Value = serde_json::from_str(&hooks).expect("json");
+    let start = &hooks["hooks"]["SessionStart"][0]["hooks"][0];
+    if cfg!(windows) {
+        assert_eq!(start["args"][0], "session-start", "{start}");
+    } else {
+        assert_eq!(
+            start["command"],
+            "\"${CLAUDE_PLUGIN_ROOT}/bin/maestro-session-hook\" session-start --runtime claude"
+        );
+    }
+    let market: serde_json::Value =
+        serde_json::from_str(&read(&root.join(".claude-plugin/marketplace.json"))).expect("json");
+    assert_eq!(market["plugins"][0]["source"], "./claude-plugin");
+
+    // The same files for a Windows archive built here: the exec form, `.exe`.
+    let win = world.root().join("win/claude-plugin");
+    let w = win.to_str().expect("utf-8");
+    ok(
+        &world,
+        &["claude-plugin", w, "--portable", "--platform", "windows"],
+    );
+    let hooks: serde_json::Value =
+        serde_json::from_str(&read(&win.join("hooks/hooks.json"))).expect("json");
+    assert_eq!(
+        hooks["hooks"]["SubagentStop"][0]["hooks"][0]["command"],
+        "${CLAUDE_PLUGIN_ROOT}\\bin\\maestro-session-hook.exe"
+    );
+
+    // --remove takes out what --portable wrote; a bin/ put there by the archive stays.
+    write(&plugin.join("bin/maestro-session-hook"), "#!/bin/sh\n");
+    ok(&world, &["claude-plugin", p, "--remove", "--marketplace"]);
+    assert!(!plugin.join("hooks").exists() && !plugin.join(".mcp.json").exists());
+    assert!(!root.join(".claude-plugin").exists());
+    assert_eq!(
+        read(&plugin.join("bin/maestro-session-hook")),
+        "#!/bin/sh\n"
+    );
+}
+
+#[test]
 fn a_folder_that_is_another_extension_is_refused() {
     let world = World::new();
     let dir = world.root().join("other");

@@ -13,8 +13,10 @@
 //! `env`) and `commands/<name>.md`, run as `/<plugin>:<name>`, in which `` !`command` `` runs
 //! the command in the project folder and puts its output into the prompt (allowed by the
 //! front matter's `allowed-tools: Bash(<command>)`; Claude Code refuses a `$VARIABLE` there).
-//! Paths are written absolute at install time, so the plugin works from wherever Claude Code
-//! copies it (a marketplace install copies it into `~/.claude/plugins/cache/`).
+//! Paths are either written absolute at install time ([`PluginBin::Installed`]), or name the
+//! plugin's own `bin/` through `${CLAUDE_PLUGIN_ROOT}` ([`PluginBin::PluginRoot`]), which Claude
+//! Code 2.1.330 substitutes in hook commands, `.mcp.json` and command files: the plugin of a
+//! release archive, which works wherever the archive is unpacked.
 //! OpenAI Codex: see [`codex`]. Qwen Code: see [`qwen`].
 
 pub mod codex;
@@ -78,8 +80,8 @@ pub fn gemini_mcp_servers() -> Value {
     }})
 }
 
-/// `hooks/hooks.json` of the extension folder.
-pub fn gemini_hooks() -> String {
+/// `hooks/hooks.json` of the extension folder, for the runtimes of `platform`.
+pub fn gemini_hooks(platform: platform::Platform) -> String {
     let mut hooks = Map::new();
     for (event, exe) in GEMINI_EVENTS {
         hooks.insert(
@@ -87,7 +89,7 @@ pub fn gemini_hooks() -> String {
             json!([{"hooks": [{
                 "name": format!("maestro-{exe}"),
                 "type": "command",
-                "command": platform::gemini_extension_command(platform::Platform::HOST, exe),
+                "command": platform::gemini_extension_command(platform, exe),
                 "timeout": GEMINI_TIMEOUT_MS,
             }]}]),
         );
@@ -123,20 +125,61 @@ pub fn claude_plugin_manifest(version: &str) -> String {
     }))
 }
 
-/// `hooks/hooks.json` of the Claude Code plugin folder: the hooks of [`claude_hooks`].
-pub fn claude_plugin_hooks(bin_dir: &str) -> String {
+/// Where the files of a Claude Code plugin folder find our executables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluginBin<'a> {
+    /// Installed on this machine: the hook executables under their names in `bin_dir`, and
+    /// `cli` (`maestro-session`) for the MCP server, both absolute.
+    Installed {
+        /// Folder of the hook executables and `read-active-session`.
+        bin_dir: &'a str,
+        /// The `maestro-session` executable.
+        cli: &'a str,
+    },
+    /// In the plugin folder's own `bin/` (`maestro-session` and `maestro-session-hook`, run as
+    /// `maestro-session-hook <name>`), named through `${CLAUDE_PLUGIN_ROOT}`, for the runtimes of
+    /// the given platform: a plugin that works wherever it is unpacked, as in a release archive.
+    /// Claude Code reads a local marketplace's plugin from where it is, so that folder stays.
+    PluginRoot(platform::Platform),
+}
+
+/// `hooks/hooks.json` of the Claude Code plugin folder: the hooks of [`claude_hooks`], or with
+/// [`PluginBin::PluginRoot`] the same events run as `maestro-session-hook <name>` from the
+/// plugin's `bin/` ([`platform::claude_plugin_root_handler`]).
+pub fn claude_plugin_hooks(bin: PluginBin<'_>) -> String {
+    let hooks = match bin {
+        PluginBin::Installed { bin_dir, .. } => claude_hooks(bin_dir),
+        PluginBin::PluginRoot(platform) => CLAUDE_EVENTS
+            .into_iter()
+            .map(|(event, exe)| {
+                let handler = platform::claude_plugin_root_handler(platform, exe, CLAUDE_TIMEOUT_S);
+                (event.to_string(), json!([{ "hooks": [handler] }]))
+            })
+            .collect(),
+    };
     pretty(&json!({
         "description": "maestro-session: hook state and handoff checks of Maestro sessions",
-        "hooks": claude_hooks(bin_dir),
+        "hooks": hooks,
     }))
+}
+
+/// The `maestro-session` executable the plugin's files run.
+fn plugin_cli(bin: PluginBin<'_>) -> String {
+    match bin {
+        PluginBin::Installed { cli, .. } => cli.to_string(),
+        PluginBin::PluginRoot(platform) => {
+            platform::claude_plugin_root_exe(platform, "maestro-session")
+        }
+    }
 }
 
 /// `.mcp.json` of the Claude Code plugin folder: `<cli> mcp` over stdio, with the project
 /// Claude Code runs in as `MAESTRO_WORKSPACE_PATH` (Claude Code substitutes
-/// `${CLAUDE_PROJECT_DIR}` in a plugin's `.mcp.json`).
-pub fn claude_plugin_mcp(cli: &str) -> String {
+/// `${CLAUDE_PROJECT_DIR}` and `${CLAUDE_PLUGIN_ROOT}` in a plugin's `.mcp.json`, per element:
+/// no shell reads it).
+pub fn claude_plugin_mcp(bin: PluginBin<'_>) -> String {
     pretty(&json!({"mcpServers": {CLAUDE_MCP_SERVER: {
-        "command": cli,
+        "command": plugin_cli(bin),
         "args": ["mcp"],
         "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"},
     }}}))
@@ -144,9 +187,21 @@ pub fn claude_plugin_mcp(cli: &str) -> String {
 
 /// `commands/status.md` of the Claude Code plugin folder: `/maestro-session:status` injects
 /// what `read-active-session` prints (the active session file, or `No active session`) through
-/// Claude Code's `` !`command` `` syntax and asks for a summary.
-pub fn claude_status_command(bin_dir: &str) -> String {
-    let command = format!("{}/read-active-session", shell_word(bin_dir));
+/// Claude Code's `` !`command` `` syntax and asks for a summary. With
+/// [`PluginBin::PluginRoot`] the command is `"${CLAUDE_PLUGIN_ROOT}/bin/maestro-session-hook"
+/// read-active-session`: Claude Code substitutes the placeholder, and the double quotes keep a
+/// plugin path with spaces one word (Claude Code's own advice for plugin paths).
+pub fn claude_status_command(bin: PluginBin<'_>) -> String {
+    let command = match bin {
+        PluginBin::Installed { bin_dir, .. } => {
+            format!("{}/read-active-session", shell_word(bin_dir))
+        }
+        // `/` on Windows too: Claude Code runs these through Git Bash there.
+        PluginBin::PluginRoot(_) => format!(
+            "\"{}\" read-active-session",
+            platform::claude_plugin_root_exe(platform::Platform::Unix, "maestro-session-hook")
+        ),
+    };
     format!(
         "---\n\
          description: Show the active Maestro session of this project\n\
@@ -164,7 +219,12 @@ pub fn claude_status_command(bin_dir: &str) -> String {
 
 /// `README.md` of the Claude Code plugin folder: what the plugin registers, for people and for
 /// `claude plugin validate`.
-pub fn claude_plugin_readme(bin_dir: &str, cli: &str) -> String {
+pub fn claude_plugin_readme(bin: PluginBin<'_>) -> String {
+    let bin_dir = match bin {
+        PluginBin::Installed { bin_dir, .. } => bin_dir.to_string(),
+        PluginBin::PluginRoot(_) => "bin/ of this folder".to_string(),
+    };
+    let cli = plugin_cli(bin);
     format!(
         "# maestro-session for Claude Code\n\
          \n\
@@ -284,7 +344,7 @@ mod tests {
 
     #[test]
     fn gemini_hooks_name_each_event_in_ms() {
-        let v: Value = serde_json::from_str(&gemini_hooks()).expect("json");
+        let v: Value = serde_json::from_str(&gemini_hooks(platform::Platform::HOST)).expect("json");
         for (event, exe) in GEMINI_EVENTS {
             let h = &v["hooks"][event][0]["hooks"][0];
             assert_eq!(h["command"], format!("${{extensionPath}}/bin/{exe}"));
@@ -332,19 +392,22 @@ mod tests {
         let manifest: Value = serde_json::from_str(&claude_plugin_manifest("1.2.3")).expect("json");
         assert_eq!(manifest["name"], "maestro-session");
         assert_eq!(manifest["version"], "1.2.3");
-        let hooks: Value = serde_json::from_str(&claude_plugin_hooks("/opt/m/bin")).expect("json");
+        let installed = PluginBin::Installed {
+            bin_dir: "/opt/m/bin",
+            cli: "/opt/m/maestro-session",
+        };
+        let hooks: Value = serde_json::from_str(&claude_plugin_hooks(installed)).expect("json");
         for (event, exe) in CLAUDE_EVENTS {
             let h = &hooks["hooks"][event][0]["hooks"][0];
             assert_eq!(h["command"], format!("/opt/m/bin/{exe} --runtime claude"));
             assert_eq!(h["timeout"], CLAUDE_TIMEOUT_S);
         }
-        let mcp: Value =
-            serde_json::from_str(&claude_plugin_mcp("/opt/m/maestro-session")).expect("json");
+        let mcp: Value = serde_json::from_str(&claude_plugin_mcp(installed)).expect("json");
         assert_eq!(
             mcp["mcpServers"]["maestro-session"],
             json!({"command": "/opt/m/maestro-session", "args": ["mcp"], "env": {(EnvVars::MAESTRO_WORKSPACE_PATH): "${CLAUDE_PROJECT_DIR}"}})
         );
-        let status = claude_status_command("/opt/m/bin");
+        let status = claude_status_command(installed);
         assert!(status.starts_with("---\ndescription: "), "{status}");
         assert!(status.contains("allowed-tools: Bash(/opt/m/bin/read-active-session)\n---\n"));
         assert!(status.contains("\n!`/opt/m/bin/read-active-session`\n"));
@@ -352,6 +415,60 @@ mod tests {
             serde_json::from_str(&claude_marketplace("1.2.3", "claude-plugin")).expect("json");
         assert_eq!(market["plugins"][0]["source"], "./claude-plugin");
         assert_eq!(market["plugins"][0]["name"], market["name"]);
+    }
+
+    #[test]
+    fn a_plugin_root_plugin_names_its_own_bin_through_the_placeholder() {
+        let unix = PluginBin::PluginRoot(platform::Platform::Unix);
+        let hooks: Value = serde_json::from_str(&claude_plugin_hooks(unix)).expect("json");
+        for (event, exe) in CLAUDE_EVENTS {
+            let h = &hooks["hooks"][event][0]["hooks"][0];
+            assert_eq!(
+                h["command"],
+                format!(
+                    "\"${{CLAUDE_PLUGIN_ROOT}}/bin/maestro-session-hook\" {exe} --runtime claude"
+                )
+            );
+        }
+        let mcp: Value = serde_json::from_str(&claude_plugin_mcp(unix)).expect("json");
+        assert_eq!(
+            mcp["mcpServers"]["maestro-session"]["command"],
+            "${CLAUDE_PLUGIN_ROOT}/bin/maestro-session"
+        );
+        let status = claude_status_command(unix);
+        assert!(status.contains(
+            "\n!`\"${CLAUDE_PLUGIN_ROOT}/bin/maestro-session-hook\" read-active-session`\n"
+        ));
+        assert!(!claude_plugin_readme(unix).contains("/opt"));
+        let windows = PluginBin::PluginRoot(platform::Platform::Windows);
+        let hooks: Value = serde_json::from_str(&claude_plugin_hooks(windows)).expect("json");
+        assert_eq!(
+            hooks["hooks"]["SubagentStop"][0]["hooks"][0],
+            json!({"type": "command",
+                   "command": "${CLAUDE_PLUGIN_ROOT}\\bin\\maestro-session-hook.exe",
+                   "args": ["after-agent", "--runtime", "claude"], "timeout": CLAUDE_TIMEOUT_S})
+        );
+        let mcp: Value = serde_json::from_str(&claude_plugin_mcp(windows)).expect("json");
+        assert_eq!(
+            mcp["mcpServers"]["maestro-session"]["command"],
+            "${CLAUDE_PLUGIN_ROOT}\\bin\\maestro-session.exe"
+        );
+    }
+
+    #[test]
+    fn gemini_hooks_follow_the_platform() {
+        let unix: Value =
+            serde_json::from_str(&gemini_hooks(platform::Platform::Unix)).expect("json");
+        assert_eq!(
+            unix["hooks"]["AfterAgent"][0]["hooks"][0]["command"],
+            "${extensionPath}/bin/after-agent"
+        );
+        let windows: Value =
+            serde_json::from_str(&gemini_hooks(platform::Platform::Windows)).expect("json");
+        assert_eq!(
+            windows["hooks"]["AfterAgent"][0]["hooks"][0]["command"],
+            "& '${extensionPath}\\bin\\after-agent.exe'"
+        );
     }
 
     #[test]

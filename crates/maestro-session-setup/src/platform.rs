@@ -137,6 +137,39 @@ pub fn claude_handler(platform: Platform, bin_dir: &str, exe: &str, timeout_s: u
     }
 }
 
+/// The path of executable `name` in a Claude Code plugin's own `bin/`, through the
+/// `${CLAUDE_PLUGIN_ROOT}` placeholder Claude Code substitutes: `${CLAUDE_PLUGIN_ROOT}/bin/<name>`
+/// on Unix, `${CLAUDE_PLUGIN_ROOT}\bin\<name>.exe` on Windows.
+pub fn claude_plugin_root_exe(platform: Platform, name: &str) -> String {
+    match platform {
+        Platform::Unix => format!("${{CLAUDE_PLUGIN_ROOT}}/bin/{name}"),
+        Platform::Windows => platform.exe_path("${CLAUDE_PLUGIN_ROOT}\\bin", name),
+    }
+}
+
+/// Claude Code's hook handler for hook `exe` run from a plugin's own `bin/` as
+/// `maestro-session-hook <exe>` (the multicall binary's second form), with `timeout_s` (s).
+/// On Unix `"${CLAUDE_PLUGIN_ROOT}/bin/maestro-session-hook" <exe> --runtime claude`: Claude Code
+/// substitutes the placeholder before the shell runs (and also sets it in the environment, so
+/// the double-quoted word holds either way, spaces included); on Windows the exec form with
+/// `${CLAUDE_PLUGIN_ROOT}\bin\maestro-session-hook.exe`, substituted per element.
+pub fn claude_plugin_root_handler(platform: Platform, exe: &str, timeout_s: u64) -> Value {
+    let binary = claude_plugin_root_exe(platform, "maestro-session-hook");
+    match platform {
+        Platform::Unix => json!({
+            "type": "command",
+            "command": format!("\"{binary}\" {exe} --runtime claude"),
+            "timeout": timeout_s,
+        }),
+        Platform::Windows => json!({
+            "type": "command",
+            "command": binary,
+            "args": [exe, "--runtime", "claude"],
+            "timeout": timeout_s,
+        }),
+    }
+}
+
 /// The `command` of Gemini CLI's hook `exe` in the extension (`${extensionPath}`, which Gemini
 /// CLI substitutes before running it): `${extensionPath}/bin/<exe>` on Unix,
 /// `& '${extensionPath}\bin\<exe>.exe'` (PowerShell) on Windows.

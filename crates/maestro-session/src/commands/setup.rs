@@ -25,6 +25,10 @@ pub enum Setup {
     GeminiExtension {
         /// The extension folder (its `bin/` holds the hook executables).
         dir: PathBuf,
+        /// The platform whose Gemini CLI runs the hooks [default: this one]; another for a
+        /// release archive built here (Windows: PowerShell and `.exe`).
+        #[arg(long, value_enum)]
+        platform: Option<HookPlatform>,
         /// Remove the files this writes (not `bin/`); a folder left empty goes too.
         #[arg(long)]
         remove: bool,
@@ -66,11 +70,19 @@ pub enum Setup {
         dir: PathBuf,
         /// Folder holding the hook executables and `read-active-session` (absolute, valid
         /// UTF-8: it is written into the plugin's files).
-        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
+        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present_any = ["remove", "portable"])]
         bin_dir: Option<PathBuf>,
         /// The `maestro-session` executable the MCP server runs (absolute, valid UTF-8).
-        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present = "remove")]
+        #[arg(long, value_parser = crate::cli::utf8_path(), required_unless_present_any = ["remove", "portable"])]
         cli: Option<PathBuf>,
+        /// Name the executables in the plugin's own `bin/` through `${CLAUDE_PLUGIN_ROOT}`
+        /// instead of --bin-dir and --cli: a plugin that works wherever it is unpacked (a
+        /// release archive). Put `maestro-session` and `maestro-session-hook` in `<dir>/bin`.
+        #[arg(long, conflicts_with_all = ["bin_dir", "cli"])]
+        portable: bool,
+        /// With --portable, the platform whose Claude Code runs the plugin [default: this one].
+        #[arg(long, value_enum)]
+        platform: Option<HookPlatform>,
         /// Also make the plugin folder's parent a local marketplace
         /// (`<parent>/.claude-plugin/marketplace.json`), for `claude plugin marketplace add`.
         #[arg(long)]
@@ -93,6 +105,26 @@ pub enum Setup {
     /// else the manifest holds is kept; running this again changes nothing. A manifest that
     /// does not parse, or is another extension's, is left as it is (exit 3).
     Qwen(QwenArgs),
+}
+
+/// The platform a registration is written for (`--platform`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookPlatform {
+    /// Linux and macOS.
+    Unix,
+    /// Windows.
+    Windows,
+}
+
+impl HookPlatform {
+    /// `platform`, or this machine's.
+    fn or_host(platform: Option<HookPlatform>) -> integration::platform::Platform {
+        match platform {
+            None => integration::platform::Platform::HOST,
+            Some(HookPlatform::Unix) => integration::platform::Platform::Unix,
+            Some(HookPlatform::Windows) => integration::platform::Platform::Windows,
+        }
+    }
 }
 
 /// `setup qwen`.
@@ -174,7 +206,7 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
     }
     let mut out = String::new();
     match setup {
-        Setup::GeminiExtension { dir, .. } => {
+        Setup::GeminiExtension { dir, platform, .. } => {
             durable::create_dirs(&dir.join("hooks"))?;
             // Paths first: one that cannot be written into a command file changes nothing.
             let read = gemini_commands::installed_read_active_session(&dir)?;
@@ -188,7 +220,7 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             )?;
             durable::durable_replace(
                 &dir.join("hooks/hooks.json"),
-                integration::gemini_hooks().as_bytes(),
+                integration::gemini_hooks(HookPlatform::or_host(platform)).as_bytes(),
                 durable::STATE_FILE_MODE,
             )?;
             let tools = Tools {
@@ -262,14 +294,41 @@ pub fn run(setup: Setup) -> anyhow::Result<String> {
             dir,
             bin_dir,
             cli,
+            portable,
+            platform,
             marketplace,
             ..
-        } => write_claude_plugin(
-            &dir,
-            &remove::required(bin_dir, "--bin-dir")?,
-            &remove::required(cli, "--cli")?,
-            marketplace,
-        )?,
+        } => {
+            if platform.is_some() && !portable {
+                return Err(maestro_session_core::Error::Invalid(
+                    "--platform is for --portable plugins; the installed ones are this machine's"
+                        .into(),
+                )
+                .into());
+            }
+            if portable {
+                let bin = integration::PluginBin::PluginRoot(HookPlatform::or_host(platform));
+                write_claude_plugin(&dir, bin, marketplace)?;
+            } else {
+                let bin_dir = remove::required(bin_dir, "--bin-dir")?;
+                let cli = remove::required(cli, "--cli")?;
+                for (what, path) in [("--bin-dir", &bin_dir), ("--cli", &cli)] {
+                    if !path.is_absolute() {
+                        return Err(maestro_session_core::Error::Invalid(format!(
+                            "{what} {} is not absolute; the plugin runs from wherever Claude Code copies it",
+                            path.display()
+                        ))
+                        .into());
+                    }
+                }
+                let (bin_dir, cli) = (bin_dir.to_string_lossy(), cli.to_string_lossy());
+                let bin = integration::PluginBin::Installed {
+                    bin_dir: &bin_dir,
+                    cli: &cli,
+                };
+                write_claude_plugin(&dir, bin, marketplace)?;
+            }
+        }
     }
     Ok(out)
 }
@@ -289,44 +348,25 @@ pub fn report(setup: Setup) -> anyhow::Result<crate::output::Report> {
     ))
 }
 
+/// Writes the plugin folder `dir` whose files find the executables as `bin` says.
 fn write_claude_plugin(
     dir: &Path,
-    bin_dir: &Path,
-    cli: &Path,
+    bin: integration::PluginBin<'_>,
     marketplace: bool,
 ) -> anyhow::Result<()> {
-    for (what, path) in [("--bin-dir", bin_dir), ("--cli", cli)] {
-        if !path.is_absolute() {
-            return Err(maestro_session_core::Error::Invalid(format!(
-                "{what} {} is not absolute; the plugin runs from wherever Claude Code copies it",
-                path.display()
-            ))
-            .into());
-        }
-    }
     let version = env!("CARGO_PKG_VERSION");
-    let bin_dir = bin_dir.to_string_lossy();
     let files = [
         (
             ".claude-plugin/plugin.json",
             integration::claude_plugin_manifest(version),
         ),
-        (
-            "hooks/hooks.json",
-            integration::claude_plugin_hooks(&bin_dir),
-        ),
-        (
-            ".mcp.json",
-            integration::claude_plugin_mcp(&cli.to_string_lossy()),
-        ),
+        ("hooks/hooks.json", integration::claude_plugin_hooks(bin)),
+        (".mcp.json", integration::claude_plugin_mcp(bin)),
         (
             "commands/status.md",
-            integration::claude_status_command(&bin_dir),
+            integration::claude_status_command(bin),
         ),
-        (
-            "README.md",
-            integration::claude_plugin_readme(&bin_dir, &cli.to_string_lossy()),
-        ),
+        ("README.md", integration::claude_plugin_readme(bin)),
     ];
     for (rel, text) in files {
         let path = dir.join(rel);

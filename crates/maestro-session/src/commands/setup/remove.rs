@@ -16,7 +16,9 @@ use super::{CodexArgs, QwenArgs, Setup, read_config_file};
 /// Runs `setup` when it has `--remove`, returning what it did; `None` for an install.
 pub(super) fn run(setup: &Setup) -> anyhow::Result<Option<String>> {
     Ok(Some(match setup {
-        Setup::GeminiExtension { dir, remove: true } => gemini_extension(dir)?,
+        Setup::GeminiExtension {
+            dir, remove: true, ..
+        } => gemini_extension(dir)?,
         Setup::GeminiPolicy {
             file, remove: true, ..
         } => gemini_policy_file(file.as_deref())?,
