@@ -48,6 +48,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# Absolute, since the npm steps run from other folders.
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$ROOT/Cargo.toml" | head -1)
 [ -n "$version" ] || { echo "dist.sh: no version in $ROOT/Cargo.toml" >&2; exit 1; }
 host=$(rustc -vV | sed -n 's/^host: //p')
