@@ -115,7 +115,8 @@ claude plugin uninstall maestro-session@maestro-session > /dev/null 2>&1 && clau
     || fail "claude plugin uninstall / marketplace remove"
 ok "Claude Code installed the archive's own marketplace: its hooks ran, /maestro-session:status read the session, its MCP server connected"
 : > "$MAESTRO_HOOK_LOG"
-gemini extensions install "$loose" --consent > "$world/loose-gemini.log" 2>&1 \
+# Gemini CLI asks whether to trust the folder when it runs at a terminal: the user says yes.
+printf 'y\n' | gemini extensions install "$loose" --consent > "$world/loose-gemini.log" 2>&1 \
     || { cat "$world/loose-gemini.log" >&2; fail "gemini extensions install <unpacked archive>"; }
 (cd "$project" && GEMINI_API_KEY=fake timeout 180 gemini -m gemini-2.5-flash -p "How is the session going?" \
     --fake-responses "$FIXTURES/fake-responses-status.jsonl" --skip-trust --approval-mode yolo \
