@@ -13,8 +13,11 @@
 //! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
 //! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
 //! - [`in_place`]: byte ranges read, and overwritten in place without changing a file's length.
+//! - [`canonical`]: a path with symlinks resolved, spelled as users spell paths (no `\\?\` on
+//!   Windows).
 pub mod append;
 pub mod beneath;
+pub mod canonical;
 pub mod durable;
 pub mod error;
 pub mod in_place;

@@ -107,7 +107,8 @@ impl ShellPath {
 ///
 /// Errors: [`Error::Io`] when `ext_dir` cannot be resolved; those of [`ShellPath::new`].
 pub fn installed_read_active_session(ext_dir: &Path) -> Result<ShellPath> {
-    let dir = std::fs::canonicalize(ext_dir).ctx("resolve the extension folder", ext_dir)?;
+    let dir = maestro_session_fs::canonical::canonicalize(ext_dir)
+        .ctx("resolve the extension folder", ext_dir)?;
     ShellPath::new(&dir.join("bin").join(READ_ACTIVE_SESSION))
 }
 

@@ -196,7 +196,7 @@ pub fn install(file: &Path, read_active_session: &ShellPath) -> Result<PolicyOut
     let block = rule_block(read_active_session)?;
     let target = match reader::lstat(file) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            std::fs::canonicalize(file).ctx("resolve the symlink", file)?
+            maestro_session_fs::canonical::canonicalize(file).ctx("resolve the symlink", file)?
         }
         _ => file.to_path_buf(),
     };

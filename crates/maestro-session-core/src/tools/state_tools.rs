@@ -6,6 +6,7 @@
 //! These are the tools' rules; their executables (arguments, stdin and stdout, `ERROR: ...`
 //! and the exit codes of [`crate::error::ExitCodes::state_tool`]) are in the `hooks` crate.
 
+use maestro_session_fs::canonical::canonicalize;
 use std::path::{Component, Path, PathBuf};
 
 use crate::env::Env;
@@ -74,10 +75,7 @@ pub fn write_state(
 /// component that is a symlink is resolved too, since [`Root::write`] writes through it; a
 /// regular file is not (a concurrent replace would make its resolved name `... (deleted)`).
 fn landing(root: &Root, rel: &Path) -> Result<PathBuf> {
-    let base = root
-        .path()
-        .canonicalize()
-        .map_err(|e| Error::io("resolve", root.path(), e))?;
+    let base = canonicalize(root.path()).map_err(|e| Error::io("resolve", root.path(), e))?;
     let final_is_link = root
         .metadata(rel)?
         .is_some_and(|m| m.file_type().is_symlink());
@@ -100,7 +98,7 @@ fn landing_ambient(path: &Path) -> PathBuf {
     let mut rest = Vec::new();
     let mut cur = path;
     loop {
-        if let Ok(canon) = cur.canonicalize() {
+        if let Ok(canon) = canonicalize(cur) {
             return rest.iter().rev().fold(canon, |acc, c| acc.join(c));
         }
         match (cur.parent(), cur.file_name()) {

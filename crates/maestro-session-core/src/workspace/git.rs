@@ -2,6 +2,7 @@
 //! the work tree is a linked worktree (and its name). Outside git, or without a `git` program,
 //! there is no context and nothing fails.
 
+use maestro_session_fs::canonical::canonicalize;
 use std::path::Path;
 use std::process::Command;
 
@@ -62,7 +63,7 @@ pub fn capture(dir: &Path) -> Option<GitContext> {
             dir.join(p)
         }
     };
-    let is_worktree = abs(git_dir).canonicalize().ok() != abs(common_dir).canonicalize().ok();
+    let is_worktree = canonicalize(&abs(git_dir)).ok() != canonicalize(&abs(common_dir)).ok();
     // symbolic-ref works before the first commit; empty when HEAD is detached.
     let branch = git(&["symbolic-ref", "--short", "-q", "HEAD"])
         .filter(|b| !b.is_empty())
@@ -127,8 +128,8 @@ mod tests {
         assert_eq!(
             ctx.repo_root
                 .map(std::path::PathBuf::from)
-                .and_then(|p| p.canonicalize().ok()),
-            t.path().canonicalize().ok()
+                .and_then(|p| canonicalize(&p).ok()),
+            canonicalize(t.path()).ok()
         );
     }
 }

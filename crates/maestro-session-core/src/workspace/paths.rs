@@ -15,6 +15,7 @@
 //! project holding `.gemini/state/active-session.md`, else `docs/maestro`. A relative value is
 //! relative to the project root.
 
+use maestro_session_fs::canonical::canonicalize;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
@@ -258,7 +259,7 @@ pub fn root_of(env: &Env, start: &Path, from: StartFrom) -> Result<PathBuf> {
     if let Some(refused) = in_cache(&start) {
         return Err(refused);
     }
-    let real = match start.canonicalize() {
+    let real = match canonicalize(&start) {
         Ok(real) => real,
         Err(e) if from != StartFrom::WorkingDirectory => return Err(not_a_folder(from, &start, e)),
         Err(_) => return Ok(start),
@@ -339,7 +340,7 @@ pub fn relative_to_project(project: &Path, requested: &Path) -> Result<PathBuf> 
     if text.split(['/', '\\']).any(|s| s == "..") {
         return Err(Error::refused_path(text, "`..` segments are not allowed"));
     }
-    let canon_project = project.canonicalize().ok();
+    let canon_project = canonicalize(project).ok();
     let inside = requested
         .strip_prefix(project)
         .ok()

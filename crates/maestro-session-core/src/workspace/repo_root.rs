@@ -30,6 +30,7 @@
 //! Cost: one `realpath` of the start folder, then three or four `stat` calls per folder walked
 //! up, and one small read per `.git` file met.
 
+use maestro_session_fs::canonical::canonicalize;
 use std::path::{Path, PathBuf};
 
 use crate::env::Env;
@@ -41,7 +42,7 @@ use maestro_session_fs::reader::{self, ReadKind};
 /// repository, a folder inside a `.git` folder, a `.git` file that names no git folder, or a
 /// `start` that does not exist. See the module docs for the rules.
 pub fn toplevel(env: &Env, start: &Path) -> Option<PathBuf> {
-    walk(env, &start.canonicalize().ok()?)
+    walk(env, &canonicalize(start).ok()?)
 }
 
 /// [`toplevel`] for a start folder whose symlinks are already resolved (`real` is what

@@ -548,7 +548,8 @@ pub(crate) fn read_config_file(
     path: &std::path::Path,
     kind: &'static str,
 ) -> anyhow::Result<(PathBuf, String)> {
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path =
+        maestro_session_fs::canonical::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let bytes = match reader::read_path(
         &path,
         ReadKind::new(kind, maestro_session_setup::codex::MAX_FILE_BYTES),

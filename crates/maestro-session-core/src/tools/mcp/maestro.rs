@@ -1,6 +1,7 @@
 //! Maestro 1.6's six session tools (see the contract notes in [`super`]); the design gate and
 //! reconciliation they apply are [`super::design_gate`] and [`super::reconciliation`].
 
+use maestro_session_fs::canonical::canonicalize;
 use std::path::Path;
 
 use crate::outputs::mcp::{
@@ -120,7 +121,7 @@ fn check_workspace_path(t: &Tools, given: &str) -> Result<(), ToolError> {
     .map_err(|e| t.fail("initialize_workspace", e))?;
     let same = path == t.project_root
         || matches!(
-            (path.canonicalize(), t.project_root.canonicalize()),
+            (canonicalize(&path), canonicalize(&t.project_root)),
             (Ok(a), Ok(b)) if a == b
         );
     if same {

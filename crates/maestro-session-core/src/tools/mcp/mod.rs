@@ -74,6 +74,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use maestro_session_fs::canonical::canonicalize;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -470,7 +471,7 @@ impl Tools {
     /// The project root as given and with symlinks resolved, longest first.
     fn roots(&self) -> Vec<String> {
         let mut roots = vec![self.project_root.to_string_lossy().into_owned()];
-        if let Ok(c) = self.project_root.canonicalize() {
+        if let Ok(c) = canonicalize(&self.project_root) {
             roots.push(c.to_string_lossy().into_owned());
         }
         roots.retain(|r| r.len() > 1);
