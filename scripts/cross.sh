@@ -198,13 +198,9 @@ EOF
 # retry, session end), the state tools (durable writes, concurrent writers), the hooks' bad
 # input, and the attacks on the state tools and hooks (escapes refused).
 wine_filter="hooks_recorded:: claude_recorded:: codex_recorded:: qwen_recorded:: state_tools:: write_state_concurrency:: hooks_bad_input:: maestro_hook_tests::"
-# Known to fail under wine, each named in docs/platforms.md ("Windows: known failures") until
-# fixed (none left but what is listed here); the roster tests spawn hundreds of processes (minutes under wine) and hold no
-# platform-specific code beyond what the other hook tests run.
-wine_skip="--skip maestro_hook_tests::an_absolute_state_dir_is_honoured_only_inside_the_project
---skip qwen_recorded::background_block_retry_counts_the_named_transcript
---skip qwen_recorded::foreground_block_retry_counts_the_subagents_own_transcript
---skip maestro_hook_tests::the_roster_is_held_to_the_report_in_every_runtime
+# Left out for time alone (docs/platforms.md): the roster tests spawn hundreds of processes
+# (minutes under wine) and hold no platform-specific code beyond what the other hook tests run.
+wine_skip="--skip maestro_hook_tests::the_roster_is_held_to_the_report_in_every_runtime
 --skip maestro_hook_tests::detection_finds_what_maestro_finds
 --skip maestro_hook_tests::runtime_builtin_agents_are_never_blocked"
 

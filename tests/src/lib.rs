@@ -60,6 +60,18 @@ pub fn bins_for_windows() -> bool {
     std::env::var("MAESTRO_BIN_TARGET").is_ok_and(|t| t.contains("-windows"))
 }
 
+/// `path` spelled as an absolute path for the executables under test: as it is, or for Windows
+/// executables under wine ([`bins_for_windows`]) on wine's `Z:` drive (the host's `/`) with
+/// `\\`, since on Windows a path without a drive is not absolute.
+pub fn native_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if bins_for_windows() {
+        format!("Z:{}", text.replace('/', "\\"))
+    } else {
+        text.into_owned()
+    }
+}
+
 /// `target/<profile>/hook-names/<name>`: a symlink to `maestro-session-hook` under one of its
 /// eight names (as install.sh installs it), made when missing.
 fn hook_link(profile_dir: &Path, name: &str) -> PathBuf {

@@ -314,7 +314,7 @@ fn an_absolute_state_dir_is_honoured_only_inside_the_project() {
     std::fs::create_dir_all(outside.join("state")).expect("mkdir");
     std::fs::write(outside.join("state/active-session.md"), content).expect("write");
     let payload = gemini_payload(&world, SID, "BeforeAgent", json!({"prompt": "Continue"}));
-    let value = outside.display().to_string();
+    let value = e2e_tests::native_path(&outside);
     let ran = hook(
         &world,
         "gemini",
@@ -327,7 +327,7 @@ fn an_absolute_state_dir_is_honoured_only_inside_the_project() {
     let inside = world.project().join("abs-state");
     std::fs::create_dir_all(inside.join("state")).expect("mkdir");
     std::fs::write(inside.join("state/active-session.md"), content).expect("write");
-    let value = inside.display().to_string();
+    let value = e2e_tests::native_path(&inside);
     let ran = hook(
         &world,
         "gemini",

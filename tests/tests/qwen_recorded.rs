@@ -58,9 +58,12 @@ impl Scenario {
             .assert_ok();
         let home = world.root().join("home");
         let dir = fixtures().join(name);
+        // The transcripts' paths as the executables under test spell them (on wine's drive
+        // for Windows executables), inside JSON text.
+        let home_json = e2e_tests::native_path(&home).replace('\\', "\\\\");
         let rename = |text: &str| {
             text.replace("/home/dev/proj", &world.project().to_string_lossy())
-                .replace("/home/dev/", &format!("{}/", home.display()))
+                .replace("/home/dev/", &format!("{home_json}/"))
         };
         let mut files: Vec<String> = std::fs::read_dir(&dir)
             .expect("scenario")
@@ -116,6 +119,20 @@ impl Scenario {
             steps,
             subagent: (moved(&sub_src), lines),
             lead,
+        }
+    }
+
+    /// How the payloads spell `path` in the world's home: as it is, or for Windows executables
+    /// under wine with the home on wine's `Z:` drive ([`e2e_tests::native_path`]).
+    fn spelled(&self, path: &Path) -> String {
+        let home = self.world.root().join("home");
+        match path.strip_prefix(&home) {
+            Ok(rest) => format!(
+                "{}/{}",
+                e2e_tests::native_path(&home),
+                rest.to_string_lossy()
+            ),
+            Err(_) => path.to_string_lossy().into_owned(),
         }
     }
 
@@ -191,16 +208,23 @@ fn tokens(world: &World, agent: &str) -> ((u64, u64), Vec<String>) {
         by["input"].as_u64().unwrap_or(0),
         by["output"].as_u64().unwrap_or(0),
     );
-    // Marks are keyed by the file's identity (dev:ino) and name the path they counted.
+    // Marks are keyed by the file's identity (dev:ino) and name the path they counted, which
+    // Windows executables join with `\` ([`slashes`]).
     let counted = s["transcript_usage"]["transcripts"]
         .as_object()
         .map(|m| {
             m.values()
-                .filter_map(|mark| mark["path"].as_str().map(str::to_string))
+                .filter_map(|mark| mark["path"].as_str().map(slashes))
                 .collect()
         })
         .unwrap_or_default();
     (counts, counted)
+}
+
+/// `path` with `/` for every separator: how the tests compare the paths Windows executables
+/// join with `\` (wine's `Z:\...`) and the ones the payloads gave with `/`.
+fn slashes(path: &str) -> String {
+    path.replace('\\', "/")
 }
 
 /// Replays a block-then-retry scenario, checking the answers, the records and the counts.
@@ -221,7 +245,7 @@ fn block_then_retry(name: &str) {
         .as_str()
         .expect("agent_id")
         .to_string();
-    let own = s.subagent.0.to_string_lossy().into_owned();
+    let own = slashes(&s.spelled(&s.subagent.0));
 
     // Even with a runtime process to name (Claude Code's variable, pointing at a live
     // process), no owner is recorded: no SessionEnd under `qwen -p` would clear it.
@@ -281,7 +305,7 @@ fn block_then_retry(name: &str) {
     let (counts, counted) = tokens(&s.world, "coder");
     assert_eq!(counts, (1460, 100), "both replies, once each");
     assert_eq!(counted, [own], "the sub-agent's transcript only");
-    assert!(!counted.contains(&s.lead.to_string_lossy().into_owned()));
+    assert!(!counted.contains(&slashes(&s.spelled(&s.lead))));
 
     // The same stop again counts nothing more.
     answer(&s.world, "SubagentStop", &s.steps[3].1, &[]);
@@ -295,7 +319,7 @@ fn foreground_block_retry_counts_the_subagents_own_transcript() {
     // agent_transcript_path is the lead's chat record.
     let stop = &s.steps[2].1;
     assert_eq!(stop["agent_transcript_path"], stop["transcript_path"]);
-    assert_eq!(stop["agent_transcript_path"], json!(s.lead));
+    assert_eq!(stop["agent_transcript_path"], json!(s.spelled(&s.lead)));
     block_then_retry("block-json");
 }
 
@@ -303,7 +327,10 @@ fn foreground_block_retry_counts_the_subagents_own_transcript() {
 fn background_block_retry_counts_the_named_transcript() {
     let s = Scenario::load("background-block-json");
     let stop = &s.steps[2].1;
-    assert_eq!(stop["agent_transcript_path"], json!(s.subagent.0));
+    assert_eq!(
+        stop["agent_transcript_path"],
+        json!(s.spelled(&s.subagent.0))
+    );
     block_then_retry("background-block-json");
 }
 
