@@ -94,6 +94,39 @@ wait_pane() { # ROLE TEXT [tenths]
         sleep 0.1
     done
 }
+# codex_trust_prompt: answers the trust prompt or hooks list of the coder's Codex if one shows
+# (true), else false.
+codex_trust_prompt() {
+    shown=$(pane coder)
+    case "$shown" in
+    *'2. Trust all and continue'*)
+        tmux -S "$sock" send-keys -t "=$tsess:=coder" 2
+        sleep 0.5
+        tmux -S "$sock" send-keys -t "=$tsess:=coder" Enter
+        sleep 1 ;;
+    *'t trust'*)
+        tmux -S "$sock" send-keys -t "=$tsess:=coder" t
+        sleep 1
+        tmux -S "$sock" send-keys -t "=$tsess:=coder" Escape
+        sleep 1 ;;
+    *) return 1 ;;
+    esac
+}
+# codex_ready: waits (up to 2 min) until the coder's Codex shows its prompt, answering a trust
+# prompt on the way; a window still blank after 15 s is resized, which makes Codex draw.
+codex_ready() {
+    i=0
+    while ! pane coder | grep -qF 'Ask Codex'; do
+        i=$((i + 1)); [ "$i" -le 1200 ] || fail "the Codex TUI did not start"
+        codex_trust_prompt || true
+        if [ $((i % 150)) = 0 ] && [ -z "$(pane coder | tr -d ' \n')" ]; then
+            tmux -S "$sock" resize-window -t "=$tsess:=coder" -x 200 -y 50 2>/dev/null || true
+            tmux -S "$sock" resize-window -t "=$tsess:=coder" -A 2>/dev/null || true
+        fi
+        sleep 0.1
+    done
+    sleep 1.5
+}
 type_line() { # ROLE TEXT (Enter a second later: Codex takes a fast Enter for part of a paste)
     tmux -S "$sock" send-keys -t "=$tsess:=$1" -l "$2"
     sleep 1
@@ -174,14 +207,21 @@ wait_pane lead '❯' 300 || wait_pane lead '>' 10 || fail "the Claude Code TUI d
 sleep 1.5
 submit lead 'FIRST-TURN: remember the code word PINEAPPLE-42.' 'ACK-FIRST' || fail "no first answer in the lead's window"
 ok "the lead took a turn (the mock answered ACK-FIRST)"
-wait_pane coder 'Ask Codex' 300 || fail "the Codex TUI did not start"
-sleep 1.5
-# Codex asks once to trust the hooks (our SessionStart): "Trust all and continue".
-submit coder 'FIRST-TURN: remember the code word MANGO-7.' 'Hooks need review' || fail "Codex did not ask to trust the hooks"
-tmux -S "$sock" send-keys -t "=$tsess:=coder" 2
-sleep 0.5
-tmux -S "$sock" send-keys -t "=$tsess:=coder" Enter
-wait_pane coder 'ACK-FIRST' 300 || fail "no first answer in the coder's window"
+# Codex asks once to trust our SessionStart hook, at start or at the first turn, as a prompt
+# ("Hooks need review": 2 = Trust all and continue) or, when a key chose "Review hooks", as its
+# hooks list (t = trust, Esc = back): codex_ready answers whichever shows until the prompt does.
+codex_ready
+type_line coder 'FIRST-TURN: remember the code word MANGO-7.'
+i=0
+while ! pane coder | grep -qF 'ACK-FIRST'; do
+    i=$((i + 1)); [ "$i" -le 600 ] || fail "no first answer in the coder's window"
+    if codex_trust_prompt; then
+        # The trust prompt took the turn's Enter: type it again.
+        codex_ready
+        type_line coder 'FIRST-TURN: remember the code word MANGO-7.'
+    fi
+    sleep 0.1
+done
 ok "the coder (Codex) took a turn"
 tid=""
 i=0
@@ -229,6 +269,7 @@ PY
 ok "team resume continued Claude Code's conversation: the SECOND-TURN request holds FIRST-TURN and ACK-FIRST"
 tmux -S "$sock" list-panes -s -t "=$tsess" -F '#{pane_start_command}' | grep -qF "resume $tid" ||
     fail "the coder was not started with codex resume $tid"
+codex_ready
 wait_pane coder 'ACK-FIRST' 200 || fail "the resumed Codex TUI does not show the earlier turn"
 submit coder 'SECOND-TURN: what was the code word?' 'ACK-SECOND' || fail "no second answer from Codex"
 python3 -c '
