@@ -91,6 +91,13 @@ fn main() {
         label: "`node -e ''`".into(),
         samples: node,
     });
+    // The floor of any process on this machine: what a hook's row pays before it does anything
+    // (VMs differ here by tenths of a millisecond).
+    let floor = measure(|| Command::new("true"), b"", warmup, runs, || {});
+    cases.push(Case {
+        label: "`true` (an empty process)".into(),
+        samples: floor,
+    });
 
     for others in [1usize, 1000] {
         let world = World::new().with_active_session();
