@@ -313,18 +313,10 @@ fn every_json_command_output_matches_its_schema() {
     valid("error", &warning, "the unreadable-file warning");
     assert!(warning["warning"].is_string(), "{warning}");
 
-    let every_cli: BTreeSet<String> =
-        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/schemas"))
-            .expect("docs/schemas")
-            .filter_map(|e| {
-                e.ok()?
-                    .file_name()
-                    .to_str()?
-                    .strip_suffix(".json")
-                    .map(str::to_string)
-            })
-            .filter(|n| n.starts_with("cli-") && !n.starts_with("cli-team-"))
-            .collect();
+    let every_cli: BTreeSet<String> = schema_names("cli-")
+        .into_iter()
+        .filter(|n| !n.starts_with("cli-team-"))
+        .collect();
     let missed: Vec<&String> = every_cli.difference(&seen).collect();
     assert!(missed.is_empty(), "no real output validated for {missed:?}");
 }
