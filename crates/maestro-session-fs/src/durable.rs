@@ -538,7 +538,9 @@ pub fn remove_stale_temps(dir: &Dir) {
     }
 }
 
-/// Whether a process with `pid` exists (`kill(pid, 0)`); a process we may not signal exists.
+/// Whether a process with `pid` runs: `kill(pid, 0)` on Unix, where a process we may not
+/// signal exists; on Windows one that can be opened and has not exited, or exists but is
+/// another user's. Never for a pid of 0 or below, whatever a file recorded.
 pub fn process_alive(pid: i32) -> bool {
     platform::process_alive(pid)
 }

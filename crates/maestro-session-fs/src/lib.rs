@@ -10,7 +10,8 @@
 //! - [`durable`]: durable replace (temp file, fsync, rename, directory fsync) and the
 //!   crash-injection points the kill tests use.
 //! - [`lock`]: the state dir's advisory lock that names its holder.
-//! - [`process`]: a process's parent, name and start time, and the boot id, from `/proc`.
+//! - [`process`]: a process's parent, name and start time, and the boot id (`/proc` on Linux,
+//!   `proc_pidinfo` on macOS, Toolhelp and `GetProcessTimes` on Windows).
 //! - [`append`]: one-`write(2)` `O_APPEND` records (the event log), torn ends repaired.
 //! - [`in_place`]: byte ranges read, and overwritten in place without changing a file's length.
 //! - [`canonical`]: a path with symlinks resolved, spelled as users spell paths (no `\\?\` on

@@ -29,11 +29,34 @@ use maestro_session_fs::process::{self, ProcStat};
 /// How many ancestors are looked at.
 pub const MAX_ANCESTORS: usize = 8;
 
-/// Process names skipped in the ancestry: shells and launchers between a runtime and its hook.
-pub const LAUNCHERS: [&str; 14] = [
-    "sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "busybox", "env", "timeout", "nice",
-    "nohup", "stdbuf", "setsid",
+/// Process names skipped in the ancestry, compared ignoring ASCII case: shells and launchers
+/// between a runtime and its hook. On Windows (names without `.exe`) Claude Code runs hooks
+/// through Git Bash (`bash`), Gemini CLI's registration through PowerShell (`powershell`,
+/// `pwsh`) and Codex's through `cmd`.
+pub const LAUNCHERS: [&str; 17] = [
+    "sh",
+    "bash",
+    "dash",
+    "zsh",
+    "fish",
+    "ksh",
+    "mksh",
+    "busybox",
+    "env",
+    "timeout",
+    "nice",
+    "nohup",
+    "stdbuf",
+    "setsid",
+    "cmd",
+    "powershell",
+    "pwsh",
 ];
+
+/// Whether `comm` is one of the [`LAUNCHERS`].
+pub fn is_launcher(comm: &str) -> bool {
+    LAUNCHERS.iter().any(|l| l.eq_ignore_ascii_case(comm))
+}
 
 /// The runtime a process name means, under the hooks' `--runtime` (see the module rule).
 pub fn runtime_of(comm: &str, runtime: Runtime) -> Option<&'static str> {
@@ -56,7 +79,7 @@ pub fn runtime_of(comm: &str, runtime: Runtime) -> Option<&'static str> {
 /// The runtime process running this hook and its runtime name, by the module's rule; `None`
 /// when it cannot be told.
 ///
-/// Errors: `/proc` cannot be read.
+/// Errors: the processes cannot be read ([`process`]).
 pub fn find(runtime: Runtime, env: &Env) -> Result<Option<(&'static str, ProcStat)>> {
     if runtime == Runtime::Qwen {
         return Ok(None);
@@ -69,7 +92,7 @@ pub fn find(runtime: Runtime, env: &Env) -> Result<Option<(&'static str, ProcSta
         return Ok(Some(("claude", p)));
     }
     for p in process::ancestors(MAX_ANCESTORS)? {
-        if LAUNCHERS.contains(&p.comm.as_str()) {
+        if is_launcher(&p.comm) {
             continue;
         }
         return Ok(runtime_of(&p.comm, runtime).map(|name| (name, p)));
@@ -80,7 +103,7 @@ pub fn find(runtime: Runtime, env: &Env) -> Result<Option<(&'static str, ProcSta
 /// The owner record for this hook's runtime process and runtime session `session_id`, or
 /// `None` when the process cannot be told.
 ///
-/// Errors: `/proc` cannot be read.
+/// Errors: the processes cannot be read ([`process`]).
 pub fn current(runtime: Runtime, env: &Env, session_id: &str) -> Result<Option<Owner>> {
     let Some((name, p)) = find(runtime, env)? else {
         return Ok(None);
@@ -102,7 +125,7 @@ pub fn current(runtime: Runtime, env: &Env, session_id: &str) -> Result<Option<O
 /// ([`Owner::maestro_session_id`]). Returns whether the file was written (an unchanged record
 /// is not rewritten; nothing is recorded when the active session's id cannot be read).
 ///
-/// Errors: `/proc` cannot be read, or the owner file cannot be written.
+/// Errors: the processes cannot be read ([`process`]), or the owner file cannot be written.
 pub fn session_start(
     ws: &Workspace,
     runtime: Runtime,
@@ -137,7 +160,8 @@ fn active_session_id(root: &maestro_session_fs::beneath::Root) -> Option<String>
 /// SessionEnd: removes the owner record when it names this runtime process. Returns whether
 /// it did.
 ///
-/// Errors: `/proc` cannot be read, or the owner file cannot be read or removed.
+/// Errors: the processes cannot be read ([`process`]), or the owner file cannot be read or
+/// removed.
 pub fn session_end(ws: &Workspace, runtime: Runtime, env: &Env, session_id: &str) -> Result<bool> {
     let Some(root) = ws.open_state_dir(false)? else {
         return Ok(false);
@@ -170,6 +194,15 @@ mod tests {
         assert_eq!(runtime_of("claude", Runtime::Claude), Some("claude"));
         assert_eq!(runtime_of("cargo", Runtime::Claude), None);
         assert_eq!(runtime_of("node", Runtime::Qwen), None);
+        // Windows names come without `.exe`, in the case they have on disk.
+        assert_eq!(runtime_of("Claude", Runtime::Claude), Some("claude"));
+        assert_eq!(runtime_of("Codex", Runtime::Claude), Some("codex"));
+        for launcher in ["bash", "cmd", "PowerShell", "pwsh", "CMD"] {
+            assert!(is_launcher(launcher), "{launcher}");
+        }
+        for runtime in ["node", "claude", "codex", "bashful", "cmdx"] {
+            assert!(!is_launcher(runtime), "{runtime}");
+        }
         let env = Env::from_pairs([(EnvVars::CLAUDE_PID, std::process::id().to_string())]);
         assert!(find(Runtime::Qwen, &env).expect("proc").is_none());
         assert!(find(Runtime::Claude, &env).expect("proc").is_some());

@@ -11,9 +11,11 @@
 //!  "maestro_session_id":"2026-12-01-add-auth"}
 //! ```
 //!
-//! `start_ticks` is field 22 of `/proc/<pid>/stat` (clock ticks since boot) and `boot_id`
-//! `/proc/sys/kernel/random/boot_id`, so neither a reused pid nor a reboot is mistaken for the
-//! owner (see [`maestro_session_fs::process`]). [`interrupted`] is the one place that decides.
+//! `start_ticks` is the process's start time and `boot_id` names the boot, so neither a reused
+//! pid nor a reboot is mistaken for the owner. Each platform reads them where its kernel keeps
+//! them ([`maestro_session_fs::process`]): on Linux field 22 of `/proc/<pid>/stat` (clock
+//! ticks since boot) and `/proc/sys/kernel/random/boot_id`; on macOS (`proc_pidinfo`) and
+//! Windows (`GetProcessTimes`) a wall-clock start instant, which needs no boot id (empty). [`interrupted`] is the one place that decides.
 //!
 //! The record is bound to the session it ran (issue 15, case 22: after a runtime died and its
 //! session was archived, a brand-new session was reported interrupted by the dead runtime):
@@ -53,9 +55,11 @@ pub struct Owner {
     pub runtime: String,
     /// The runtime process's id.
     pub pid: u32,
-    /// Its start time, clock ticks since boot (`/proc/<pid>/stat` field 22).
+    /// Its start time in the platform's unit: Linux clock ticks since boot (`/proc/<pid>/stat`
+    /// field 22), macOS µs since the Unix epoch, Windows 100-ns intervals since 1601.
     pub start_ticks: u64,
-    /// The boot it ran in (`/proc/sys/kernel/random/boot_id`).
+    /// The boot it ran in (Linux `/proc/sys/kernel/random/boot_id`; empty on macOS and
+    /// Windows).
     pub boot_id: String,
     /// When it was recorded, RFC 3339 UTC.
     pub since: String,
@@ -91,7 +95,7 @@ impl Gone {
 impl Owner {
     /// Whether this owner is still running: `None` when it is, else why not.
     ///
-    /// Errors: [`Error::Io`] when `/proc` cannot be read.
+    /// Errors: [`Error::Io`] when the processes cannot be read.
     pub fn gone(&self) -> Result<Option<Gone>> {
         if process::boot_id()? != self.boot_id {
             return Ok(Some(Gone::Rebooted));
@@ -221,7 +225,7 @@ impl Store {
 /// such pid, or another start time). No owner file, or one about another session's run, means
 /// unknown, which is not interrupted.
 ///
-/// Errors: the active session or the owner file cannot be read, or `/proc` cannot.
+/// Errors: the active session or the owner file cannot be read, or the processes cannot.
 pub fn interrupted(store: &Store) -> Result<Option<Interrupted>> {
     match store.reader()? {
         Some(root) => interrupted_in(&root),

@@ -146,7 +146,12 @@ pub fn rename_in(
 }
 
 /// Whether a process with `pid` exists (`kill(pid, 0)`); a process we may not signal exists.
+/// A pid of 0 or below names no one process (`kill` would test a process group or every
+/// process), so it is never running; a lock record or file name may hold any number.
 pub fn process_alive(pid: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
     let Some(pid) = rustix::process::Pid::from_raw(pid) else {
         return false;
     };
@@ -154,11 +159,6 @@ pub fn process_alive(pid: i32) -> bool {
         Ok(()) => true,
         Err(e) => e != rustix::io::Errno::SRCH,
     }
-}
-
-/// This process's parent's pid.
-pub fn parent_pid() -> u32 {
-    std::os::unix::process::parent_id()
 }
 
 /// Ends this process at once, as a kill would (crash injection in tests).

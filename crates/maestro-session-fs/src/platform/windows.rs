@@ -187,16 +187,10 @@ pub fn rename_in(
     from.rename(from_name, to, to_name)
 }
 
-/// Whether a process with `pid` is running. Without unsafe code of ours Windows offers no
-/// cheap check here, so every process counts as running: a stale temp file is left rather
-/// than one of a live writer removed (`docs/platforms.md`).
+/// Whether a process with `pid` is running (`crate::process`'s Windows module: the process
+/// can be opened and has not exited, or exists but is another user's).
 pub fn process_alive(pid: i32) -> bool {
-    pid > 0
-}
-
-/// The parent's pid is not known on Windows without a process snapshot: 0.
-pub fn parent_pid() -> u32 {
-    0
+    crate::process::alive(pid)
 }
 
 /// Ends this process at once (crash injection in tests).
