@@ -186,12 +186,35 @@ EOF
     # plugplay), which live as long as the server and inherit that process's stdout and stderr:
     # started here with /dev/null, so no test waits forever on a pipe they hold.
     /usr/lib/wine/wine64 wineboot </dev/null >/dev/null 2>&1 || true
-    echo "cross: the hook contract tests under wine64 ($filter_args)"
+    echo "cross: process identity under wine64 (crates/maestro-session-fs/tests/process_identity.rs)"
     status=0
+    process_identity "$win_out" || status=$?
+    echo "cross: the hook contract tests under wine64 ($filter_args)"
     # shellcheck disable=SC2086
     MAESTRO_BIN_DIR=$wrappers MAESTRO_BIN_TARGET=x86_64-pc-windows-gnu cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
     /usr/lib/wine/wineserver64 -k 2>/dev/null || true
     return $status
+}
+
+# The fs layer's process identity test (pid, start time, parent, exit seen through an open
+# handle), built for Windows and run under wine beside the executables in $1 (which hold the
+# ProcessPrng DLL): it starts copies of itself, so it checks the Windows calls across real
+# Windows processes.
+process_identity() {
+    set -- "$1" test -Zbuild-std --no-run --locked --target x86_64-pc-windows-gnu \
+        --target-dir "$cross_target_dir" -p maestro-session-fs --test process_identity
+    out=$1
+    shift
+    # Built with the diagnostics shown, then asked (a no-op build) where the executable is.
+    cross_cargo "$@" || return 1
+    exe=$(cross_cargo "$@" --message-format=json 2>/dev/null |
+        python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable"): print(m["executable"])')
+    [ -n "$exe" ] || { echo "cross: the process identity test did not build" >&2; return 1; }
+    cp "$exe" "$out/process_identity.exe"
+    /usr/lib/wine/wine64 "$out/process_identity.exe" </dev/null
 }
 
 # The tests of the Windows run: the recorded payloads of each runtime (context, deny then

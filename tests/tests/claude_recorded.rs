@@ -65,7 +65,13 @@ fn answer(world: &World, step: &Step, env: &[(&str, &str)]) -> Value {
         cmd.env(k, v);
     }
     let out = run(cmd, step.payload.to_string().as_bytes());
-    assert!(out.status.success(), "{} exit {:?}", step.hook, out.status);
+    assert!(
+        out.status.success(),
+        "{} exit {:?}, stderr {:?}",
+        step.hook,
+        out.status,
+        stderr_lines(&out)
+    );
     assert!(
         stderr_lines(&out).is_empty(),
         "{} stderr: {:?}",

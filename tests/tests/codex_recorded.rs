@@ -49,7 +49,12 @@ fn replay(world: &World, stem: &str, hook: &str) -> Value {
     let mut cmd = world.cmd(hook);
     cmd.args(["--runtime", "claude"]);
     let out = run(cmd, payload.as_bytes());
-    assert!(out.status.success(), "{stem}: exit {:?}", out.status);
+    assert!(
+        out.status.success(),
+        "{stem}: exit {:?}, stderr {:?}",
+        out.status,
+        stderr_lines(&out)
+    );
     assert!(
         stderr_lines(&out).is_empty(),
         "{stem}: stderr {:?}",

@@ -249,6 +249,34 @@ fn terminal_stdin_does_not_block() {
     }
 }
 
+#[test]
+fn an_answer_that_cannot_be_written_is_said_on_stderr() {
+    // stdout is /dev/full: every write fails (ENOSPC). The hook still exits 0 and names what
+    // it could not do, where the runtime logs it.
+    let world = World::new();
+    for hook in HOOKS {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = world
+            .cmd(hook)
+            .stdin(std::process::Stdio::null())
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{hook}: exit");
+        let lines = stderr_lines(&out);
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!(
+                "[ERROR] maestro: {hook}: cannot write the answer to stdout: "
+            ))),
+            "{hook}: {lines:?}"
+        );
+    }
+}
+
 /// `text` without terminal escape sequences: CSI (`ESC [` ... a final byte `@`..`~`), OSC
 /// (`ESC ]` ... BEL or `ESC \\`) and two-byte `ESC x`.
 fn without_escape_sequences(text: &str) -> String {

@@ -23,7 +23,12 @@ fn hook(world: &World, name: &str, payload: &str) -> Value {
         world.cmd(name),
         &fixture(&format!("gemini-cli-0.61/{payload}.json")),
     );
-    assert!(out.status.success(), "{name} exit {:?}", out.status);
+    assert!(
+        out.status.success(),
+        "{name} exit {:?}, stderr {:?}",
+        out.status,
+        stderr_lines(&out)
+    );
     assert!(
         stderr_lines(&out).is_empty(),
         "{name} stderr: {:?}",

@@ -179,7 +179,12 @@ fn answer(world: &World, event: &str, payload: &Value, env: &[(&str, &str)]) -> 
         cmd.env(k, v);
     }
     let out = run(cmd, payload.to_string().as_bytes());
-    assert!(out.status.success(), "{event} exit {:?}", out.status);
+    assert!(
+        out.status.success(),
+        "{event} exit {:?}, stderr {:?}",
+        out.status,
+        stderr_lines(&out)
+    );
     assert!(
         stderr_lines(&out).is_empty(),
         "{event} stderr: {:?}",

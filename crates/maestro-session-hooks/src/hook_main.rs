@@ -89,7 +89,7 @@ pub fn main(event: HookEvent, args: Vec<OsString>) -> i32 {
         Some(e) => answer.with_error(e),
         None => answer,
     };
-    print(&answer);
+    print(events::executable_name(event), &answer);
     if let Some(log) = std::env::var_os(EnvVars::MAESTRO_HOOK_LOG).filter(|v| !v.is_empty()) {
         // Logging cannot fail the turn either: a panic in it is dropped.
         let _ = panic_guard::catch(|| events::append_log(Path::new(&log), &answer));
@@ -97,9 +97,10 @@ pub fn main(event: HookEvent, args: Vec<OsString>) -> i32 {
     EXIT_CODE
 }
 
-/// Prints the diagnostics on stderr, one line each, then the answer on stdout; a closed or
-/// full stream is ignored (there is nobody left to tell).
-fn print(answer: &Answer) {
+/// Prints the diagnostics on stderr, one line each, then the answer on stdout. An answer that
+/// cannot be written is said on stderr (the runtime logs it; the exit code stays
+/// [`EXIT_CODE`]); a stderr that cannot be written is ignored (there is nobody left to tell).
+fn print(hook: &str, answer: &Answer) {
     let mut err = std::io::stderr().lock();
     for line in &answer.outcome.diagnostics {
         // One line each, whatever a payload or a session put in it (no control or bidi
@@ -107,8 +108,12 @@ fn print(answer: &Answer) {
         let _ = writeln!(err, "{}", terminal_text::line(line));
     }
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", answer.json());
-    let _ = out.flush();
+    if let Err(e) = writeln!(out, "{}", answer.json()).and_then(|()| out.flush()) {
+        let _ = writeln!(
+            err,
+            "[ERROR] maestro: {hook}: cannot write the answer to stdout: {e}"
+        );
+    }
 }
 
 #[cfg(test)]
