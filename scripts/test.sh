@@ -15,33 +15,38 @@ fingerprint() { find "$1" -printf '%p %y %T@ %s\n' 2>/dev/null | sort | cksum; }
 fingerprints() { for dir in $watched; do echo "$dir $(fingerprint "$dir")"; done; }
 before=$(fingerprints)
 
+# Each stage's header says when it started, in seconds since the run began, so a log gives
+# every stage's time (docs/benchmarks.md).
+t0=$(date +%s)
+stage() { echo "== [$(($(date +%s) - t0)) s] $*"; }
+
 sh scripts/lint-python.sh
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all --check
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The libraries and executables as a release build has them: without the tests' features
 # (fault injection), which --all-targets turns on through the dev-dependencies.
 cargo clippy --workspace --lib --bins --locked -- -D warnings
 cargo check -p maestro-session --no-default-features --locked # the CLI without MCP (no rmcp, no tokio)
-echo "== cargo doc (the libraries' docs, broken links are errors)"
+stage "cargo doc (the libraries' docs, broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p maestro-session-fs -p maestro-session-core -p maestro-session-setup -p maestro-session-hooks -p e2e-tests
 python3 scripts/check-links.py --self-test && python3 scripts/check-links.py
-echo "== cargo test"
+stage "cargo test"
 sh scripts/system-packages.sh
 cargo test --workspace --locked
-echo "== cross: macOS type-checked and linked, Windows built and its hook contract tests run under wine (skip: --no-cross)"; sh scripts/cross.sh "$@"
-echo "== end to end with the real Gemini CLI"
+stage "cross: macOS type-checked and linked, Windows built and its hook contract tests run under wine (skip: --no-cross)"; sh scripts/cross.sh "$@"
+stage "end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
-DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && echo "== scripts/demo.sh ran every step"
-echo "== end to end with the real Claude Code"
+DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && stage "scripts/demo.sh ran every step"
+stage "end to end with the real Claude Code"
 E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
-echo "== end to end with the real Codex CLI"
+stage "end to end with the real Codex CLI"
 sh scripts/e2e-codex.sh
-echo "== end to end with the real Qwen Code"
+stage "end to end with the real Qwen Code"
 E2E_NO_BUILD=1 sh scripts/e2e-qwen.sh
-echo "== release archives and npm packages, installed with no Rust on PATH"; sh scripts/e2e-dist.sh
-echo "== end to end team sessions (tmux, Claude Code, Codex, podman)" && E2E_NO_BUILD=1 bash scripts/e2e-team.sh
+stage "release archives and npm packages, installed with no Rust on PATH"; sh scripts/e2e-dist.sh
+stage "end to end team sessions (tmux, Claude Code, Codex, podman)" && E2E_NO_BUILD=1 bash scripts/e2e-team.sh
 after=$(fingerprints)
 if [ "$after" != "$before" ]; then
     for dir in $watched; do
@@ -52,4 +57,4 @@ if [ "$after" != "$before" ]; then
     done
     exit 1
 fi
-echo "== the real $watched are untouched"
+stage "the real $watched are untouched; done"
