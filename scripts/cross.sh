@@ -120,7 +120,12 @@ build() {
     case "$target" in
     *-apple-darwin)
         setup_zig
-        zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
+        # Cargo's release profile strips debug info by default, which rustc does for Apple
+        # targets with `rust-objcopy`: rustup ships it, Debian's rustc-web does not, so the
+        # release build compiled everything and then failed at the last step. Nothing is lost
+        # by not stripping: the std built here (-Zbuild-std, release) has no debug info.
+        CARGO_PROFILE_RELEASE_STRIP=false \
+            zigbuild zigbuild -Zbuild-std $flags --locked --target "$target" \
             --target-dir "$cross_target_dir" -p maestro-session-hooks -p maestro-session
         exe=
         ;;

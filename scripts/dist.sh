@@ -26,7 +26,8 @@
 #
 # The host's target (linux x86_64 here) is built with cargo, statically linked against glibc
 # (+crt-static: the machine has no musl std offline). Every other target is built by
-# `scripts/cross.sh build <target> <dir>` when that script exists, else skipped with a message.
+# `scripts/cross.sh build <target> <dir>` when that script exists (a failed build fails the
+# script), else skipped with a message.
 # Nothing is published. Usage: sh scripts/dist.sh [--out DIR] [--targets "T1 T2 ..."] [--no-npm]
 set -eu
 . "$(dirname -- "$0")/lib.sh"
@@ -74,7 +75,10 @@ build() {
             --target "$t" -p maestro-session-hooks -p maestro-session --bins) >&2
         cp "$TARGET/$t/release/maestro-session" "$TARGET/$t/release/maestro-session-hook" "$dir/"
     elif [ -f "$ROOT/scripts/cross.sh" ]; then
-        sh "$ROOT/scripts/cross.sh" build "$t" "$dir" >&2
+        # A target cross.sh builds must build: a release that silently lacks a platform is
+        # worse than no release.
+        sh "$ROOT/scripts/cross.sh" build "$t" "$dir" >&2 ||
+            { echo "dist.sh: the build of $t failed (scripts/cross.sh build $t)" >&2; exit 1; }
     else
         say "skipping $t: scripts/cross.sh (the cross builds) is not in this tree"
         return 1

@@ -63,6 +63,38 @@ ok "no cargo or rustc on PATH"
 
 echo "archive: verify, unpack, install, list, uninstall"
 (cd "$dist" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS does not match the archives"
+# Every target has its archive and npm package, and its executables are that target's: the
+# file format and machine read from the headers (ELF e_machine at byte 18, Mach-O cputype at
+# byte 4, PE's MZ). A release that silently lacked a platform passed here before.
+for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu; do
+    unpacked="$world/target-$t"
+    mkdir -p "$unpacked"
+    case "$t" in
+        *-windows-*)
+            a=$(ls "$dist"/maestro-session-*-"$t".zip 2>/dev/null) || fail "no archive for $t"
+            python3 -m zipfile -e "$a" "$unpacked"
+            exe="$unpacked/$(basename "$a" .zip)/bin/maestro-session-hook.exe" ;;
+        *)
+            a=$(ls "$dist"/maestro-session-*-"$t".tar.gz 2>/dev/null) || fail "no archive for $t"
+            tar -xzf "$a" -C "$unpacked"
+            exe="$unpacked/$(basename "$a" .tar.gz)/bin/maestro-session-hook" ;;
+    esac
+    [ -f "$exe" ] || fail "$(basename "$a") has no $(basename "$exe")"
+    bytes() { od -An -tx1 -j "$1" -N "$2" "$exe" | tr -d ' \n'; }
+    case "$t" in
+        x86_64-*-linux-*) got="$(bytes 0 4) $(bytes 18 2)" want="7f454c46 3e00" ;;
+        aarch64-*-linux-*) got="$(bytes 0 4) $(bytes 18 2)" want="7f454c46 b700" ;;
+        x86_64-apple-*) got="$(bytes 0 4) $(bytes 4 4)" want="cffaedfe 07000001" ;;
+        aarch64-apple-*) got="$(bytes 0 4) $(bytes 4 4)" want="cffaedfe 0c000001" ;;
+        *-windows-*) got=$(bytes 0 2) want=4d5a ;;
+    esac
+    [ "$got" = "$want" ] || fail "$(basename "$a"): $(basename "$exe") starts $got, not $want ($t)"
+    case "$t" in *-linux-*) os=linux ;; *-apple-*) os=darwin ;; *) os=win32 ;; esac
+    case "$t" in x86_64-*) cpu=x64 ;; *) cpu=arm64 ;; esac
+    ls "$dist"/npm/maestro-session-"$os-$cpu"-*.tgz > /dev/null 2>&1 || fail "no npm package for $os-$cpu"
+    rm -rf "$unpacked"
+done
+ok "five archives and npm packages (Linux x86_64 and aarch64, macOS x86_64 and aarch64, Windows x86_64), each with its target's executables"
 archive=$(ls "$dist"/maestro-session-*-x86_64-unknown-linux-gnu.tar.gz)
 tar -xzf "$archive" -C "$world"
 pkg="$world/$(basename "$archive" .tar.gz)"
