@@ -38,7 +38,10 @@ cargo test --workspace --locked
 stage "cross: macOS type-checked and linked, Windows built and its hook contract tests run under wine (skip: --no-cross)"; sh scripts/cross.sh "$@"
 stage "end to end with the real Gemini CLI"
 sh scripts/e2e-gemini.sh
-DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null && stage "scripts/demo.sh ran every step"
+# Not `demo.sh && stage ...`: under `set -e` a failure on the left of `&&` does not stop the
+# script, so a failing demo would have passed unnoticed.
+DEMO_NO_BUILD=1 sh scripts/demo.sh > /dev/null
+stage "scripts/demo.sh ran every step"
 stage "end to end with the real Claude Code"
 E2E_NO_BUILD=1 sh scripts/e2e-claude.sh
 stage "end to end with the real Codex CLI"
