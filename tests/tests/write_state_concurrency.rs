@@ -73,6 +73,10 @@ fn concurrent_writers_never_tear_the_file() {
                     bytes.len()
                 );
                 reads += 1;
+                // A pause between reads: a write takes milliseconds, so each version is still
+                // read many times, and the reader leaves the writers (and the tests run beside
+                // this one) their share of the CPU instead of spinning on a core.
+                std::thread::sleep(std::time::Duration::from_micros(500));
             }
             reads
         })

@@ -100,8 +100,18 @@ pub(crate) fn check(
             shown.display()
         )));
     }
-    let log = event_log::read(root, id)?;
-    let (chain, broken) = chain(&log.events, disk);
+    // The log is read from its end only as far back as the base: the change that started from
+    // the content's revision, or write-state's own last change (the common case: cost by
+    // distance, not by the log's length).
+    let marker = incoming.meta.revision;
+    let (chain, broken) = chain(
+        event_log::read_newest_first(root, id)?,
+        disk,
+        |l| match marker {
+            Some(b) => l.before == Some(b),
+            None => l.by_write_state,
+        },
+    )?;
     let (base, links, assumed) = match incoming.meta.revision {
         Some(b) => {
             let Some(n) = chain.iter().position(|l| l.before == Some(b)) else {
@@ -199,13 +209,21 @@ pub(crate) fn check(
 }
 
 /// The changes that made the file's revisions, newest first, from revision `disk` back as far
-/// as the log's events chain (each change of the file names the revision the next one started
-/// from), and why the chain stops where it does when it breaks (`None`: it reached the file's
-/// first revision, or the log's start).
-fn chain(events: &[(usize, Event)], disk: u64) -> (Vec<Link>, Option<String>) {
+/// as the log's events (`events`, newest first) chain (each change of the file names the
+/// revision the next one started from) or up to the first link `enough` accepts, and why the
+/// chain stops where it does when it breaks (`None`: it reached `enough`, the file's first
+/// revision, or the log's start).
+///
+/// Errors: those of reading the log.
+fn chain(
+    events: impl Iterator<Item = Result<Event>>,
+    disk: u64,
+    enough: impl Fn(&Link) -> bool,
+) -> Result<(Vec<Link>, Option<String>)> {
     let mut at = Some(disk);
     let mut out = Vec::new();
-    for (_, e) in events.iter().rev() {
+    for e in events {
+        let e = e?;
         let Some(want) = at else {
             break;
         };
@@ -214,45 +232,50 @@ fn chain(events: &[(usize, Event)], disk: u64) -> (Vec<Link>, Option<String>) {
             continue;
         }
         let Some(rev) = e.changes.iter().find(|c| c.path == "/revision") else {
-            return (
+            return Ok((
                 out,
                 Some(format!(
                     "the event log holds a change ({} by {} at {}) that names no revision",
                     e.op, e.actor, e.time
                 )),
-            );
+            ));
         };
         if rev.after != Side::Value(Value::from(want)) {
-            return (
+            return Ok((
                 out,
                 Some(format!(
                     "the event log lacks the change that made revision {want} (a crash between a write and its log line?)"
                 )),
-            );
+            ));
         }
         if e.extra.contains_key("changes_omitted") {
-            return (
+            return Ok((
                 out,
                 Some(format!(
                     "the event log could not hold every change of {} by {} at {}",
                     e.op, e.actor, e.time
                 )),
-            );
+            ));
         }
         let before = match &rev.before {
             Side::Value(v) => v.as_u64(),
             _ => None,
         };
-        out.push(Link {
+        let link = Link {
             after: want,
             before,
             who: format!("{} {} at {}", e.actor, e.op, e.time),
             by_write_state: e.actor == event_log::Actor::WriteState.name(),
-            changes: e.changes.clone(),
-        });
+            changes: e.changes,
+        };
+        let done = enough(&link);
+        out.push(link);
+        if done {
+            break;
+        }
         at = before;
     }
-    (out, None)
+    Ok((out, None))
 }
 
 /// The outermost places the changes touched (a change inside another's place counts as that
@@ -447,13 +470,21 @@ mod tests {
                 ),
             ),
         ];
-        let (links, broken) = chain(&events, 3);
+        let newest_first = || events.iter().rev().map(|(_, e)| Ok(e.clone()));
+        let (links, broken) = chain(newest_first(), 3, |_| false).expect("chain");
         assert_eq!(broken, None);
         let revs: Vec<(u64, Option<u64>)> = links.iter().map(|l| (l.after, l.before)).collect();
         assert_eq!(revs, [(3, Some(2)), (2, Some(1))]);
-        let (links, broken) = chain(&events, 4);
+        // Walked back only as far as asked: up to the change that started from revision 2.
+        let (links, broken) = chain(newest_first(), 3, |l| l.before == Some(2)).expect("chain");
+        assert_eq!(broken, None);
+        assert_eq!(links.iter().map(|l| l.after).collect::<Vec<_>>(), [3]);
+        let (links, broken) = chain(newest_first(), 4, |_| false).expect("chain");
         assert!(links.is_empty());
         assert!(broken.expect("broken").contains("revision 4"));
+        // A log that cannot be read is an error, not a short chain.
+        let failing = std::iter::once(Err(Error::refused("s", "unreadable".to_string())));
+        assert!(chain(failing, 3, |_| false).is_err());
     }
 
     #[test]

@@ -50,6 +50,133 @@ pub fn read(root: &Root, id: &str) -> Result<EventLog> {
     Ok(log)
 }
 
+/// The bytes [`NewestFirst`] reads at a time from the end of a log.
+const BLOCK_BYTES: usize = 64 * 1024;
+
+/// Session `id`'s log beneath `root` read from its end: its events newest first, as far back
+/// as the caller takes them (an empty log when there is none). A look at the latest changes
+/// (what `write-state` needs to merge a stale write) then costs what it reads, not the log's
+/// length. Lines [`read`] skips (not a JSON object, longer than [`MAX_LINE_BYTES`], blank) are
+/// skipped here too, so the events are [`read`]'s, reversed. The log as long as it was when
+/// opened: a line appended meanwhile is not read.
+///
+/// Errors: [`Error::Invalid`] when `id` cannot name a file; [`Error::NotRegular`] (a symlink
+/// or FIFO there); [`Error::Io`], then and from the iterator.
+pub fn read_newest_first(root: &Root, id: &str) -> Result<NewestFirst> {
+    NewestFirst::open(root, id, BLOCK_BYTES)
+}
+
+/// The iterator of [`read_newest_first`]: `Ok(event)`s newest first; an `Err` ends it.
+#[derive(Debug)]
+pub struct NewestFirst {
+    file: Option<std::fs::File>,
+    path: PathBuf,
+    /// Where the bytes not yet read end (they are `[0, pos)`).
+    pos: u64,
+    block: Vec<u8>,
+    /// The bytes of `block` not yet split into lines are `block[..end]`.
+    end: usize,
+    /// The line being gathered, in file order; `None` once it is longer than
+    /// [`MAX_LINE_BYTES`] (skipped, as [`read`] skips it).
+    line: Option<Vec<u8>>,
+}
+
+impl NewestFirst {
+    fn open(root: &Root, id: &str, block: usize) -> Result<NewestFirst> {
+        let rel = log_rel(id)?;
+        let path = root.join(&rel);
+        let mut out = NewestFirst {
+            file: None,
+            path,
+            pos: 0,
+            block: vec![0; block.max(1)],
+            end: 0,
+            line: Some(Vec::new()),
+        };
+        let file = match root.open_read(&rel, false) {
+            Err(e) if e.is_not_found() => return Ok(out),
+            other => other?,
+        };
+        check_regular(&file, &out.path)?;
+        out.pos = file.metadata().ctx("inspect", &out.path)?.len();
+        out.file = Some(file);
+        Ok(out)
+    }
+
+    /// Puts `piece` (the bytes before those gathered) in front of the line being gathered.
+    fn prepend(&mut self, piece: std::ops::Range<usize>) {
+        if let Some(line) = &mut self.line {
+            if line.len() + piece.len() > MAX_LINE_BYTES {
+                self.line = None;
+            } else {
+                line.splice(0..0, self.block[piece].iter().copied());
+            }
+        }
+    }
+
+    /// The gathered line as an event (`None`: skipped), and a fresh line begun.
+    fn take(&mut self) -> Option<Event> {
+        let line = self.line.replace(Vec::new())?;
+        let mut probe = EventLog::default();
+        classify(0, &line, false, &mut probe);
+        probe.events.pop().map(|(_, e)| e)
+    }
+
+    /// Reads the next block back from the end; `false` at the start of the file.
+    fn read_block(&mut self) -> Result<bool> {
+        let Some(file) = &mut self.file else {
+            return Ok(false);
+        };
+        if self.pos == 0 {
+            self.file = None;
+            return Ok(false);
+        }
+        let n = usize::try_from(self.pos).map_or(self.block.len(), |p| p.min(self.block.len()));
+        self.pos -= n as u64;
+        file.seek(std::io::SeekFrom::Start(self.pos))
+            .ctx("read", &self.path)?;
+        file.read_exact(&mut self.block[..n])
+            .ctx("read", &self.path)?;
+        self.end = n;
+        Ok(true)
+    }
+}
+
+impl Iterator for NewestFirst {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Result<Event>> {
+        loop {
+            if let Some(i) = self.block[..self.end].iter().rposition(|&b| b == b'\n') {
+                self.prepend(i + 1..self.end);
+                self.end = i;
+                if let Some(event) = self.take() {
+                    return Some(Ok(event));
+                }
+                continue;
+            }
+            self.prepend(0..self.end);
+            self.end = 0;
+            // Past the start of the file: nothing more.
+            self.file.as_ref()?;
+            match self.read_block() {
+                Ok(true) => {}
+                // The first line of the file, then nothing.
+                Ok(false) => {
+                    if let Some(event) = self.take() {
+                        return Some(Ok(event));
+                    }
+                }
+                Err(e) => {
+                    self.file = None;
+                    self.line = None;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}
+
 fn check_regular(file: &std::fs::File, path: &Path) -> Result<()> {
     let meta = file.metadata().ctx("inspect", path)?;
     if meta.is_file() {
@@ -270,4 +397,90 @@ pub(in crate::store) fn damaged(root: &Root) -> Result<Vec<(PathBuf, String, Res
         out.push((rel, id.to_string(), found));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the tests lay out logs directly; the rule is for the product
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One line of a log as the tests write it: an event, a torn piece, a blank line, or an
+    /// object of one byte under, at or over the cap.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => (0u32..1000, "[a-z\u{e9}\u{202e} ]{0,40}").prop_map(|(n, op)| {
+                let mut line = Event::new(&Actor::Cli, &op, "s", Vec::new())
+                    .with("n", n)
+                    .to_line();
+                line.pop();
+                line
+            }),
+            1 => "[{}\":a-z0-9 ]{0,30}".prop_map(String::into_bytes),
+            1 => Just(Vec::new()),
+            1 => (0usize..3).prop_map(|extra| {
+                let mut long = b"{\"v\":1,\"x\":\"".to_vec();
+                long.resize(MAX_LINE_BYTES - 3 + extra, b'a');
+                long.extend_from_slice(b"\"}");
+                long
+            }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Newest first, in blocks of any size, gives exactly `read`'s events reversed: torn,
+        /// blank and over-long lines skipped alike, a last line with or without its `\n`.
+        #[test]
+        fn newest_first_is_read_reversed(
+            lines in proptest::collection::vec(line(), 0..12),
+            ends_with_newline in any::<bool>(),
+            block in prop_oneof![1usize..9, 9usize..200, Just(BLOCK_BYTES)],
+        ) {
+            let t = tempfile::tempdir().expect("tmp");
+            let root = Root::open(t.path()).expect("root");
+            let rel = log_rel("s").expect("rel");
+            let mut bytes = lines.join(&b'\n');
+            if ends_with_newline && !lines.is_empty() {
+                bytes.push(b'\n');
+            }
+            std::fs::create_dir_all(root.join(EVENTS_REL)).expect("mkdir");
+            root.append(&rel, &bytes, 0o644, false).expect("write");
+            let forward: Vec<Event> = read(&root, "s").expect("read").events.into_iter().map(|(_, e)| e).collect();
+            let mut backward: Vec<Event> = NewestFirst::open(&root, "s", block)
+                .expect("open")
+                .collect::<Result<_>>()
+                .expect("read back");
+            backward.reverse();
+            prop_assert_eq!(backward, forward);
+        }
+    }
+
+    #[test]
+    fn newest_first_reads_only_as_far_back_as_taken_and_no_log_is_empty() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Root::open(t.path()).expect("root");
+        assert_eq!(read_newest_first(&root, "s").expect("none").count(), 0);
+        for n in 0..3000u32 {
+            append(
+                &root,
+                &Event::new(&Actor::Cli, "x", "s", Vec::new()).with("n", n),
+                false,
+            )
+            .expect("append");
+        }
+        let mut it = NewestFirst::open(&root, "s", 4096).expect("open");
+        let newest = it.next().expect("one").expect("event");
+        assert_eq!(newest.extra["n"], 2999);
+        // One block read from the end of a log of about 200 KiB.
+        assert!(it.pos > 150_000, "read back to {}", it.pos);
+        let rel = log_rel("s").expect("rel");
+        std::fs::remove_file(root.join(&rel)).expect("rm");
+        std::os::unix::fs::symlink("/dev/null", root.join(&rel)).expect("symlink");
+        assert!(
+            read_newest_first(&root, "s").is_err(),
+            "a symlinked log is refused"
+        );
+    }
 }
