@@ -2,10 +2,13 @@
 # The cross-platform stage of the suite (issue 18; what it checks is in docs/platforms.md):
 #   - macOS (aarch64-apple-darwin, x86_64-apple-darwin): cargo clippy of every crate and
 #     target with -D warnings (clippy type-checks everything `cargo check` does), then the
-#     executables linked with cargo-zigbuild (zig from PyPI, no macOS SDK);
-#   - Windows (x86_64-pc-windows-gnu): the executables built with Debian's mingw-w64, and the
-#     end-to-end hook contract tests run against them under Debian's wine64 (recorded runtime
-#     payloads, deny then retry, context, state tools, concurrent writers, refused escapes).
+#     release executables built and linked with cargo-zigbuild (zig from PyPI, no macOS SDK);
+#   - Windows (x86_64-pc-windows-gnu): the release executables built with Debian's mingw-w64,
+#     and the end-to-end hook contract tests run against them under Debian's wine64 (recorded
+#     runtime payloads, deny then retry, context, state tools, concurrent writers, refused
+#     escapes).
+# Its release builds are the ones scripts/dist.sh makes (same commands, same target dir): the
+# archives later in the suite reuse them.
 # The std of those targets is built from Debian's rustc-web + rust-web-src with -Zbuild-std
 # (RUSTC_BOOTSTRAP=1 on that toolchain only, in this script); the host build stays on the
 # pinned stable toolchain. Everything it fetches or builds lives under target/ (target/cross
@@ -103,19 +106,14 @@ EOF
     x86_64-w64-mingw32-gcc -O2 -shared -o "$out/bcryptprimitives.dll" "$src" -ladvapi32
 }
 
-# The executables for target $1 copied into $2: a release build, or with $3 = debug the
-# tests' build (debug, with the crash-injection feature the e2e tests use).
+# The release executables for target $1 copied into $2. The stage builds exactly what
+# scripts/dist.sh builds (same command, same target dir), so the release archives later in the
+# suite reuse these builds instead of making them again, and the Windows contract run tests the
+# executables that ship.
 build() {
     target=$1
     out=$2
-    profile=${3:-release}
-    case "$profile" in
-    debug) flags="--features maestro-session-core/fault-injection" ;;
-    # The executables as a release build has them, unoptimised: what linking proves is the same,
-    # in a fraction of the time (the stage's macOS link check).
-    link-check) flags="" profile=debug ;;
-    *) flags=--release ;;
-    esac
+    flags=--release
     mkdir -p "$out"
     case "$target" in
     *-apple-darwin)
@@ -146,7 +144,7 @@ build() {
         ;;
     esac
     for b in maestro-session maestro-session-hook; do
-        cp "$cross_target_dir/$target/$profile/$b$exe" "$out/"
+        cp "$cross_target_dir/$target/release/$b$exe" "$out/"
     done
     case "$target" in
     *-windows-gnu) prng_dll "$out" ;;
@@ -161,7 +159,7 @@ hook_names="session-start before-agent after-agent session-end read-state write-
 wine_tests() {
     filter_args="$*"
     win_out=$root/target/cross-tools/windows-bin
-    build x86_64-pc-windows-gnu "$win_out" debug
+    build x86_64-pc-windows-gnu "$win_out"
     # The hook executable under each of its names, as a Windows install has it (the name is
     # how it knows its role): hard links, which wine sees as files.
     for n in $hook_names; do
@@ -273,16 +271,16 @@ wine_skip="--skip maestro_hook_tests::the_roster_is_held_to_the_report_in_every_
 
 macos() {
     setup_zig
-    # Both modes of clippy on one macOS target (the code is the same on both; only the
-    # architecture differs, which the link of each below covers).
+    # clippy on one macOS target (the code is the same on both; only the architecture differs,
+    # which the build of each below covers), every crate and target: the tests' features on.
+    # The release configuration (features off) differs from it only in code that is not
+    # platform-specific, which the host's `--lib --bins` clippy checks.
     echo "== cross: cargo clippy for aarch64-apple-darwin (-Zbuild-std, Debian's rustc-web)"
     zigbuild clippy -Zbuild-std --locked --target aarch64-apple-darwin --target-dir "$cross_target_dir" \
         --workspace --all-targets -- -D warnings
-    zigbuild clippy -Zbuild-std --locked --target aarch64-apple-darwin --target-dir "$cross_target_dir" \
-        --workspace --lib --bins -- -D warnings
     for target in aarch64-apple-darwin x86_64-apple-darwin; do
-        echo "== cross: linking for $target (cargo-zigbuild, no macOS SDK; unoptimised)"
-        build "$target" "$root/target/cross-tools/$target-bin" link-check
+        echo "== cross: the release executables for $target (cargo-zigbuild, no macOS SDK)"
+        build "$target" "$root/target/cross-tools/$target-bin"
     done
 }
 
