@@ -94,19 +94,39 @@ wait_pane() { # ROLE TEXT [tenths]
         sleep 0.1
     done
 }
-# codex_trust_prompt: answers the trust prompt or hooks list of the coder's Codex if one shows
-# (true), else false.
+# codex_trust_prompt: answers the trust prompt or hooks list of the coder's Codex if one shows,
+# and closes a hooks list left open (true), else false.
 codex_trust_prompt() {
-    shown=$(pane coder)
+    # What the window shows now (no scrollback: a prompt answered earlier is not answered again).
+    shown=$(tmux -S "$sock" capture-pane -p -t "=$tsess:=coder" 2> /dev/null || true)
     case "$shown" in
     *'2. Trust all and continue'*)
         tmux -S "$sock" send-keys -t "=$tsess:=coder" 2
         sleep 0.5
         tmux -S "$sock" send-keys -t "=$tsess:=coder" Enter
+        # Until the prompt is gone (up to 10 s): a TUI slow to redraw still shows it, and a
+        # second answer would type `2` into Codex's composer (CI-like cold run, 2026-12-07).
+        n=0
+        while [ "$n" -lt 100 ] && tmux -S "$sock" capture-pane -p -t "=$tsess:=coder" 2> /dev/null | grep -qF '2. Trust all and continue'; do
+            n=$((n + 1)); sleep 0.1
+        done
         sleep 1 ;;
+    # A `2` that reached the composer anyway: taken back.
+    *'› 2'*)
+        if printf '%s\n' "$shown" | grep -qx '› 2 *'; then
+            tmux -S "$sock" send-keys -t "=$tsess:=coder" BSpace
+            sleep 0.5
+        else
+            return 1
+        fi ;;
     *'t trust'*)
         tmux -S "$sock" send-keys -t "=$tsess:=coder" t
         sleep 1
+        tmux -S "$sock" send-keys -t "=$tsess:=coder" Escape
+        sleep 1 ;;
+    # The hooks list with our hook trusted, still open: an Escape sent above can be lost under
+    # load (CI-like cold run, 2026-12-07), which left the list open until the 2-minute limit.
+    *'Lifecycle hooks'*'esc close'*)
         tmux -S "$sock" send-keys -t "=$tsess:=coder" Escape
         sleep 1 ;;
     *) return 1 ;;
@@ -116,7 +136,9 @@ codex_trust_prompt() {
 # prompt on the way; a window still blank after 15 s is resized, which makes Codex draw.
 codex_ready() {
     i=0
-    while ! pane coder | grep -qF 'Ask Codex'; do
+    # Its prompt: the empty composer's placeholder, or one holding a turn typed before a trust
+    # prompt took its Enter (the caller presses Enter again).
+    while ! pane coder | grep -qF 'Ask Codex' && ! tmux -S "$sock" capture-pane -p -t "=$tsess:=coder" 2> /dev/null | grep -q '^› [A-Z]*-TURN'; do
         i=$((i + 1)); [ "$i" -le 1200 ] || fail "the Codex TUI did not start"
         codex_trust_prompt || true
         if [ $((i % 150)) = 0 ] && [ -z "$(pane coder | tr -d ' \n')" ]; then
@@ -216,9 +238,16 @@ i=0
 while ! pane coder | grep -qF 'ACK-FIRST'; do
     i=$((i + 1)); [ "$i" -le 600 ] || fail "no first answer in the coder's window"
     if codex_trust_prompt; then
-        # The trust prompt took the turn's Enter: type it again.
-        codex_ready
-        type_line coder 'FIRST-TURN: remember the code word MANGO-7.'
+        # The trust prompt took the turn's Enter. The text still in the composer: Enter again
+        # (under load it stays there); gone: type it again.
+        if tmux -S "$sock" capture-pane -p -t "=$tsess:=coder" | grep -q '^› FIRST-TURN'; then
+            sleep 0.5
+            tmux -S "$sock" send-keys -t "=$tsess:=coder" Enter
+            sleep 1
+        else
+            codex_ready
+            type_line coder 'FIRST-TURN: remember the code word MANGO-7.'
+        fi
     fi
     sleep 0.1
 done
