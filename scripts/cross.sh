@@ -169,11 +169,12 @@ wine_tests() {
     mkdir -p "$wrappers" "$wine_prefix"
     # The runner every wrapper calls: wine64 on the executable in $1. Under load wine's client
     # can lose its server ("wine client error:0: recvmsg: Connection reset by peer", exit 1:
-    # CI, 2026-12-06); our executables never print that. When stdin, stdout and stderr are
-    # pipes (not a terminal, /dev/null or /dev/full), the run is buffered, and a run that
-    # failed with that message is run again, at most twice, after a persistent server
-    # is started in its own session (so no test's process-group kill takes it down). Anything
-    # else fails as it did.
+    # CI, 2026-12-06), or end a run with exit 1 and no output at all (a cold run and two busy
+    # loops, 2026-12-07: after-agent, write-state); our executables never do either. When
+    # stdin, stdout and stderr are pipes (not a terminal, /dev/null or /dev/full), the run is
+    # buffered, and a run that failed either way is run again, at most twice, after a
+    # persistent server is started in its own session (so no test's process-group kill takes
+    # it down). Anything else fails as it did; every run again is listed at the stage's end.
     cat >"$tools/wine-run" <<'EOF'
 #!/bin/sh
 exe=$1
@@ -187,9 +188,15 @@ tries=0
 while :; do
     status=0
     /usr/lib/wine/wine64 "$exe" "$@" <"$run/in" >"$run/out" 2>"$run/err" || status=$?
-    if [ "$status" -ne 0 ] && [ "$tries" -lt 2 ] && grep -q '^wine client error' "$run/err"; then
+    why=
+    if [ "$status" -ne 0 ] && grep -q '^wine client error' "$run/err"; then
+        why="wine lost its server ($(head -1 "$run/err"))"
+    elif [ "$status" -eq 1 ] && [ ! -s "$run/out" ] && [ ! -s "$run/err" ]; then
+        why="exit 1 with no output at all, which our executables never give (every failure of ours says why on stderr)"
+    fi
+    if [ -n "$why" ] && [ "$tries" -lt 2 ]; then
         tries=$((tries + 1))
-        echo "wine-run: wine lost its server ($(head -1 "$run/err")); running $exe again" >>"$TMPDIR/retries.log"
+        echo "wine-run: $why; running $exe again" >>"$TMPDIR/retries.log"
         setsid /usr/lib/wine/wineserver64 -p </dev/null >/dev/null 2>&1 || true
         continue
     fi
@@ -231,7 +238,7 @@ EOF
     MAESTRO_BIN_DIR=$wrappers MAESTRO_BIN_TARGET=x86_64-pc-windows-gnu cargo test -p e2e-tests --locked --test e2e -- $filter_args || status=$?
     /usr/lib/wine/wineserver64 -k 2>/dev/null || true
     if [ -s "$tools/wine-tmp/retries.log" ]; then
-        echo "cross: runs in which wine lost its server, run again:"
+        echo "cross: runs in which wine failed, run again:"
         cat "$tools/wine-tmp/retries.log"
         rm -f "$tools/wine-tmp/retries.log"
     fi

@@ -92,7 +92,9 @@ fn concurrent_writers_never_tear_the_file() {
                     let out = run(cmd, &payload(w, n));
                     assert!(
                         out.status.success(),
-                        "writer {w} write {n}: {}",
+                        "writer {w} write {n}: {}, stdout {:?}, stderr {:?}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stdout),
                         String::from_utf8_lossy(&out.stderr)
                     );
                 }
